@@ -1,0 +1,28 @@
+/*
+** pontoon.c — the loadable extension's entry point.
+**
+**   sqlite3 shell:  .load ./build/pontoon
+**   Python:         con.enable_load_extension(True); con.load_extension("./build/pontoon")
+**
+** Creates this connection's registry of servers and registers the module,
+** pontoon_servers and the SQL functions.  The registry is freed with the
+** connection (the module's destructor).
+*/
+#include "pontoon.h"
+SQLITE_EXTENSION_INIT1
+
+__attribute__((visibility("default")))
+int sqlite3_pontoon_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi){
+  SQLITE_EXTENSION_INIT2(pApi);
+  pt_registry *reg = pt_registry_new(db);
+  if( !reg ) return SQLITE_NOMEM;
+  int rc = pt_module_register(db, reg);   /* owns reg from here on */
+  if( rc != SQLITE_OK ){
+    pt_registry_free(reg);
+    return rc;
+  }
+  if( rc == SQLITE_OK ) rc = pt_servers_register(db, reg);
+  if( rc == SQLITE_OK ) rc = pt_funcs_register(db, reg);
+  if( rc != SQLITE_OK && pzErrMsg ) *pzErrMsg = sqlite3_mprintf("pontoon: cannot register: %s", sqlite3_errmsg(db));
+  return rc;
+}

@@ -1,0 +1,223 @@
+/*
+** conn.c — named servers and their connections, per SQLite connection.
+**
+**   SELECT pontoon_connect('old', 'postgresql://app@127.0.0.1/shop');
+**
+** registers `old` in this SQLite connection's registry and connects.  Tables
+** name servers, never URIs: a server is resolved only from this session's
+** pontoon_connect() calls, so a database file cannot point a table at a host
+** of its choosing, and nothing secret is ever stored in it.
+**
+** Each server has one connection for reads and writes (so a transaction sees
+** its own writes) and, opened only when a query= table is read, a second one
+** pinned read-only.  A connection found broken is dropped and replaced at its
+** next use: a statement fails cleanly, the next one reconnects.
+*/
+#include <ctype.h>
+#include <string.h>
+#include "pontoon.h"
+
+static const pt_driver *const aDriver[] = {
+  &pt_pg_driver,
+};
+
+const pt_driver *pt_driver_for(const char *zUri){
+  for(size_t i = 0; i < sizeof(aDriver) / sizeof(aDriver[0]); i++){
+    if( aDriver[i]->xAccepts(zUri) ) return aDriver[i];
+  }
+  return 0;
+}
+
+pt_registry *pt_registry_new(sqlite3 *db){
+  pt_registry *r = sqlite3_malloc(sizeof(*r));
+  if( r ){
+    memset(r, 0, sizeof(*r));
+    r->db = db;
+  }
+  return r;
+}
+
+static void server_close(pt_server *s){
+  if( s->pConn ) s->pDriver->xDisconnect(s->pConn);
+  if( s->pRoConn ) s->pDriver->xDisconnect(s->pRoConn);
+  s->pConn = s->pRoConn = 0;
+}
+
+static void server_free(pt_server *s){
+  server_close(s);
+  sqlite3_free(s->zName);
+  sqlite3_free(s->zUri);
+  sqlite3_free(s->zSecret);
+  sqlite3_free(s);
+}
+
+/* Destructor of the module's client data: runs when the SQLite connection
+** closes.  Open remote transactions end with their connections (the server
+** rolls them back). */
+void pt_registry_free(void *p){
+  pt_registry *r = p;
+  if( !r ) return;
+  while( r->pServers ){
+    pt_server *s = r->pServers;
+    r->pServers = s->pNext;
+    server_free(s);
+  }
+  for(int i = 0; i < r->nTrusted; i++) sqlite3_free(r->azTrusted[i]);
+  sqlite3_free(r->azTrusted);
+  sqlite3_free(r);
+}
+
+pt_server *pt_server_find(pt_registry *r, const char *zName){
+  if( !zName ) return 0;
+  for(pt_server *s = r->pServers; s; s = s->pNext){
+    if( sqlite3_stricmp(s->zName, zName) == 0 ) return s;
+  }
+  return 0;
+}
+
+/* "pontoon: server 'x', table t: what: remote text", password scrubbed.
+** Takes ownership of zRemote. */
+char *pt_server_error(pt_server *s, const char *zTable, const char *zWhat, char *zRemote){
+  char *z;
+  const char *zName = s ? s->zName : "?";
+  if( zTable ){
+    z = sqlite3_mprintf("pontoon: server '%s', table %s: %s%s%s", zName, zTable,
+                        zWhat ? zWhat : "", zWhat && zRemote ? ": " : "", zRemote ? zRemote : "");
+  }else{
+    z = sqlite3_mprintf("pontoon: server '%s': %s%s%s", zName,
+                        zWhat ? zWhat : "", zWhat && zRemote ? ": " : "", zRemote ? zRemote : "");
+  }
+  sqlite3_free(zRemote);
+  if( s ) z = pt_redact(z, s->zSecret);
+  return z;
+}
+
+/*
+** The connection to use for server s, connecting or reconnecting as needed.
+** readOnly picks the read-only connection of query= tables.  On error
+** *pzErr is the driver's message (not yet prefixed).
+*/
+int pt_server_conn(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr){
+  pt_conn **pp = readOnly ? &s->pRoConn : &s->pConn;
+  if( *pp && !s->pDriver->xAlive(*pp) ){
+    pt_trace("server %s: connection lost, reconnecting", s->zName);
+    s->pDriver->xDisconnect(*pp);
+    *pp = 0;
+    if( !readOnly ) s->inTxn = 0;
+  }
+  if( !*pp ){
+    int rc = s->pDriver->xConnect(s->zUri, PT_CONNECT_TIMEOUT, readOnly, pp, pzErr);
+    if( rc != SQLITE_OK ){
+      *pp = 0;
+      if( *pzErr ) *pzErr = pt_redact(*pzErr, s->zSecret);
+      return rc;
+    }
+  }
+  *ppConn = *pp;
+  return SQLITE_OK;
+}
+
+/* Drop connections known to be broken (after an error), so the next use
+** reconnects. */
+void pt_server_check(pt_server *s){
+  if( s->pConn && s->nCursor == 0 && !s->pDriver->xAlive(s->pConn) ){
+    s->pDriver->xDisconnect(s->pConn);
+    s->pConn = 0;
+    s->inTxn = 0;
+  }
+  if( s->pRoConn && s->nCursor == 0 && !s->pDriver->xAlive(s->pRoConn) ){
+    s->pDriver->xDisconnect(s->pRoConn);
+    s->pRoConn = 0;
+  }
+}
+
+static int valid_name(const char *z){
+  if( !z || !z[0] ) return 0;
+  for(; *z; z++){
+    if( !isalnum((unsigned char)*z) && *z != '_' ) return 0;
+  }
+  return 1;
+}
+
+/*
+** Register (or replace) server zName and connect to it now, so a bad URI
+** or an unreachable server is reported by pontoon_connect itself.
+*/
+int pt_server_add(pt_registry *r, const char *zName, const char *zUri, char **pzErr){
+  if( !valid_name(zName) ){
+    *pzErr = sqlite3_mprintf("pontoon_connect: server name must be letters, digits and _");
+    return SQLITE_ERROR;
+  }
+  const pt_driver *d = pt_driver_for(zUri);
+  if( !d ){
+    *pzErr = sqlite3_mprintf("pontoon_connect: server '%s': unknown kind of connection "
+      "string; use postgresql://..., postgres://... or libpq key=value pairs", zName);
+    return SQLITE_ERROR;
+  }
+  pt_server *old = pt_server_find(r, zName);
+  if( old && (old->nCursor > 0 || old->inTxn) ){
+    *pzErr = sqlite3_mprintf("pontoon_connect: server '%s' is in use by an open "
+      "transaction or query; finish it first", zName);
+    return SQLITE_ERROR;
+  }
+  pt_server *s = sqlite3_malloc(sizeof(*s));
+  if( !s ) return SQLITE_NOMEM;
+  memset(s, 0, sizeof(*s));
+  s->zName = pt_strdup(zName);
+  s->zUri = pt_strdup(zUri);
+  s->zSecret = pt_conninfo_password(zUri);
+  s->pDriver = d;
+  char *zRemote = 0;
+  pt_conn *c;
+  int rc = pt_server_conn(s, 0, &c, &zRemote);
+  if( rc != SQLITE_OK ){
+    *pzErr = pt_server_error(s, 0, "cannot connect", zRemote);
+    server_free(s);
+    return rc;
+  }
+  if( old ){
+    pt_server **pp = &r->pServers;
+    while( *pp != old ) pp = &(*pp)->pNext;
+    *pp = old->pNext;
+    server_free(old);
+  }
+  s->pNext = r->pServers;
+  r->pServers = s;
+  return SQLITE_OK;
+}
+
+/* Close and forget server zName.  SQLITE_NOTFOUND if there is none. */
+int pt_server_remove(pt_registry *r, const char *zName, char **pzErr){
+  pt_server *s = pt_server_find(r, zName);
+  if( !s ) return SQLITE_NOTFOUND;
+  if( s->nCursor > 0 || s->inTxn ){
+    *pzErr = sqlite3_mprintf("pontoon_disconnect: server '%s' is in use by an open "
+      "transaction or query", zName);
+    return SQLITE_ERROR;
+  }
+  pt_server **pp = &r->pServers;
+  while( *pp != s ) pp = &(*pp)->pNext;
+  *pp = s->pNext;
+  server_free(s);
+  return SQLITE_OK;
+}
+
+/* query= tables created in this session, by "db.name". */
+void pt_trust_table(pt_registry *r, const char *zDb, const char *zName){
+  if( pt_is_trusted(r, zDb, zName) ) return;
+  char **a = sqlite3_realloc(r->azTrusted, sizeof(char*) * (r->nTrusted + 1));
+  if( !a ) return;
+  r->azTrusted = a;
+  a[r->nTrusted] = sqlite3_mprintf("%s.%s", zDb, zName);
+  if( a[r->nTrusted] ) r->nTrusted++;
+}
+
+int pt_is_trusted(pt_registry *r, const char *zDb, const char *zName){
+  char *z = sqlite3_mprintf("%s.%s", zDb, zName);
+  int found = 0;
+  for(int i = 0; z && i < r->nTrusted && !found; i++){
+    found = sqlite3_stricmp(r->azTrusted[i], z) == 0;
+  }
+  sqlite3_free(z);
+  return found;
+}

@@ -1,0 +1,232 @@
+/*
+** driver.h — the one interface between the bridge and a remote database.
+**
+** Everything above this line (module.c, plan.c, conn.c, value.c, funcs.c)
+** is backend-neutral; everything below it is one file per backend (pg.c,
+** later mysql.c and odbc.c), each exporting one `const pt_driver`.  The shape
+** follows sqlite3_module: an iVersion, required members first, optional
+** groups after; a NULL optional member means "not supported" and the bridge
+** falls back or refuses with a clear message.
+**
+** Ownership rules, for every member:
+**   - Strings handed to a driver are borrowed for the duration of the call.
+**   - Objects a driver returns (pt_conn, pt_cursor, pt_table_desc) are owned
+**     by the caller and released with the matching driver member.
+**   - On error a member returns a SQLite result code (SQLITE_ERROR unless
+**     stated) and sets *pzErr to a message from sqlite3_mprintf() that the
+**     caller frees.  The message is the remote server's text, with its
+**     SQLSTATE or native code; it never contains a password.  The bridge adds
+**     the server and table names.
+**   - Drivers never print.
+*/
+#ifndef PT_DRIVER_H
+#define PT_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pt_sqlite.h"
+
+/*
+** What a remote column holds, in pontoon's backend-neutral vocabulary.  The
+** kind decides the SQLite type of the column's values (docs/types.md) and
+** which comparisons may be pushed down (plan.c).  The names in
+** pt_kind_name() are what `columns=` stores in a table definition.
+*/
+typedef enum pt_kind {
+  PT_K_INT = 0,     /* exact integer within int64: INTEGER */
+  PT_K_BOOL,        /* 0 or 1: INTEGER */
+  PT_K_REAL,        /* binary floating point: REAL ('NaN' as TEXT) */
+  PT_K_DECIMAL,     /* exact decimal: INTEGER, REAL if <=15 digits, else TEXT */
+  PT_K_TEXT,        /* character data compared exactly: TEXT */
+  PT_K_CHAR,        /* blank-padded char(n): TEXT, padding kept */
+  PT_K_BLOB,        /* binary: BLOB */
+  PT_K_DATE,        /* 'YYYY-MM-DD': TEXT */
+  PT_K_TIME,        /* 'HH:MM:SS[.ffffff]': TEXT */
+  PT_K_TIMESTAMP,   /* 'YYYY-MM-DD HH:MM:SS[.ffffff]': TEXT */
+  PT_K_TIMESTAMPTZ, /* as TIMESTAMP in UTC, with '+00:00': TEXT */
+  PT_K_INTERVAL,    /* ISO 8601 duration 'P1Y2M3DT4H5M6S': TEXT */
+  PT_K_UUID,        /* lower-case 8-4-4-4-12 hex: TEXT */
+  PT_K_JSON,        /* JSON text */
+  PT_K_ARRAY,       /* JSON array text */
+  PT_K_ENUM,        /* label: TEXT */
+  PT_K_OTHER,       /* the server's text form: TEXT */
+  PT_K_COUNT
+} pt_kind;
+
+/* One remote column, as described by the server or read from `columns=`. */
+typedef struct pt_column {
+  char *zName;        /* remote name, unquoted */
+  pt_kind kind;
+  int iKey;           /* 1-based position in the primary key, 0 if not in it */
+  int notNull;        /* 1 if the server says NOT NULL */
+  char *zRemoteType;  /* the server's type name, for docs and errors; may be NULL */
+} pt_column;
+
+/* A remote table or view. Free with pt_desc_free() (util.c). */
+typedef struct pt_table_desc {
+  int nCol;
+  pt_column *aCol;
+  double nRowEstimate;  /* the server's estimate, <0 when unknown */
+  char *zSchema;        /* the schema the name resolved to, or NULL */
+  int isView;
+} pt_table_desc;
+
+/*
+** A value on the read path: a SQLite storage class and a pointer into the
+** driver's buffer, valid until the next xNext or xClose.  PT_V_DECIMAL is
+** exact decimal text ("-12.50", "NaN") that value.c classifies.
+*/
+#define PT_V_NULL    SQLITE_NULL
+#define PT_V_INT     SQLITE_INTEGER
+#define PT_V_REAL    SQLITE_FLOAT
+#define PT_V_TEXT    SQLITE_TEXT
+#define PT_V_BLOB    SQLITE_BLOB
+#define PT_V_DECIMAL 100
+typedef struct pt_value {
+  int type;
+  int64_t i;
+  double r;
+  const char *p;
+  int n;
+} pt_value;
+
+/* A parameter sent with a remote statement: text in the remote's input
+** syntax for the column's kind, or NULL (z==0). */
+typedef struct pt_param {
+  const char *z;
+  int n;
+  pt_kind kind;
+  int isBinary;       /* z holds raw bytes (blob parameters) */
+} pt_param;
+
+/* Facts about a connected server for pontoon_servers; strings are owned by
+** the connection and live as long as it. */
+typedef struct pt_server_info {
+  const char *zHost;
+  const char *zPort;
+  const char *zDatabase;
+  const char *zUser;
+  const char *zVersion;
+} pt_server_info;
+
+/* The base of every driver connection and cursor. */
+typedef struct pt_driver pt_driver;
+typedef struct pt_conn {
+  const pt_driver *pDriver;
+} pt_conn;
+typedef struct pt_cursor {
+  pt_conn *pConn;
+} pt_cursor;
+
+/* Comparison operators the planner may push; SQLITE_INDEX_CONSTRAINT_* values
+** except the two date forms, which plan.c makes from GT/GE and LT/LE on date
+** kinds ("on or after the day", "before the day"). */
+#define PT_OP_DATE_GE 200
+#define PT_OP_DATE_LT 201
+#define PT_OP_IN      202   /* col = any element of an array parameter */
+
+/* xPushable answers: how a remote test relates to SQLite's own. */
+#define PT_PUSH_NONE     0  /* stays local */
+#define PT_PUSH_EXACT    1  /* remote answer equals SQLite's */
+#define PT_PUSH_SUPERSET 2  /* remote keeps every row SQLite would keep, maybe more */
+
+#define PT_FETCH_FEW (-1)
+
+/* Transaction flags for xBegin. */
+#define PT_TXN_READ      0x01   /* opened by a read; may be promoted to write */
+#define PT_TXN_READONLY  0x02   /* a read-only remote transaction (query= tables) */
+
+/* Savepoint operations for xSavepoint. */
+#define PT_SP_BEGIN    0
+#define PT_SP_RELEASE  1
+#define PT_SP_ROLLBACK 2
+
+struct pt_driver {
+  int iVersion;            /* 1 */
+  const char *zName;       /* "postgresql" */
+
+  /* 1 if this driver handles the connection string (by its scheme). */
+  int (*xAccepts)(const char *zUri);
+
+  /* Open a connection.  zUri is the string given to pontoon_connect;
+  ** connectTimeout is in seconds.  The session is pinned (UTC, ISO dates,
+  ** exact floats) before this returns. */
+  int (*xConnect)(const char *zUri, int connectTimeout, int readOnly,
+                  pt_conn **ppConn, char **pzErr);
+  /* Close and free; NULL is a no-op. */
+  void (*xDisconnect)(pt_conn *);
+  /* 0 when the connection is known to be broken (so the bridge reconnects). */
+  int (*xAlive)(pt_conn *);
+  /* Fill *pInfo; never fails. */
+  void (*xInfo)(pt_conn *, pt_server_info *pInfo);
+
+  /* Describe [zSchema.]zTable (zSchema NULL: the search path).  SQLITE_NOTFOUND
+  ** with a message when it does not exist. */
+  int (*xDescribe)(pt_conn *, const char *zSchema, const char *zTable,
+                   pt_table_desc **ppDesc, char **pzErr);
+  /* Describe the columns a query returns (for query= tables).  No key. */
+  int (*xDescribeQuery)(pt_conn *, const char *zQuery, pt_table_desc **ppDesc,
+                        char **pzErr);
+  /* List tables and views of zSchema (NULL: the default schema) whose names
+  ** match the LIKE pattern zLike (NULL: all).  *pazName is an array of *pn
+  ** sqlite3_malloc'd names, itself sqlite3_malloc'd. */
+  int (*xListTables)(pt_conn *, const char *zSchema, const char *zLike,
+                     char ***pazName, int *pn, char **pzErr);
+
+  /* Run a query and stream its rows.  aKind[nCol] are the kinds of the
+  ** select list, in order.  The rows are fetched in bounded batches of
+  ** nFetch rows (0: the driver sizes them; PT_FETCH_FEW: a handful of rows
+  ** are expected, fetch them in one round trip).  Another cursor on the same
+  ** connection may be opened while this one is open. */
+  int (*xOpen)(pt_conn *, const char *zSql, int nParam, const pt_param *aParam,
+               int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur,
+               char **pzErr);
+  /* Advance: SQLITE_ROW, SQLITE_DONE, or an error code with *pzErr. */
+  int (*xNext)(pt_cursor *, char **pzErr);
+  /* The value of column i of the current row. */
+  void (*xColumn)(pt_cursor *, int i, pt_value *pVal);
+  /* Close and free; NULL is a no-op. */
+  void (*xClose)(pt_cursor *);
+
+  /* Run one statement; *pnChanged gets the rows affected (-1 if none). */
+  int (*xExec)(pt_conn *, const char *zSql, int nParam, const pt_param *aParam,
+               int64_t *pnChanged, char **pzErr);
+  /* Count rows of a query on the server (SELECT count(*) wrapped by the
+  ** driver); used by pontoon_count. */
+  int (*xCount)(pt_conn *, const char *zFromWhere, int nParam,
+                const pt_param *aParam, int64_t *pnRow, char **pzErr);
+
+  /* Remote transactions. */
+  int (*xBegin)(pt_conn *, int flags, char **pzErr);
+  int (*xCommit)(pt_conn *, char **pzErr);
+  int (*xRollback)(pt_conn *, char **pzErr);
+  int (*xSavepoint)(pt_conn *, int op, int iLevel, char **pzErr);
+
+  /* ---- the dialect: remote SQL text ---- */
+  /* Append zName quoted as an identifier. */
+  void (*xQuoteIdent)(sqlite3_str *, const char *zName);
+  /* Append the select-list expression that reads column zQuoted of kind k in
+  ** the form xColumn decodes. */
+  void (*xSelectExpr)(sqlite3_str *, const char *zQuoted, pt_kind k);
+  /* How `column op value` (op an SQLITE_INDEX_CONSTRAINT_* or PT_OP_*) on a
+  ** column of kind k under SQLite collation zColl can be tested remotely. */
+  int (*xPushable)(pt_kind k, int op, const char *zColl);
+  /* Append the remote condition for a pushable op; iParam is the 1-based
+  ** parameter number (unused for IS NULL / IS NOT NULL). */
+  void (*xCondition)(sqlite3_str *, const char *zQuoted, pt_kind k, int op,
+                     int iParam);
+  /* 1 if ORDER BY on kind k, rendered by xOrderBy, sorts exactly as SQLite
+  ** sorts the values pontoon returns (NULLs first ascending). */
+  int (*xOrderable)(pt_kind k);
+  void (*xOrderBy)(sqlite3_str *, const char *zQuoted, pt_kind k, int desc);
+  /* Append a LIMIT clause whose row count is parameter iParam. */
+  void (*xLimit)(sqlite3_str *, int iParam);
+  /* Append the text of one parameter holding all of aElem[n] (values of
+  ** kind k), for PT_OP_IN conditions. */
+  void (*xArrayParam)(sqlite3_str *, pt_kind k, int n, const pt_param *aElem);
+};
+
+/* The drivers linked into this build (conn.c walks the list). */
+extern const pt_driver pt_pg_driver;
+
+#endif /* PT_DRIVER_H */

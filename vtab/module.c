@@ -1,0 +1,573 @@
+/*
+** module.c — the `pontoon` virtual-table module: a remote table or query as
+** a SQLite table.
+**
+**   .load ./build/pontoon
+**   SELECT pontoon_connect('pg', 'postgresql://app@127.0.0.1/shop');
+**   CREATE VIRTUAL TABLE users USING pontoon(pg, public.users);
+**   CREATE VIRTUAL TABLE recent USING pontoon(pg, query='SELECT ...');
+**   SELECT * FROM users WHERE id = 5;
+**
+** Arguments: the server name, the remote table (as SQL writes a name), then
+** options key=value: query=, columns=, fetch=, readonly.  See
+** docs/create-virtual-table.md.
+**
+** Rationale (security):
+**   - The module is SQLITE_VTAB_DIRECTONLY: a view or trigger in a database
+**     file from someone else cannot make it open a connection or move data.
+**   - Arguments name a server, never a URI; a password in an argument is
+**     refused, because the arguments are stored in plain text in the file.
+**   - xConnect never needs the network when `columns=` is given (what
+**     pontoon_import writes), so `.schema` opens no connection.
+**   - query= SQL runs in a read-only remote transaction, and only from
+**     tables created in this session or kept in temp/:memory: schemas.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pontoon.h"
+
+typedef struct pt_vcursor {
+  sqlite3_vtab_cursor base;
+  pt_server *pServer;
+  pt_cursor *pCur;
+  int nSel;
+  int *aColPos;            /* table column -> select-list position, or -1 */
+  int eof;
+  int holdsServer;         /* counted in pServer->nCursor */
+  sqlite3_int64 iRow;
+} pt_vcursor;
+
+static const char *affinity_of(pt_kind k){
+  switch( k ){
+    case PT_K_INT: case PT_K_BOOL: return "INTEGER";
+    case PT_K_REAL: return "REAL";
+    case PT_K_DECIMAL: return "NUMERIC";
+    case PT_K_BLOB: return "BLOB";
+    default: return "TEXT";
+  }
+}
+
+static void vtab_free(pt_vtab *v){
+  if( !v ) return;
+  if( v->pReg ){
+    pt_vtab **pp = &v->pReg->pTables;
+    while( *pp && *pp != v ) pp = &(*pp)->pNextTable;
+    if( *pp ) *pp = v->pNextTable;
+  }
+  pt_plan_free_all(v);
+  pt_desc_free(v->pDesc);
+  sqlite3_free(v->zDb);
+  sqlite3_free(v->zName);
+  sqlite3_free(v->zServer);
+  sqlite3_free(v->zRemoteSchema);
+  sqlite3_free(v->zRemoteTable);
+  sqlite3_free(v->zQuery);
+  sqlite3_free(v->base.zErrMsg);
+  sqlite3_free(v);
+}
+
+pt_vtab *pt_table_lookup(pt_registry *r, const char *zDb, const char *zName){
+  for(pt_vtab *v = r->pTables; v; v = v->pNextTable){
+    if( sqlite3_stricmp(v->zName, zName) == 0 && (!zDb || sqlite3_stricmp(v->zDb, zDb) == 0) ) return v;
+  }
+  return 0;
+}
+
+/* The table's name for messages: the remote name, or "query" */
+static const char *remote_label(pt_vtab *v){
+  return v->zRemoteTable ? v->zRemoteTable : v->zName;
+}
+
+/*
+** xCreate and xConnect.  isCreate distinguishes them: only xCreate trusts a
+** query= argument from anywhere (it was typed in this session).
+*/
+static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                      sqlite3_vtab **ppVtab, char **pzErr, int isCreate){
+  pt_registry *reg = pAux;
+  pt_vtab *v = sqlite3_malloc(sizeof(*v));
+  char *zColumns = 0;
+  char *zTableArg = 0;
+  int nPos = 0;
+  int rc = SQLITE_ERROR;
+  *ppVtab = 0;
+  if( !v ) return SQLITE_NOMEM;
+  memset(v, 0, sizeof(*v));
+  v->pReg = reg;
+  v->zDb = pt_strdup(argv[1]);
+  v->zName = pt_strdup(argv[2]);
+
+  for(int i = 3; i < argc; i++){
+    char *zKey = 0, *zVal = 0;
+    if( pt_arg_split(argv[i], &zKey, &zVal) ){
+      if( pt_looks_secret(zKey, zVal) ){
+        *pzErr = sqlite3_mprintf("pontoon: table %s: a password in CREATE VIRTUAL TABLE "
+          "arguments would be stored in plain text in the database file; register the "
+          "server with pontoon_connect(name, uri) and name it here", v->zName);
+        sqlite3_free(zKey); sqlite3_free(zVal);
+        goto fail;
+      }
+      if( strcmp(zKey, "query") == 0 ){ v->zQuery = zVal; zVal = 0; }
+      else if( strcmp(zKey, "columns") == 0 ){ zColumns = zVal; zVal = 0; }
+      else if( strcmp(zKey, "fetch") == 0 ){
+        v->nFetch = atoi(zVal);
+        if( v->nFetch <= 0 ){
+          *pzErr = sqlite3_mprintf("pontoon: table %s: fetch= must be a positive number of rows", v->zName);
+          sqlite3_free(zKey); sqlite3_free(zVal);
+          goto fail;
+        }
+      }
+      else if( strcmp(zKey, "readonly") == 0 ){
+        v->readOnly = !(zVal[0] == '0' || sqlite3_stricmp(zVal, "false") == 0 || sqlite3_stricmp(zVal, "off") == 0);
+      }else{
+        *pzErr = sqlite3_mprintf("pontoon: table %s: unknown option '%s' (known: query, "
+          "columns, fetch, readonly)", v->zName, zKey);
+        sqlite3_free(zKey); sqlite3_free(zVal);
+        goto fail;
+      }
+      sqlite3_free(zKey); sqlite3_free(zVal);
+      continue;
+    }
+    char *zArg = pt_sql_unquote(argv[i]);
+    if( !zArg ){ rc = SQLITE_NOMEM; goto fail; }
+    if( sqlite3_stricmp(zArg, "readonly") == 0 && nPos >= 1 ){
+      v->readOnly = 1;
+      sqlite3_free(zArg);
+      continue;
+    }
+    if( pt_looks_secret(0, zArg) || strstr(zArg, "://") ){
+      *pzErr = sqlite3_mprintf("pontoon: table %s: %s", v->zName, pt_looks_secret(0, zArg)
+        ? "a password in CREATE VIRTUAL TABLE arguments would be stored in plain text in the "
+          "database file; register the server with pontoon_connect(name, uri) and name it here"
+        : "the first argument names a server registered with pontoon_connect(name, uri), "
+          "not a connection string");
+      sqlite3_free(zArg);
+      goto fail;
+    }
+    if( nPos == 0 ) v->zServer = zArg;
+    else if( nPos == 1 ) zTableArg = zArg;
+    else{
+      *pzErr = sqlite3_mprintf("pontoon: table %s: unexpected argument %s", v->zName, argv[i]);
+      sqlite3_free(zArg);
+      goto fail;
+    }
+    nPos++;
+  }
+  if( !v->zServer ){
+    *pzErr = sqlite3_mprintf("pontoon: table %s: usage: CREATE VIRTUAL TABLE %s USING "
+      "pontoon(server, [schema.]table [, option=value ...])", v->zName, v->zName);
+    goto fail;
+  }
+  if( zTableArg ){
+    if( v->zQuery ){
+      *pzErr = sqlite3_mprintf("pontoon: table %s: give a remote table or query=, not both", v->zName);
+      goto fail;
+    }
+    if( pt_ident_split(zTableArg, &v->zRemoteSchema, &v->zRemoteTable, pzErr) ){
+      char *z = *pzErr;
+      *pzErr = sqlite3_mprintf("pontoon: table %s: %s", v->zName, z);
+      sqlite3_free(z);
+      goto fail;
+    }
+  }else if( !v->zQuery ){
+    *pzErr = sqlite3_mprintf("pontoon: table %s: name the remote table, or give query='...'", v->zName);
+    goto fail;
+  }
+  if( v->zQuery ){
+    v->readOnly = 1;
+    if( isCreate ){
+      pt_trust_table(reg, v->zDb, v->zName);
+    }else if( !pt_is_trusted(reg, v->zDb, v->zName) ){
+      const char *zFile = sqlite3_db_filename(db, v->zDb);
+      if( zFile && zFile[0] ){
+        *pzErr = sqlite3_mprintf("pontoon: table %s: query= tables stored in database "
+          "file %s are not run (their SQL comes from the file, not from this session); "
+          "re-create the table in this session or in the temp schema", v->zName, zFile);
+        goto fail;
+      }
+    }
+  }
+
+  if( zColumns ){
+    char *zE = 0;
+    if( pt_columns_parse(zColumns, &v->pDesc, &zE) ){
+      *pzErr = sqlite3_mprintf("pontoon: table %s: %s", v->zName, zE);
+      sqlite3_free(zE);
+      goto fail;
+    }
+  }else{
+    pt_server *s = pt_server_find(reg, v->zServer);
+    pt_conn *c = 0;
+    char *zE = 0;
+    if( !s ){
+      *pzErr = sqlite3_mprintf("pontoon: table %s: server '%s' is not registered in this "
+        "session; call pontoon_connect('%s', uri) first", v->zName, v->zServer, v->zServer);
+      goto fail;
+    }
+    rc = pt_server_conn(s, v->zQuery != 0, &c, &zE);
+    if( rc == SQLITE_OK ){
+      if( v->zQuery ) rc = s->pDriver->xDescribeQuery(c, v->zQuery, &v->pDesc, &zE);
+      else rc = s->pDriver->xDescribe(c, v->zRemoteSchema, v->zRemoteTable, &v->pDesc, &zE);
+    }
+    if( rc != SQLITE_OK ){
+      *pzErr = pt_server_error(s, remote_label(v), 0, zE);
+      pt_server_check(s);
+      goto fail;
+    }
+    if( !v->zRemoteSchema && v->pDesc->zSchema ) v->zRemoteSchema = pt_strdup(v->pDesc->zSchema);
+  }
+
+  /* Declare the columns.  Duplicate names (possible in query=) get a suffix. */
+  sqlite3_str *s = sqlite3_str_new(0);
+  sqlite3_str_appendall(s, "CREATE TABLE x(");
+  for(int i = 0; i < v->pDesc->nCol; i++){
+    const char *zName = v->pDesc->aCol[i].zName;
+    int dup = 0;
+    for(int j = 0; j < i; j++) if( sqlite3_stricmp(v->pDesc->aCol[j].zName, zName) == 0 ) dup++;
+    if( i ) sqlite3_str_appendall(s, ", ");
+    if( dup ) sqlite3_str_appendf(s, "\"%w_%d\" %s", zName, dup + 1, affinity_of(v->pDesc->aCol[i].kind));
+    else sqlite3_str_appendf(s, "\"%w\" %s", zName, affinity_of(v->pDesc->aCol[i].kind));
+  }
+  sqlite3_str_appendall(s, ")");
+  char *zDecl = sqlite3_str_finish(s);
+  if( !zDecl ){ rc = SQLITE_NOMEM; goto fail; }
+  rc = sqlite3_declare_vtab(db, zDecl);
+  sqlite3_free(zDecl);
+  if( rc != SQLITE_OK ){
+    *pzErr = sqlite3_mprintf("pontoon: table %s: cannot declare columns: %s", v->zName, sqlite3_errmsg(db));
+    goto fail;
+  }
+  sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+  v->pNextTable = reg->pTables;
+  reg->pTables = v;
+  sqlite3_free(zColumns);
+  sqlite3_free(zTableArg);
+  *ppVtab = &v->base;
+  pt_trace("%s %s.%s on server %s", isCreate ? "xCreate" : "xConnect", v->zDb, v->zName, v->zServer);
+  return SQLITE_OK;
+
+fail:
+  sqlite3_free(zColumns);
+  sqlite3_free(zTableArg);
+  vtab_free(v);
+  return rc == SQLITE_OK ? SQLITE_ERROR : rc;
+}
+
+static int ptCreate(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                    sqlite3_vtab **ppVtab, char **pzErr){
+  return table_init(db, pAux, argc, argv, ppVtab, pzErr, 1);
+}
+
+static int ptConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                     sqlite3_vtab **ppVtab, char **pzErr){
+  return table_init(db, pAux, argc, argv, ppVtab, pzErr, 0);
+}
+
+static int ptDisconnect(sqlite3_vtab *pVtab){
+  vtab_free((pt_vtab*)pVtab);
+  return SQLITE_OK;
+}
+
+static int ptBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info){
+  return pt_plan_best_index((pt_vtab*)pVtab, info);
+}
+
+static int ptOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor){
+  pt_vcursor *c = sqlite3_malloc(sizeof(*c));
+  if( !c ) return SQLITE_NOMEM;
+  memset(c, 0, sizeof(*c));
+  c->eof = 1;
+  *ppCursor = &c->base;
+  return SQLITE_OK;
+}
+
+/* Close the remote cursor, if any, and release the server. */
+static void cursor_reset(pt_vcursor *c){
+  if( c->pCur ){
+    c->pServer->pDriver->xClose(c->pCur);
+    c->pCur = 0;
+  }
+  if( c->holdsServer ){
+    c->pServer->nCursor--;
+    c->holdsServer = 0;
+    pt_server_check(c->pServer);
+  }
+  sqlite3_free(c->aColPos);
+  c->aColPos = 0;
+  c->eof = 1;
+}
+
+static int ptClose(sqlite3_vtab_cursor *cur){
+  pt_vcursor *c = (pt_vcursor*)cur;
+  cursor_reset(c);
+  sqlite3_free(c);
+  return SQLITE_OK;
+}
+
+static int cursor_error(pt_vcursor *c, const char *zWhat, char *zRemote){
+  pt_vtab *v = (pt_vtab*)c->base.pVtab;
+  sqlite3_free(v->base.zErrMsg);
+  v->base.zErrMsg = pt_server_error(c->pServer, remote_label(v), zWhat, zRemote);
+  cursor_reset(c);
+  return SQLITE_ERROR;
+}
+
+static int ptNext(sqlite3_vtab_cursor *cur){
+  pt_vcursor *c = (pt_vcursor*)cur;
+  char *zErr = 0;
+  int rc = c->pServer->pDriver->xNext(c->pCur, &zErr);
+  if( rc == SQLITE_ROW ){
+    c->iRow++;
+    return SQLITE_OK;
+  }
+  if( rc == SQLITE_DONE ){
+    /* release the remote cursor now: the statement may live on */
+    c->pServer->pDriver->xClose(c->pCur);
+    c->pCur = 0;
+    c->pServer->nCursor--;
+    c->holdsServer = 0;
+    c->eof = 1;
+    return SQLITE_OK;
+  }
+  return cursor_error(c, 0, zErr);
+}
+
+static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
+                    int argc, sqlite3_value **argv){
+  pt_vcursor *c = (pt_vcursor*)cur;
+  pt_vtab *v = (pt_vtab*)cur->pVtab;
+  cursor_reset(c);
+  c->iRow = 0;
+  pt_plan *p = pt_plan_find(v, idxStr);
+  pt_server *s = pt_server_find(v->pReg, v->zServer);
+  if( !s ){
+    sqlite3_free(v->base.zErrMsg);
+    v->base.zErrMsg = sqlite3_mprintf("pontoon: table %s: server '%s' is not registered in "
+      "this session; call pontoon_connect('%s', uri) first", v->zName, v->zServer, v->zServer);
+    return SQLITE_ERROR;
+  }
+  if( !p ){
+    sqlite3_free(v->base.zErrMsg);
+    v->base.zErrMsg = sqlite3_mprintf("pontoon: table %s: plan not found", v->zName);
+    return SQLITE_ERROR;
+  }
+  c->pServer = s;
+  int nParam = 0, rc = SQLITE_OK, empty = 0, anyDrop = 0;
+  int useLimit = p->iLimitArgv >= 0;
+  pt_param *aParam = sqlite3_malloc64(sizeof(pt_param) * (p->nOp + 2));
+  char **azFree = sqlite3_malloc64(sizeof(char*) * (p->nOp + 2));
+  unsigned char *aDrop = sqlite3_malloc64(p->nOp + 1);
+  if( !aParam || !azFree || !aDrop ){ rc = SQLITE_NOMEM; goto done; }
+  memset(aDrop, 0, p->nOp + 1);
+
+  for(int i = 0; i < p->nOp && !empty; i++){
+    const pt_plan_op *o = &p->aOp[i];
+    if( o->iArgv < 0 ) continue;
+    if( o->iArgv >= argc ){ rc = SQLITE_ERROR; goto done; }
+    pt_kind k = v->pDesc->aCol[o->iCol].kind;
+    sqlite3_str *b = sqlite3_str_new(0);
+    int isBlob = 0, r;
+    if( o->op == PT_OP_IN ){
+      /* collect the elements; values only valid until the next call */
+      int nElem = 0, nAlloc = 0, drop = 0;
+      pt_param *aElem = 0;
+      char **azElem = 0;
+      sqlite3_value *pv = 0;
+      for(int rcIn = sqlite3_vtab_in_first(argv[o->iArgv], &pv); rcIn == SQLITE_OK && pv;
+          rcIn = sqlite3_vtab_in_next(argv[o->iArgv], &pv)){
+        sqlite3_str *e = sqlite3_str_new(0);
+        int eBlob = 0;
+        int er = pt_value_param(k, PT_OP_IN, pv, e, &eBlob);
+        int n = sqlite3_str_length(e);
+        char *z = sqlite3_str_finish(e);
+        if( er == PT_DROP ){ drop = 1; sqlite3_free(z); break; }
+        if( er == PT_EMPTY ){ sqlite3_free(z); continue; }
+        if( er == PT_BIND_LOOSE ) anyDrop = 1;   /* inexact: no cap */
+        if( nElem == nAlloc ){
+          nAlloc = nAlloc ? nAlloc * 2 : 16;
+          aElem = sqlite3_realloc64(aElem, sizeof(pt_param) * nAlloc);
+          azElem = sqlite3_realloc64(azElem, sizeof(char*) * nAlloc);
+          if( !aElem || !azElem ){ sqlite3_free(z); rc = SQLITE_NOMEM; break; }
+        }
+        azElem[nElem] = z;
+        aElem[nElem].z = z ? z : "";
+        aElem[nElem].n = n;
+        aElem[nElem].kind = k;
+        aElem[nElem].isBinary = eBlob;
+        nElem++;
+      }
+      if( rc == SQLITE_OK && !drop && nElem > 0 ){
+        s->pDriver->xArrayParam(b, k, nElem, aElem);
+      }
+      for(int j = 0; j < nElem; j++) sqlite3_free(azElem[j]);
+      sqlite3_free(aElem);
+      sqlite3_free(azElem);
+      if( rc != SQLITE_OK ){ sqlite3_free(sqlite3_str_finish(b)); goto done; }
+      r = drop ? PT_DROP : nElem == 0 ? PT_EMPTY : PT_BIND;
+    }else{
+      r = pt_value_param(k, o->op, argv[o->iArgv], b, &isBlob);
+    }
+    int n = sqlite3_str_length(b);
+    char *z = sqlite3_str_finish(b);
+    if( r == PT_EMPTY ){ sqlite3_free(z); empty = 1; break; }
+    if( r == PT_DROP ){ sqlite3_free(z); aDrop[i] = 1; anyDrop = 1; continue; }
+    if( r == PT_BIND_LOOSE ) anyDrop = 1;
+    azFree[nParam] = z;
+    aParam[nParam].z = z ? z : "";
+    aParam[nParam].n = n;
+    aParam[nParam].kind = k;
+    aParam[nParam].isBinary = isBlob;
+    nParam++;
+  }
+  if( empty ){
+    pt_trace("xFilter %s: no row can match, server not asked", v->zName);
+    c->eof = 1;
+    goto done;
+  }
+  char zCap[32];
+  if( anyDrop ) useLimit = 0;
+  if( useLimit ){
+    sqlite3_int64 nLim = sqlite3_value_int64(argv[p->iLimitArgv]);
+    sqlite3_int64 nOff = (idxNum & 1) && p->iLimitArgv + 1 < argc ? sqlite3_value_int64(argv[p->iLimitArgv + 1]) : 0;
+    if( nOff < 0 ) nOff = 0;
+    if( nLim < 0 ){
+      useLimit = 0;
+    }else{
+      snprintf(zCap, sizeof zCap, "%lld", (long long)(nLim + nOff));
+      azFree[nParam] = 0;
+      aParam[nParam].z = zCap;
+      aParam[nParam].n = (int)strlen(zCap);
+      aParam[nParam].kind = PT_K_INT;
+      aParam[nParam].isBinary = 0;
+      nParam++;
+      if( nLim + nOff == 0 ){ c->eof = 1; goto done; }
+    }
+  }
+  char *zSql = (anyDrop || (p->iLimitArgv >= 0 && !useLimit)) ? pt_plan_sql(v, p, aDrop, useLimit) : 0;
+  const char *zRun = zSql ? zSql : p->zSql;
+
+  c->nSel = p->nSel;
+  c->aColPos = sqlite3_malloc64(sizeof(int) * (v->pDesc->nCol + 1));
+  pt_kind *aKind = sqlite3_malloc64(sizeof(pt_kind) * (p->nSel + 1));
+  if( !c->aColPos || !aKind ){ sqlite3_free(zSql); sqlite3_free(aKind); rc = SQLITE_NOMEM; goto done; }
+  for(int j = 0; j < v->pDesc->nCol; j++) c->aColPos[j] = -1;
+  for(int j = 0; j < p->nSel; j++){
+    c->aColPos[p->aSel[j]] = j;
+    aKind[j] = v->pDesc->aCol[p->aSel[j]].kind;
+  }
+  if( p->nSel == 0 ) aKind[0] = PT_K_INT;
+
+  pt_conn *conn = 0;
+  char *zErr = 0;
+  rc = pt_server_conn(s, v->zQuery != 0, &conn, &zErr);
+  if( rc == SQLITE_OK ){
+    int nFetch = v->nFetch;
+    if( !nFetch ){
+      /* a unique lookup, or a small cap: one round trip */
+      int unique = 1, nKey = 0;
+      for(int j = 0; j < v->pDesc->nCol; j++){
+        if( !v->pDesc->aCol[j].iKey ) continue;
+        nKey++;
+        int has = 0;
+        for(int q = 0; q < p->nOp; q++){
+          if( p->aOp[q].iCol == j && p->aOp[q].op == SQLITE_INDEX_CONSTRAINT_EQ && !aDrop[q] ) has = 1;
+        }
+        if( !has ) unique = 0;
+      }
+      if( nKey > 0 && unique ) nFetch = PT_FETCH_FEW;
+    }
+    if( !nFetch && useLimit && atoll(zCap) <= 1000 ) nFetch = PT_FETCH_FEW;
+    pt_trace("xFilter %s: %s", v->zName, zRun);
+    rc = s->pDriver->xOpen(conn, zRun, nParam, aParam, p->nSel ? p->nSel : 1, aKind,
+                           nFetch, &c->pCur, &zErr);
+  }
+  sqlite3_free(zSql);
+  sqlite3_free(aKind);
+  if( rc != SQLITE_OK ){
+    for(int j = 0; j < nParam; j++) sqlite3_free(azFree[j]);
+    sqlite3_free(aParam); sqlite3_free(azFree); sqlite3_free(aDrop);
+    c->pCur = 0;
+    int rc2 = cursor_error(c, 0, zErr);
+    pt_server_check(s);
+    return rc2;
+  }
+  s->nCursor++;
+  c->holdsServer = 1;
+  c->eof = 0;
+  for(int j = 0; j < nParam; j++) sqlite3_free(azFree[j]);
+  nParam = 0;
+  sqlite3_free(aParam); aParam = 0;
+  sqlite3_free(azFree); azFree = 0;
+  sqlite3_free(aDrop); aDrop = 0;
+  return ptNext(cur);
+
+done:
+  if( azFree ) for(int j = 0; j < nParam; j++) sqlite3_free(azFree[j]);
+  sqlite3_free(aParam);
+  sqlite3_free(azFree);
+  sqlite3_free(aDrop);
+  return rc;
+}
+
+static int ptEof(sqlite3_vtab_cursor *cur){
+  return ((pt_vcursor*)cur)->eof;
+}
+
+static int ptColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
+  pt_vcursor *c = (pt_vcursor*)cur;
+  if( !c->pCur || !c->aColPos || c->aColPos[i] < 0 ){
+    sqlite3_result_null(ctx);
+    return SQLITE_OK;
+  }
+  pt_value val;
+  c->pServer->pDriver->xColumn(c->pCur, c->aColPos[i], &val);
+  pt_value_result(ctx, &val);
+  return SQLITE_OK;
+}
+
+static int ptRowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *pRowid){
+  *pRowid = ((pt_vcursor*)cur)->iRow;
+  return SQLITE_OK;
+}
+
+static int ptRename(sqlite3_vtab *pVtab, const char *zNew){
+  pt_vtab *v = (pt_vtab*)pVtab;
+  char *z = pt_strdup(zNew);
+  if( !z ) return SQLITE_NOMEM;
+  sqlite3_free(v->zName);
+  v->zName = z;
+  return SQLITE_OK;
+}
+
+static sqlite3_module ptModule = {
+  /* iVersion    */ 3,
+  /* xCreate     */ ptCreate,
+  /* xConnect    */ ptConnect,
+  /* xBestIndex  */ ptBestIndex,
+  /* xDisconnect */ ptDisconnect,
+  /* xDestroy    */ ptDisconnect,
+  /* xOpen       */ ptOpen,
+  /* xClose      */ ptClose,
+  /* xFilter     */ ptFilter,
+  /* xNext       */ ptNext,
+  /* xEof        */ ptEof,
+  /* xColumn     */ ptColumn,
+  /* xRowid      */ ptRowid,
+  /* xUpdate     */ 0,
+  /* xBegin      */ 0,
+  /* xSync       */ 0,
+  /* xCommit     */ 0,
+  /* xRollback   */ 0,
+  /* xFindFunction */ 0,
+  /* xRename     */ ptRename,
+  /* xSavepoint  */ 0,
+  /* xRelease    */ 0,
+  /* xRollbackTo */ 0,
+  /* xShadowName */ 0
+};
+
+/* Registers the module; the registry is freed when the connection closes. */
+int pt_module_register(sqlite3 *db, pt_registry *reg){
+  return sqlite3_create_module_v2(db, "pontoon", &ptModule, reg, pt_registry_free);
+}

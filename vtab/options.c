@@ -1,0 +1,453 @@
+/*
+** options.c — parsing of what users type: connection URIs, libpq-style
+** key=value strings, SQL-style table names, the key=value arguments of
+** CREATE VIRTUAL TABLE, and the `columns=` list that pontoon_import writes.
+** Pure functions, no I/O: unit-tested in tests/unit/test_options.c.
+*/
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pontoon.h"
+
+static int hexval(int c){
+  if( c >= '0' && c <= '9' ) return c - '0';
+  if( c >= 'a' && c <= 'f' ) return c - 'a' + 10;
+  if( c >= 'A' && c <= 'F' ) return c - 'A' + 10;
+  return -1;
+}
+
+/* Percent-decode z[0..n) into a new string; NULL on a bad escape. */
+static char *pct_decode(const char *z, int n){
+  char *out = sqlite3_malloc(n + 1);
+  int j = 0;
+  if( !out ) return 0;
+  for(int i = 0; i < n; i++){
+    if( z[i] == '%' ){
+      if( i + 2 >= n ){ sqlite3_free(out); return 0; }
+      int h = hexval(z[i+1]), l = hexval(z[i+2]);
+      if( h < 0 || l < 0 ){ sqlite3_free(out); return 0; }
+      out[j++] = (char)(h * 16 + l);
+      i += 2;
+    }else{
+      out[j++] = z[i];
+    }
+  }
+  out[j] = 0;
+  return out;
+}
+
+void pt_uri_clear(pt_uri *p){
+  sqlite3_free(p->zScheme); sqlite3_free(p->zUser); sqlite3_free(p->zPassword);
+  sqlite3_free(p->zHost); sqlite3_free(p->zPort); sqlite3_free(p->zPath);
+  for(int i = 0; i < p->nParam; i++){
+    sqlite3_free(p->azKey[i]); sqlite3_free(p->azVal[i]);
+  }
+  sqlite3_free(p->azKey); sqlite3_free(p->azVal);
+  memset(p, 0, sizeof(*p));
+}
+
+/*
+** Parse scheme://[user[:password]@][host][:port][/path][?key=value&...].
+** Components are percent-decoded; absent ones are NULL.  The host may be a
+** bracketed IPv6 address.  On error *pzErr says what is wrong, without
+** repeating the URI (it may hold a password).
+*/
+int pt_uri_parse(const char *zUri, pt_uri *p, char **pzErr){
+  memset(p, 0, sizeof(*p));
+  const char *z = zUri;
+  const char *zSep = strstr(z, "://");
+  if( !zSep || zSep == z ){
+    *pzErr = sqlite3_mprintf("malformed URI: expected scheme://");
+    return SQLITE_ERROR;
+  }
+  for(const char *c = z; c < zSep; c++){
+    if( !isalnum((unsigned char)*c) && *c != '+' && *c != '-' && *c != '.' ){
+      *pzErr = sqlite3_mprintf("malformed URI: bad scheme");
+      return SQLITE_ERROR;
+    }
+  }
+  p->zScheme = pt_strndup(z, (int)(zSep - z));
+  for(char *c = p->zScheme; *c; c++) *c = (char)tolower((unsigned char)*c);
+  z = zSep + 3;
+  /* authority ends at '/', '?' or the end */
+  int nAuth = (int)strcspn(z, "/?");
+  const char *zAt = 0;
+  for(int i = nAuth - 1; i >= 0; i--) if( z[i] == '@' ){ zAt = z + i; break; }
+  const char *zHostPart = z;
+  if( zAt ){
+    int nUser = (int)(zAt - z);
+    const char *zColon = memchr(z, ':', nUser);
+    if( zColon ){
+      p->zUser = pct_decode(z, (int)(zColon - z));
+      p->zPassword = pct_decode(zColon + 1, (int)(zAt - zColon - 1));
+      if( !p->zUser || !p->zPassword ) goto bad_escape;
+    }else{
+      p->zUser = pct_decode(z, nUser);
+      if( !p->zUser ) goto bad_escape;
+    }
+    if( p->zUser && !p->zUser[0] ){ sqlite3_free(p->zUser); p->zUser = 0; }
+    zHostPart = zAt + 1;
+  }
+  int nHostPart = (int)(z + nAuth - zHostPart);
+  if( nHostPart > 0 ){
+    const char *zPortSep = 0;
+    if( zHostPart[0] == '[' ){
+      const char *zEnd = memchr(zHostPart, ']', nHostPart);
+      if( !zEnd ){
+        *pzErr = sqlite3_mprintf("malformed URI: unterminated [ in host");
+        pt_uri_clear(p);
+        return SQLITE_ERROR;
+      }
+      p->zHost = pt_strndup(zHostPart + 1, (int)(zEnd - zHostPart - 1));
+      if( zEnd + 1 < zHostPart + nHostPart ){
+        if( zEnd[1] != ':' ){
+          *pzErr = sqlite3_mprintf("malformed URI: junk after ]");
+          pt_uri_clear(p);
+          return SQLITE_ERROR;
+        }
+        zPortSep = zEnd + 1;
+      }
+    }else{
+      zPortSep = memchr(zHostPart, ':', nHostPart);
+      int nHost = zPortSep ? (int)(zPortSep - zHostPart) : nHostPart;
+      if( nHost > 0 ){
+        p->zHost = pct_decode(zHostPart, nHost);
+        if( !p->zHost ) goto bad_escape;
+      }
+    }
+    if( zPortSep ){
+      const char *zPort = zPortSep + 1;
+      int nPort = (int)(zHostPart + nHostPart - zPort);
+      if( nPort == 0 || nPort > 5 ){
+        *pzErr = sqlite3_mprintf("malformed URI: bad port");
+        pt_uri_clear(p);
+        return SQLITE_ERROR;
+      }
+      for(int i = 0; i < nPort; i++){
+        if( !isdigit((unsigned char)zPort[i]) ){
+          *pzErr = sqlite3_mprintf("malformed URI: port must be a number");
+          pt_uri_clear(p);
+          return SQLITE_ERROR;
+        }
+      }
+      p->zPort = pt_strndup(zPort, nPort);
+      int port = atoi(p->zPort);
+      if( port < 1 || port > 65535 ){
+        *pzErr = sqlite3_mprintf("malformed URI: port out of range");
+        pt_uri_clear(p);
+        return SQLITE_ERROR;
+      }
+    }
+  }
+  z += nAuth;
+  if( *z == '/' ){
+    z++;
+    int nPath = (int)strcspn(z, "?");
+    if( nPath > 0 ){
+      p->zPath = pct_decode(z, nPath);
+      if( !p->zPath ) goto bad_escape;
+    }
+    z += nPath;
+  }
+  if( *z == '?' ){
+    z++;
+    while( *z ){
+      int nItem = (int)strcspn(z, "&");
+      if( nItem > 0 ){
+        const char *zEq = memchr(z, '=', nItem);
+        if( !zEq ){
+          *pzErr = sqlite3_mprintf("malformed URI: parameter without '='");
+          pt_uri_clear(p);
+          return SQLITE_ERROR;
+        }
+        char *zKey = pct_decode(z, (int)(zEq - z));
+        char *zVal = pct_decode(zEq + 1, (int)(z + nItem - zEq - 1));
+        char **azK = sqlite3_realloc(p->azKey, sizeof(char*) * (p->nParam + 1));
+        if( azK ) p->azKey = azK;
+        char **azV = sqlite3_realloc(p->azVal, sizeof(char*) * (p->nParam + 1));
+        if( azV ) p->azVal = azV;
+        if( !zKey || !zVal || !azK || !azV ){
+          sqlite3_free(zKey); sqlite3_free(zVal);
+          goto bad_escape;
+        }
+        p->azKey[p->nParam] = zKey;
+        p->azVal[p->nParam] = zVal;
+        p->nParam++;
+      }
+      z += nItem;
+      if( *z == '&' ) z++;
+    }
+  }
+  return SQLITE_OK;
+
+bad_escape:
+  pt_uri_clear(p);
+  *pzErr = sqlite3_mprintf("malformed URI: bad %%-escape");
+  return SQLITE_ERROR;
+}
+
+/*
+** The password in a connection string, URI or key=value form, or NULL.
+** Used only to scrub it from messages.
+*/
+char *pt_conninfo_password(const char *zUri){
+  if( !zUri ) return 0;
+  if( strstr(zUri, "://") ){
+    pt_uri u;
+    char *zErr = 0;
+    char *zPw = 0;
+    if( pt_uri_parse(zUri, &u, &zErr) == SQLITE_OK ){
+      if( u.zPassword && u.zPassword[0] ) zPw = pt_strdup(u.zPassword);
+      for(int i = 0; i < u.nParam && !zPw; i++){
+        if( sqlite3_stricmp(u.azKey[i], "password") == 0 ) zPw = pt_strdup(u.azVal[i]);
+      }
+      pt_uri_clear(&u);
+    }
+    sqlite3_free(zErr);
+    return zPw;
+  }
+  /* key = value pairs; values may be single-quoted with \ escapes; ODBC
+  ** strings use ';' and PWD=. */
+  const char *z = zUri;
+  while( *z ){
+    while( *z && (isspace((unsigned char)*z) || *z == ';') ) z++;
+    const char *zKey = z;
+    while( *z && *z != '=' && !isspace((unsigned char)*z) && *z != ';' ) z++;
+    int nKey = (int)(z - zKey);
+    while( *z && isspace((unsigned char)*z) ) z++;
+    if( *z != '=' ){ if( *z ) z++; continue; }
+    z++;
+    while( *z && isspace((unsigned char)*z) ) z++;
+    sqlite3_str *v = sqlite3_str_new(0);
+    if( *z == '\'' ){
+      z++;
+      while( *z && *z != '\'' ){
+        if( *z == '\\' && z[1] ) z++;
+        sqlite3_str_appendchar(v, 1, *z++);
+      }
+      if( *z ) z++;
+    }else if( *z == '{' ){
+      z++;
+      while( *z && *z != '}' ) sqlite3_str_appendchar(v, 1, *z++);
+      if( *z ) z++;
+    }else{
+      while( *z && !isspace((unsigned char)*z) && *z != ';' ){
+        if( *z == '\\' && z[1] ) z++;
+        sqlite3_str_appendchar(v, 1, *z++);
+      }
+    }
+    char *zVal = sqlite3_str_finish(v);
+    if( (nKey == 8 && sqlite3_strnicmp(zKey, "password", 8) == 0)
+     || (nKey == 3 && sqlite3_strnicmp(zKey, "pwd", 3) == 0) ){
+      if( zVal && zVal[0] ) return zVal;
+    }
+    sqlite3_free(zVal);
+  }
+  return 0;
+}
+
+/* Strip one level of SQL quoting: 'x''y' -> x'y, "a""b" -> a"b, [x] -> x.
+** Other text is returned trimmed.  Result is sqlite3_malloc'd. */
+char *pt_sql_unquote(const char *zIn){
+  while( isspace((unsigned char)*zIn) ) zIn++;
+  int n = (int)strlen(zIn);
+  while( n > 0 && isspace((unsigned char)zIn[n-1]) ) n--;
+  char q = n >= 2 ? zIn[0] : 0;
+  char qEnd = q == '[' ? ']' : q;
+  if( (q == '\'' || q == '"' || q == '`' || q == '[') && zIn[n-1] == qEnd ){
+    char *out = sqlite3_malloc(n);
+    int j = 0;
+    if( !out ) return 0;
+    for(int i = 1; i < n - 1; i++){
+      out[j++] = zIn[i];
+      if( zIn[i] == qEnd && q != '[' && i + 1 < n - 1 && zIn[i+1] == qEnd ) i++;
+    }
+    out[j] = 0;
+    return out;
+  }
+  return pt_strndup(zIn, n);
+}
+
+/* Read one SQL identifier at *pz (bare or "quoted"), advance past it. */
+static char *ident_read(const char **pz, char **pzErr){
+  const char *z = *pz;
+  sqlite3_str *s = sqlite3_str_new(0);
+  while( isspace((unsigned char)*z) ) z++;
+  if( *z == '"' ){
+    z++;
+    for(;;){
+      if( *z == 0 ){
+        sqlite3_free(sqlite3_str_finish(s));
+        *pzErr = sqlite3_mprintf("unterminated quoted identifier");
+        return 0;
+      }
+      if( *z == '"' ){
+        if( z[1] == '"' ){ sqlite3_str_appendchar(s, 1, '"'); z += 2; continue; }
+        z++;
+        break;
+      }
+      sqlite3_str_appendchar(s, 1, *z++);
+    }
+  }else{
+    while( *z && *z != '.' && !isspace((unsigned char)*z) ){
+      sqlite3_str_appendchar(s, 1, *z++);
+    }
+  }
+  while( isspace((unsigned char)*z) ) z++;
+  *pz = z;
+  char *zOut = sqlite3_str_finish(s);
+  if( !zOut || !zOut[0] ){
+    sqlite3_free(zOut);
+    *pzErr = sqlite3_mprintf("empty name");
+    return 0;
+  }
+  return zOut;
+}
+
+/*
+** Split a table name written as SQL writes one: `users`, `public.users`,
+** `"Mixed Case"`, `hid."we""ird"`, optionally wrapped whole in single quotes.
+** Bare names keep their case (the remote is asked for exactly that name).
+** *pzSchema is NULL when no schema is given.
+*/
+int pt_ident_split(const char *zIn, char **pzSchema, char **pzName, char **pzErr){
+  *pzSchema = *pzName = 0;
+  char *zText = 0;
+  const char *z = zIn;
+  while( isspace((unsigned char)*z) ) z++;
+  if( *z == '\'' ){
+    zText = pt_sql_unquote(z);
+    z = zText;
+  }
+  char *zA = ident_read(&z, pzErr);
+  if( !zA ){ sqlite3_free(zText); return SQLITE_ERROR; }
+  if( *z == '.' ){
+    z++;
+    char *zB = ident_read(&z, pzErr);
+    if( !zB ){ sqlite3_free(zA); sqlite3_free(zText); return SQLITE_ERROR; }
+    *pzSchema = zA;
+    *pzName = zB;
+  }else{
+    *pzName = zA;
+  }
+  if( *z ){
+    sqlite3_free(*pzSchema); sqlite3_free(*pzName);
+    *pzSchema = *pzName = 0;
+    *pzErr = sqlite3_mprintf("cannot read a table name in %s", zIn);
+    sqlite3_free(zText);
+    return SQLITE_ERROR;
+  }
+  sqlite3_free(zText);
+  return SQLITE_OK;
+}
+
+/*
+** The `columns=` text: `"name" kind [key N] [notnull], ...`.  It lets
+** xConnect declare the table without asking the server (see module.c).
+*/
+char *pt_columns_format(const pt_table_desc *p){
+  sqlite3_str *s = sqlite3_str_new(0);
+  for(int i = 0; i < p->nCol; i++){
+    const pt_column *c = &p->aCol[i];
+    if( i ) sqlite3_str_appendall(s, ", ");
+    sqlite3_str_appendf(s, "\"%w\" %s", c->zName, pt_kind_name(c->kind));
+    if( c->iKey ) sqlite3_str_appendf(s, " key %d", c->iKey);
+    if( c->notNull ) sqlite3_str_appendall(s, " notnull");
+  }
+  return sqlite3_str_finish(s);
+}
+
+int pt_columns_parse(const char *z, pt_table_desc **pp, char **pzErr){
+  int n = 1;
+  *pp = 0;
+  /* upper bound on the column count: commas outside quotes + 1 */
+  int inQ = 0;
+  for(const char *c = z; *c; c++){
+    if( *c == '"' ) inQ = !inQ;
+    else if( *c == ',' && !inQ ) n++;
+  }
+  pt_table_desc *p = pt_desc_new(n);
+  if( !p ) return SQLITE_NOMEM;
+  p->nCol = 0;
+  while( *z ){
+    pt_column *c = &p->aCol[p->nCol];
+    c->zName = ident_read(&z, pzErr);
+    if( !c->zName ) goto fail;
+    p->nCol++;
+    const char *zKind = z;
+    while( isalpha((unsigned char)*z) ) z++;
+    int k = pt_kind_from_name(zKind, (int)(z - zKind));
+    if( k < 0 ){
+      *pzErr = sqlite3_mprintf("columns=: unknown kind '%.*s' for column %s",
+                               (int)(z - zKind), zKind, c->zName);
+      goto fail;
+    }
+    c->kind = k;
+    for(;;){
+      while( isspace((unsigned char)*z) ) z++;
+      if( sqlite3_strnicmp(z, "key", 3) == 0 && !isalpha((unsigned char)z[3]) ){
+        z += 3;
+        while( isspace((unsigned char)*z) ) z++;
+        c->iKey = 0;
+        while( isdigit((unsigned char)*z) ) c->iKey = c->iKey * 10 + (*z++ - '0');
+        if( c->iKey <= 0 ){
+          *pzErr = sqlite3_mprintf("columns=: bad key position for column %s", c->zName);
+          goto fail;
+        }
+      }else if( sqlite3_strnicmp(z, "notnull", 7) == 0 ){
+        z += 7;
+        c->notNull = 1;
+      }else{
+        break;
+      }
+    }
+    if( *z == ',' ){ z++; continue; }
+    if( *z ){
+      *pzErr = sqlite3_mprintf("columns=: unexpected text at '%.20s'", z);
+      goto fail;
+    }
+  }
+  if( p->nCol == 0 ){
+    *pzErr = sqlite3_mprintf("columns=: no columns");
+    goto fail;
+  }
+  *pp = p;
+  return SQLITE_OK;
+fail:
+  pt_desc_free(p);
+  return SQLITE_ERROR;
+}
+
+/*
+** Split a module argument `key=value` (value maybe 'quoted').  Returns 1 and
+** sets both (sqlite3_malloc'd, key lower-cased) when it is one, 0 when the
+** argument is positional.
+*/
+int pt_arg_split(const char *zArg, char **pzKey, char **pzVal){
+  const char *z = zArg;
+  while( isspace((unsigned char)*z) ) z++;
+  const char *zKey = z;
+  while( isalnum((unsigned char)*z) || *z == '_' ) z++;
+  int nKey = (int)(z - zKey);
+  while( isspace((unsigned char)*z) ) z++;
+  if( nKey == 0 || *z != '=' ) return 0;
+  z++;
+  *pzKey = pt_strndup(zKey, nKey);
+  for(char *c = *pzKey; c && *c; c++) *c = (char)tolower((unsigned char)*c);
+  *pzVal = pt_sql_unquote(z);
+  return 1;
+}
+
+/*
+** 1 if a module argument would put a secret into the database file: a
+** password option, or a connection string with credentials in it.
+*/
+int pt_looks_secret(const char *zKey, const char *zVal){
+  if( zKey && (strstr(zKey, "password") || strcmp(zKey, "pwd") == 0
+            || strcmp(zKey, "passwd") == 0 || strcmp(zKey, "pw") == 0) ) return 1;
+  if( zVal ){
+    char *zPw = pt_conninfo_password(zVal);
+    if( zPw ){ sqlite3_free(zPw); return 1; }
+  }
+  return 0;
+}

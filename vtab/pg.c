@@ -1,0 +1,949 @@
+/*
+** pg.c — the PostgreSQL driver, through libpq.
+**
+**   SELECT pontoon_connect('pg', 'postgresql://app@127.0.0.1:5432/shop');
+**   SELECT pontoon_connect('pg', 'host=127.0.0.1 dbname=shop user=app');
+**
+** Reading: a query runs as a server-side cursor (DECLARE ... CURSOR) fetched
+** in batches in binary format, the next batch requested as soon as one
+** arrives so the server works while SQLite consumes.  Cursors let several
+** scans share the one connection (joins, correlated subqueries, INSERT INTO
+** a SELECT FROM b on one server); a cursor needs a transaction, so when none
+** is open the first cursor opens a REPEATABLE READ one that the last cursor
+** commits, and a later xBegin adopts it.  Lookups expected to return a few
+** rows skip the cursor and run in one round trip.  Batches are sized from
+** the bytes per row so memory stays bounded (docs/postgresql.md).
+**
+** The session is pinned at connect: UTC, ISO dates, ISO 8601 intervals,
+** exact floats (extra_float_digits=3), UTF-8.
+*/
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libpq-fe.h>
+#include "pontoon.h"
+
+typedef struct pg_cursor pg_cursor;
+
+typedef struct pg_conn {
+  pt_conn base;
+  PGconn *pg;
+  char *zVersion;
+  unsigned nextCursor;
+  pg_cursor *pPending;     /* owner of the FETCH in flight, or NULL */
+  int nCursor;             /* declared cursors open */
+  int implicitTxn;         /* a transaction opened by a cursor, not by xBegin */
+  int txnFailed;           /* the implicit transaction saw an error */
+} pg_conn;
+
+struct pg_cursor {
+  pt_cursor base;
+  pg_conn *c;
+  char zName[24];
+  int declared;            /* a server-side cursor exists */
+  int nFetch;              /* rows per FETCH; 0 adaptive */
+  int nCol;
+  pt_kind *aKind;
+  Oid *aType;
+  PGresult *res;           /* current batch */
+  int iRow, nRow;
+  PGresult *resNext;       /* batch drained from the connection early */
+  char *zNextErr;          /* error drained with it */
+  int inFlight;            /* a FETCH for this cursor was sent */
+  int lastBatch;           /* no FETCH after the current batch */
+  int firstBatch;
+  sqlite3_str *pScratch;   /* formatted values of the current column */
+};
+
+/* ---- errors ---- */
+
+static char *result_error(PGresult *r, PGconn *pg){
+  const char *zState = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : 0;
+  const char *zMsg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : 0;
+  const char *zDetail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : 0;
+  char *z;
+  if( zMsg ){
+    z = sqlite3_mprintf("%s%s%s (SQLSTATE %s)", zMsg, zDetail ? ": " : "", zDetail ? zDetail : "",
+                        zState ? zState : "?");
+  }else{
+    z = sqlite3_mprintf("%s", PQerrorMessage(pg));
+  }
+  if( z ){
+    int n = (int)strlen(z);
+    while( n > 0 && (z[n-1] == '\n' || z[n-1] == ' ') ) z[--n] = 0;
+    for(char *p = z; *p; p++) if( *p == '\n' ) *p = ' ';
+  }
+  return z;
+}
+
+/* ---- the connection ---- */
+
+static int pgAccepts(const char *zUri){
+  if( sqlite3_strnicmp(zUri, "postgresql://", 13) == 0 ) return 1;
+  if( sqlite3_strnicmp(zUri, "postgres://", 11) == 0 ) return 1;
+  if( strstr(zUri, "://") || sqlite3_strnicmp(zUri, "odbc:", 5) == 0 ) return 0;
+  /* a libpq key=value string: word = ... */
+  const char *z = zUri;
+  while( isspace((unsigned char)*z) ) z++;
+  while( isalnum((unsigned char)*z) || *z == '_' ) z++;
+  while( isspace((unsigned char)*z) ) z++;
+  return z > zUri && *z == '=';
+}
+
+static void pg_drain(pg_conn *c);
+
+static int exec_simple(pg_conn *c, const char *zSql, char **pzErr){
+  pg_drain(c);
+  pt_trace("pg: %s", zSql);
+  PGresult *r = PQexec(c->pg, zSql);
+  ExecStatusType st = PQresultStatus(r);
+  if( st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK ){
+    if( pzErr ) *pzErr = result_error(r, c->pg);
+    PQclear(r);
+    return SQLITE_ERROR;
+  }
+  PQclear(r);
+  return SQLITE_OK;
+}
+
+static int pgConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppConn, char **pzErr){
+  char zTimeout[16];
+  snprintf(zTimeout, sizeof zTimeout, "%d", timeout);
+  const char *azKey[] = { "connect_timeout", "application_name", "dbname", 0 };
+  const char *azVal[] = { zTimeout, "pontoon", zUri, 0 };
+  *ppConn = 0;
+  PGconn *pg = PQconnectdbParams(azKey, azVal, 1);
+  if( !pg ) return SQLITE_NOMEM;
+  if( PQstatus(pg) != CONNECTION_OK ){
+    char *z = sqlite3_mprintf("%s", PQerrorMessage(pg));
+    if( z ){
+      int n = (int)strlen(z);
+      while( n > 0 && (z[n-1] == '\n' || z[n-1] == ' ') ) z[--n] = 0;
+      for(char *p = z; *p; p++) if( *p == '\n' ) *p = ' ';
+    }
+    *pzErr = z;
+    PQfinish(pg);
+    return SQLITE_CANTOPEN;
+  }
+  pg_conn *c = sqlite3_malloc(sizeof(*c));
+  if( !c ){ PQfinish(pg); return SQLITE_NOMEM; }
+  memset(c, 0, sizeof(*c));
+  c->base.pDriver = &pt_pg_driver;
+  c->pg = pg;
+  const char *zV = PQparameterStatus(pg, "server_version");
+  c->zVersion = sqlite3_mprintf("PostgreSQL %s", zV ? zV : "?");
+  int rc = exec_simple(c,
+    "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; "
+    "SET extra_float_digits = 3; SET client_encoding = 'UTF8'", pzErr);
+  if( rc == SQLITE_OK && readOnly ){
+    rc = exec_simple(c, "SET default_transaction_read_only = on", pzErr);
+  }
+  if( rc != SQLITE_OK ){
+    PQfinish(pg);
+    sqlite3_free(c->zVersion);
+    sqlite3_free(c);
+    return rc;
+  }
+  *ppConn = &c->base;
+  return SQLITE_OK;
+}
+
+static void pgDisconnect(pt_conn *p){
+  pg_conn *c = (pg_conn*)p;
+  if( !c ) return;
+  PQfinish(c->pg);
+  sqlite3_free(c->zVersion);
+  sqlite3_free(c);
+}
+
+static int pgAlive(pt_conn *p){
+  return PQstatus(((pg_conn*)p)->pg) == CONNECTION_OK;
+}
+
+static void pgInfo(pt_conn *p, pt_server_info *pInfo){
+  pg_conn *c = (pg_conn*)p;
+  pInfo->zHost = PQhost(c->pg);
+  pInfo->zPort = PQport(c->pg);
+  pInfo->zDatabase = PQdb(c->pg);
+  pInfo->zUser = PQuser(c->pg);
+  pInfo->zVersion = c->zVersion;
+}
+
+/* ---- catalog ---- */
+
+/* The kind of a column from its base type (domains resolved). */
+static pt_kind kind_of(Oid base, char typtype, char category, int deterministic){
+  switch( base ){
+    case 16: return PT_K_BOOL;
+    case 20: case 21: case 23: case 26: return PT_K_INT;
+    case 700: case 701: return PT_K_REAL;
+    case 1700: return PT_K_DECIMAL;
+    case 25: case 1043: case 19: return deterministic ? PT_K_TEXT : PT_K_OTHER;
+    case 1042: return deterministic ? PT_K_CHAR : PT_K_OTHER;
+    case 17: return PT_K_BLOB;
+    case 1082: return PT_K_DATE;
+    case 1083: return PT_K_TIME;
+    case 1114: return PT_K_TIMESTAMP;
+    case 1184: return PT_K_TIMESTAMPTZ;
+    case 1186: return PT_K_INTERVAL;
+    case 2950: return PT_K_UUID;
+    case 114: case 3802: return PT_K_JSON;
+    default: break;
+  }
+  if( typtype == 'e' ) return PT_K_ENUM;
+  if( category == 'A' ) return PT_K_ARRAY;
+  return PT_K_OTHER;
+}
+
+/* Base type, its typtype and category, for each type oid in $1 (oid[]). */
+#define BASE_TYPE_SQL \
+  "SELECT o.t, b.oid, b.typtype, b.typcategory FROM unnest($1::oid[]) AS o(t) " \
+  "JOIN LATERAL (WITH RECURSIVE d(oid, typtype, typbasetype) AS (" \
+  "  SELECT oid, typtype, typbasetype FROM pg_type WHERE oid = o.t" \
+  "  UNION ALL SELECT p.oid, p.typtype, p.typbasetype FROM pg_type p JOIN d ON p.oid = d.typbasetype" \
+  "  WHERE d.typtype = 'd') SELECT oid FROM d WHERE typtype <> 'd') AS base ON true " \
+  "JOIN pg_type b ON b.oid = base.oid"
+
+static PGresult *exec_params(pg_conn *c, const char *zSql, int n, const char *const *az, char **pzErr){
+  pg_drain(c);
+  pt_trace("pg: %s", zSql);
+  PGresult *r = PQexecParams(c->pg, zSql, n, 0, az, 0, 0, 0);
+  ExecStatusType st = PQresultStatus(r);
+  if( st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK ){
+    *pzErr = result_error(r, c->pg);
+    PQclear(r);
+    return 0;
+  }
+  return r;
+}
+
+/* Fill kinds of desc columns from type oids (aOid) and collation flags. */
+static int classify(pg_conn *c, pt_table_desc *d, const Oid *aOid, const int *aDet, char **pzErr){
+  sqlite3_str *s = sqlite3_str_new(0);
+  sqlite3_str_appendchar(s, 1, '{');
+  for(int i = 0; i < d->nCol; i++) sqlite3_str_appendf(s, "%s%u", i ? "," : "", aOid[i]);
+  sqlite3_str_appendchar(s, 1, '}');
+  char *zArr = sqlite3_str_finish(s);
+  const char *az[1] = { zArr };
+  PGresult *r = exec_params(c, BASE_TYPE_SQL, 1, az, pzErr);
+  sqlite3_free(zArr);
+  if( !r ) return SQLITE_ERROR;
+  for(int i = 0; i < d->nCol; i++){
+    d->aCol[i].kind = PT_K_OTHER;
+    for(int j = 0; j < PQntuples(r); j++){
+      if( (Oid)strtoul(PQgetvalue(r, j, 0), 0, 10) == aOid[i] ){
+        d->aCol[i].kind = kind_of((Oid)strtoul(PQgetvalue(r, j, 1), 0, 10),
+                                  PQgetvalue(r, j, 2)[0], PQgetvalue(r, j, 3)[0], aDet ? aDet[i] : 1);
+        break;
+      }
+    }
+  }
+  PQclear(r);
+  return SQLITE_OK;
+}
+
+static void quote_ident(sqlite3_str *s, const char *z){
+  sqlite3_str_appendchar(s, 1, '"');
+  for(; *z; z++){
+    if( *z == '"' ) sqlite3_str_appendchar(s, 1, '"');
+    sqlite3_str_appendchar(s, 1, *z);
+  }
+  sqlite3_str_appendchar(s, 1, '"');
+}
+
+static int pgDescribe(pt_conn *p, const char *zSchema, const char *zTable,
+                      pt_table_desc **ppDesc, char **pzErr){
+  pg_conn *c = (pg_conn*)p;
+  *ppDesc = 0;
+  sqlite3_str *s = sqlite3_str_new(0);
+  if( zSchema ){ quote_ident(s, zSchema); sqlite3_str_appendchar(s, 1, '.'); }
+  quote_ident(s, zTable);
+  char *zReg = sqlite3_str_finish(s);
+  const char *az[1] = { zReg };
+  PGresult *r = exec_params(c,
+    "SELECT c.oid, n.nspname, c.relkind, c.reltuples FROM pg_class c "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)", 1, az, pzErr);
+  if( !r ){ sqlite3_free(zReg); return SQLITE_ERROR; }
+  if( PQntuples(r) == 0 ){
+    *pzErr = sqlite3_mprintf("relation %s does not exist", zReg);
+    sqlite3_free(zReg);
+    PQclear(r);
+    return SQLITE_NOTFOUND;
+  }
+  sqlite3_free(zReg);
+  char *zOid = pt_strdup(PQgetvalue(r, 0, 0));
+  char *zNsp = pt_strdup(PQgetvalue(r, 0, 1));
+  char relkind = PQgetvalue(r, 0, 2)[0];
+  double rows = atof(PQgetvalue(r, 0, 3));
+  PQclear(r);
+  const char *az2[1] = { zOid };
+  r = exec_params(c,
+    "SELECT a.attname, a.atttypid, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+    "coalesce((SELECT collisdeterministic FROM pg_collation WHERE oid = a.attcollation), true), "
+    "coalesce((SELECT array_position(i.indkey::int2[], a.attnum) FROM pg_index i "
+    "          WHERE i.indrelid = a.attrelid AND i.indisprimary), 0) "
+    "FROM pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
+    "ORDER BY a.attnum", 1, az2, pzErr);
+  sqlite3_free(zOid);
+  if( !r ){ sqlite3_free(zNsp); return SQLITE_ERROR; }
+  int n = PQntuples(r);
+  pt_table_desc *d = pt_desc_new(n);
+  Oid *aOid = sqlite3_malloc64(sizeof(Oid) * (n + 1));
+  int *aDet = sqlite3_malloc64(sizeof(int) * (n + 1));
+  if( !d || !aOid || !aDet ){
+    PQclear(r); pt_desc_free(d); sqlite3_free(aOid); sqlite3_free(aDet); sqlite3_free(zNsp);
+    return SQLITE_NOMEM;
+  }
+  for(int i = 0; i < n; i++){
+    d->aCol[i].zName = pt_strdup(PQgetvalue(r, i, 0));
+    aOid[i] = (Oid)strtoul(PQgetvalue(r, i, 1), 0, 10);
+    d->aCol[i].zRemoteType = pt_strdup(PQgetvalue(r, i, 2));
+    d->aCol[i].notNull = PQgetvalue(r, i, 3)[0] == 't';
+    aDet[i] = PQgetvalue(r, i, 4)[0] == 't';
+    d->aCol[i].iKey = atoi(PQgetvalue(r, i, 5));
+  }
+  PQclear(r);
+  d->zSchema = zNsp;
+  d->isView = relkind == 'v' || relkind == 'm';
+  d->nRowEstimate = d->isView ? -1 : rows;
+  int rc = classify(c, d, aOid, aDet, pzErr);
+  sqlite3_free(aOid);
+  sqlite3_free(aDet);
+  if( rc != SQLITE_OK ){ pt_desc_free(d); return rc; }
+  *ppDesc = d;
+  return SQLITE_OK;
+}
+
+static int pgDescribeQuery(pt_conn *p, const char *zQuery, pt_table_desc **ppDesc, char **pzErr){
+  pg_conn *c = (pg_conn*)p;
+  *ppDesc = 0;
+  pg_drain(c);
+  char *zSql = sqlite3_mprintf("SELECT * FROM (%s) AS q", zQuery);
+  PGresult *r = PQprepare(c->pg, "", zSql, 0, 0);
+  sqlite3_free(zSql);
+  if( PQresultStatus(r) != PGRES_COMMAND_OK ){
+    *pzErr = result_error(r, c->pg);
+    PQclear(r);
+    return SQLITE_ERROR;
+  }
+  PQclear(r);
+  r = PQdescribePrepared(c->pg, "");
+  if( PQresultStatus(r) != PGRES_COMMAND_OK ){
+    *pzErr = result_error(r, c->pg);
+    PQclear(r);
+    return SQLITE_ERROR;
+  }
+  int n = PQnfields(r);
+  pt_table_desc *d = pt_desc_new(n);
+  Oid *aOid = sqlite3_malloc64(sizeof(Oid) * (n + 1));
+  if( !d || !aOid ){ PQclear(r); pt_desc_free(d); sqlite3_free(aOid); return SQLITE_NOMEM; }
+  for(int i = 0; i < n; i++){
+    d->aCol[i].zName = pt_strdup(PQfname(r, i));
+    aOid[i] = PQftype(r, i);
+  }
+  PQclear(r);
+  int rc = n > 0 ? classify(c, d, aOid, 0, pzErr) : SQLITE_OK;
+  sqlite3_free(aOid);
+  if( rc != SQLITE_OK ){ pt_desc_free(d); return rc; }
+  if( n == 0 ){
+    pt_desc_free(d);
+    *pzErr = sqlite3_mprintf("the query returns no columns");
+    return SQLITE_ERROR;
+  }
+  *ppDesc = d;
+  return SQLITE_OK;
+}
+
+static int pgListTables(pt_conn *p, const char *zSchema, const char *zLike,
+                        char ***pazName, int *pn, char **pzErr){
+  pg_conn *c = (pg_conn*)p;
+  const char *az[2] = { zSchema, zLike };
+  *pazName = 0;
+  *pn = 0;
+  PGresult *r = exec_params(c,
+    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = coalesce($1, current_schema()) AND c.relkind IN ('r','v','m','f','p') "
+    "AND NOT c.relispartition AND ($2::text IS NULL OR c.relname LIKE $2) "
+    "ORDER BY c.relname COLLATE \"C\"", 2, az, pzErr);
+  if( !r ) return SQLITE_ERROR;
+  int n = PQntuples(r);
+  char **a = sqlite3_malloc64(sizeof(char*) * (n + 1));
+  if( !a ){ PQclear(r); return SQLITE_NOMEM; }
+  for(int i = 0; i < n; i++) a[i] = pt_strdup(PQgetvalue(r, i, 0));
+  PQclear(r);
+  *pazName = a;
+  *pn = n;
+  return SQLITE_OK;
+}
+
+/* ---- reading ---- */
+
+/* Collect the result of the FETCH in flight into its cursor. */
+static void pg_drain(pg_conn *c){
+  pg_cursor *cur = c->pPending;
+  if( !cur ) return;
+  c->pPending = 0;
+  PGresult *r, *keep = 0;
+  while( (r = PQgetResult(c->pg)) != 0 ){
+    if( !keep ) keep = r; else PQclear(r);
+  }
+  cur->inFlight = 0;
+  if( !keep || PQresultStatus(keep) != PGRES_TUPLES_OK ){
+    cur->zNextErr = result_error(keep, c->pg);
+    PQclear(keep);
+    return;
+  }
+  cur->resNext = keep;
+}
+
+static int send_fetch(pg_cursor *cur){
+  char zSql[64];
+  snprintf(zSql, sizeof zSql, "FETCH %d FROM %s", cur->nFetch, cur->zName);
+  if( !PQsendQueryParams(cur->c->pg, zSql, 0, 0, 0, 0, 0, 1) ){
+    cur->zNextErr = result_error(0, cur->c->pg);
+    return SQLITE_ERROR;
+  }
+  cur->inFlight = 1;
+  cur->c->pPending = cur;
+  return SQLITE_OK;
+}
+
+static void cursor_txn_failed(pg_conn *c){
+  if( c->implicitTxn ) c->txnFailed = 1;
+}
+
+static int pgOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam,
+                  int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur, char **pzErr){
+  pg_conn *c = (pg_conn*)p;
+  *ppCur = 0;
+  pg_cursor *cur = sqlite3_malloc(sizeof(*cur));
+  if( !cur ) return SQLITE_NOMEM;
+  memset(cur, 0, sizeof(*cur));
+  cur->base.pConn = p;
+  cur->c = c;
+  cur->nCol = nCol;
+  cur->aKind = sqlite3_malloc64(sizeof(pt_kind) * (nCol + 1));
+  cur->aType = sqlite3_malloc64(sizeof(Oid) * (nCol + 1));
+  cur->pScratch = sqlite3_str_new(0);
+  if( !cur->aKind || !cur->aType ){ sqlite3_free(cur->aKind); sqlite3_free(cur->aType); sqlite3_free(cur); return SQLITE_NOMEM; }
+  memcpy(cur->aKind, aKind, sizeof(pt_kind) * nCol);
+  cur->firstBatch = 1;
+
+  const char **azVal = sqlite3_malloc64(sizeof(char*) * (nParam + 1));
+  int *anLen = sqlite3_malloc64(sizeof(int) * (nParam + 1));
+  int *anFmt = sqlite3_malloc64(sizeof(int) * (nParam + 1));
+  if( !azVal || !anLen || !anFmt ){
+    sqlite3_free(azVal); sqlite3_free(anLen); sqlite3_free(anFmt);
+    pt_pg_driver.xClose(&cur->base);
+    return SQLITE_NOMEM;
+  }
+  for(int i = 0; i < nParam; i++){
+    azVal[i] = aParam[i].z;
+    anLen[i] = aParam[i].n;
+    anFmt[i] = aParam[i].isBinary;
+  }
+  pg_drain(c);
+  int rc = SQLITE_OK;
+  if( nFetch == PT_FETCH_FEW ){
+    pt_trace("pg: %s", zSql);
+    PGresult *r = PQexecParams(c->pg, zSql, nParam, 0, azVal, anLen, anFmt, 1);
+    if( PQresultStatus(r) != PGRES_TUPLES_OK ){
+      *pzErr = result_error(r, c->pg);
+      PQclear(r);
+      rc = SQLITE_ERROR;
+    }else{
+      cur->resNext = r;
+      cur->lastBatch = 1;
+    }
+  }else{
+    cur->nFetch = nFetch > 0 ? nFetch : 1000;
+    if( PQtransactionStatus(c->pg) == PQTRANS_IDLE ){
+      rc = exec_simple(c, "BEGIN ISOLATION LEVEL REPEATABLE READ", pzErr);
+      if( rc == SQLITE_OK ){ c->implicitTxn = 1; c->txnFailed = 0; }
+    }
+    if( rc == SQLITE_OK ){
+      snprintf(cur->zName, sizeof cur->zName, "pt_c%u", ++c->nextCursor);
+      char *zDecl = sqlite3_mprintf("DECLARE %s NO SCROLL CURSOR FOR %s", cur->zName, zSql);
+      pt_trace("pg: %s", zDecl);
+      PGresult *r = PQexecParams(c->pg, zDecl, nParam, 0, azVal, anLen, anFmt, 0);
+      sqlite3_free(zDecl);
+      if( PQresultStatus(r) != PGRES_COMMAND_OK ){
+        *pzErr = result_error(r, c->pg);
+        rc = SQLITE_ERROR;
+        cursor_txn_failed(c);
+      }else{
+        cur->declared = 1;
+        c->nCursor++;
+        if( send_fetch(cur) != SQLITE_OK ){
+          *pzErr = cur->zNextErr;
+          cur->zNextErr = 0;
+          rc = SQLITE_ERROR;
+        }
+      }
+      PQclear(r);
+      if( rc != SQLITE_OK && !cur->declared && c->implicitTxn && c->nCursor == 0 ){
+        exec_simple(c, "ROLLBACK", 0);
+        c->implicitTxn = 0;
+      }
+    }
+  }
+  sqlite3_free(azVal); sqlite3_free(anLen); sqlite3_free(anFmt);
+  if( rc != SQLITE_OK ){
+    pt_pg_driver.xClose(&cur->base);
+    return rc;
+  }
+  *ppCur = &cur->base;
+  return SQLITE_OK;
+}
+
+static int pgNext(pt_cursor *p, char **pzErr){
+  pg_cursor *cur = (pg_cursor*)p;
+  pg_conn *c = cur->c;
+  if( cur->res && ++cur->iRow < cur->nRow ) return SQLITE_ROW;
+  for(;;){
+    PQclear(cur->res);
+    cur->res = 0;
+    if( !cur->resNext && cur->inFlight ){
+      if( c->pPending == cur ) pg_drain(c);
+    }
+    if( cur->zNextErr ){
+      *pzErr = cur->zNextErr;
+      cur->zNextErr = 0;
+      cursor_txn_failed(c);
+      return SQLITE_ERROR;
+    }
+    if( !cur->resNext ) return SQLITE_DONE;
+    cur->res = cur->resNext;
+    cur->resNext = 0;
+    cur->nRow = PQntuples(cur->res);
+    cur->iRow = 0;
+    if( cur->firstBatch ){
+      cur->firstBatch = 0;
+      for(int i = 0; i < cur->nCol && i < PQnfields(cur->res); i++) cur->aType[i] = PQftype(cur->res, i);
+    }
+    if( !cur->lastBatch ){
+      if( cur->nRow < cur->nFetch ){
+        cur->lastBatch = 1;
+      }else{
+        /* size the next batch for about 4 MB, then ask for it at once */
+        size_t nByte = PQresultMemorySize(cur->res);
+        double perRow = cur->nRow ? (double)nByte / cur->nRow : 100.0;
+        if( perRow < 1 ) perRow = 1;
+        int want = (int)(4.0 * 1024 * 1024 / perRow);
+        if( want < 100 ) want = 100;
+        if( want > 50000 ) want = 50000;
+        if( cur->nFetch < want && cur->nFetch < 50000 ) cur->nFetch = cur->nFetch * 4 < want ? cur->nFetch * 4 : want;
+        if( send_fetch(cur) != SQLITE_OK ){
+          *pzErr = cur->zNextErr;
+          cur->zNextErr = 0;
+          cursor_txn_failed(c);
+          return SQLITE_ERROR;
+        }
+      }
+    }
+    if( cur->nRow > 0 ) return SQLITE_ROW;
+  }
+}
+
+static uint16_t get16(const unsigned char *z){ return (uint16_t)(z[0] << 8 | z[1]); }
+static uint32_t get32(const unsigned char *z){
+  return (uint32_t)z[0] << 24 | (uint32_t)z[1] << 16 | (uint32_t)z[2] << 8 | z[3];
+}
+static uint64_t get64(const unsigned char *z){ return (uint64_t)get32(z) << 32 | get32(z + 4); }
+
+/* PostgreSQL's binary numeric as decimal text, as numeric_out writes it. */
+static void numeric_text(sqlite3_str *s, const unsigned char *z, int n){
+  if( n < 8 ){ sqlite3_str_appendall(s, "NaN"); return; }
+  int ndigits = (int16_t)get16(z), weight = (int16_t)get16(z + 2);
+  uint16_t sign = get16(z + 4);
+  int dscale = (int16_t)get16(z + 6);
+  if( sign == 0xC000 ){ sqlite3_str_appendall(s, "NaN"); return; }
+  if( sign == 0xD000 ){ sqlite3_str_appendall(s, "Infinity"); return; }
+  if( sign == 0xF000 ){ sqlite3_str_appendall(s, "-Infinity"); return; }
+  if( n < 8 + 2 * ndigits ) ndigits = (n - 8) / 2;
+  if( sign == 0x4000 ) sqlite3_str_appendchar(s, 1, '-');
+  /* integer part */
+  if( weight < 0 ){
+    sqlite3_str_appendchar(s, 1, '0');
+  }else{
+    for(int d = 0; d <= weight; d++){
+      int dig = d < ndigits ? (int16_t)get16(z + 8 + 2 * d) : 0;
+      if( d == 0 ) sqlite3_str_appendf(s, "%d", dig);
+      else sqlite3_str_appendf(s, "%04d", dig);
+    }
+  }
+  if( dscale > 0 ){
+    sqlite3_str_appendchar(s, 1, '.');
+    int written = 0;
+    for(int d = weight + 1; written < dscale; d++){
+      int dig = (d >= 0 && d < ndigits) ? (int16_t)get16(z + 8 + 2 * d) : 0;
+      char buf[8];
+      snprintf(buf, sizeof buf, "%04d", dig);
+      int take = dscale - written < 4 ? dscale - written : 4;
+      sqlite3_str_append(s, buf, take);
+      written += take;
+    }
+  }
+}
+
+/* Microseconds since 2000-01-01 as pontoon's timestamp text. */
+static void timestamp_text(sqlite3_str *s, int64_t us, int tz){
+  if( us == INT64_MAX ){ sqlite3_str_appendall(s, "infinity"); return; }
+  if( us == INT64_MIN ){ sqlite3_str_appendall(s, "-infinity"); return; }
+  int64_t day = us / 86400000000LL, rem = us % 86400000000LL;
+  if( rem < 0 ){ rem += 86400000000LL; day--; }
+  pt_format_date(s, day + 10957);
+  sqlite3_str_appendchar(s, 1, ' ');
+  pt_format_time(s, rem);
+  if( tz ) sqlite3_str_appendall(s, "+00:00");
+}
+
+static void pgColumn(pt_cursor *p, int i, pt_value *v){
+  pg_cursor *cur = (pg_cursor*)p;
+  PGresult *r = cur->res;
+  memset(v, 0, sizeof(*v));
+  if( !r || i >= PQnfields(r) || PQgetisnull(r, cur->iRow, i) ){ v->type = PT_V_NULL; return; }
+  const unsigned char *z = (const unsigned char*)PQgetvalue(r, cur->iRow, i);
+  int n = PQgetlength(r, cur->iRow, i);
+  sqlite3_str *s = cur->pScratch;
+  sqlite3_str_reset(s);
+  switch( cur->aKind[i] ){
+    case PT_K_INT:
+      v->type = PT_V_INT;
+      if( n == 2 ) v->i = (int16_t)get16(z);
+      else if( n == 4 ) v->i = cur->aType[i] == 26 ? (int64_t)get32(z) : (int64_t)(int32_t)get32(z);
+      else if( n == 8 ) v->i = (int64_t)get64(z);
+      else v->type = PT_V_NULL;
+      return;
+    case PT_K_BOOL:
+      v->type = PT_V_INT;
+      v->i = n > 0 && z[0] ? 1 : 0;
+      return;
+    case PT_K_REAL: {
+      double d;
+      if( n == 4 ){ uint32_t u = get32(z); float f; memcpy(&f, &u, 4); d = f; }
+      else if( n == 8 ){ uint64_t u = get64(z); memcpy(&d, &u, 8); }
+      else { v->type = PT_V_NULL; return; }
+      if( isnan(d) ){ v->type = PT_V_TEXT; v->p = "NaN"; v->n = 3; return; }
+      v->type = PT_V_REAL;
+      v->r = d;
+      return;
+    }
+    case PT_K_DECIMAL:
+      numeric_text(s, z, n);
+      v->type = PT_V_DECIMAL;
+      break;
+    case PT_K_BLOB:
+      v->type = PT_V_BLOB;
+      v->p = (const char*)z;
+      v->n = n;
+      return;
+    case PT_K_DATE: {
+      if( n != 4 ){ v->type = PT_V_NULL; return; }
+      int32_t days = (int32_t)get32(z);
+      if( days == INT32_MAX ) sqlite3_str_appendall(s, "infinity");
+      else if( days == INT32_MIN ) sqlite3_str_appendall(s, "-infinity");
+      else pt_format_date(s, (int64_t)days + 10957);
+      v->type = PT_V_TEXT;
+      break;
+    }
+    case PT_K_TIME:
+      if( n != 8 ){ v->type = PT_V_NULL; return; }
+      pt_format_time(s, (int64_t)get64(z));
+      v->type = PT_V_TEXT;
+      break;
+    case PT_K_TIMESTAMP:
+    case PT_K_TIMESTAMPTZ:
+      if( n != 8 ){ v->type = PT_V_NULL; return; }
+      timestamp_text(s, (int64_t)get64(z), cur->aKind[i] == PT_K_TIMESTAMPTZ);
+      v->type = PT_V_TEXT;
+      break;
+    case PT_K_UUID:
+      if( n != 16 ){ v->type = PT_V_NULL; return; }
+      for(int k = 0; k < 16; k++){
+        if( k == 4 || k == 6 || k == 8 || k == 10 ) sqlite3_str_appendchar(s, 1, '-');
+        sqlite3_str_appendf(s, "%02x", z[k]);
+      }
+      v->type = PT_V_TEXT;
+      break;
+    default:
+      /* text, char(n), enum, and the kinds selected as ::text */
+      v->type = PT_V_TEXT;
+      v->p = (const char*)z;
+      v->n = n;
+      return;
+  }
+  v->p = sqlite3_str_value(s) ? sqlite3_str_value(s) : "";
+  v->n = sqlite3_str_length(s);
+}
+
+static void pgClose(pt_cursor *p){
+  pg_cursor *cur = (pg_cursor*)p;
+  if( !cur ) return;
+  pg_conn *c = cur->c;
+  if( c->pPending == cur ) pg_drain(c);
+  PQclear(cur->res);
+  PQclear(cur->resNext);
+  sqlite3_free(cur->zNextErr);
+  if( cur->declared ){
+    c->nCursor--;
+    if( PQstatus(c->pg) == CONNECTION_OK ){
+      char zSql[96];
+      int ok = PQtransactionStatus(c->pg) == PQTRANS_INTRANS;
+      if( c->nCursor == 0 && c->implicitTxn ){
+        snprintf(zSql, sizeof zSql, ok && !c->txnFailed ? "CLOSE %s; COMMIT" : "ROLLBACK", cur->zName);
+        c->implicitTxn = 0;
+        c->txnFailed = 0;
+        exec_simple(c, zSql, 0);
+      }else if( ok ){
+        snprintf(zSql, sizeof zSql, "CLOSE %s", cur->zName);
+        exec_simple(c, zSql, 0);
+      }
+    }
+  }
+  sqlite3_free(sqlite3_str_finish(cur->pScratch));
+  sqlite3_free(cur->aKind);
+  sqlite3_free(cur->aType);
+  sqlite3_free(cur);
+}
+
+/* ---- statements ---- */
+
+static int pgExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam,
+                  int64_t *pnChanged, char **pzErr){
+  pg_conn *c = (pg_conn*)p;
+  const char **azVal = sqlite3_malloc64(sizeof(char*) * (nParam + 1));
+  int *anLen = sqlite3_malloc64(sizeof(int) * (nParam + 1));
+  int *anFmt = sqlite3_malloc64(sizeof(int) * (nParam + 1));
+  if( !azVal || !anLen || !anFmt ){
+    sqlite3_free(azVal); sqlite3_free(anLen); sqlite3_free(anFmt);
+    return SQLITE_NOMEM;
+  }
+  for(int i = 0; i < nParam; i++){
+    azVal[i] = aParam[i].z;
+    anLen[i] = aParam[i].n;
+    anFmt[i] = aParam[i].isBinary;
+  }
+  pg_drain(c);
+  pt_trace("pg: %s", zSql);
+  PGresult *r = PQexecParams(c->pg, zSql, nParam, 0, azVal, anLen, anFmt, 0);
+  sqlite3_free(azVal); sqlite3_free(anLen); sqlite3_free(anFmt);
+  ExecStatusType st = PQresultStatus(r);
+  if( st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK ){
+    *pzErr = result_error(r, c->pg);
+    PQclear(r);
+    return SQLITE_ERROR;
+  }
+  const char *zN = PQcmdTuples(r);
+  *pnChanged = zN && zN[0] ? atoll(zN) : -1;
+  PQclear(r);
+  return SQLITE_OK;
+}
+
+static int pgCount(pt_conn *p, const char *zFrom, int nParam, const pt_param *aParam,
+                   int64_t *pn, char **pzErr){
+  pg_conn *c = (pg_conn*)p;
+  char *zSql = sqlite3_mprintf("SELECT count(*) FROM %s", zFrom);
+  pg_drain(c);
+  pt_trace("pg: %s", zSql);
+  PGresult *r = PQexecParams(c->pg, zSql, 0, 0, 0, 0, 0, 0);
+  sqlite3_free(zSql);
+  if( PQresultStatus(r) != PGRES_TUPLES_OK ){
+    *pzErr = result_error(r, c->pg);
+    PQclear(r);
+    return SQLITE_ERROR;
+  }
+  *pn = atoll(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return SQLITE_OK;
+}
+
+/* ---- transactions ---- */
+
+static int pgBegin(pt_conn *p, int flags, char **pzErr){
+  pg_conn *c = (pg_conn*)p;
+  if( c->implicitTxn ){
+    c->implicitTxn = 0;   /* adopt the cursors' transaction */
+    return SQLITE_OK;
+  }
+  return exec_simple(c, (flags & PT_TXN_READONLY) ? "BEGIN READ ONLY" : "BEGIN", pzErr);
+}
+
+static int pgCommit(pt_conn *p, char **pzErr){
+  return exec_simple((pg_conn*)p, "COMMIT", pzErr);
+}
+
+static int pgRollback(pt_conn *p, char **pzErr){
+  return exec_simple((pg_conn*)p, "ROLLBACK", pzErr);
+}
+
+static int pgSavepoint(pt_conn *p, int op, int iLevel, char **pzErr){
+  char zSql[64];
+  snprintf(zSql, sizeof zSql, op == PT_SP_BEGIN ? "SAVEPOINT pt_%d"
+           : op == PT_SP_RELEASE ? "RELEASE SAVEPOINT pt_%d" : "ROLLBACK TO SAVEPOINT pt_%d", iLevel);
+  return exec_simple((pg_conn*)p, zSql, pzErr);
+}
+
+/* ---- the dialect ---- */
+
+static void pgQuoteIdent(sqlite3_str *s, const char *z){ quote_ident(s, z); }
+
+static void pgSelectExpr(sqlite3_str *s, const char *zq, pt_kind k){
+  switch( k ){
+    case PT_K_ARRAY: sqlite3_str_appendf(s, "to_json(%s)::text", zq); break;
+    case PT_K_INTERVAL: case PT_K_JSON: case PT_K_OTHER:
+      sqlite3_str_appendf(s, "%s::text", zq); break;
+    default: sqlite3_str_appendall(s, zq); break;
+  }
+}
+
+static const char *cast_of(pt_kind k){
+  switch( k ){
+    case PT_K_INT: return "int8";
+    case PT_K_BOOL: return "bool";
+    case PT_K_REAL: return "float8";
+    case PT_K_DECIMAL: return "numeric";
+    case PT_K_CHAR: return "bpchar";
+    case PT_K_BLOB: return "bytea";
+    case PT_K_DATE: return "date";
+    case PT_K_TIME: return "time";
+    case PT_K_TIMESTAMP: return "timestamp";
+    case PT_K_TIMESTAMPTZ: return "timestamptz";
+    case PT_K_UUID: return "uuid";
+    default: return "text";
+  }
+}
+
+/*
+** The pushdown table.  EXACT: the server's test equals SQLite's for the
+** values value.c lets through; SUPERSET: it may keep extra rows.
+*/
+static int pgPushable(pt_kind k, int op, const char *zColl){
+  if( op == SQLITE_INDEX_CONSTRAINT_ISNULL || op == SQLITE_INDEX_CONSTRAINT_ISNOTNULL ) return PT_PUSH_EXACT;
+  if( zColl && sqlite3_stricmp(zColl, "BINARY") != 0 ) return PT_PUSH_NONE;
+  int eq = op == SQLITE_INDEX_CONSTRAINT_EQ || op == PT_OP_IN;
+  int ord = op == SQLITE_INDEX_CONSTRAINT_LT || op == SQLITE_INDEX_CONSTRAINT_LE
+         || op == SQLITE_INDEX_CONSTRAINT_GT || op == SQLITE_INDEX_CONSTRAINT_GE;
+  int ne = op == SQLITE_INDEX_CONSTRAINT_NE;
+  switch( k ){
+    case PT_K_INT: case PT_K_REAL: case PT_K_BLOB:
+      return (eq || ord || ne) ? PT_PUSH_EXACT : PT_PUSH_NONE;
+    case PT_K_TEXT:
+      if( eq || ord || ne ) return PT_PUSH_EXACT;
+      return op == SQLITE_INDEX_CONSTRAINT_LIKE ? PT_PUSH_SUPERSET : PT_PUSH_NONE;
+    case PT_K_BOOL: case PT_K_DECIMAL: case PT_K_ENUM: case PT_K_TIME: case PT_K_UUID:
+      return eq ? PT_PUSH_EXACT : PT_PUSH_NONE;
+    case PT_K_CHAR:
+      return eq ? PT_PUSH_SUPERSET : PT_PUSH_NONE;
+    case PT_K_DATE: case PT_K_TIMESTAMP: case PT_K_TIMESTAMPTZ:
+      if( eq ) return PT_PUSH_EXACT;
+      return (op == PT_OP_DATE_GE || op == PT_OP_DATE_LT) ? PT_PUSH_SUPERSET : PT_PUSH_NONE;
+    default:
+      return PT_PUSH_NONE;
+  }
+}
+
+static void pgCondition(sqlite3_str *s, const char *zq, pt_kind k, int op, int n){
+  const char *zCast = cast_of(k);
+  const char *zOp = 0;
+  switch( op ){
+    case SQLITE_INDEX_CONSTRAINT_ISNULL: sqlite3_str_appendf(s, "%s IS NULL", zq); return;
+    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: sqlite3_str_appendf(s, "%s IS NOT NULL", zq); return;
+    case SQLITE_INDEX_CONSTRAINT_LIKE:
+      sqlite3_str_appendf(s, "%s ILIKE $%d::text ESCAPE ''", zq, n); return;
+    case PT_OP_IN:
+      if( k == PT_K_ENUM ) sqlite3_str_appendf(s, "%s::text = ANY($%d::text[])", zq, n);
+      else sqlite3_str_appendf(s, "%s = ANY($%d::%s[])", zq, n, zCast);
+      return;
+    case PT_OP_DATE_GE: case PT_OP_DATE_LT:
+      sqlite3_str_appendf(s, "(%s %s $%d::%s OR %s < '0001-01-01'::%s OR %s >= '10000-01-01'::%s)",
+                          zq, op == PT_OP_DATE_GE ? ">=" : "<", n, zCast, zq, zCast, zq, zCast);
+      return;
+    case SQLITE_INDEX_CONSTRAINT_EQ: zOp = "="; break;
+    case SQLITE_INDEX_CONSTRAINT_NE: zOp = "<>"; break;
+    case SQLITE_INDEX_CONSTRAINT_LT: zOp = "<"; break;
+    case SQLITE_INDEX_CONSTRAINT_LE: zOp = "<="; break;
+    case SQLITE_INDEX_CONSTRAINT_GT: zOp = ">"; break;
+    case SQLITE_INDEX_CONSTRAINT_GE: zOp = ">="; break;
+    default: zOp = "="; break;
+  }
+  if( k == PT_K_ENUM ){
+    sqlite3_str_appendf(s, "%s::text %s $%d::text", zq, zOp, n);
+  }else if( k == PT_K_TEXT && op != SQLITE_INDEX_CONSTRAINT_EQ && op != SQLITE_INDEX_CONSTRAINT_NE ){
+    sqlite3_str_appendf(s, "%s COLLATE \"C\" %s $%d::text", zq, zOp, n);
+  }else{
+    sqlite3_str_appendf(s, "%s %s $%d::%s", zq, zOp, n, zCast);
+  }
+}
+
+static int pgOrderable(pt_kind k){
+  return k == PT_K_INT || k == PT_K_BOOL || k == PT_K_REAL || k == PT_K_TEXT
+      || k == PT_K_BLOB || k == PT_K_UUID || k == PT_K_TIME;
+}
+
+static void pgOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc){
+  sqlite3_str_appendf(s, "%s%s %s", zq, k == PT_K_TEXT ? " COLLATE \"C\"" : "",
+                      desc ? "DESC NULLS LAST" : "ASC NULLS FIRST");
+}
+
+static void pgLimit(sqlite3_str *s, int n){
+  sqlite3_str_appendf(s, "LIMIT $%d::int8", n);
+}
+
+static void pgArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
+  static const char hex[] = "0123456789abcdef";
+  sqlite3_str_appendchar(s, 1, '{');
+  for(int i = 0; i < n; i++){
+    if( i ) sqlite3_str_appendchar(s, 1, ',');
+    sqlite3_str_appendchar(s, 1, '"');
+    if( a[i].isBinary ){
+      sqlite3_str_appendall(s, "\\\\x");
+      for(int j = 0; j < a[i].n; j++){
+        unsigned char b = (unsigned char)a[i].z[j];
+        sqlite3_str_appendchar(s, 1, hex[b >> 4]);
+        sqlite3_str_appendchar(s, 1, hex[b & 15]);
+      }
+    }else{
+      for(int j = 0; j < a[i].n; j++){
+        char ch = a[i].z[j];
+        if( ch == '"' || ch == '\\' ) sqlite3_str_appendchar(s, 1, '\\');
+        sqlite3_str_appendchar(s, 1, ch);
+      }
+    }
+    sqlite3_str_appendchar(s, 1, '"');
+  }
+  sqlite3_str_appendchar(s, 1, '}');
+}
+
+const pt_driver pt_pg_driver = {
+  /* iVersion       */ 1,
+  /* zName          */ "postgresql",
+  /* xAccepts       */ pgAccepts,
+  /* xConnect       */ pgConnect,
+  /* xDisconnect    */ pgDisconnect,
+  /* xAlive         */ pgAlive,
+  /* xInfo          */ pgInfo,
+  /* xDescribe      */ pgDescribe,
+  /* xDescribeQuery */ pgDescribeQuery,
+  /* xListTables    */ pgListTables,
+  /* xOpen          */ pgOpen,
+  /* xNext          */ pgNext,
+  /* xColumn        */ pgColumn,
+  /* xClose         */ pgClose,
+  /* xExec          */ pgExec,
+  /* xCount         */ pgCount,
+  /* xBegin         */ pgBegin,
+  /* xCommit        */ pgCommit,
+  /* xRollback      */ pgRollback,
+  /* xSavepoint     */ pgSavepoint,
+  /* xQuoteIdent    */ pgQuoteIdent,
+  /* xSelectExpr    */ pgSelectExpr,
+  /* xPushable      */ pgPushable,
+  /* xCondition     */ pgCondition,
+  /* xOrderable     */ pgOrderable,
+  /* xOrderBy       */ pgOrderBy,
+  /* xLimit         */ pgLimit,
+  /* xArrayParam    */ pgArrayParam,
+};

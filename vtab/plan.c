@@ -1,0 +1,277 @@
+/*
+** plan.c — what is pushed to the server, and the remote SQL text.
+**
+** The assumptions that make a remote answer equal to SQLite's:
+**   - SQLite re-checks every pushed constraint: omit is never set.  A pushed
+**     test may therefore keep extra rows (PT_PUSH_SUPERSET) but must never
+**     lose one.  Which (kind, operator, collation) may be pushed, and how, is
+**     the driver's table (xPushable, xCondition); anything else stays local.
+**   - The right-hand side is converted in xFilter by value.c, by SQLite's
+**     affinity rules; a value that would change the answer is not sent (the
+**     term is dropped for that run) or proves that no row matches.
+**   - ORDER BY is consumed only when every term is a column the driver sorts
+**     exactly as SQLite sorts pontoon's values (NULLs first ascending, byte
+**     order for text).
+**   - idxNum bit 0 says OFFSET's value follows LIMIT's in argv.
+**   - LIMIT and OFFSET (SQLite 3.40 offers them in cases where honouring
+**     them is wrong: shared notes §3) are used only as a cap of LIMIT+OFFSET
+**     rows fetched, never to skip rows, and only when every usable constraint
+**     is pushed exactly, the ORDER BY (if any) is consumed and no IN is
+**     processed one value at a time.  xFilter drops the cap when it drops a
+**     term.
+**
+** The plan is visible: idxStr is the remote SQL, with $n for the values
+** xFilter binds in argv order, so EXPLAIN QUERY PLAN shows what the server
+** runs.  Plans are cached on the table, keyed by that text.
+*/
+#include <string.h>
+#include "pontoon.h"
+
+static void plan_free(pt_plan *p){
+  if( !p ) return;
+  sqlite3_free(p->zSql);
+  sqlite3_free(p->aOp);
+  sqlite3_free(p->aSel);
+  sqlite3_free(p->aOrderCol);
+  sqlite3_free(p->aOrderDesc);
+  sqlite3_free(p);
+}
+
+void pt_plan_free_all(pt_vtab *v){
+  while( v->pPlans ){
+    pt_plan *p = v->pPlans;
+    v->pPlans = p->pNext;
+    plan_free(p);
+  }
+}
+
+pt_plan *pt_plan_find(pt_vtab *v, const char *zIdxStr){
+  if( !zIdxStr ) return 0;
+  for(pt_plan *p = v->pPlans; p; p = p->pNext){
+    if( strcmp(p->zSql, zIdxStr) == 0 ) return p;
+  }
+  return 0;
+}
+
+static const pt_driver *vtab_driver(pt_vtab *v){
+  pt_server *s = pt_server_find(v->pReg, v->zServer);
+  return s ? s->pDriver : 0;
+}
+
+/* The FROM item: "schema"."table", or (query) for query= tables. */
+void pt_append_from(sqlite3_str *s, pt_vtab *v){
+  const pt_driver *d = vtab_driver(v);
+  if( v->zQuery ){
+    sqlite3_str_appendf(s, "(%s) AS q", v->zQuery);
+    return;
+  }
+  if( v->zRemoteSchema ){
+    d->xQuoteIdent(s, v->zRemoteSchema);
+    sqlite3_str_appendchar(s, 1, '.');
+  }
+  d->xQuoteIdent(s, v->zRemoteTable);
+}
+
+static char *quoted(const pt_driver *d, const char *zName){
+  sqlite3_str *s = sqlite3_str_new(0);
+  d->xQuoteIdent(s, zName);
+  return sqlite3_str_finish(s);
+}
+
+/*
+** The remote SQL of plan p.  aDrop[i] non-zero leaves op i out; useLimit 0
+** leaves the cap out.  Parameters are numbered in the order xFilter binds
+** them: kept ops with a value, then the limit.
+*/
+char *pt_plan_sql(pt_vtab *v, const pt_plan *p, const unsigned char *aDrop, int useLimit){
+  const pt_driver *d = vtab_driver(v);
+  pt_table_desc *t = v->pDesc;
+  sqlite3_str *s = sqlite3_str_new(0);
+  sqlite3_str_appendall(s, "SELECT ");
+  if( p->nSel == 0 ) sqlite3_str_appendall(s, "1");
+  for(int i = 0; i < p->nSel; i++){
+    char *zq = quoted(d, t->aCol[p->aSel[i]].zName);
+    if( i ) sqlite3_str_appendall(s, ", ");
+    d->xSelectExpr(s, zq, t->aCol[p->aSel[i]].kind);
+    sqlite3_free(zq);
+  }
+  sqlite3_str_appendall(s, " FROM ");
+  pt_append_from(s, v);
+  int iParam = 0, nWhere = 0;
+  for(int i = 0; i < p->nOp; i++){
+    const pt_plan_op *o = &p->aOp[i];
+    if( aDrop && aDrop[i] ) continue;
+    char *zq = quoted(d, t->aCol[o->iCol].zName);
+    sqlite3_str_appendall(s, nWhere++ ? " AND " : " WHERE ");
+    if( o->iArgv >= 0 ) iParam++;
+    d->xCondition(s, zq, t->aCol[o->iCol].kind, o->op, iParam);
+    sqlite3_free(zq);
+  }
+  for(int i = 0; i < p->nOrder; i++){
+    char *zq = quoted(d, t->aCol[p->aOrderCol[i]].zName);
+    sqlite3_str_appendall(s, i ? ", " : " ORDER BY ");
+    d->xOrderBy(s, zq, t->aCol[p->aOrderCol[i]].kind, p->aOrderDesc[i]);
+    sqlite3_free(zq);
+  }
+  if( useLimit && p->iLimitArgv >= 0 ){
+    sqlite3_str_appendchar(s, 1, ' ');
+    d->xLimit(s, iParam + 1);
+  }
+  return sqlite3_str_finish(s);
+}
+
+/* Fraction of rows an operator keeps, for the cost estimate. */
+static double selectivity(int op){
+  switch( op ){
+    case SQLITE_INDEX_CONSTRAINT_EQ: return 0.01;
+    case PT_OP_IN: return 0.05;
+    case SQLITE_INDEX_CONSTRAINT_ISNULL: return 0.1;
+    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: return 0.9;
+    case SQLITE_INDEX_CONSTRAINT_NE: return 0.9;
+    case SQLITE_INDEX_CONSTRAINT_LIKE: return 0.2;
+    default: return 0.3;
+  }
+}
+
+int pt_plan_best_index(pt_vtab *v, sqlite3_index_info *info){
+  pt_server *srv = pt_server_find(v->pReg, v->zServer);
+  if( !srv ){
+    sqlite3_free(v->base.zErrMsg);
+    v->base.zErrMsg = sqlite3_mprintf(
+      "pontoon: table %s: server '%s' is not registered in this session; "
+      "call pontoon_connect('%s', uri) first", v->zName, v->zServer, v->zServer);
+    return SQLITE_ERROR;
+  }
+  const pt_driver *d = srv->pDriver;
+  pt_table_desc *t = v->pDesc;
+  pt_plan *p = sqlite3_malloc(sizeof(*p));
+  if( !p ) return SQLITE_NOMEM;
+  memset(p, 0, sizeof(*p));
+  p->aOp = sqlite3_malloc64(sizeof(pt_plan_op) * (info->nConstraint + 1));
+  p->aSel = sqlite3_malloc64(sizeof(int) * (t->nCol + 1));
+  p->aOrderCol = sqlite3_malloc64(sizeof(int) * (info->nOrderBy + 1));
+  p->aOrderDesc = sqlite3_malloc64(sizeof(int) * (info->nOrderBy + 1));
+  if( !p->aOp || !p->aSel || !p->aOrderCol || !p->aOrderDesc ){ plan_free(p); return SQLITE_NOMEM; }
+  p->iLimitArgv = -1;
+
+  int allExact = 1, oneAtATime = 0, nArgv = 0, hasOffset = 0;
+  int iLimit = -1, iOffset = -1;
+  double nRow = t->nRowEstimate >= 0 ? t->nRowEstimate : 1000000.0;
+  if( nRow < 1 ) nRow = 1;
+  int nKey = 0, nKeyEq = 0;
+  for(int j = 0; j < t->nCol; j++) if( t->aCol[j].iKey ) nKey++;
+  unsigned char *aKeyEq = sqlite3_malloc(t->nCol + 1);
+  if( !aKeyEq ){ plan_free(p); return SQLITE_NOMEM; }
+  memset(aKeyEq, 0, t->nCol + 1);
+
+  for(int i = 0; i < info->nConstraint; i++){
+    const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+    if( !c->usable ) continue;
+    if( c->op == SQLITE_INDEX_CONSTRAINT_LIMIT ){ iLimit = i; continue; }
+    if( c->op == SQLITE_INDEX_CONSTRAINT_OFFSET ){ iOffset = i; continue; }
+    if( c->iColumn < 0 || c->iColumn >= t->nCol ){ allExact = 0; continue; }
+    pt_kind k = t->aCol[c->iColumn].kind;
+    const char *zColl = sqlite3_vtab_collation(info, i);
+    int op = c->op;
+    if( k == PT_K_DATE || k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ ){
+      if( op == SQLITE_INDEX_CONSTRAINT_GT || op == SQLITE_INDEX_CONSTRAINT_GE ) op = PT_OP_DATE_GE;
+      else if( op == SQLITE_INDEX_CONSTRAINT_LT || op == SQLITE_INDEX_CONSTRAINT_LE ) op = PT_OP_DATE_LT;
+    }
+    int push;
+    if( op == SQLITE_INDEX_CONSTRAINT_EQ && sqlite3_vtab_in(info, i, -1)
+     && (push = d->xPushable(k, PT_OP_IN, zColl)) != PT_PUSH_NONE ){
+      sqlite3_vtab_in(info, i, 1);
+      op = PT_OP_IN;
+    }else{
+      push = d->xPushable(k, op, zColl);
+      if( push != PT_PUSH_NONE && c->op == SQLITE_INDEX_CONSTRAINT_EQ && sqlite3_vtab_in(info, i, -1) ){
+        oneAtATime = 1;
+      }
+    }
+    if( push == PT_PUSH_NONE ){ allExact = 0; continue; }
+    if( push != PT_PUSH_EXACT ) allExact = 0;
+    pt_plan_op *o = &p->aOp[p->nOp++];
+    o->iCol = c->iColumn;
+    o->op = op;
+    o->exact = push;
+    if( op == SQLITE_INDEX_CONSTRAINT_ISNULL || op == SQLITE_INDEX_CONSTRAINT_ISNOTNULL ){
+      o->iArgv = -1;
+    }else{
+      o->iArgv = nArgv++;
+      info->aConstraintUsage[i].argvIndex = nArgv;
+    }
+    info->aConstraintUsage[i].omit = 0;
+    if( op == SQLITE_INDEX_CONSTRAINT_EQ && t->aCol[c->iColumn].iKey && !aKeyEq[c->iColumn] ){
+      aKeyEq[c->iColumn] = 1;
+      nKeyEq++;
+    }
+    nRow *= selectivity(op);
+  }
+  sqlite3_free(aKeyEq);
+
+  /* ORDER BY: consumed only when every term sorts exactly as in SQLite. */
+  int orderOk = info->nOrderBy > 0 && !oneAtATime;
+  for(int i = 0; orderOk && i < info->nOrderBy; i++){
+    int col = info->aOrderBy[i].iColumn;
+    if( col < 0 || col >= t->nCol || !d->xOrderable(t->aCol[col].kind) ) orderOk = 0;
+  }
+  if( orderOk ){
+    for(int i = 0; i < info->nOrderBy; i++){
+      p->aOrderCol[i] = info->aOrderBy[i].iColumn;
+      p->aOrderDesc[i] = info->aOrderBy[i].desc;
+    }
+    p->nOrder = info->nOrderBy;
+    info->orderByConsumed = 1;
+  }
+
+  /* LIMIT / OFFSET as a cap only. */
+  if( iLimit >= 0 && allExact && !oneAtATime && (info->nOrderBy == 0 || orderOk) ){
+    p->iLimitArgv = nArgv++;
+    info->aConstraintUsage[iLimit].argvIndex = nArgv;
+    info->aConstraintUsage[iLimit].omit = 0;
+    if( iOffset >= 0 ){
+      hasOffset = 1;
+      nArgv++;
+      info->aConstraintUsage[iOffset].argvIndex = nArgv;
+      info->aConstraintUsage[iOffset].omit = 0;
+    }
+    sqlite3_int64 nLim = 0;
+    sqlite3_value *pv = 0;
+    if( sqlite3_vtab_rhs_value(info, iLimit, &pv) == SQLITE_OK && pv ){
+      nLim = sqlite3_value_int64(pv);
+      if( nLim >= 0 && nLim < nRow ) nRow = (double)nLim + 1;
+    }
+  }
+
+  /* The select list: the columns SQLite may read. */
+  for(int j = 0; j < t->nCol; j++){
+    int bit = j < 63 ? j : 63;
+    if( info->colUsed & ((sqlite3_uint64)1 << bit) ) p->aSel[p->nSel++] = j;
+  }
+
+  if( nKey > 0 && nKeyEq == nKey ){
+    info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+    info->estimatedRows = 1;
+    info->estimatedCost = 10.0;
+  }else{
+    if( nRow < 1 ) nRow = 1;
+    info->estimatedRows = (sqlite3_int64)nRow;
+    info->estimatedCost = 100.0 + nRow;
+  }
+
+  p->zSql = pt_plan_sql(v, p, 0, 1);
+  if( !p->zSql ){ plan_free(p); return SQLITE_NOMEM; }
+  pt_plan *pOld = pt_plan_find(v, p->zSql);
+  if( pOld ){
+    plan_free(p);
+    p = pOld;
+  }else{
+    p->pNext = v->pPlans;
+    v->pPlans = p;
+  }
+  info->idxStr = sqlite3_mprintf("%s", p->zSql);
+  info->needToFreeIdxStr = 1;
+  info->idxNum = hasOffset;   /* bit 0: OFFSET follows LIMIT in argv */
+  pt_trace("xBestIndex %s: %s (rows %lld)", v->zName, p->zSql, (long long)info->estimatedRows);
+  return info->idxStr ? SQLITE_OK : SQLITE_NOMEM;
+}

@@ -1,0 +1,156 @@
+/*
+** pontoon.h — the bridge's private header: the objects shared by the files
+** above vtab/driver.h and the functions each file offers the others.
+*/
+#ifndef PT_PONTOON_H
+#define PT_PONTOON_H
+
+#include "pt_sqlite.h"
+#include "driver.h"
+
+/* Seconds to wait for a server that does not answer, unless the URI says. */
+#define PT_CONNECT_TIMEOUT 10
+
+/* A named server registered with pontoon_connect() in this SQLite connection. */
+typedef struct pt_server pt_server;
+struct pt_server {
+  char *zName;               /* the name tables use */
+  char *zUri;                /* as given; may hold a password: never shown */
+  char *zSecret;             /* the password found in zUri, for redaction */
+  const pt_driver *pDriver;
+  pt_conn *pConn;            /* reads and writes; NULL until first needed */
+  pt_conn *pRoConn;          /* read-only connection for query= tables */
+  int nCursor;               /* open cursors on pConn and pRoConn */
+  int inTxn;                 /* 1 while SQLite has a write transaction open here */
+  pt_server *pNext;
+};
+
+/* Per-SQLite-connection state: hangs off the module's client data. */
+typedef struct pt_vtab pt_vtab;
+typedef struct pt_registry {
+  sqlite3 *db;
+  pt_server *pServers;
+  pt_vtab *pTables;          /* every connected pontoon table */
+  char **azTrusted;          /* "schema.table" of query= tables created here */
+  int nTrusted;
+} pt_registry;
+
+/* A pushed-down plan, cached on the table; idxStr is its zSql. */
+typedef struct pt_plan_op {
+  int iCol;                  /* column index */
+  int op;                    /* SQLITE_INDEX_CONSTRAINT_* or PT_OP_* */
+  int iArgv;                 /* 0-based position in xFilter's argv, -1 if none */
+  int exact;                 /* PT_PUSH_EXACT or PT_PUSH_SUPERSET */
+} pt_plan_op;
+
+typedef struct pt_plan pt_plan;
+struct pt_plan {
+  char *zSql;                /* remote SQL with every op and the limit */
+  int nOp;
+  pt_plan_op *aOp;
+  int nSel;                  /* columns in the select list, in order */
+  int *aSel;
+  int nOrder;                /* ORDER BY terms pushed */
+  int *aOrderCol;
+  int *aOrderDesc;
+  int iLimitArgv;            /* argv index of LIMIT, -1 if not capped; OFFSET
+                             ** follows it when idxNum bit 0 is set */
+  pt_plan *pNext;
+};
+
+/* A pontoon virtual table. */
+struct pt_vtab {
+  sqlite3_vtab base;
+  pt_registry *pReg;
+  char *zDb;                 /* SQLite schema holding the table: "main", ... */
+  char *zName;               /* local table name */
+  char *zServer;             /* server name, resolved at each use */
+  char *zRemoteSchema;       /* may be NULL: the server's search path */
+  char *zRemoteTable;        /* NULL for query= tables */
+  char *zQuery;              /* query= text, or NULL */
+  int readOnly;
+  int nFetch;                /* fetch= rows per batch, 0 = driver's choice */
+  pt_table_desc *pDesc;
+  pt_plan *pPlans;
+  pt_vtab *pNextTable;       /* in pReg->pTables */
+};
+
+/* Outcome of turning a constraint's right-hand side into a remote parameter. */
+#define PT_BIND        0     /* bind it; the remote test is as planned */
+#define PT_BIND_LOOSE  1     /* bind it; the remote test keeps extra rows */
+#define PT_DROP        2     /* leave the test to SQLite for this value */
+#define PT_EMPTY       3     /* no row can match: skip the remote query */
+
+/* in util.c */
+void pt_desc_free(pt_table_desc *);
+pt_table_desc *pt_desc_new(int nCol);
+char *pt_strdup(const char *);
+char *pt_strndup(const char *, int);
+const char *pt_kind_name(pt_kind);
+int pt_kind_from_name(const char *, int n);
+int pt_utf8_valid(const unsigned char *, int n);
+char *pt_redact(char *zMsg, const char *zSecret);
+int pt_trace_on(void);
+void pt_trace(const char *zFormat, ...);
+
+/* in options.c */
+typedef struct pt_uri {
+  char *zScheme;             /* lower case, without "://" */
+  char *zUser, *zPassword, *zHost, *zPort, *zPath;
+  int nParam;
+  char **azKey, **azVal;
+} pt_uri;
+int pt_uri_parse(const char *zUri, pt_uri *p, char **pzErr);
+void pt_uri_clear(pt_uri *);
+char *pt_conninfo_password(const char *zUri);
+int pt_ident_split(const char *zIn, char **pzSchema, char **pzName, char **pzErr);
+char *pt_sql_unquote(const char *zIn);
+char *pt_columns_format(const pt_table_desc *);
+int pt_columns_parse(const char *z, pt_table_desc **pp, char **pzErr);
+int pt_arg_split(const char *zArg, char **pzKey, char **pzVal);
+int pt_looks_secret(const char *zKey, const char *zVal);
+
+/* in value.c */
+void pt_value_result(sqlite3_context *, const pt_value *);
+int pt_value_param(pt_kind, int op, sqlite3_value *, sqlite3_str *pBuf,
+                   int *pIsBlob);
+int pt_decimal_classify(const char *z, int n, int64_t *pI, double *pR);
+void pt_format_date(sqlite3_str *, int64_t jdn);
+void pt_format_time(sqlite3_str *, int64_t usec);
+int64_t pt_days_from_civil(int64_t y, unsigned m, unsigned d);
+int pt_parse_date_prefix(const char *z, int n, int *pY, int *pM, int *pD);
+
+/* in plan.c */
+int pt_plan_best_index(pt_vtab *, sqlite3_index_info *);
+pt_plan *pt_plan_find(pt_vtab *, const char *zIdxStr);
+char *pt_plan_sql(pt_vtab *, const pt_plan *, const unsigned char *aDrop,
+                  int useLimit);
+void pt_plan_free_all(pt_vtab *);
+void pt_append_from(sqlite3_str *, pt_vtab *);
+
+/* in conn.c */
+pt_registry *pt_registry_new(sqlite3 *);
+void pt_registry_free(void *);
+pt_server *pt_server_find(pt_registry *, const char *zName);
+int pt_server_add(pt_registry *, const char *zName, const char *zUri,
+                  char **pzErr);
+int pt_server_remove(pt_registry *, const char *zName, char **pzErr);
+int pt_server_conn(pt_server *, int readOnly, pt_conn **ppConn, char **pzErr);
+void pt_server_check(pt_server *);
+const pt_driver *pt_driver_for(const char *zUri);
+char *pt_server_error(pt_server *, const char *zTable, const char *zWhat,
+                      char *zRemote);
+void pt_trust_table(pt_registry *, const char *zDb, const char *zName);
+int pt_is_trusted(pt_registry *, const char *zDb, const char *zName);
+
+/* in module.c */
+int pt_module_register(sqlite3 *, pt_registry *);
+pt_vtab *pt_table_lookup(pt_registry *, const char *zDb, const char *zName);
+
+/* in servers.c */
+int pt_servers_register(sqlite3 *, pt_registry *);
+
+/* in funcs.c */
+int pt_funcs_register(sqlite3 *, pt_registry *);
+
+#endif /* PT_PONTOON_H */

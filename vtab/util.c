@@ -1,0 +1,130 @@
+/*
+** util.c — small shared pieces: table descriptions, kind names, UTF-8
+** validation, password redaction and the PONTOON_TRACE switch.
+*/
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pontoon.h"
+
+static const char *const azKindName[PT_K_COUNT] = {
+  "int", "bool", "real", "decimal", "text", "char", "blob", "date", "time",
+  "timestamp", "timestamptz", "interval", "uuid", "json", "array", "enum",
+  "other"
+};
+
+const char *pt_kind_name(pt_kind k){
+  return (k >= 0 && k < PT_K_COUNT) ? azKindName[k] : "other";
+}
+
+/* The kind named by z[0..n), or -1. */
+int pt_kind_from_name(const char *z, int n){
+  for(int i = 0; i < PT_K_COUNT; i++){
+    if( (int)strlen(azKindName[i]) == n && sqlite3_strnicmp(z, azKindName[i], n) == 0 ) return i;
+  }
+  return -1;
+}
+
+char *pt_strdup(const char *z){
+  return z ? sqlite3_mprintf("%s", z) : 0;
+}
+
+char *pt_strndup(const char *z, int n){
+  char *p = sqlite3_malloc64((sqlite3_uint64)n + 1);
+  if( p ){ memcpy(p, z, n); p[n] = 0; }
+  return p;
+}
+
+pt_table_desc *pt_desc_new(int nCol){
+  pt_table_desc *p = sqlite3_malloc(sizeof(*p));
+  if( !p ) return 0;
+  memset(p, 0, sizeof(*p));
+  p->nRowEstimate = -1;
+  if( nCol > 0 ){
+    p->aCol = sqlite3_malloc64(sizeof(pt_column) * (sqlite3_uint64)nCol);
+    if( !p->aCol ){ sqlite3_free(p); return 0; }
+    memset(p->aCol, 0, sizeof(pt_column) * nCol);
+  }
+  p->nCol = nCol;
+  return p;
+}
+
+void pt_desc_free(pt_table_desc *p){
+  if( !p ) return;
+  for(int i = 0; i < p->nCol; i++){
+    sqlite3_free(p->aCol[i].zName);
+    sqlite3_free(p->aCol[i].zRemoteType);
+  }
+  sqlite3_free(p->aCol);
+  sqlite3_free(p->zSchema);
+  sqlite3_free(p);
+}
+
+/* 1 if z[0..n) is well-formed UTF-8 without NUL bytes. */
+int pt_utf8_valid(const unsigned char *z, int n){
+  int i = 0;
+  while( i < n ){
+    unsigned c = z[i];
+    int len;
+    unsigned min;
+    if( c == 0 ) return 0;
+    if( c < 0x80 ){ i++; continue; }
+    if( (c & 0xE0) == 0xC0 ){ len = 2; min = 0x80; c &= 0x1F; }
+    else if( (c & 0xF0) == 0xE0 ){ len = 3; min = 0x800; c &= 0x0F; }
+    else if( (c & 0xF8) == 0xF0 ){ len = 4; min = 0x10000; c &= 0x07; }
+    else return 0;
+    if( i + len > n ) return 0;
+    for(int j = 1; j < len; j++){
+      if( (z[i+j] & 0xC0) != 0x80 ) return 0;
+      c = (c << 6) | (z[i+j] & 0x3F);
+    }
+    if( c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) ) return 0;
+    i += len;
+  }
+  return 1;
+}
+
+/*
+** Replace every occurrence of zSecret in zMsg by "***".  Takes ownership of
+** zMsg (sqlite3_malloc'd) and returns the message to use instead.  Every
+** text that could carry a URI passes here before it reaches the user.
+*/
+char *pt_redact(char *zMsg, const char *zSecret){
+  if( !zMsg || !zSecret || !zSecret[0] ) return zMsg;
+  size_t nSecret = strlen(zSecret);
+  if( !strstr(zMsg, zSecret) ) return zMsg;
+  sqlite3_str *s = sqlite3_str_new(0);
+  const char *z = zMsg;
+  const char *hit;
+  while( (hit = strstr(z, zSecret)) != 0 ){
+    sqlite3_str_append(s, z, (int)(hit - z));
+    sqlite3_str_appendall(s, "***");
+    z = hit + nSecret;
+  }
+  sqlite3_str_appendall(s, z);
+  sqlite3_free(zMsg);
+  return sqlite3_str_finish(s);
+}
+
+/* PONTOON_TRACE=1 logs every callback and remote statement to stderr. */
+int pt_trace_on(void){
+  static int on = -1;
+  if( on < 0 ){
+    const char *z = getenv("PONTOON_TRACE");
+    on = (z && z[0] && strcmp(z, "0") != 0) ? 1 : 0;
+  }
+  return on;
+}
+
+void pt_trace(const char *zFormat, ...){
+  if( !pt_trace_on() ) return;
+  va_list ap;
+  va_start(ap, zFormat);
+  char *z = sqlite3_vmprintf(zFormat, ap);
+  va_end(ap);
+  if( z ){
+    fprintf(stderr, "pontoon: %s\n", z);
+    sqlite3_free(z);
+  }
+}

@@ -1,0 +1,377 @@
+/*
+** value.c — values crossing the bridge.
+**
+** Read path: pt_value_result() turns a driver's pt_value into a
+** sqlite3_result_*; exact decimals are classified here (pt_decimal_classify)
+** so every driver follows one rule:
+**   integral and within int64        -> INTEGER
+**   at most 15 significant digits    -> REAL (a double holds 15 digits exactly)
+**   otherwise, and NaN               -> TEXT, the exact decimal
+**
+** Pushdown: pt_value_param() turns the right-hand side of a constraint into
+** a remote parameter, following SQLite's comparison rules for the column's
+** declared affinity (module.c declares INTEGER, REAL, NUMERIC, TEXT or BLOB
+** per kind).  Its answer says whether the remote test stays exact, keeps
+** extra rows (SQLite re-checks every pushed term: omit is never set), must be
+** dropped for this value, or cannot match any row.  The rules are in
+** docs/pushdown.md.
+*/
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pontoon.h"
+
+/* Classify exact decimal text; returns PT_V_INT, PT_V_REAL or PT_V_TEXT. */
+int pt_decimal_classify(const char *z, int n, int64_t *pI, double *pR){
+  int i = 0, neg = 0;
+  if( n == 8 && memcmp(z, "Infinity", 8) == 0 ){ *pR = INFINITY; return PT_V_REAL; }
+  if( n == 9 && memcmp(z, "-Infinity", 9) == 0 ){ *pR = -INFINITY; return PT_V_REAL; }
+  if( i < n && (z[i] == '-' || z[i] == '+') ){ neg = z[i] == '-'; i++; }
+  int iInt = i;
+  while( i < n && isdigit((unsigned char)z[i]) ) i++;
+  int iIntEnd = i;
+  int iFrac = i, iFracEnd = i;
+  if( i < n && z[i] == '.' ){
+    i++;
+    iFrac = i;
+    while( i < n && isdigit((unsigned char)z[i]) ) i++;
+    iFracEnd = i;
+  }
+  if( i != n || (iIntEnd == iInt && iFracEnd == iFrac) ) return PT_V_TEXT;  /* NaN, junk */
+  /* trailing zeros of the fraction do not count */
+  while( iFracEnd > iFrac && z[iFracEnd-1] == '0' ) iFracEnd--;
+  /* leading zeros of the integer part do not count */
+  int iSig = iInt;
+  while( iSig < iIntEnd && z[iSig] == '0' ) iSig++;
+  if( iFracEnd == iFrac ){
+    /* integral: fits int64? */
+    int nDig = iIntEnd - iSig;
+    if( nDig <= 18 || (nDig == 19 && memcmp(z + iSig, neg ? "9223372036854775808" : "9223372036854775807", 19) <= 0) ){
+      uint64_t u = 0;
+      for(int k = iSig; k < iIntEnd; k++) u = u * 10 + (uint64_t)(z[k] - '0');
+      *pI = neg ? (int64_t)(0 - u) : (int64_t)u;
+      return PT_V_INT;
+    }
+  }
+  int nSig;
+  if( iSig < iIntEnd ){
+    nSig = (iIntEnd - iSig) + (iFracEnd - iFrac);
+  }else{
+    int k = iFrac;
+    while( k < iFracEnd && z[k] == '0' ) k++;
+    nSig = iFracEnd - k;
+  }
+  if( nSig <= 15 ){
+    char buf[64];
+    if( n < (int)sizeof(buf) ){
+      memcpy(buf, z, n);
+      buf[n] = 0;
+      *pR = strtod(buf, 0);
+      return PT_V_REAL;
+    }
+  }
+  return PT_V_TEXT;
+}
+
+void pt_value_result(sqlite3_context *ctx, const pt_value *v){
+  switch( v->type ){
+    case PT_V_INT:  sqlite3_result_int64(ctx, v->i); break;
+    case PT_V_REAL: sqlite3_result_double(ctx, v->r); break;
+    case PT_V_TEXT: sqlite3_result_text(ctx, v->p, v->n, SQLITE_TRANSIENT); break;
+    case PT_V_BLOB: sqlite3_result_blob(ctx, v->p ? v->p : "", v->n, SQLITE_TRANSIENT); break;
+    case PT_V_DECIMAL: {
+      int64_t i;
+      double r;
+      switch( pt_decimal_classify(v->p, v->n, &i, &r) ){
+        case PT_V_INT:  sqlite3_result_int64(ctx, i); break;
+        case PT_V_REAL: sqlite3_result_double(ctx, r); break;
+        default: sqlite3_result_text(ctx, v->p, v->n, SQLITE_TRANSIENT); break;
+      }
+      break;
+    }
+    default: sqlite3_result_null(ctx); break;
+  }
+}
+
+/* ---- dates and times ---- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's method). */
+int64_t pt_days_from_civil(int64_t y, unsigned m, unsigned d){
+  y -= m <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  unsigned yoe = (unsigned)(y - era * 400);
+  unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *py, unsigned *pm, unsigned *pd){
+  z += 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  unsigned doe = (unsigned)(z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = (int64_t)yoe + era * 400;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  *py = y + (m <= 2);
+  *pm = m;
+  *pd = d;
+}
+
+/* Append the date `days` after 1970-01-01 as YYYY-MM-DD.  Years outside
+** 1..9999 are written signed and astronomical (44 BC is -0043). */
+void pt_format_date(sqlite3_str *s, int64_t days){
+  int64_t y;
+  unsigned m, d;
+  civil_from_days(days, &y, &m, &d);
+  if( y >= 1 && y <= 9999 ){
+    sqlite3_str_appendf(s, "%04d-%02d-%02d", (int)y, m, d);
+  }else if( y <= 0 ){
+    sqlite3_str_appendf(s, "-%04lld-%02d-%02d", (long long)-y, m, d);
+  }else{
+    sqlite3_str_appendf(s, "+%lld-%02d-%02d", (long long)y, m, d);
+  }
+}
+
+/* Append a time of day given in microseconds as HH:MM:SS[.ffffff], with the
+** fraction's trailing zeros dropped. */
+void pt_format_time(sqlite3_str *s, int64_t usec){
+  int64_t sec = usec / 1000000;
+  int frac = (int)(usec % 1000000);
+  sqlite3_str_appendf(s, "%02d:%02d:%02d", (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
+  if( frac ){
+    char buf[8];
+    int nDig = 6;
+    snprintf(buf, sizeof buf, "%06d", frac);
+    while( buf[nDig-1] == '0' ) nDig--;
+    sqlite3_str_appendf(s, ".%.*s", nDig, buf);
+  }
+}
+
+static int two(const char *z){
+  return isdigit((unsigned char)z[0]) && isdigit((unsigned char)z[1]) ? (z[0]-'0')*10 + z[1]-'0' : -1;
+}
+
+/* If z starts with a valid YYYY-MM-DD (year 0001..9999), set the parts and
+** return 10; else 0. */
+int pt_parse_date_prefix(const char *z, int n, int *pY, int *pM, int *pD){
+  if( n < 10 || z[4] != '-' || z[7] != '-' ) return 0;
+  for(int i = 0; i < 4; i++) if( !isdigit((unsigned char)z[i]) ) return 0;
+  int y = (z[0]-'0')*1000 + (z[1]-'0')*100 + (z[2]-'0')*10 + z[3]-'0';
+  int m = two(z + 5), d = two(z + 8);
+  static const int mdays[] = {31,29,31,30,31,30,31,31,30,31,30,31};
+  if( y < 1 || m < 1 || m > 12 || d < 1 || d > mdays[m-1] ) return 0;
+  if( m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) ) return 0;
+  *pY = y; *pM = m; *pD = d;
+  return 10;
+}
+
+/* 1 if z[0..n) is exactly HH:MM:SS[.f{1,6}] with no trailing zero. */
+static int canonical_time(const char *z, int n){
+  if( n < 8 || z[2] != ':' || z[5] != ':' ) return 0;
+  int h = two(z), mi = two(z + 3), se = two(z + 6);
+  if( h < 0 || h > 24 || mi < 0 || mi > 59 || se < 0 || se > 59 ) return 0;
+  if( h == 24 && (mi || se || n > 8) ) return 0;
+  if( n == 8 ) return 1;
+  if( z[8] != '.' || n < 10 || n > 15 ) return 0;
+  for(int i = 9; i < n; i++) if( !isdigit((unsigned char)z[i]) ) return 0;
+  return z[n-1] != '0';
+}
+
+/* 1 if z[0..n) is exactly how pontoon writes a value of date kind k. */
+static int canonical_datetime(pt_kind k, const char *z, int n){
+  int y, m, d;
+  if( (n == 8 && memcmp(z, "infinity", 8) == 0) || (n == 9 && memcmp(z, "-infinity", 9) == 0) ) return 1;
+  if( !pt_parse_date_prefix(z, n, &y, &m, &d) ) return 0;
+  if( k == PT_K_DATE ) return n == 10;
+  if( k == PT_K_TIMESTAMPTZ ){
+    if( n < 6 + 19 || memcmp(z + n - 6, "+00:00", 6) != 0 ) return 0;
+    n -= 6;
+  }
+  if( n < 19 || z[10] != ' ' ) return 0;
+  return canonical_time(z + 11, n - 11) && two(z + 11) < 24;
+}
+
+static int canonical_uuid(const char *z, int n){
+  if( n != 36 ) return 0;
+  for(int i = 0; i < 36; i++){
+    if( i == 8 || i == 13 || i == 18 || i == 23 ){ if( z[i] != '-' ) return 0; }
+    else if( !isdigit((unsigned char)z[i]) && !(z[i] >= 'a' && z[i] <= 'f') ) return 0;
+  }
+  return 1;
+}
+
+/*
+** SQLite's NUMERIC affinity on a value, as a comparison with a column of
+** INTEGER, REAL or NUMERIC affinity applies it: 1 and *pI for an integer,
+** 2 and *pR for a real, 0 when the value stays text or blob.
+*/
+static int numeric_of(sqlite3_value *v, int64_t *pI, double *pR){
+  switch( sqlite3_value_type(v) ){
+    case SQLITE_INTEGER: *pI = sqlite3_value_int64(v); return 1;
+    case SQLITE_FLOAT:   *pR = sqlite3_value_double(v); return 2;
+    case SQLITE_TEXT: {
+      const char *z = (const char*)sqlite3_value_text(v);
+      int n = sqlite3_value_bytes(v);
+      while( n > 0 && isspace((unsigned char)*z) ){ z++; n--; }
+      while( n > 0 && isspace((unsigned char)z[n-1]) ) n--;
+      if( n == 0 || n > 400 ) return 0;
+      char buf[401];
+      memcpy(buf, z, n);
+      buf[n] = 0;
+      int seenDigit = 0, isInt = 1;
+      for(int i = 0; i < n; i++){
+        char c = buf[i];
+        if( isdigit((unsigned char)c) ) seenDigit = 1;
+        else if( (c == '+' || c == '-') && (i == 0 || buf[i-1] == 'e' || buf[i-1] == 'E') ) ;
+        else if( c == '.' || c == 'e' || c == 'E' ) isInt = 0;
+        else return 0;
+      }
+      if( !seenDigit ) return 0;
+      char *zEnd;
+      errno = 0;
+      if( isInt ){
+        long long x = strtoll(buf, &zEnd, 10);
+        if( *zEnd == 0 && errno == 0 ){ *pI = x; return 1; }
+      }
+      errno = 0;
+      double r = strtod(buf, &zEnd);
+      if( *zEnd != 0 ) return 0;
+      /* SQLite keeps a real that is a whole number in int64 range as such */
+      *pR = r;
+      return 2;
+    }
+    default: return 0;
+  }
+}
+
+static int is_eq(int op){
+  return op == SQLITE_INDEX_CONSTRAINT_EQ || op == PT_OP_IN;
+}
+
+static void append_real(sqlite3_str *b, double r, int digits){
+  if( isinf(r) ) sqlite3_str_appendall(b, r > 0 ? "Infinity" : "-Infinity");
+  else{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.*g", digits, r);
+    sqlite3_str_appendall(b, buf);
+  }
+}
+
+/*
+** Turn the right-hand side v of `column op v` (column of kind k) into the
+** text of a remote parameter, appended to pBuf (raw bytes for blobs, then
+** *pIsBlob is set).  Returns PT_BIND, PT_BIND_LOOSE, PT_DROP or PT_EMPTY.
+** For PT_OP_IN the caller asks once per list element.
+*/
+int pt_value_param(pt_kind k, int op, sqlite3_value *v, sqlite3_str *pBuf, int *pIsBlob){
+  int t = sqlite3_value_type(v);
+  int64_t i = 0;
+  double r = 0;
+  *pIsBlob = 0;
+  if( t == SQLITE_NULL ) return PT_EMPTY;   /* any comparison with NULL is NULL */
+  if( op == SQLITE_INDEX_CONSTRAINT_LIKE ){
+    const unsigned char *z = sqlite3_value_text(v);
+    int n = sqlite3_value_bytes(v);
+    if( !z || !pt_utf8_valid(z, n) ) return PT_DROP;
+    sqlite3_str_append(pBuf, (const char*)z, n);
+    return PT_BIND_LOOSE;
+  }
+  switch( k ){
+    case PT_K_INT: {
+      int c = numeric_of(v, &i, &r);
+      if( c == 2 ){
+        if( r == floor(r) && r >= -9223372036854775808.0 && r < 9223372036854775808.0 ){
+          i = (int64_t)r;
+          c = 1;
+        }else{
+          return is_eq(op) ? PT_EMPTY : PT_DROP;
+        }
+      }
+      if( c == 1 ){ sqlite3_str_appendf(pBuf, "%lld", (long long)i); return PT_BIND; }
+      return is_eq(op) ? PT_EMPTY : PT_DROP;
+    }
+    case PT_K_BOOL: {
+      int c = numeric_of(v, &i, &r);
+      if( c == 2 && (r == 0.0 || r == 1.0) ){ i = (int64_t)r; c = 1; }
+      if( c == 1 && (i == 0 || i == 1) ){
+        sqlite3_str_appendall(pBuf, i ? "1" : "0");
+        return PT_BIND;
+      }
+      return is_eq(op) ? PT_EMPTY : PT_DROP;
+    }
+    case PT_K_REAL: {
+      int c = numeric_of(v, &i, &r);
+      if( c == 1 ){
+        if( i > 9007199254740992LL || i < -9007199254740992LL ) return PT_DROP;
+        sqlite3_str_appendf(pBuf, "%lld", (long long)i);
+        return PT_BIND;
+      }
+      if( c == 2 ){ append_real(pBuf, r, 17); return PT_BIND; }
+      return PT_DROP;   /* text 'NaN' may equal a NaN read as text */
+    }
+    case PT_K_DECIMAL: {
+      int c = numeric_of(v, &i, &r);
+      if( c == 1 ){ sqlite3_str_appendf(pBuf, "%lld", (long long)i); return PT_BIND; }
+      if( c == 2 && is_eq(op) && !isinf(r) ){ append_real(pBuf, r, 15); return PT_BIND_LOOSE; }
+      return PT_DROP;
+    }
+    case PT_K_BLOB: {
+      if( t == SQLITE_BLOB ){
+        sqlite3_str_append(pBuf, sqlite3_value_blob(v), sqlite3_value_bytes(v));
+        *pIsBlob = 1;
+        return PT_BIND;
+      }
+      return is_eq(op) ? PT_EMPTY : PT_DROP;
+    }
+    default: break;
+  }
+  /* TEXT affinity kinds.  A number on the right may come from a column of
+  ** numeric affinity, which would convert our values instead: leave it. */
+  if( t == SQLITE_INTEGER || t == SQLITE_FLOAT ){
+    if( k == PT_K_TEXT || k == PT_K_CHAR || k == PT_K_ENUM || k == PT_K_OTHER || k == PT_K_JSON ) return PT_DROP;
+    return is_eq(op) ? PT_EMPTY : PT_DROP;  /* a number never looks like our dates, uuids */
+  }
+  if( t == SQLITE_BLOB ) return is_eq(op) ? PT_EMPTY : PT_DROP;
+  const char *z = (const char*)sqlite3_value_text(v);
+  int n = sqlite3_value_bytes(v);
+  if( !pt_utf8_valid((const unsigned char*)z, n) ) return is_eq(op) ? PT_EMPTY : PT_DROP;
+  switch( k ){
+    case PT_K_TEXT:
+    case PT_K_ENUM:
+      sqlite3_str_append(pBuf, z, n);
+      return PT_BIND;
+    case PT_K_CHAR:
+      sqlite3_str_append(pBuf, z, n);
+      return PT_BIND_LOOSE;
+    case PT_K_DATE: case PT_K_TIMESTAMP: case PT_K_TIMESTAMPTZ: {
+      if( op == PT_OP_DATE_GE || op == PT_OP_DATE_LT ){
+        int y, m, d;
+        if( !pt_parse_date_prefix(z, n, &y, &m, &d) ) return PT_DROP;
+        int64_t days = pt_days_from_civil(y, m, d) + (op == PT_OP_DATE_LT ? 1 : 0);
+        pt_format_date(pBuf, days);
+        return PT_BIND_LOOSE;
+      }
+      if( canonical_datetime(k, z, n) ){
+        if( z[0] == '-' && z[1] != 'i' ) return PT_DROP;
+        sqlite3_str_append(pBuf, z, n);
+        return PT_BIND;
+      }
+      if( n > 0 && (z[0] == '-' || z[0] == '+') ) return PT_DROP;
+      return PT_EMPTY;
+    }
+    case PT_K_TIME:
+      if( canonical_time(z, n) ){ sqlite3_str_append(pBuf, z, n); return PT_BIND; }
+      return PT_EMPTY;
+    case PT_K_UUID:
+      if( canonical_uuid(z, n) ){ sqlite3_str_append(pBuf, z, n); return PT_BIND; }
+      return PT_EMPTY;
+    default:
+      return PT_DROP;
+  }
+}
