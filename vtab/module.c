@@ -129,7 +129,9 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
       sqlite3_free(zKey); sqlite3_free(zVal);
       continue;
     }
-    char *zArg = pt_sql_unquote(argv[i]);
+    /* the server name may be quoted; the table name is split later by
+    ** pt_ident_split, which reads its own quotes */
+    char *zArg = nPos == 1 ? pt_strdup(argv[i]) : pt_sql_unquote(argv[i]);
     if( !zArg ){ rc = SQLITE_NOMEM; goto fail; }
     if( sqlite3_stricmp(zArg, "readonly") == 0 && nPos >= 1 ){
       v->readOnly = 1;
@@ -213,6 +215,7 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
     if( rc != SQLITE_OK ){
       *pzErr = pt_server_error(s, remote_label(v), 0, zE);
       pt_server_check(s);
+      rc = SQLITE_ERROR;
       goto fail;
     }
     if( !v->zRemoteSchema && v->pDesc->zSchema ) v->zRemoteSchema = pt_strdup(v->pDesc->zSchema);

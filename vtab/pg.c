@@ -282,8 +282,8 @@ static int pgDescribe(pt_conn *p, const char *zSchema, const char *zTable,
   r = exec_params(c,
     "SELECT a.attname, a.atttypid, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
     "coalesce((SELECT collisdeterministic FROM pg_collation WHERE oid = a.attcollation), true), "
-    "coalesce((SELECT array_position(i.indkey::int2[], a.attnum) FROM pg_index i "
-    "          WHERE i.indrelid = a.attrelid AND i.indisprimary), 0) "
+    "coalesce((SELECT k.n FROM pg_index i, unnest(i.indkey) WITH ORDINALITY AS k(att, n) "
+    "          WHERE i.indrelid = a.attrelid AND i.indisprimary AND k.att = a.attnum), 0) "
     "FROM pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
     "ORDER BY a.attnum", 1, az2, pzErr);
   sqlite3_free(zOid);
