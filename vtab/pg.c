@@ -108,6 +108,12 @@ static int exec_simple(pg_conn *c, const char *zSql, char **pzErr){
   return SQLITE_OK;
 }
 
+/* The library never prints: server notices go to the trace only. */
+static void notice_quiet(void *arg, const char *zMsg){
+  (void)arg;
+  pt_trace("pg notice: %s", zMsg);
+}
+
 static int pgConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppConn, char **pzErr){
   char zTimeout[16];
   snprintf(zTimeout, sizeof zTimeout, "%d", timeout);
@@ -127,6 +133,7 @@ static int pgConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppCo
     PQfinish(pg);
     return SQLITE_CANTOPEN;
   }
+  PQsetNoticeProcessor(pg, notice_quiet, 0);
   pg_conn *c = sqlite3_malloc(sizeof(*c));
   if( !c ){ PQfinish(pg); return SQLITE_NOMEM; }
   memset(c, 0, sizeof(*c));

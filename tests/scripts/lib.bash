@@ -1,0 +1,24 @@
+# Shared by the script tests: load the harness's environment and give
+# small assertion helpers.  Each test prints "N passed, N failed" at the end.
+# Usage: source "$(dirname "$0")/lib.bash" "$@"   (args: BUILD_DIR STATE_DIR)
+set -uo pipefail
+BUILD=$(cd "$1" && pwd)
+STATE=$2
+# shellcheck disable=SC1091
+source "$STATE/env"
+unset PGPASSWORD PGSERVICE
+export PGPASSFILE=$PONTOON_PG_PASSFILE
+PT_PASS=0
+PT_FAIL=0
+ok()   { PT_PASS=$((PT_PASS + 1)); echo "ok - $*"; }
+fail() { PT_FAIL=$((PT_FAIL + 1)); echo "not ok - $*"; }
+check() { # check "description" command...
+  local what=$1; shift
+  if "$@"; then ok "$what"; else fail "$what"; fi
+}
+finish() {
+  echo "$PT_PASS passed, $PT_FAIL failed"
+  [ "$PT_FAIL" -eq 0 ]
+}
+pg_sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$PONTOON_PG_URI_NOPW" "$@"; }
+shell() { sqlite3 -batch -init /dev/null -cmd ".load $BUILD/pontoon" :memory: "$@"; }

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Faults: a backend terminated mid-scan gives a clean error naming the server
+# and table, and the next statement reconnects; a server that never answers
+# fails within the connect timeout.
+source "$(dirname "$0")/lib.bash" "$@"
+pg_sql -c "DROP TABLE IF EXISTS public.fault_scan; CREATE TABLE public.fault_scan AS SELECT g AS id, md5(g::text) AS h FROM generate_series(1, 200000) g;"
+
+# A slow scan: every remote row meets 3000 local ones.
+script="
+SELECT pontoon_connect('pg', '$PONTOON_PG_URI_NOPW');
+CREATE VIRTUAL TABLE t USING pontoon(pg, public.fault_scan);
+SELECT count(*) FROM t CROSS JOIN (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000) SELECT x FROM c);
+SELECT 'after:', count(*) FROM t;
+SELECT 'connected:', connected FROM pontoon_servers;
+"
+( sleep 3; pg_sql -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pontoon'" >/dev/null ) &
+killer=$!
+out=$(shell <<<"$script" 2>&1)
+wait $killer
+echo "$out"
+check "the scan fails with the server and table named" grep -q "pontoon: server 'pg', table fault_scan: " <<<"$out"
+check "the cause is the terminated connection" grep -Eqi "terminat|closed the connection" <<<"$out"
+check "the next statement reconnects" grep -qx "after:|200000" <<<"$out"
+check "the server shows as connected again" grep -qx "connected:|1" <<<"$out"
+
+# A server that accepts TCP connections but never speaks.
+port_file=$(mktemp)
+/usr/bin/python3 - "$port_file" <<'PY' &
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+time.sleep(30)
+PY
+silent=$!
+for _ in $(seq 50); do [ -s "$port_file" ] && break; sleep 0.1; done
+port=$(cat "$port_file")
+start=$(date +%s)
+out=$(shell "SELECT pontoon_connect('mute', 'postgresql://x@127.0.0.1:$port/db?connect_timeout=2');" 2>&1)
+took=$(( $(date +%s) - start ))
+kill $silent 2>/dev/null; wait $silent 2>/dev/null; rm -f "$port_file"
+echo "$out (after ${took}s)"
+check "a silent server fails with an error" grep -q "server 'mute': cannot connect" <<<"$out"
+check "within the connect timeout (${took}s)" [ "$took" -le 6 ]
+finish
