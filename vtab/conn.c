@@ -38,6 +38,8 @@ pt_registry *pt_registry_new(sqlite3 *db){
 }
 
 static void server_close(pt_server *s){
+  pt_server_discard(s);
+  while( s->pWriters ) pt_writer_forget(s->pWriters);
   if( s->pConn ) s->pDriver->xDisconnect(s->pConn);
   if( s->pRoConn ) s->pDriver->xDisconnect(s->pRoConn);
   s->pConn = s->pRoConn = 0;
@@ -220,4 +222,126 @@ int pt_is_trusted(pt_registry *r, const char *zDb, const char *zName){
   }
   sqlite3_free(z);
   return found;
+}
+
+/* ---- writes and remote transactions ----
+**
+** A SQLite transaction is one remote transaction per server.  Buffered
+** INSERT rows live in each table's bulk writer, listed on its server; they
+** are sent before anything else uses the connection (pt_server_flush), at
+** every savepoint callback and in xSync, and dropped on rollback.  The
+** remote COMMIT happens in xSync (pt_server_commit), so an autocommit
+** statement's error is that statement's error.  Savepoints map SQLite's
+** nesting depth N onto remote SAVEPOINT pt_N; a rollback to a level never
+** opened here goes back to pt_begin, made right after BEGIN.
+*/
+
+/* Stop tracking v's bulk writer (its rows are dropped). */
+void pt_writer_forget(pt_vtab *v){
+  pt_server *s = v->pBulkServer;
+  if( s ){
+    pt_vtab **pp = &s->pWriters;
+    while( *pp && *pp != v ) pp = &(*pp)->pNextWriter;
+    if( *pp ) *pp = v->pNextWriter;
+  }
+  if( v->pBulk && s ) s->pDriver->xBulkClose(v->pBulk);
+  v->pBulk = 0;
+  v->pBulkServer = 0;
+  v->pNextWriter = 0;
+}
+
+/* Send every buffered row of every table on server s. */
+int pt_server_flush(pt_server *s, char **pzErr){
+  for(pt_vtab *v = s->pWriters; v; v = v->pNextWriter){
+    char *zErr = 0;
+    if( s->pDriver->xBulkFlush(v->pBulk, &zErr) != SQLITE_OK ){
+      *pzErr = pt_server_error(s, v->zRemoteTable ? v->zRemoteTable : v->zName, "INSERT", zErr);
+      pt_server_discard(s);
+      return SQLITE_ERROR;
+    }
+  }
+  return SQLITE_OK;
+}
+
+void pt_server_discard(pt_server *s){
+  for(pt_vtab *v = s->pWriters; v; v = v->pNextWriter) s->pDriver->xBulkDiscard(v->pBulk);
+}
+
+int pt_server_begin(pt_server *s, char **pzErr){
+  if( s->inTxn ) return SQLITE_OK;
+  pt_conn *c;
+  char *zErr = 0;
+  int rc = pt_server_conn(s, 0, &c, &zErr);
+  if( rc == SQLITE_OK ) rc = s->pDriver->xBegin(c, 0, &zErr);
+  if( rc == SQLITE_OK ) rc = s->pDriver->xSavepoint(c, PT_SP_BEGIN, -1, &zErr);
+  if( rc != SQLITE_OK ){
+    *pzErr = pt_server_error(s, 0, "BEGIN", zErr);
+    pt_server_check(s);
+    return rc;
+  }
+  s->inTxn = 1;
+  s->spOpen = 0;
+  return SQLITE_OK;
+}
+
+int pt_server_commit(pt_server *s, char **pzErr){
+  if( !s->inTxn ) return SQLITE_OK;
+  int rc = pt_server_flush(s, pzErr);
+  if( rc != SQLITE_OK ){
+    pt_server_rollback(s);
+    return rc;
+  }
+  char *zErr = 0;
+  rc = s->pDriver->xCommit(s->pConn, &zErr);
+  s->inTxn = 0;
+  s->spOpen = 0;
+  if( rc != SQLITE_OK ){
+    *pzErr = pt_server_error(s, 0, "COMMIT", zErr);
+    pt_server_check(s);
+  }
+  return rc;
+}
+
+void pt_server_rollback(pt_server *s){
+  pt_server_discard(s);
+  if( !s->inTxn ) return;
+  char *zErr = 0;
+  if( s->pConn && s->pDriver->xAlive(s->pConn) ) s->pDriver->xRollback(s->pConn, &zErr);
+  sqlite3_free(zErr);
+  s->inTxn = 0;
+  s->spOpen = 0;
+  pt_server_check(s);
+}
+
+int pt_server_savepoint(pt_server *s, int op, int iLevel, char **pzErr){
+  if( !s->inTxn || iLevel < 0 || iLevel > 62 ) return SQLITE_OK;
+  char *zErr = 0;
+  int rc = SQLITE_OK;
+  if( op == PT_SP_ROLLBACK ) pt_server_discard(s);
+  else rc = pt_server_flush(s, pzErr);
+  if( rc != SQLITE_OK ) return rc;
+  uint64_t above = ~(((uint64_t)1 << iLevel) - 1);   /* levels >= iLevel */
+  int lowest = -1;
+  for(int i = iLevel; i < 63; i++) if( s->spOpen & ((uint64_t)1 << i) ){ lowest = i; break; }
+  switch( op ){
+    case PT_SP_BEGIN:
+      if( s->spOpen & ((uint64_t)1 << iLevel) ) return SQLITE_OK;
+      rc = s->pDriver->xSavepoint(s->pConn, PT_SP_BEGIN, iLevel, &zErr);
+      if( rc == SQLITE_OK ) s->spOpen |= (uint64_t)1 << iLevel;
+      break;
+    case PT_SP_RELEASE:
+      if( lowest >= 0 ) rc = s->pDriver->xSavepoint(s->pConn, PT_SP_RELEASE, lowest, &zErr);
+      s->spOpen &= ~above;
+      break;
+    case PT_SP_ROLLBACK:
+      rc = s->pDriver->xSavepoint(s->pConn, PT_SP_ROLLBACK, lowest, &zErr);
+      if( lowest >= 0 ) s->spOpen &= ~(above & ~((uint64_t)1 << lowest));
+      else s->spOpen = 0;
+      break;
+  }
+  if( rc != SQLITE_OK ){
+    *pzErr = pt_server_error(s, 0, "SAVEPOINT", zErr);
+    pt_server_check(s);
+  }
+  return rc;
 }

@@ -90,8 +90,10 @@ typedef struct pt_value {
   int n;
 } pt_value;
 
-/* A parameter sent with a remote statement: text in the remote's input
-** syntax for the column's kind, or NULL (z==0). */
+/* A parameter sent with a remote statement or a bulk row: pontoon's text
+** form of a value of the column's kind (docs/types.md), which the driver
+** turns into its server's input syntax; or raw bytes (isBinary); or NULL
+** (z==0). */
 typedef struct pt_param {
   const char *z;
   int n;
@@ -117,6 +119,10 @@ typedef struct pt_conn {
 typedef struct pt_cursor {
   pt_conn *pConn;
 } pt_cursor;
+/* A bulk writer: rows for one remote table, buffered by the driver. */
+typedef struct pt_bulk {
+  pt_conn *pConn;
+} pt_bulk;
 
 /* Comparison operators the planner may push; SQLITE_INDEX_CONSTRAINT_* values
 ** except the two date forms, which plan.c makes from GT/GE and LT/LE on date
@@ -202,6 +208,22 @@ struct pt_driver {
   int (*xRollback)(pt_conn *, char **pzErr);
   int (*xSavepoint)(pt_conn *, int op, int iLevel, char **pzErr);
 
+  /* ---- bulk INSERT ---- */
+  /* Prepare to append rows to zTable (already quoted, schema included) into
+  ** its columns azCol[nCol] (quoted) of kinds aKind.  Nothing is sent yet. */
+  int (*xBulkOpen)(pt_conn *, const char *zTable, int nCol,
+                   const char *const *azCol, const pt_kind *aKind,
+                   pt_bulk **ppBulk, char **pzErr);
+  /* Buffer one row (aVal[nCol]; z==0 is NULL).  When the buffer passes the
+  ** driver's batch size it is sent, so an error may come from earlier rows. */
+  int (*xBulkRow)(pt_bulk *, const pt_param *aVal, char **pzErr);
+  /* Send every buffered row.  The connection is free again afterwards. */
+  int (*xBulkFlush)(pt_bulk *, char **pzErr);
+  /* Drop buffered rows (rollback). */
+  void (*xBulkDiscard)(pt_bulk *);
+  /* Free; buffered rows are dropped.  NULL is a no-op. */
+  void (*xBulkClose)(pt_bulk *);
+
   /* ---- the dialect: remote SQL text ---- */
   /* Append zName quoted as an identifier. */
   void (*xQuoteIdent)(sqlite3_str *, const char *zName);
@@ -219,6 +241,8 @@ struct pt_driver {
   ** sorts the values pontoon returns (NULLs first ascending). */
   int (*xOrderable)(pt_kind k);
   void (*xOrderBy)(sqlite3_str *, const char *zQuoted, pt_kind k, int desc);
+  /* Append parameter iParam as the value assigned to a column of kind k. */
+  void (*xParamExpr)(sqlite3_str *, pt_kind k, int iParam);
   /* Append a LIMIT clause whose row count is parameter iParam. */
   void (*xLimit)(sqlite3_str *, int iParam);
   /* Append the text of one parameter holding all of aElem[n] (values of

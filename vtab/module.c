@@ -55,6 +55,7 @@ static void vtab_free(pt_vtab *v){
     while( *pp && *pp != v ) pp = &(*pp)->pNextTable;
     if( *pp ) *pp = v->pNextTable;
   }
+  pt_writer_forget(v);
   pt_plan_free_all(v);
   pt_desc_free(v->pDesc);
   sqlite3_free(v->zDb);
@@ -232,7 +233,19 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
     if( dup ) sqlite3_str_appendf(s, "\"%w_%d\" %s", zName, dup + 1, affinity_of(v->pDesc->aCol[i].kind));
     else sqlite3_str_appendf(s, "\"%w\" %s", zName, affinity_of(v->pDesc->aCol[i].kind));
   }
-  sqlite3_str_appendall(s, ")");
+  /* A one-column primary key makes the table WITHOUT ROWID, so UPDATE and
+  ** DELETE receive the key (SQLite allows writes only on such a table). */
+  v->iKeyCol = -1;
+  int nKey = 0;
+  for(int i = 0; i < v->pDesc->nCol; i++){
+    if( v->pDesc->aCol[i].iKey ){ nKey++; v->iKeyCol = i; }
+  }
+  if( nKey != 1 || v->zQuery ) v->iKeyCol = -1;
+  if( v->iKeyCol >= 0 ){
+    sqlite3_str_appendf(s, ", PRIMARY KEY(\"%w\")) WITHOUT ROWID", v->pDesc->aCol[v->iKeyCol].zName);
+  }else{
+    sqlite3_str_appendall(s, ")");
+  }
   char *zDecl = sqlite3_str_finish(s);
   if( !zDecl ){ rc = SQLITE_NOMEM; goto fail; }
   rc = sqlite3_declare_vtab(db, zDecl);
@@ -463,6 +476,15 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
 
   pt_conn *conn = 0;
   char *zErr = 0;
+  if( s->pWriters && (rc = pt_server_flush(s, &zErr)) != SQLITE_OK ){
+    /* the message already names the server and table */
+    sqlite3_free(zSql); sqlite3_free(aKind);
+    for(int j = 0; j < nParam; j++) sqlite3_free(azFree[j]);
+    sqlite3_free(aParam); sqlite3_free(azFree); sqlite3_free(aDrop);
+    sqlite3_free(v->base.zErrMsg);
+    v->base.zErrMsg = zErr;
+    return rc;
+  }
   rc = pt_server_conn(s, v->zQuery != 0, &conn, &zErr);
   if( rc == SQLITE_OK ){
     int nFetch = v->nFetch;
@@ -519,6 +541,8 @@ static int ptEof(sqlite3_vtab_cursor *cur){
 
 static int ptColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
   pt_vcursor *c = (pt_vcursor*)cur;
+  pt_vtab *v = (pt_vtab*)cur->pVtab;
+  if( i != v->iKeyCol && sqlite3_vtab_nochange(ctx) ) return SQLITE_OK;  /* UPDATE leaves it */
   if( !c->pCur || !c->aColPos || c->aColPos[i] < 0 ){
     sqlite3_result_null(ctx);
     return SQLITE_OK;
@@ -543,6 +567,244 @@ static int ptRename(sqlite3_vtab *pVtab, const char *zNew){
   return SQLITE_OK;
 }
 
+
+/* ---- writing ---- */
+
+static int vtab_error(pt_vtab *v, char *zMsg){
+  sqlite3_free(v->base.zErrMsg);
+  v->base.zErrMsg = zMsg;
+  return SQLITE_ERROR;
+}
+
+static pt_server *vtab_server(pt_vtab *v){
+  pt_server *s = pt_server_find(v->pReg, v->zServer);
+  if( !s ){
+    vtab_error(v, sqlite3_mprintf("pontoon: table %s: server '%s' is not registered in this "
+      "session; call pontoon_connect('%s', uri) first", v->zName, v->zServer, v->zServer));
+  }
+  return s;
+}
+
+/* "schema"."table" and quoted column names, in the driver's dialect. */
+static char *quoted_from(pt_vtab *v){
+  sqlite3_str *q = sqlite3_str_new(0);
+  pt_append_from(q, v);
+  return sqlite3_str_finish(q);
+}
+
+/* Turn argv values into parameters for columns aCol[n]; on error returns
+** SQLITE_ERROR with the table's message set.  Frees with params_free. */
+static int params_from(pt_vtab *v, int n, const int *aCol, sqlite3_value **aVal,
+                       pt_param *aParam, char **azFree){
+  for(int i = 0; i < n; i++){
+    pt_column *col = &v->pDesc->aCol[aCol[i]];
+    sqlite3_str *b = sqlite3_str_new(0);
+    int isBlob = 0;
+    char *zErr = 0;
+    int t = pt_value_write(col->kind, aVal[i], b, &isBlob, &zErr);
+    int len = sqlite3_str_length(b);
+    azFree[i] = sqlite3_str_finish(b);
+    if( t < 0 ){
+      for(int j = 0; j <= i; j++) sqlite3_free(azFree[j]);
+      return vtab_error(v, sqlite3_mprintf("pontoon: server '%s', table %s, column %s: %s",
+                        v->zServer, remote_label(v), col->zName, zErr));
+    }
+    sqlite3_free(zErr);
+    aParam[i].z = t == PT_V_NULL ? 0 : (azFree[i] ? azFree[i] : "");
+    aParam[i].n = len;
+    aParam[i].kind = col->kind;
+    aParam[i].isBinary = isBlob;
+  }
+  return SQLITE_OK;
+}
+
+static void params_free(int n, char **azFree){
+  for(int i = 0; i < n; i++) sqlite3_free(azFree[i]);
+}
+
+/* Buffer one INSERT row in the table's bulk writer. */
+static int insert_row(pt_vtab *v, pt_server *s, sqlite3_value **aVal){
+  int n = v->pDesc->nCol, rc;
+  char *zErr = 0;
+  if( !v->pBulk ){
+    pt_conn *c;
+    rc = pt_server_conn(s, 0, &c, &zErr);
+    if( rc != SQLITE_OK ) return vtab_error(v, pt_server_error(s, remote_label(v), "INSERT", zErr));
+    char *zFrom = quoted_from(v);
+    char **azCol = sqlite3_malloc64(sizeof(char*) * (n + 1));
+    pt_kind *aKind = sqlite3_malloc64(sizeof(pt_kind) * (n + 1));
+    if( !zFrom || !azCol || !aKind ){ sqlite3_free(zFrom); sqlite3_free(azCol); sqlite3_free(aKind); return SQLITE_NOMEM; }
+    for(int i = 0; i < n; i++){
+      sqlite3_str *q = sqlite3_str_new(0);
+      s->pDriver->xQuoteIdent(q, v->pDesc->aCol[i].zName);
+      azCol[i] = sqlite3_str_finish(q);
+      aKind[i] = v->pDesc->aCol[i].kind;
+    }
+    rc = s->pDriver->xBulkOpen(c, zFrom, n, (const char *const*)azCol, aKind, &v->pBulk, &zErr);
+    for(int i = 0; i < n; i++) sqlite3_free(azCol[i]);
+    sqlite3_free(azCol); sqlite3_free(aKind); sqlite3_free(zFrom);
+    if( rc != SQLITE_OK ) return vtab_error(v, pt_server_error(s, remote_label(v), "INSERT", zErr));
+    v->pBulkServer = s;
+    v->pNextWriter = s->pWriters;
+    s->pWriters = v;
+  }
+  pt_param *aParam = sqlite3_malloc64(sizeof(pt_param) * (n + 1));
+  char **azFree = sqlite3_malloc64(sizeof(char*) * (n + 1));
+  int *aCol = sqlite3_malloc64(sizeof(int) * (n + 1));
+  if( !aParam || !azFree || !aCol ){ sqlite3_free(aParam); sqlite3_free(azFree); sqlite3_free(aCol); return SQLITE_NOMEM; }
+  for(int i = 0; i < n; i++) aCol[i] = i;
+  rc = params_from(v, n, aCol, aVal, aParam, azFree);
+  if( rc == SQLITE_OK ){
+    /* the rows buffered so far may be sent now: an error is theirs too */
+    rc = s->pDriver->xBulkRow(v->pBulk, aParam, &zErr);
+    params_free(n, azFree);
+    if( rc != SQLITE_OK ){
+      vtab_error(v, pt_server_error(s, remote_label(v), "INSERT", zErr));
+      pt_server_discard(s);
+    }
+  }
+  sqlite3_free(aParam); sqlite3_free(azFree); sqlite3_free(aCol);
+  return rc;
+}
+
+/* UPDATE ... SET changed columns WHERE key = old key, or DELETE by key. */
+static int update_row(pt_vtab *v, pt_server *s, int argc, sqlite3_value **argv){
+  int n = v->pDesc->nCol;
+  int isDelete = argc == 1;
+  char *zErr = 0;
+  int rc = pt_server_flush(s, &zErr);
+  if( rc != SQLITE_OK ) return vtab_error(v, zErr);
+  pt_conn *c;
+  rc = pt_server_conn(s, 0, &c, &zErr);
+  if( rc != SQLITE_OK ) return vtab_error(v, pt_server_error(s, remote_label(v), isDelete ? "DELETE" : "UPDATE", zErr));
+  const pt_driver *d = s->pDriver;
+  pt_param *aParam = sqlite3_malloc64(sizeof(pt_param) * (n + 2));
+  char **azFree = sqlite3_malloc64(sizeof(char*) * (n + 2));
+  int *aCol = sqlite3_malloc64(sizeof(int) * (n + 2));
+  sqlite3_value **aVal = sqlite3_malloc64(sizeof(sqlite3_value*) * (n + 2));
+  if( !aParam || !azFree || !aCol || !aVal ){
+    sqlite3_free(aParam); sqlite3_free(azFree); sqlite3_free(aCol); sqlite3_free(aVal);
+    return SQLITE_NOMEM;
+  }
+  int nSet = 0;
+  if( !isDelete ){
+    for(int i = 0; i < n; i++){
+      if( sqlite3_value_nochange(argv[2 + i]) ) continue;
+      aCol[nSet] = i;
+      aVal[nSet] = argv[2 + i];
+      nSet++;
+    }
+  }
+  aCol[nSet] = v->iKeyCol;
+  aVal[nSet] = argv[0];
+  if( !isDelete && nSet == 0 ){ rc = SQLITE_OK; goto done; }
+  rc = params_from(v, nSet + 1, aCol, aVal, aParam, azFree);
+  if( rc != SQLITE_OK ) goto done;
+  sqlite3_str *q = sqlite3_str_new(0);
+  char *zFrom = quoted_from(v);
+  if( isDelete ){
+    sqlite3_str_appendf(q, "DELETE FROM %s", zFrom);
+  }else{
+    sqlite3_str_appendf(q, "UPDATE %s SET ", zFrom);
+    for(int i = 0; i < nSet; i++){
+      if( i ) sqlite3_str_appendall(q, ", ");
+      d->xQuoteIdent(q, v->pDesc->aCol[aCol[i]].zName);
+      sqlite3_str_appendf(q, " = ");
+      d->xParamExpr(q, v->pDesc->aCol[aCol[i]].kind, i + 1);
+    }
+  }
+  sqlite3_free(zFrom);
+  sqlite3_str *kq = sqlite3_str_new(0);
+  d->xQuoteIdent(kq, v->pDesc->aCol[v->iKeyCol].zName);
+  char *zKey = sqlite3_str_finish(kq);
+  sqlite3_str_appendall(q, " WHERE ");
+  d->xCondition(q, zKey, v->pDesc->aCol[v->iKeyCol].kind, SQLITE_INDEX_CONSTRAINT_EQ, nSet + 1);
+  sqlite3_free(zKey);
+  char *zSql = sqlite3_str_finish(q);
+  int64_t nChanged = 0;
+  pt_trace("xUpdate %s: %s", v->zName, zSql);
+  rc = d->xExec(c, zSql, nSet + 1, aParam, &nChanged, &zErr);
+  sqlite3_free(zSql);
+  params_free(nSet + 1, azFree);
+  if( rc != SQLITE_OK ){
+    vtab_error(v, pt_server_error(s, remote_label(v), isDelete ? "DELETE" : "UPDATE", zErr));
+    pt_server_check(s);
+  }
+done:
+  sqlite3_free(aParam); sqlite3_free(azFree); sqlite3_free(aCol); sqlite3_free(aVal);
+  return rc;
+}
+
+static int ptUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite3_int64 *pRowid){
+  pt_vtab *v = (pt_vtab*)pVtab;
+  if( v->readOnly ){
+    return vtab_error(v, sqlite3_mprintf("pontoon: table %s is read-only (%s)", v->zName,
+      v->zQuery ? "a query= table" : "the readonly option"));
+  }
+  pt_server *s = vtab_server(v);
+  if( !s ) return SQLITE_ERROR;
+  if( argc > 1 && sqlite3_value_type(argv[0]) == SQLITE_NULL ){
+    if( sqlite3_vtab_on_conflict(v->pReg->db) == SQLITE_REPLACE ){
+      return vtab_error(v, sqlite3_mprintf("pontoon: table %s: INSERT OR REPLACE is not "
+        "supported yet; delete the old rows first", v->zName));
+    }
+    *pRowid = 0;
+    return insert_row(v, s, argv + 2);
+  }
+  if( v->iKeyCol < 0 ){
+    return vtab_error(v, sqlite3_mprintf("pontoon: table %s: UPDATE and DELETE need a "
+      "one-column primary key on the remote table %s", v->zName, remote_label(v)));
+  }
+  /* a changed key is one of the SET columns; WHERE uses the old key */
+  return update_row(v, s, argc, argv);
+}
+
+static int ptBegin(sqlite3_vtab *pVtab){
+  pt_vtab *v = (pt_vtab*)pVtab;
+  pt_server *s = vtab_server(v);
+  if( !s ) return SQLITE_ERROR;
+  char *zErr = 0;
+  int rc = pt_server_begin(s, &zErr);
+  if( rc != SQLITE_OK ) vtab_error(v, zErr);
+  return rc;
+}
+
+/* The remote COMMIT: its error fails the statement or the COMMIT. */
+static int ptSync(sqlite3_vtab *pVtab){
+  pt_vtab *v = (pt_vtab*)pVtab;
+  pt_server *s = pt_server_find(v->pReg, v->zServer);
+  if( !s ) return SQLITE_OK;
+  char *zErr = 0;
+  int rc = pt_server_commit(s, &zErr);
+  if( rc != SQLITE_OK ) vtab_error(v, zErr);
+  return rc;
+}
+
+static int ptCommit(sqlite3_vtab *pVtab){
+  return SQLITE_OK;   /* done in xSync; SQLite ignores what xCommit returns */
+}
+
+static int ptRollback(sqlite3_vtab *pVtab){
+  pt_vtab *v = (pt_vtab*)pVtab;
+  pt_server *s = pt_server_find(v->pReg, v->zServer);
+  if( s ) pt_server_rollback(s);
+  return SQLITE_OK;
+}
+
+static int savepoint_op(sqlite3_vtab *pVtab, int op, int iLevel){
+  pt_vtab *v = (pt_vtab*)pVtab;
+  pt_server *s = pt_server_find(v->pReg, v->zServer);
+  if( !s ) return SQLITE_OK;
+  char *zErr = 0;
+  int rc = pt_server_savepoint(s, op, iLevel, &zErr);
+  if( rc != SQLITE_OK ) vtab_error(v, zErr);
+  return rc;
+}
+
+static int ptSavepoint(sqlite3_vtab *p, int i){ return savepoint_op(p, PT_SP_BEGIN, i); }
+static int ptRelease(sqlite3_vtab *p, int i){ return savepoint_op(p, PT_SP_RELEASE, i); }
+static int ptRollbackTo(sqlite3_vtab *p, int i){ return savepoint_op(p, PT_SP_ROLLBACK, i); }
+
 static sqlite3_module ptModule = {
   /* iVersion    */ 3,
   /* xCreate     */ ptCreate,
@@ -557,16 +819,16 @@ static sqlite3_module ptModule = {
   /* xEof        */ ptEof,
   /* xColumn     */ ptColumn,
   /* xRowid      */ ptRowid,
-  /* xUpdate     */ 0,
-  /* xBegin      */ 0,
-  /* xSync       */ 0,
-  /* xCommit     */ 0,
-  /* xRollback   */ 0,
+  /* xUpdate     */ ptUpdate,
+  /* xBegin      */ ptBegin,
+  /* xSync       */ ptSync,
+  /* xCommit     */ ptCommit,
+  /* xRollback   */ ptRollback,
   /* xFindFunction */ 0,
   /* xRename     */ ptRename,
-  /* xSavepoint  */ 0,
-  /* xRelease    */ 0,
-  /* xRollbackTo */ 0,
+  /* xSavepoint  */ ptSavepoint,
+  /* xRelease    */ ptRelease,
+  /* xRollbackTo */ ptRollbackTo,
   /* xShadowName */ 0
 };
 

@@ -93,6 +93,7 @@ static int pgAccepts(const char *zUri){
 }
 
 static void pg_drain(pg_conn *c);
+static void pg_input_text(sqlite3_str *out, pt_kind k, const char *z, int n);
 
 static int exec_simple(pg_conn *c, const char *zSql, char **pzErr){
   pg_drain(c);
@@ -728,14 +729,26 @@ static int pgExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
     sqlite3_free(azVal); sqlite3_free(anLen); sqlite3_free(anFmt);
     return SQLITE_NOMEM;
   }
+  char **azConv = sqlite3_malloc64(sizeof(char*) * (nParam + 1));
+  if( !azConv ){ sqlite3_free(azVal); sqlite3_free(anLen); sqlite3_free(anFmt); return SQLITE_NOMEM; }
   for(int i = 0; i < nParam; i++){
+    azConv[i] = 0;
     azVal[i] = aParam[i].z;
     anLen[i] = aParam[i].n;
     anFmt[i] = aParam[i].isBinary;
+    if( aParam[i].z && !aParam[i].isBinary ){
+      sqlite3_str *t = sqlite3_str_new(0);
+      pg_input_text(t, aParam[i].kind, aParam[i].z, aParam[i].n);
+      anLen[i] = sqlite3_str_length(t);
+      azConv[i] = sqlite3_str_finish(t);
+      azVal[i] = azConv[i] ? azConv[i] : "";
+    }
   }
   pg_drain(c);
   pt_trace("pg: %s", zSql);
   PGresult *r = PQexecParams(c->pg, zSql, nParam, 0, azVal, anLen, anFmt, 0);
+  for(int i = 0; i < nParam; i++) sqlite3_free(azConv[i]);
+  sqlite3_free(azConv);
   sqlite3_free(azVal); sqlite3_free(anLen); sqlite3_free(anFmt);
   ExecStatusType st = PQresultStatus(r);
   if( st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK ){
@@ -786,11 +799,282 @@ static int pgRollback(pt_conn *p, char **pzErr){
   return exec_simple((pg_conn*)p, "ROLLBACK", pzErr);
 }
 
+/* Level -1 is pt_begin, taken right after BEGIN. */
 static int pgSavepoint(pt_conn *p, int op, int iLevel, char **pzErr){
-  char zSql[64];
-  snprintf(zSql, sizeof zSql, op == PT_SP_BEGIN ? "SAVEPOINT pt_%d"
-           : op == PT_SP_RELEASE ? "RELEASE SAVEPOINT pt_%d" : "ROLLBACK TO SAVEPOINT pt_%d", iLevel);
+  char zName[24], zSql[64];
+  if( iLevel < 0 ) snprintf(zName, sizeof zName, "pt_begin");
+  else snprintf(zName, sizeof zName, "pt_%d", iLevel);
+  snprintf(zSql, sizeof zSql, "%s %s", op == PT_SP_BEGIN ? "SAVEPOINT"
+           : op == PT_SP_RELEASE ? "RELEASE SAVEPOINT" : "ROLLBACK TO SAVEPOINT", zName);
   return exec_simple((pg_conn*)p, zSql, pzErr);
+}
+
+
+/* ---- writing: pontoon's text forms into PostgreSQL's input syntax ---- */
+
+/* Append JSON string body z (after the opening quote) unescaped; returns the
+** position after the closing quote, or NULL on malformed input. */
+static const char *json_string(sqlite3_str *out, const char *z, int forArray){
+  while( *z && *z != '"' ){
+    unsigned c = (unsigned char)*z++;
+    if( c == '\\' ){
+      c = (unsigned char)*z++;
+      switch( c ){
+        case 'n': c = '\n'; break;
+        case 't': c = '\t'; break;
+        case 'r': c = '\r'; break;
+        case 'b': c = '\b'; break;
+        case 'f': c = '\f'; break;
+        case 'u': {
+          unsigned u = 0;
+          for(int i = 0; i < 4; i++){
+            char h = *z++;
+            u = u * 16 + (unsigned)(isdigit((unsigned char)h) ? h - '0' : (tolower((unsigned char)h) - 'a' + 10));
+          }
+          if( u >= 0xD800 && u < 0xDC00 && z[0] == '\\' && z[1] == 'u' ){
+            unsigned lo = 0;
+            for(int i = 2; i < 6; i++){
+              char h = z[i];
+              lo = lo * 16 + (unsigned)(isdigit((unsigned char)h) ? h - '0' : (tolower((unsigned char)h) - 'a' + 10));
+            }
+            u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+            z += 6;
+          }
+          char buf[4];
+          int n = 0;
+          if( u < 0x80 ){ buf[n++] = (char)u; }
+          else if( u < 0x800 ){ buf[n++] = (char)(0xC0 | u >> 6); buf[n++] = (char)(0x80 | (u & 63)); }
+          else if( u < 0x10000 ){ buf[n++] = (char)(0xE0 | u >> 12); buf[n++] = (char)(0x80 | (u >> 6 & 63)); buf[n++] = (char)(0x80 | (u & 63)); }
+          else { buf[n++] = (char)(0xF0 | u >> 18); buf[n++] = (char)(0x80 | (u >> 12 & 63)); buf[n++] = (char)(0x80 | (u >> 6 & 63)); buf[n++] = (char)(0x80 | (u & 63)); }
+          for(int i = 0; i < n; i++){
+            if( forArray && (buf[i] == '"' || buf[i] == '\\') ) sqlite3_str_appendchar(out, 1, '\\');
+            sqlite3_str_appendchar(out, 1, buf[i]);
+          }
+          continue;
+        }
+        case 0: return 0;
+        default: break;   /* \" \\ \/ */
+      }
+    }
+    if( forArray && (c == '"' || c == '\\') ) sqlite3_str_appendchar(out, 1, '\\');
+    sqlite3_str_appendchar(out, 1, (char)c);
+  }
+  return *z == '"' ? z + 1 : 0;
+}
+
+/* Convert one JSON value at z into a PostgreSQL array element; returns the
+** position after it, or NULL. */
+static const char *json_to_array(sqlite3_str *out, const char *z){
+  while( isspace((unsigned char)*z) ) z++;
+  if( *z == '[' ){
+    z++;
+    sqlite3_str_appendchar(out, 1, '{');
+    while( isspace((unsigned char)*z) ) z++;
+    if( *z == ']' ){ sqlite3_str_appendchar(out, 1, '}'); return z + 1; }
+    for(;;){
+      z = json_to_array(out, z);
+      if( !z ) return 0;
+      while( isspace((unsigned char)*z) ) z++;
+      if( *z == ',' ){ sqlite3_str_appendchar(out, 1, ','); z++; continue; }
+      if( *z == ']' ){ sqlite3_str_appendchar(out, 1, '}'); return z + 1; }
+      return 0;
+    }
+  }
+  if( *z == '"' ){
+    sqlite3_str_appendchar(out, 1, '"');
+    z = json_string(out, z + 1, 1);
+    sqlite3_str_appendchar(out, 1, '"');
+    return z;
+  }
+  if( *z == '{' ){
+    /* an object element (json[]): its text, quoted */
+    const char *start = z;
+    int depth = 0, inStr = 0;
+    for(; *z; z++){
+      if( inStr ){ if( *z == '\\' && z[1] ) z++; else if( *z == '"' ) inStr = 0; }
+      else if( *z == '"' ) inStr = 1;
+      else if( *z == '{' || *z == '[' ) depth++;
+      else if( (*z == '}' || *z == ']') && --depth == 0 ){ z++; break; }
+    }
+    sqlite3_str_appendchar(out, 1, '"');
+    for(const char *c = start; c < z; c++){
+      if( *c == '"' || *c == '\\' ) sqlite3_str_appendchar(out, 1, '\\');
+      sqlite3_str_appendchar(out, 1, *c);
+    }
+    sqlite3_str_appendchar(out, 1, '"');
+    return z;
+  }
+  const char *start = z;
+  while( *z && *z != ',' && *z != ']' && !isspace((unsigned char)*z) ) z++;
+  if( z - start == 4 && memcmp(start, "null", 4) == 0 ) sqlite3_str_appendall(out, "NULL");
+  else sqlite3_str_append(out, start, (int)(z - start));
+  return z;
+}
+
+/*
+** Append the PostgreSQL input text of a pontoon value of kind k: arrays
+** given as JSON become array literals, signed years become BC or plain.
+*/
+static void pg_input_text(sqlite3_str *out, pt_kind k, const char *z, int n){
+  if( k == PT_K_ARRAY && n > 0 && z[0] == '[' ){
+    char *zc = pt_strndup(z, n);
+    sqlite3_str *tmp = sqlite3_str_new(0);
+    const char *end = zc ? json_to_array(tmp, zc) : 0;
+    char *zArr = sqlite3_str_finish(tmp);
+    if( end ){
+      while( isspace((unsigned char)*end) ) end++;
+    }
+    if( end && *end == 0 && zArr ) sqlite3_str_appendall(out, zArr);
+    else sqlite3_str_append(out, z, n);   /* let the server say what is wrong */
+    sqlite3_free(zArr);
+    sqlite3_free(zc);
+    return;
+  }
+  if( (k == PT_K_DATE || k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ) && n > 1
+   && (z[0] == '-' || z[0] == '+') && isdigit((unsigned char)z[1]) ){
+    int i = 1;
+    long long y = 0;
+    while( i < n && isdigit((unsigned char)z[i]) ) y = y * 10 + (z[i++] - '0');
+    if( z[0] == '-' ){
+      sqlite3_str_appendf(out, "%04lld%.*s BC", y + 1, n - i, z + i);
+    }else{
+      sqlite3_str_appendf(out, "%lld%.*s", y, n - i, z + i);
+    }
+    return;
+  }
+  sqlite3_str_append(out, z, n);
+}
+
+typedef struct pg_bulk {
+  pt_bulk base;
+  pg_conn *c;
+  char *zCopy;             /* COPY table (columns) FROM STDIN */
+  int nCol;
+  pt_kind *aKind;
+  sqlite3_str *pBuf;       /* rows in COPY text format */
+  sqlite3_str *pTmp;
+  int nRow;
+} pg_bulk;
+
+#define PG_BULK_BYTES (4 * 1024 * 1024)
+
+static int pgBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *const *azCol,
+                      const pt_kind *aKind, pt_bulk **pp, char **pzErr){
+  pg_bulk *b = sqlite3_malloc(sizeof(*b));
+  if( !b ) return SQLITE_NOMEM;
+  memset(b, 0, sizeof(*b));
+  b->base.pConn = p;
+  b->c = (pg_conn*)p;
+  b->nCol = nCol;
+  b->aKind = sqlite3_malloc64(sizeof(pt_kind) * (nCol + 1));
+  sqlite3_str *q = sqlite3_str_new(0);
+  sqlite3_str_appendf(q, "COPY %s (", zTable);
+  for(int i = 0; i < nCol; i++) sqlite3_str_appendf(q, "%s%s", i ? ", " : "", azCol[i]);
+  sqlite3_str_appendall(q, ") FROM STDIN");
+  b->zCopy = sqlite3_str_finish(q);
+  b->pBuf = sqlite3_str_new(0);
+  b->pTmp = sqlite3_str_new(0);
+  if( !b->aKind || !b->zCopy ){ pt_pg_driver.xBulkClose(&b->base); return SQLITE_NOMEM; }
+  memcpy(b->aKind, aKind, sizeof(pt_kind) * nCol);
+  *pp = &b->base;
+  return SQLITE_OK;
+}
+
+static void copy_escape(sqlite3_str *out, const char *z, int n){
+  int start = 0;
+  for(int i = 0; i < n; i++){
+    const char *e = 0;
+    switch( z[i] ){
+      case '\\': e = "\\\\"; break;
+      case '\t': e = "\\t"; break;
+      case '\n': e = "\\n"; break;
+      case '\r': e = "\\r"; break;
+      default: continue;
+    }
+    sqlite3_str_append(out, z + start, i - start);
+    sqlite3_str_appendall(out, e);
+    start = i + 1;
+  }
+  sqlite3_str_append(out, z + start, n - start);
+}
+
+static int pgBulkFlush(pt_bulk *p, char **pzErr){
+  pg_bulk *b = (pg_bulk*)p;
+  if( !b || b->nRow == 0 ) return SQLITE_OK;
+  pg_conn *c = b->c;
+  pg_drain(c);
+  pt_trace("pg: %s (%d rows)", b->zCopy, b->nRow);
+  PGresult *r = PQexec(c->pg, b->zCopy);
+  if( PQresultStatus(r) != PGRES_COPY_IN ){
+    *pzErr = result_error(r, c->pg);
+    PQclear(r);
+    sqlite3_str_reset(b->pBuf);
+    b->nRow = 0;
+    return SQLITE_ERROR;
+  }
+  PQclear(r);
+  int ok = PQputCopyData(c->pg, sqlite3_str_value(b->pBuf), sqlite3_str_length(b->pBuf)) == 1
+        && PQputCopyEnd(c->pg, 0) == 1;
+  sqlite3_str_reset(b->pBuf);
+  b->nRow = 0;
+  PGresult *keep = 0;
+  while( (r = PQgetResult(c->pg)) != 0 ){
+    if( !keep ) keep = r; else PQclear(r);
+  }
+  if( !ok || !keep || PQresultStatus(keep) != PGRES_COMMAND_OK ){
+    *pzErr = result_error(keep, c->pg);
+    PQclear(keep);
+    return SQLITE_ERROR;
+  }
+  PQclear(keep);
+  return SQLITE_OK;
+}
+
+static int pgBulkRow(pt_bulk *p, const pt_param *a, char **pzErr){
+  static const char hex[] = "0123456789abcdef";
+  pg_bulk *b = (pg_bulk*)p;
+  sqlite3_str *out = b->pBuf;
+  for(int i = 0; i < b->nCol; i++){
+    if( i ) sqlite3_str_appendchar(out, 1, '\t');
+    if( !a[i].z ){ sqlite3_str_appendall(out, "\\N"); continue; }
+    if( a[i].isBinary ){
+      sqlite3_str_appendall(out, "\\\\x");
+      for(int j = 0; j < a[i].n; j++){
+        unsigned char ch = (unsigned char)a[i].z[j];
+        sqlite3_str_appendchar(out, 1, hex[ch >> 4]);
+        sqlite3_str_appendchar(out, 1, hex[ch & 15]);
+      }
+      continue;
+    }
+    sqlite3_str_reset(b->pTmp);
+    pg_input_text(b->pTmp, b->aKind[i], a[i].z, a[i].n);
+    copy_escape(out, sqlite3_str_value(b->pTmp) ? sqlite3_str_value(b->pTmp) : "", sqlite3_str_length(b->pTmp));
+  }
+  sqlite3_str_appendchar(out, 1, '\n');
+  b->nRow++;
+  if( sqlite3_str_length(out) >= PG_BULK_BYTES ) return pgBulkFlush(p, pzErr);
+  return SQLITE_OK;
+}
+
+static void pgBulkDiscard(pt_bulk *p){
+  pg_bulk *b = (pg_bulk*)p;
+  if( !b ) return;
+  sqlite3_str_reset(b->pBuf);
+  b->nRow = 0;
+}
+
+static void pgBulkClose(pt_bulk *p){
+  pg_bulk *b = (pg_bulk*)p;
+  if( !b ) return;
+  sqlite3_free(sqlite3_str_finish(b->pBuf));
+  sqlite3_free(sqlite3_str_finish(b->pTmp));
+  sqlite3_free(b->zCopy);
+  sqlite3_free(b->aKind);
+  sqlite3_free(b);
+}
+
+static void pgParamExpr(sqlite3_str *s, pt_kind k, int n){
+  sqlite3_str_appendf(s, "$%d", n);
 }
 
 /* ---- the dialect ---- */
@@ -945,12 +1229,18 @@ const pt_driver pt_pg_driver = {
   /* xCommit        */ pgCommit,
   /* xRollback      */ pgRollback,
   /* xSavepoint     */ pgSavepoint,
+  /* xBulkOpen      */ pgBulkOpen,
+  /* xBulkRow       */ pgBulkRow,
+  /* xBulkFlush     */ pgBulkFlush,
+  /* xBulkDiscard   */ pgBulkDiscard,
+  /* xBulkClose     */ pgBulkClose,
   /* xQuoteIdent    */ pgQuoteIdent,
   /* xSelectExpr    */ pgSelectExpr,
   /* xPushable      */ pgPushable,
   /* xCondition     */ pgCondition,
   /* xOrderable     */ pgOrderable,
   /* xOrderBy       */ pgOrderBy,
+  /* xParamExpr     */ pgParamExpr,
   /* xLimit         */ pgLimit,
   /* xArrayParam    */ pgArrayParam,
 };

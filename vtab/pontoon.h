@@ -13,6 +13,7 @@
 
 /* A named server registered with pontoon_connect() in this SQLite connection. */
 typedef struct pt_server pt_server;
+typedef struct pt_vtab pt_vtab;
 struct pt_server {
   char *zName;               /* the name tables use */
   char *zUri;                /* as given; may hold a password: never shown */
@@ -22,11 +23,12 @@ struct pt_server {
   pt_conn *pRoConn;          /* read-only connection for query= tables */
   int nCursor;               /* open cursors on pConn and pRoConn */
   int inTxn;                 /* 1 while SQLite has a write transaction open here */
+  uint64_t spOpen;           /* bit N: remote savepoint pt_N is open */
+  pt_vtab *pWriters;         /* tables with rows buffered for this server */
   pt_server *pNext;
 };
 
 /* Per-SQLite-connection state: hangs off the module's client data. */
-typedef struct pt_vtab pt_vtab;
 typedef struct pt_registry {
   sqlite3 *db;
   pt_server *pServers;
@@ -73,6 +75,10 @@ struct pt_vtab {
   pt_table_desc *pDesc;
   pt_plan *pPlans;
   pt_vtab *pNextTable;       /* in pReg->pTables */
+  int iKeyCol;               /* the one-column primary key, or -1 */
+  pt_bulk *pBulk;            /* INSERT rows buffered, or NULL */
+  pt_server *pBulkServer;    /* the server pBulk belongs to */
+  pt_vtab *pNextWriter;      /* in pBulkServer->pWriters */
 };
 
 /* Outcome of turning a constraint's right-hand side into a remote parameter. */
@@ -114,6 +120,8 @@ int pt_looks_secret(const char *zKey, const char *zVal);
 void pt_value_result(sqlite3_context *, const pt_value *);
 int pt_value_param(pt_kind, int op, sqlite3_value *, sqlite3_str *pBuf,
                    int *pIsBlob);
+int pt_value_write(pt_kind, sqlite3_value *, sqlite3_str *pBuf, int *pIsBlob,
+                   char **pzErr);
 int pt_decimal_classify(const char *z, int n, int64_t *pI, double *pR);
 void pt_format_date(sqlite3_str *, int64_t jdn);
 void pt_format_time(sqlite3_str *, int64_t usec);
@@ -141,6 +149,13 @@ const pt_driver *pt_driver_for(const char *zUri);
 char *pt_server_error(pt_server *, const char *zTable, const char *zWhat,
                       char *zRemote);
 void pt_trust_table(pt_registry *, const char *zDb, const char *zName);
+int pt_server_flush(pt_server *, char **pzErr);
+void pt_server_discard(pt_server *);
+void pt_writer_forget(pt_vtab *);
+int pt_server_begin(pt_server *, char **pzErr);
+int pt_server_commit(pt_server *, char **pzErr);
+void pt_server_rollback(pt_server *);
+int pt_server_savepoint(pt_server *, int op, int iLevel, char **pzErr);
 int pt_is_trusted(pt_registry *, const char *zDb, const char *zName);
 
 /* in module.c */

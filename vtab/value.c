@@ -375,3 +375,76 @@ int pt_value_param(pt_kind k, int op, sqlite3_value *v, sqlite3_str *pBuf, int *
       return PT_DROP;
   }
 }
+
+/* The shortest %g form that reads back as the same double. */
+static void append_real_exact(sqlite3_str *b, double r){
+  if( isinf(r) ){ sqlite3_str_appendall(b, r > 0 ? "Infinity" : "-Infinity"); return; }
+  if( isnan(r) ){ sqlite3_str_appendall(b, "NaN"); return; }
+  char buf[40];
+  for(int digits = 15; digits <= 17; digits++){
+    snprintf(buf, sizeof buf, "%.*g", digits, r);
+    if( strtod(buf, 0) == r ) break;
+  }
+  sqlite3_str_appendall(b, buf);
+}
+
+/*
+** The text pontoon writes for value v into a column of kind k (the forms of
+** docs/types.md, "Writing"), appended to pBuf; *pIsBlob set for raw bytes.
+** Returns PT_V_NULL for NULL, PT_V_TEXT otherwise, or -1 with *pzErr when
+** the value cannot go into such a column at all.
+*/
+int pt_value_write(pt_kind k, sqlite3_value *v, sqlite3_str *pBuf, int *pIsBlob, char **pzErr){
+  int t = sqlite3_value_type(v);
+  *pIsBlob = 0;
+  if( t == SQLITE_NULL ) return PT_V_NULL;
+  if( k == PT_K_BLOB ){
+    sqlite3_str_append(pBuf, t == SQLITE_BLOB ? sqlite3_value_blob(v) : (const void*)sqlite3_value_text(v),
+                       sqlite3_value_bytes(v));
+    *pIsBlob = 1;
+    return PT_V_TEXT;
+  }
+  if( t == SQLITE_BLOB ){
+    const unsigned char *z = sqlite3_value_blob(v);
+    int n = sqlite3_value_bytes(v);
+    if( k == PT_K_INT || k == PT_K_BOOL || k == PT_K_REAL || k == PT_K_DECIMAL || !pt_utf8_valid(z, n) ){
+      *pzErr = sqlite3_mprintf("a BLOB cannot be written into a column of kind %s", pt_kind_name(k));
+      return -1;
+    }
+    sqlite3_str_append(pBuf, (const char*)z, n);
+    return PT_V_TEXT;
+  }
+  switch( k ){
+    case PT_K_BOOL:
+      if( t == SQLITE_INTEGER || t == SQLITE_FLOAT ){
+        sqlite3_str_appendall(pBuf, sqlite3_value_double(v) != 0.0 ? "true" : "false");
+        return PT_V_TEXT;
+      }
+      break;
+    case PT_K_INT: case PT_K_REAL: case PT_K_DECIMAL:
+      if( t == SQLITE_INTEGER ){
+        sqlite3_str_appendf(pBuf, "%lld", (long long)sqlite3_value_int64(v));
+        return PT_V_TEXT;
+      }
+      if( t == SQLITE_FLOAT ){
+        double r = sqlite3_value_double(v);
+        if( k == PT_K_INT && r == floor(r) && r >= -9223372036854775808.0 && r < 9223372036854775808.0 ){
+          sqlite3_str_appendf(pBuf, "%lld", (long long)r);
+        }else{
+          append_real_exact(pBuf, r);
+        }
+        return PT_V_TEXT;
+      }
+      break;
+    default:
+      break;
+  }
+  const unsigned char *z = sqlite3_value_text(v);
+  int n = sqlite3_value_bytes(v);
+  if( !pt_utf8_valid(z, n) ){
+    *pzErr = sqlite3_mprintf("text that is not valid UTF-8 (or holds a NUL byte) cannot be written into a column of kind %s", pt_kind_name(k));
+    return -1;
+  }
+  sqlite3_str_append(pBuf, (const char*)z, n);
+  return PT_V_TEXT;
+}
