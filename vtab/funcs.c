@@ -5,6 +5,7 @@
 **   SELECT pontoon_disconnect('pg');
 **   SELECT pontoon_import('pg', 'old' [, 'public' [, 'user%']]);
 **   SELECT pontoon_count('old.users' [, 'id > 100']);
+**   SELECT pontoon_exec('new', 'CREATE INDEX ON users (email)');
 **
 ** Rationale (security): every function here reaches the network, so each is
 ** registered SQLITE_DIRECTONLY: a view or trigger in a database file cannot
@@ -188,6 +189,54 @@ static void fnCount(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   sqlite3_result_int64(ctx, n);
 }
 
+/*
+** pontoon_exec(server, sql [, params ...]): one remote statement, with the
+** arguments bound as $1, $2 ... (text; BLOBs as bytes).  Returns the rows
+** affected (0 for DDL).  Inside a SQLite transaction that writes to the
+** server it runs in that remote transaction.
+*/
+static void fnExec(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  pt_registry *r = sqlite3_user_data(ctx);
+  if( argc < 2 ){
+    sqlite3_result_error(ctx, "pontoon_exec(server, sql [, params ...]): server and sql are required", -1);
+    return;
+  }
+  pt_server *s = server_arg(ctx, r, argv[0], "pontoon_exec");
+  if( !s ) return;
+  const char *zSql = arg_text(argv[1]);
+  if( !zSql ){
+    sqlite3_result_error(ctx, "pontoon_exec(server, sql [, params ...]): sql is required", -1);
+    return;
+  }
+  int nParam = argc - 2;
+  pt_param *aParam = sqlite3_malloc64(sizeof(pt_param) * (nParam + 1));
+  if( !aParam ){ sqlite3_result_error_nomem(ctx); return; }
+  for(int i = 0; i < nParam; i++){
+    sqlite3_value *v = argv[2 + i];
+    int t = sqlite3_value_type(v);
+    aParam[i].kind = PT_K_OTHER;
+    aParam[i].isBinary = t == SQLITE_BLOB;
+    aParam[i].z = t == SQLITE_NULL ? 0 : t == SQLITE_BLOB ? (const char*)sqlite3_value_blob(v)
+                                                          : (const char*)sqlite3_value_text(v);
+    if( aParam[i].z == 0 && t == SQLITE_BLOB ) aParam[i].z = "";
+    aParam[i].n = sqlite3_value_bytes(v);
+  }
+  pt_conn *c;
+  char *zErr = 0;
+  int64_t n = -1;
+  int rc = pt_server_flush(s, &zErr);
+  if( rc != SQLITE_OK ){ sqlite3_free(aParam); result_error(ctx, zErr); return; }
+  rc = pt_server_conn(s, 0, &c, &zErr);
+  if( rc == SQLITE_OK ) rc = s->pDriver->xExec(c, zSql, nParam, aParam, &n, &zErr);
+  sqlite3_free(aParam);
+  if( rc != SQLITE_OK ){
+    result_error(ctx, pt_server_error(s, 0, "pontoon_exec", zErr));
+    pt_server_check(s);
+    return;
+  }
+  sqlite3_result_int64(ctx, n < 0 ? 0 : n);
+}
+
 int pt_funcs_register(sqlite3 *db, pt_registry *r){
   static const struct {
     const char *zName;
@@ -201,6 +250,7 @@ int pt_funcs_register(sqlite3 *db, pt_registry *r){
     { "pontoon_import", 4, fnImport },
     { "pontoon_count", 1, fnCount },
     { "pontoon_count", 2, fnCount },
+    { "pontoon_exec", -1, fnExec },
   };
   int rc = SQLITE_OK;
   for(size_t i = 0; rc == SQLITE_OK && i < sizeof(aFunc) / sizeof(aFunc[0]); i++){
