@@ -1,0 +1,50 @@
+-- The demo migration: the shop moves from the old PostgreSQL database to a
+-- new one, in stages, each validated before the next.  Plain SQL in the
+-- sqlite3 shell; sql/demo.sh runs it with the servers `old` and `new`
+-- registered (pontoon_connect) and the extension loaded.
+.headers on
+.mode column
+
+-- Stage 0: the tables on the new side, keys only; indexes come after the copy.
+SELECT pontoon_exec('new', 'DROP TABLE IF EXISTS orders, users') AS dropped;
+SELECT pontoon_exec('new', 'CREATE TABLE users (
+  id bigint PRIMARY KEY, email text NOT NULL, name text, country char(2),
+  created_at timestamptz NOT NULL, active boolean NOT NULL DEFAULT true)') AS created;
+SELECT pontoon_exec('new', 'CREATE TABLE orders (
+  id bigint PRIMARY KEY, user_id bigint NOT NULL, total numeric(12,2) NOT NULL,
+  status text NOT NULL, placed_at timestamptz NOT NULL, note text)') AS created;
+
+-- Both databases as schemas of this session.
+ATTACH ':memory:' AS old;
+ATTACH ':memory:' AS new;
+SELECT pontoon_import('old', 'old', 'public') AS old_tables;
+SELECT pontoon_import('new', 'new', 'public') AS new_tables;
+
+-- Stage 1: users.
+INSERT INTO new.users SELECT * FROM old.users;
+-- Validate: counts computed by each server, then every row compared.
+SELECT pontoon_count('old.users') AS old_users, pontoon_count('new.users') AS new_users;
+SELECT count(*) AS users_only_old FROM (SELECT * FROM old.users EXCEPT SELECT * FROM new.users);
+SELECT count(*) AS users_only_new FROM (SELECT * FROM new.users EXCEPT SELECT * FROM old.users);
+
+-- Stage 2: orders, in two chunks by key (a chunk is one remote transaction).
+INSERT INTO new.orders SELECT * FROM old.orders WHERE id <= 25000;
+INSERT INTO new.orders SELECT * FROM old.orders WHERE id > 25000;
+-- Validate: counts, money totals per status on both sides, every row.
+SELECT pontoon_count('old.orders') AS old_orders, pontoon_count('new.orders') AS new_orders;
+SELECT o.status, o.n AS old_n, n.n AS new_n, o.total AS old_total, n.total AS new_total
+FROM (SELECT status, count(*) AS n, sum(total) AS total FROM old.orders GROUP BY status) o
+JOIN (SELECT status, count(*) AS n, sum(total) AS total FROM new.orders GROUP BY status) n USING (status)
+ORDER BY o.status;
+SELECT count(*) AS orders_only_old FROM (SELECT * FROM old.orders EXCEPT SELECT * FROM new.orders);
+
+-- Stage 3: indexes and constraints on the new side, now that the data is in.
+SELECT pontoon_exec('new', 'CREATE UNIQUE INDEX users_email ON users (email)') AS ok;
+SELECT pontoon_exec('new', 'CREATE INDEX orders_user_id ON orders (user_id)') AS ok;
+SELECT pontoon_exec('new', 'ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id)') AS ok;
+SELECT pontoon_exec('new', 'ANALYZE') AS ok;
+-- Validate: the new catalog has them, and every order has its user.
+CREATE VIRTUAL TABLE temp.new_catalog USING pontoon(new, query='SELECT indexname FROM pg_indexes WHERE schemaname = ''public'' ORDER BY indexname');
+SELECT indexname FROM temp.new_catalog;
+SELECT count(*) AS orders_without_user FROM new.orders o WHERE NOT EXISTS (SELECT 1 FROM new.users u WHERE u.id = o.user_id);
+SELECT 'migration done' AS result;

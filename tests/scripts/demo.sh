@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The README's demo migration runs to the end against the harness's servers,
+# and every validation in it finds the two sides equal.
+source "$(dirname "$0")/lib.bash" "$@"
+out=$(PONTOON_BUILD=$BUILD bash "$(dirname "$0")/../../sql/demo.sh" 2>&1)
+status=$?
+echo "$out"
+check "the demo exits cleanly" [ "$status" -eq 0 ]
+check "users copied: 10000 on both sides" grep -Eq '^10000 +10000 *$' <<<"$out"
+check "orders copied: 50000 on both sides" grep -Eq '^50000 +50000 *$' <<<"$out"
+check "no row only on one side" bash -c '[ "$(grep -A2 -E "^(users_only_old|users_only_new|orders_only_old|orders_without_user)" <<<"$1" | grep -cE "^0 *$")" -eq 4 ]' _ "$out"
+check "the indexes exist on the new side" grep -q "orders_user_id" <<<"$out"
+check "the demo reaches its end" grep -q "migration done" <<<"$out"
+finish
