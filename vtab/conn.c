@@ -103,9 +103,13 @@ int pt_server_conn(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr){
   pt_conn **pp = readOnly ? &s->pRoConn : &s->pConn;
   if( *pp && !s->pDriver->xAlive(*pp) ){
     pt_trace("server %s: connection lost, reconnecting", s->zName);
+    if( !readOnly ){
+      while( s->pWriters ) pt_writer_forget(s->pWriters);   /* they point into it */
+      s->inTxn = 0;
+      s->spOpen = 0;
+    }
     s->pDriver->xDisconnect(*pp);
     *pp = 0;
-    if( !readOnly ) s->inTxn = 0;
   }
   if( !*pp ){
     int rc = s->pDriver->xConnect(s->zUri, PT_CONNECT_TIMEOUT, readOnly, pp, pzErr);
@@ -123,9 +127,11 @@ int pt_server_conn(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr){
 ** reconnects. */
 void pt_server_check(pt_server *s){
   if( s->pConn && s->nCursor == 0 && !s->pDriver->xAlive(s->pConn) ){
+    while( s->pWriters ) pt_writer_forget(s->pWriters);
     s->pDriver->xDisconnect(s->pConn);
     s->pConn = 0;
     s->inTxn = 0;
+    s->spOpen = 0;
   }
   if( s->pRoConn && s->nCursor == 0 && !s->pDriver->xAlive(s->pRoConn) ){
     s->pDriver->xDisconnect(s->pRoConn);

@@ -23,6 +23,27 @@ check "the cause is the terminated connection" grep -Eqi "terminat|closed the co
 check "the next statement reconnects" grep -qx "after:|200000" <<<"$out"
 check "the server shows as connected again" grep -qx "connected:|1" <<<"$out"
 
+# A backend terminated in the middle of a big INSERT: nothing is written,
+# the error is clean, the next statement reconnects.
+pg_sql -c "DROP TABLE IF EXISTS public.fault_ins; CREATE TABLE public.fault_ins (id int PRIMARY KEY, v text)"
+script="
+SELECT pontoon_connect('pg', '$PONTOON_PG_URI_NOPW');
+CREATE VIRTUAL TABLE t USING pontoon(pg, public.fault_ins);
+INSERT INTO t WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 3000000) SELECT i, printf('%0200d', i) FROM g;
+SELECT 'after:', count(*) FROM t;
+INSERT INTO t VALUES (1, 'one');
+SELECT 'then:', count(*) FROM t;
+"
+( sleep 2; pg_sql -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pontoon'" >/dev/null ) &
+killer=$!
+out=$(shell <<<"$script" 2>&1)
+wait $killer
+echo "$out"
+check "the INSERT fails naming the server and table" grep -q "pontoon: server 'pg', table fault_ins: " <<<"$out"
+check "nothing of it was written" grep -qx "after:|0" <<<"$out"
+check "the next INSERT reconnects and works" grep -qx "then:|1" <<<"$out"
+check "the server holds exactly that row" [ "$(pg_sql -c 'SELECT count(*) FROM public.fault_ins')" = 1 ]
+
 # A server that accepts TCP connections but never speaks.
 port_file=$(mktemp)
 /usr/bin/python3 - "$port_file" <<'PY' &
