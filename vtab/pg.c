@@ -54,7 +54,8 @@ struct pg_cursor {
   int inFlight;            /* a FETCH for this cursor was sent */
   int lastBatch;           /* no FETCH after the current batch */
   int firstBatch;
-  sqlite3_str *pScratch;   /* formatted values of the current column */
+  sqlite3_str *pScratch;   /* long formatted values (numeric text) */
+  char aScratch[80];       /* short ones: dates, times, uuids */
 };
 
 /* ---- errors ---- */
@@ -596,16 +597,62 @@ static void numeric_text(sqlite3_str *s, const unsigned char *z, int n){
   }
 }
 
-/* Microseconds since 2000-01-01 as pontoon's timestamp text. */
-static void timestamp_text(sqlite3_str *s, int64_t us, int tz){
-  if( us == INT64_MAX ){ sqlite3_str_appendall(s, "infinity"); return; }
-  if( us == INT64_MIN ){ sqlite3_str_appendall(s, "-infinity"); return; }
+/* Microseconds since 2000-01-01 as pontoon's timestamp text, into out
+** (at least 64 bytes); returns the length. */
+static int timestamp_chars(char *out, int64_t us, int tz){
+  if( us == INT64_MAX ){ memcpy(out, "infinity", 8); return 8; }
+  if( us == INT64_MIN ){ memcpy(out, "-infinity", 9); return 9; }
   int64_t day = us / 86400000000LL, rem = us % 86400000000LL;
   if( rem < 0 ){ rem += 86400000000LL; day--; }
-  pt_format_date(s, day + 10957);
-  sqlite3_str_appendchar(s, 1, ' ');
-  pt_format_time(s, rem);
-  if( tz ) sqlite3_str_appendall(s, "+00:00");
+  int n = pt_date_chars(out, day + 10957);
+  out[n++] = ' ';
+  n += pt_time_chars(out + n, rem);
+  if( tz ){ memcpy(out + n, "+00:00", 6); n += 6; }
+  return n;
+}
+
+static const double aPow10[] = {
+  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13,
+  1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+/*
+** A binary numeric straight to INTEGER or REAL when value.c's rule allows
+** (whole within int64; at most 15 significant digits), without text.
+** Returns 0 when the value needs the exact text path.  M / 10^s with both
+** exact is correctly rounded, so the double equals strtod's.
+*/
+static int numeric_fast(const unsigned char *z, int n, pt_value *v){
+  if( n < 8 ) return 0;
+  int nd = (int16_t)get16(z), weight = (int16_t)get16(z + 2);
+  uint16_t sign = get16(z + 4);
+  if( sign != 0x0000 && sign != 0x4000 ) return 0;
+  if( n < 8 + 2 * nd ) return 0;
+  while( nd > 0 && get16(z + 8 + 2 * (nd - 1)) == 0 ) nd--;
+  if( nd == 0 ){ v->type = PT_V_INT; v->i = 0; return 1; }
+  if( nd > 5 ) return 0;
+  unsigned __int128 m = 0;
+  for(int i = 0; i < nd; i++) m = m * 10000 + get16(z + 8 + 2 * i);
+  int scale = 4 * (nd - 1 - weight);   /* decimal places */
+  if( scale <= 0 ){
+    for(int i = 0; i < -scale; i++) m *= 10;
+    if( m > ((unsigned __int128)1 << 63) - (sign == 0x4000 ? 0 : 1) ) return 0;
+    v->type = PT_V_INT;
+    v->i = sign == 0x4000 ? (int64_t)(0 - (uint64_t)m) : (int64_t)m;
+    return 1;
+  }
+  while( scale > 0 && m % 10 == 0 ){ m /= 10; scale--; }
+  if( scale == 0 ){
+    if( m > ((unsigned __int128)1 << 63) - (sign == 0x4000 ? 0 : 1) ) return 0;
+    v->type = PT_V_INT;
+    v->i = sign == 0x4000 ? (int64_t)(0 - (uint64_t)m) : (int64_t)m;
+    return 1;
+  }
+  if( m >= (unsigned __int128)1000000000000000ULL || scale > 22 ) return 0;   /* > 15 digits */
+  double r = (double)(uint64_t)m / aPow10[scale];
+  v->type = PT_V_REAL;
+  v->r = sign == 0x4000 ? -r : r;
+  return 1;
 }
 
 static void pgColumn(pt_cursor *p, int i, pt_value *v){
@@ -615,8 +662,8 @@ static void pgColumn(pt_cursor *p, int i, pt_value *v){
   if( !r || i >= PQnfields(r) || PQgetisnull(r, cur->iRow, i) ){ v->type = PT_V_NULL; return; }
   const unsigned char *z = (const unsigned char*)PQgetvalue(r, cur->iRow, i);
   int n = PQgetlength(r, cur->iRow, i);
+  char *buf = cur->aScratch;
   sqlite3_str *s = cur->pScratch;
-  sqlite3_str_reset(s);
   switch( cur->aKind[i] ){
     case PT_K_INT:
       v->type = PT_V_INT;
@@ -640,6 +687,8 @@ static void pgColumn(pt_cursor *p, int i, pt_value *v){
       return;
     }
     case PT_K_DECIMAL:
+      if( numeric_fast(z, n, v) ) return;
+      sqlite3_str_reset(s);
       numeric_text(s, z, n);
       v->type = PT_V_DECIMAL;
       break;
@@ -651,31 +700,40 @@ static void pgColumn(pt_cursor *p, int i, pt_value *v){
     case PT_K_DATE: {
       if( n != 4 ){ v->type = PT_V_NULL; return; }
       int32_t days = (int32_t)get32(z);
-      if( days == INT32_MAX ) sqlite3_str_appendall(s, "infinity");
-      else if( days == INT32_MIN ) sqlite3_str_appendall(s, "-infinity");
-      else pt_format_date(s, (int64_t)days + 10957);
       v->type = PT_V_TEXT;
-      break;
+      v->p = buf;
+      if( days == INT32_MAX ){ v->p = "infinity"; v->n = 8; }
+      else if( days == INT32_MIN ){ v->p = "-infinity"; v->n = 9; }
+      else v->n = pt_date_chars(buf, (int64_t)days + 10957);
+      return;
     }
     case PT_K_TIME:
       if( n != 8 ){ v->type = PT_V_NULL; return; }
-      pt_format_time(s, (int64_t)get64(z));
       v->type = PT_V_TEXT;
-      break;
+      v->p = buf;
+      v->n = pt_time_chars(buf, (int64_t)get64(z));
+      return;
     case PT_K_TIMESTAMP:
     case PT_K_TIMESTAMPTZ:
       if( n != 8 ){ v->type = PT_V_NULL; return; }
-      timestamp_text(s, (int64_t)get64(z), cur->aKind[i] == PT_K_TIMESTAMPTZ);
       v->type = PT_V_TEXT;
-      break;
-    case PT_K_UUID:
+      v->p = buf;
+      v->n = timestamp_chars(buf, (int64_t)get64(z), cur->aKind[i] == PT_K_TIMESTAMPTZ);
+      return;
+    case PT_K_UUID: {
+      static const char hex[] = "0123456789abcdef";
       if( n != 16 ){ v->type = PT_V_NULL; return; }
+      int o = 0;
       for(int k = 0; k < 16; k++){
-        if( k == 4 || k == 6 || k == 8 || k == 10 ) sqlite3_str_appendchar(s, 1, '-');
-        sqlite3_str_appendf(s, "%02x", z[k]);
+        if( k == 4 || k == 6 || k == 8 || k == 10 ) buf[o++] = '-';
+        buf[o++] = hex[z[k] >> 4];
+        buf[o++] = hex[z[k] & 15];
       }
       v->type = PT_V_TEXT;
-      break;
+      v->p = buf;
+      v->n = o;
+      return;
+    }
     default:
       /* text, char(n), enum, and the kinds selected as ::text */
       v->type = PT_V_TEXT;

@@ -123,7 +123,9 @@ int pt_value_param(pt_kind, int op, sqlite3_value *, sqlite3_str *pBuf,
 int pt_value_write(pt_kind, sqlite3_value *, sqlite3_str *pBuf, int *pIsBlob,
                    char **pzErr);
 int pt_decimal_classify(const char *z, int n, int64_t *pI, double *pR);
-void pt_format_date(sqlite3_str *, int64_t jdn);
+void pt_format_date(sqlite3_str *, int64_t days);
+int pt_date_chars(char *out, int64_t days);
+int pt_time_chars(char *out, int64_t usec);
 void pt_format_time(sqlite3_str *, int64_t usec);
 int64_t pt_days_from_civil(int64_t y, unsigned m, unsigned d);
 int pt_parse_date_prefix(const char *z, int n, int *pY, int *pM, int *pD);

@@ -123,34 +123,61 @@ static void civil_from_days(int64_t z, int64_t *py, unsigned *pm, unsigned *pd){
   *pd = d;
 }
 
-/* Append the date `days` after 1970-01-01 as YYYY-MM-DD.  Years outside
-** 1..9999 are written signed and astronomical (44 BC is -0043). */
-void pt_format_date(sqlite3_str *s, int64_t days){
+static char *put_digits(char *p, unsigned v, int width){
+  for(int i = width - 1; i >= 0; i--){ p[i] = (char)('0' + v % 10); v /= 10; }
+  return p + width;
+}
+
+/* Write the date `days` after 1970-01-01 as YYYY-MM-DD into out (at least
+** 32 bytes); returns the length.  Years outside 1..9999 are written signed
+** and astronomical (44 BC is -0043). */
+int pt_date_chars(char *out, int64_t days){
   int64_t y;
   unsigned m, d;
   civil_from_days(days, &y, &m, &d);
+  char *p = out;
   if( y >= 1 && y <= 9999 ){
-    sqlite3_str_appendf(s, "%04d-%02d-%02d", (int)y, m, d);
-  }else if( y <= 0 ){
-    sqlite3_str_appendf(s, "-%04lld-%02d-%02d", (long long)-y, m, d);
+    p = put_digits(p, (unsigned)y, 4);
   }else{
-    sqlite3_str_appendf(s, "+%lld-%02d-%02d", (long long)y, m, d);
+    long long ay = y <= 0 ? -y : y;
+    int n = snprintf(p, 24, y <= 0 ? "-%04lld" : "+%lld", ay);
+    p += n;
   }
+  *p++ = '-';
+  p = put_digits(p, m, 2);
+  *p++ = '-';
+  p = put_digits(p, d, 2);
+  return (int)(p - out);
 }
 
-/* Append a time of day given in microseconds as HH:MM:SS[.ffffff], with the
-** fraction's trailing zeros dropped. */
-void pt_format_time(sqlite3_str *s, int64_t usec){
+/* Write a time of day given in microseconds as HH:MM:SS[.ffffff], the
+** fraction's trailing zeros dropped; out holds at least 16 bytes. */
+int pt_time_chars(char *out, int64_t usec){
   int64_t sec = usec / 1000000;
-  int frac = (int)(usec % 1000000);
-  sqlite3_str_appendf(s, "%02d:%02d:%02d", (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
+  unsigned frac = (unsigned)(usec % 1000000);
+  char *p = out;
+  p = put_digits(p, (unsigned)(sec / 3600), 2);
+  *p++ = ':';
+  p = put_digits(p, (unsigned)(sec / 60 % 60), 2);
+  *p++ = ':';
+  p = put_digits(p, (unsigned)(sec % 60), 2);
   if( frac ){
-    char buf[8];
+    *p++ = '.';
     int nDig = 6;
-    snprintf(buf, sizeof buf, "%06d", frac);
-    while( buf[nDig-1] == '0' ) nDig--;
-    sqlite3_str_appendf(s, ".%.*s", nDig, buf);
+    while( frac % 10 == 0 ){ frac /= 10; nDig--; }
+    p = put_digits(p, frac, nDig);
   }
+  return (int)(p - out);
+}
+
+void pt_format_date(sqlite3_str *s, int64_t days){
+  char buf[32];
+  sqlite3_str_append(s, buf, pt_date_chars(buf, days));
+}
+
+void pt_format_time(sqlite3_str *s, int64_t usec){
+  char buf[32];
+  sqlite3_str_append(s, buf, pt_time_chars(buf, usec));
 }
 
 static int two(const char *z){
