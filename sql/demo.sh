@@ -14,7 +14,7 @@ fi
 build=${PONTOON_BUILD:-$top/build}
 export PGPASSFILE=$PONTOON_PG_PASSFILE
 echo "== loading the old shop into database $PONTOON_PG_DB"
-psql -X -q -v ON_ERROR_STOP=1 "$PONTOON_PG_URI_NOPW" -f "$top/sql/demo_old_shop.pg.sql"
+env -u LD_PRELOAD psql -X -q -v ON_ERROR_STOP=1 "$PONTOON_PG_URI_NOPW" -f "$top/sql/demo_old_shop.pg.sql"
 echo "== migrating $PONTOON_PG_DB -> $PONTOON_PG_DB2 through pontoon"
 sqlite3 -batch -bail -init /dev/null \
   -cmd ".load $build/pontoon" \

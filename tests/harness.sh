@@ -145,9 +145,21 @@ make_srv_file() {
   if [ -n "$SRV_OWNER" ]; then chown "$SRV_OWNER" "$1"; fi
 }
 
+# Closes every file descriptor above 2 (in a subshell about to exec a
+# server, so that the servers hold on to none of the caller's pipes).
+close_fds() {
+  local fd n
+  for fd in /proc/"$BASHPID"/fd/*; do
+    n=${fd##*/}
+    if [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -gt 2 ]; then
+      eval "exec $n>&-" 2>/dev/null || true
+    fi
+  done
+}
+
 # Runs a server program as the server user, from /, detached from the
 # caller's terminal and session.
-as_srv() { (cd / && exec setsid -w "${AS_SRV[@]}" "$@"); }
+as_srv() { (cd / && close_fds && exec setsid -w "${AS_SRV[@]}" "$@"); }
 
 # --- process helpers -----------------------------------------------------
 
@@ -416,7 +428,7 @@ my_start() {
     port=$(free_port)
     from=$(stat -c %s "$MY_LOG")
     rm -f "$MY_PIDFILE"
-    (cd / && exec setsid "${AS_SRV[@]}" "$MY_SERVER" --no-defaults \
+    (cd / && close_fds && exec setsid "${AS_SRV[@]}" "$MY_SERVER" --no-defaults \
         --datadir="$MY_DATA" --tmpdir="$MY_TMP" \
         --bind-address="$HOST" --port="$port" \
         --socket="$MY_SOCK" --pid-file="$MY_PIDFILE" --log-error="$MY_LOG" \
@@ -446,7 +458,10 @@ my_start() {
     fi
     my_stop
     show_log "$MY_LOG" "$from"
-    die "MariaDB did not start within ${START_TIMEOUT}s"
+    if [ "$i" -ge $((START_TIMEOUT * 10)) ]; then
+      die "MariaDB did not accept connections within ${START_TIMEOUT}s"
+    fi
+    die "MariaDB exited during startup"
   done
   [ "$ok" -eq 1 ] || { show_log "$MY_LOG"; die "MariaDB: no usable port after $PORT_TRIES tries"; }
 
@@ -697,13 +712,19 @@ cmd_env() {
 RUN_DIR=""
 RUN_CHILD=""
 run_cleanup() {
+  local i
   if [ -n "$RUN_CHILD" ] && kill -0 "$RUN_CHILD" 2>/dev/null; then
     kill -TERM "$RUN_CHILD" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+      kill -0 "$RUN_CHILD" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$RUN_CHILD" 2>/dev/null || true
     wait "$RUN_CHILD" 2>/dev/null || true
   fi
   RUN_CHILD=""
   if [ -n "$RUN_DIR" ]; then
-    ("$0" stop "$RUN_DIR" 2>/dev/null) || true
+    bash "$0" stop "$RUN_DIR" || true
     rm -rf -- "$RUN_DIR"
     RUN_DIR=""
   fi
@@ -716,7 +737,7 @@ cmd_run() {
   trap 'run_cleanup' EXIT
   trap 'run_cleanup; trap - INT; kill -INT $$' INT
   trap 'run_cleanup; trap - TERM; kill -TERM $$' TERM
-  "$0" start "$RUN_DIR" || exit 1
+  bash "$0" start "$RUN_DIR" || exit 1
   local status=0
   # CMD runs in the background so that a signal to the harness is handled at
   # once; it keeps the harness's standard input.

@@ -35,7 +35,7 @@ unset PGPASSWORD PGSERVICE
 export PGPASSFILE=${PONTOON_PG_PASSFILE:-/nonexistent}
 
 if [ -f "$here/fixtures/$name.pg.sql" ]; then
-  PGPASSWORD=$PONTOON_PG_PASSWORD psql -X -q -v ON_ERROR_STOP=1 \
+  env -u LD_PRELOAD PGPASSWORD=$PONTOON_PG_PASSWORD psql -X -q -v ON_ERROR_STOP=1 \
     "$PONTOON_PG_URI_NOPW" -f "$here/fixtures/$name.pg.sql" >"$tmp/fixture.log" 2>&1 || {
       echo "fixture $name.pg.sql failed:"; cat "$tmp/fixture.log"; exit 1; }
 fi

@@ -20,5 +20,5 @@ finish() {
   echo "$PT_PASS passed, $PT_FAIL failed"
   [ "$PT_FAIL" -eq 0 ]
 }
-pg_sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$PONTOON_PG_URI_NOPW" "$@"; }
+pg_sql() { env -u LD_PRELOAD psql -X -q -t -A -v ON_ERROR_STOP=1 "$PONTOON_PG_URI_NOPW" "$@"; }
 shell() { sqlite3 -batch -init /dev/null -cmd ".load $BUILD/pontoon" :memory: "$@"; }

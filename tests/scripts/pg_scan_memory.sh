@@ -33,8 +33,12 @@ read -r secs rss < <(measure "$outf" sqlite3 -batch -init /dev/null :memory: ".r
 cat "$outf"
 check "the scan read every row" grep -q "^$rows|" "$outf"
 echo "peak RSS of the sqlite3 process: $((rss / 1024)) MiB"
-check "peak RSS under 64 MiB ($((rss / 1024)) MiB)" [ "$rss" -lt 65536 ]
-read -r psecs _ < <(measure /dev/null psql -X -q "$PONTOON_PG_URI_NOPW" -c "\\copy (select * from public.scan_big) to /dev/null")
+if [ -n "${PONTOON_SANITIZED:-}" ]; then
+  echo "(peak RSS is not compared under the sanitizer: its shadow memory dominates)"
+else
+  check "peak RSS under 64 MiB ($((rss / 1024)) MiB)" [ "$rss" -lt 65536 ]
+fi
+read -r psecs _ < <(measure /dev/null env -u LD_PRELOAD psql -X -q "$PONTOON_PG_URI_NOPW" -c "\\copy (select * from public.scan_big) to /dev/null")
 /usr/bin/python3 -c "import sys; print('scan: pontoon %.2fs, psql \\\\copy %.2fs, ratio %.2f' % (float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[2]) / float(sys.argv[1])))" "$secs" "$psecs"
 pg_sql -c "DROP TABLE public.scan_big"
 rm -f "$sqlf" "$outf"
