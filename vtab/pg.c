@@ -849,8 +849,26 @@ static int pgBegin(pt_conn *p, int flags, char **pzErr){
   return exec_simple(c, (flags & PT_TXN_READONLY) ? "BEGIN READ ONLY" : "BEGIN", pzErr);
 }
 
+/* COMMIT of a transaction that saw an error is a ROLLBACK in PostgreSQL,
+** reported as success: catch that, or the writes would vanish silently. */
 static int pgCommit(pt_conn *p, char **pzErr){
-  return exec_simple((pg_conn*)p, "COMMIT", pzErr);
+  pg_conn *c = (pg_conn*)p;
+  pg_drain(c);
+  pt_trace("pg: COMMIT");
+  PGresult *r = PQexec(c->pg, "COMMIT");
+  if( PQresultStatus(r) != PGRES_COMMAND_OK ){
+    *pzErr = result_error(r, c->pg);
+    PQclear(r);
+    return SQLITE_ERROR;
+  }
+  int rolledBack = strcmp(PQcmdStatus(r), "ROLLBACK") == 0;
+  PQclear(r);
+  if( rolledBack ){
+    *pzErr = sqlite3_mprintf("the remote transaction was rolled back by the server, "
+                             "because a statement in it had failed; nothing was committed");
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
 }
 
 static int pgRollback(pt_conn *p, char **pzErr){

@@ -65,6 +65,14 @@ INSERT INTO w.items(id, name) VALUES (700, 'fine');
 INSERT INTO w.items(id, name) VALUES (1, 'duplicate key');
 COMMIT;
 SELECT count(*) FROM w.items WHERE id = 700;
+-- a one-row statement that fails inside BEGIN spoils the remote
+-- transaction: later statements and the COMMIT fail, nothing is kept
+BEGIN;
+INSERT INTO w.items(id, name) VALUES (710, 'before');
+UPDATE w.items SET qty = -5 WHERE id = 1;
+INSERT INTO w.items(id, name) VALUES (711, 'after');
+COMMIT;
+SELECT count(*) FROM w.items WHERE id IN (710, 711);
 -- two tables of one server in one transaction; a copy within the server
 INSERT INTO w.items_copy SELECT * FROM w.items;
 SELECT (SELECT count(*) FROM w.items) = (SELECT count(*) FROM w.items_copy) AS same_count;
