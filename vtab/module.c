@@ -755,6 +755,10 @@ static int ptUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite3
     return vtab_error(v, sqlite3_mprintf("pontoon: table %s: UPDATE and DELETE need a "
       "one-column primary key on the remote table %s", v->zName, remote_label(v)));
   }
+  if( sqlite3_value_type(argv[0]) == SQLITE_NULL ){
+    return vtab_error(v, sqlite3_mprintf("pontoon: table %s: cannot address a row whose "
+      "key %s is NULL", v->zName, v->pDesc->aCol[v->iKeyCol].zName));
+  }
   /* a changed key is one of the SET columns; WHERE uses the old key */
   return update_row(v, s, argc, argv);
 }
