@@ -58,6 +58,7 @@ static void vtab_free(pt_vtab *v){
   pt_writer_forget(v);
   pt_plan_free_all(v);
   pt_desc_free(v->pDesc);
+  sqlite3_free(v->aKey);
   sqlite3_free(v->zDb);
   sqlite3_free(v->zName);
   sqlite3_free(v->zServer);
@@ -90,6 +91,7 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
   pt_vtab *v = sqlite3_malloc(sizeof(*v));
   char *zColumns = 0;
   char *zTableArg = 0;
+  char *zKeyOpt = 0;
   int nPos = 0;
   int rc = SQLITE_ERROR;
   *ppVtab = 0;
@@ -111,6 +113,7 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
       }
       if( strcmp(zKey, "query") == 0 ){ v->zQuery = zVal; zVal = 0; }
       else if( strcmp(zKey, "columns") == 0 ){ zColumns = zVal; zVal = 0; }
+      else if( strcmp(zKey, "key") == 0 ){ sqlite3_free(zKeyOpt); zKeyOpt = zVal; zVal = 0; }
       else if( strcmp(zKey, "fetch") == 0 ){
         v->nFetch = atoi(zVal);
         if( v->nFetch <= 0 ){
@@ -123,7 +126,7 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
         v->readOnly = !(zVal[0] == '0' || sqlite3_stricmp(zVal, "false") == 0 || sqlite3_stricmp(zVal, "off") == 0);
       }else{
         *pzErr = sqlite3_mprintf("pontoon: table %s: unknown option '%s' (known: query, "
-          "columns, fetch, readonly)", v->zName, zKey);
+          "columns, key, fetch, readonly)", v->zName, zKey);
         sqlite3_free(zKey); sqlite3_free(zVal);
         goto fail;
       }
@@ -222,6 +225,48 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
     if( !v->zRemoteSchema && v->pDesc->zSchema ) v->zRemoteSchema = pt_strdup(v->pDesc->zSchema);
   }
 
+  /* key= names the columns that identify a row, instead of the remote key */
+  if( zKeyOpt ){
+    for(int i = 0; i < v->pDesc->nCol; i++) v->pDesc->aCol[i].iKey = 0;
+    const char *z = zKeyOpt;
+    int pos = 0;
+    while( *z ){
+      while( *z == ' ' || *z == ',' ) z++;
+      if( !*z ) break;
+      const char *zStart = z;
+      int inQuote = 0;
+      while( *z && (inQuote || *z != ',') ){
+        if( *z == '"' ) inQuote = !inQuote;
+        z++;
+      }
+      char *zPart = pt_strndup(zStart, (int)(z - zStart));
+      char *zName = zPart ? pt_sql_unquote(zPart) : 0;
+      sqlite3_free(zPart);
+      int found = -1;
+      for(int i = 0; zName && i < v->pDesc->nCol; i++){
+        if( strcmp(v->pDesc->aCol[i].zName, zName) == 0 ) found = i;
+      }
+      if( found < 0 ){
+        *pzErr = sqlite3_mprintf("pontoon: table %s: key= names column %s, which the table "
+                                 "does not have", v->zName, zName ? zName : "?");
+        sqlite3_free(zName);
+        goto fail;
+      }
+      sqlite3_free(zName);
+      v->pDesc->aCol[found].iKey = ++pos;
+    }
+  }
+
+  /* The key columns in key order. */
+  v->aKey = sqlite3_malloc64(sizeof(int) * (v->pDesc->nCol + 1));
+  if( !v->aKey ){ rc = SQLITE_NOMEM; goto fail; }
+  for(int pos = 1; pos <= v->pDesc->nCol; pos++){
+    for(int i = 0; i < v->pDesc->nCol; i++){
+      if( v->pDesc->aCol[i].iKey == pos ) v->aKey[v->nKey++] = i;
+    }
+  }
+  if( v->zQuery ) v->nKey = 0;
+
   /* Declare the columns.  Duplicate names (possible in query=) get a suffix. */
   sqlite3_str *s = sqlite3_str_new(0);
   sqlite3_str_appendall(s, "CREATE TABLE x(");
@@ -233,16 +278,16 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
     if( dup ) sqlite3_str_appendf(s, "\"%w_%d\" %s", zName, dup + 1, affinity_of(v->pDesc->aCol[i].kind));
     else sqlite3_str_appendf(s, "\"%w\" %s", zName, affinity_of(v->pDesc->aCol[i].kind));
   }
-  /* A one-column primary key makes the table WITHOUT ROWID, so UPDATE and
-  ** DELETE receive the key (SQLite allows writes only on such a table). */
+  /* A key makes the table WITHOUT ROWID, so UPDATE and DELETE receive it
+  ** (SQLite writes only to such a table, and only with a one-column key:
+  ** several key columns travel together in the hidden pontoon_key). */
   v->iKeyCol = -1;
-  int nKey = 0;
-  for(int i = 0; i < v->pDesc->nCol; i++){
-    if( v->pDesc->aCol[i].iKey ){ nKey++; v->iKeyCol = i; }
-  }
-  if( nKey != 1 || v->zQuery ) v->iKeyCol = -1;
-  if( v->iKeyCol >= 0 ){
+  if( v->nKey == 1 ){
+    v->iKeyCol = v->aKey[0];
     sqlite3_str_appendf(s, ", PRIMARY KEY(\"%w\")) WITHOUT ROWID", v->pDesc->aCol[v->iKeyCol].zName);
+  }else if( v->nKey > 1 ){
+    v->iKeyCol = v->pDesc->nCol;
+    sqlite3_str_appendall(s, ", pontoon_key HIDDEN, PRIMARY KEY(pontoon_key)) WITHOUT ROWID");
   }else{
     sqlite3_str_appendall(s, ")");
   }
@@ -259,6 +304,7 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
   reg->pTables = v;
   sqlite3_free(zColumns);
   sqlite3_free(zTableArg);
+  sqlite3_free(zKeyOpt);
   *ppVtab = &v->base;
   pt_trace("%s %s.%s on server %s", isCreate ? "xCreate" : "xConnect", v->zDb, v->zName, v->zServer);
   return SQLITE_OK;
@@ -266,6 +312,7 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
 fail:
   sqlite3_free(zColumns);
   sqlite3_free(zTableArg);
+  sqlite3_free(zKeyOpt);
   vtab_free(v);
   return rc == SQLITE_OK ? SQLITE_ERROR : rc;
 }
@@ -543,6 +590,25 @@ static int ptColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
   pt_vcursor *c = (pt_vcursor*)cur;
   pt_vtab *v = (pt_vtab*)cur->pVtab;
   if( i != v->iKeyCol && sqlite3_vtab_nochange(ctx) ) return SQLITE_OK;  /* UPDATE leaves it */
+  if( i == v->pDesc->nCol ){
+    /* the hidden pontoon_key: every key column of this row */
+    sqlite3_str *k = sqlite3_str_new(0);
+    for(int j = 0; j < v->nKey && c->pCur; j++){
+      pt_value val;
+      int pos = c->aColPos[v->aKey[j]];
+      if( pos < 0 ) val.type = PT_V_NULL;
+      else c->pServer->pDriver->xColumn(c->pCur, pos, &val);
+      if( val.type == PT_V_DECIMAL ){
+        /* keep the exact text form */
+        val.type = PT_V_TEXT;
+      }
+      pt_key_append(k, j == 0, &val);
+    }
+    sqlite3_str_appendchar(k, 1, ']');
+    int n = sqlite3_str_length(k);
+    sqlite3_result_text(ctx, sqlite3_str_finish(k), n, sqlite3_free);
+    return SQLITE_OK;
+  }
   if( !c->pCur || !c->aColPos || c->aColPos[i] < 0 ){
     sqlite3_result_null(ctx);
     return SQLITE_OK;
@@ -667,26 +733,31 @@ static int insert_row(pt_vtab *v, pt_server *s, sqlite3_value **aVal){
   return rc;
 }
 
-/* UPDATE ... SET changed columns WHERE key = old key, or DELETE by key. */
+/* UPDATE ... SET changed columns WHERE key = old key, or DELETE by key.
+** argv[0] is the old key: the key column's value, or the hidden pontoon_key
+** holding all of them. */
 static int update_row(pt_vtab *v, pt_server *s, int argc, sqlite3_value **argv){
   int n = v->pDesc->nCol;
   int isDelete = argc == 1;
+  const char *zWhat = isDelete ? "DELETE" : "UPDATE";
   char *zErr = 0;
   int rc = pt_server_flush(s, &zErr);
   if( rc != SQLITE_OK ) return vtab_error(v, zErr);
   pt_conn *c;
   rc = pt_server_conn(s, 0, &c, &zErr);
-  if( rc != SQLITE_OK ) return vtab_error(v, pt_server_error(s, remote_label(v), isDelete ? "DELETE" : "UPDATE", zErr));
+  if( rc != SQLITE_OK ) return vtab_error(v, pt_server_error(s, remote_label(v), zWhat, zErr));
   const pt_driver *d = s->pDriver;
-  pt_param *aParam = sqlite3_malloc64(sizeof(pt_param) * (n + 2));
-  char **azFree = sqlite3_malloc64(sizeof(char*) * (n + 2));
-  int *aCol = sqlite3_malloc64(sizeof(int) * (n + 2));
-  sqlite3_value **aVal = sqlite3_malloc64(sizeof(sqlite3_value*) * (n + 2));
-  if( !aParam || !azFree || !aCol || !aVal ){
-    sqlite3_free(aParam); sqlite3_free(azFree); sqlite3_free(aCol); sqlite3_free(aVal);
-    return SQLITE_NOMEM;
-  }
-  int nSet = 0;
+  int nMax = n + v->nKey + 1;
+  pt_param *aParam = sqlite3_malloc64(sizeof(pt_param) * nMax);
+  char **azFree = sqlite3_malloc64(sizeof(char*) * nMax);
+  int *aCol = sqlite3_malloc64(sizeof(int) * nMax);
+  sqlite3_value **aVal = sqlite3_malloc64(sizeof(sqlite3_value*) * nMax);
+  pt_kind *aKind = sqlite3_malloc64(sizeof(pt_kind) * nMax);
+  int *anLen = sqlite3_malloc64(sizeof(int) * nMax);
+  char **azKey = sqlite3_malloc64(sizeof(char*) * nMax);
+  sqlite3_str *q = 0;
+  int nParam = 0, nKeyFree = 0, nOwned = 0, nSet = 0;
+  if( !aParam || !azFree || !aCol || !aVal || !aKind || !anLen || !azKey ){ rc = SQLITE_NOMEM; goto done; }
   if( !isDelete ){
     for(int i = 0; i < n; i++){
       if( sqlite3_value_nochange(argv[2 + i]) ) continue;
@@ -694,13 +765,40 @@ static int update_row(pt_vtab *v, pt_server *s, int argc, sqlite3_value **argv){
       aVal[nSet] = argv[2 + i];
       nSet++;
     }
+    if( nSet == 0 ){ rc = SQLITE_OK; goto done; }
   }
-  aCol[nSet] = v->iKeyCol;
-  aVal[nSet] = argv[0];
-  if( !isDelete && nSet == 0 ){ rc = SQLITE_OK; goto done; }
-  rc = params_from(v, nSet + 1, aCol, aVal, aParam, azFree);
+  rc = params_from(v, nSet, aCol, aVal, aParam, azFree);
   if( rc != SQLITE_OK ) goto done;
-  sqlite3_str *q = sqlite3_str_new(0);
+  nOwned = nParam = nSet;
+  /* the old key */
+  if( v->nKey == 1 ){
+    aCol[nSet] = v->iKeyCol;
+    aVal[nSet] = argv[0];
+    rc = params_from(v, 1, aCol + nSet, aVal + nSet, aParam + nSet, azFree + nSet);
+    if( rc != SQLITE_OK ) goto done;
+    nOwned = ++nParam;
+  }else{
+    for(int j = 0; j < v->nKey; j++) aKind[j] = v->pDesc->aCol[v->aKey[j]].kind;
+    if( pt_key_decode((const char*)sqlite3_value_text(argv[0]), sqlite3_value_bytes(argv[0]),
+                      v->nKey, aKind, azKey, anLen) != SQLITE_OK ){
+      rc = vtab_error(v, sqlite3_mprintf("pontoon: table %s: malformed pontoon_key", v->zName));
+      goto done;
+    }
+    nKeyFree = v->nKey;
+    for(int j = 0; j < v->nKey; j++){
+      if( !azKey[j] ){
+        rc = vtab_error(v, sqlite3_mprintf("pontoon: table %s: cannot address a row whose key "
+          "column %s is NULL", v->zName, v->pDesc->aCol[v->aKey[j]].zName));
+        goto done;
+      }
+      aParam[nParam].z = azKey[j];
+      aParam[nParam].n = anLen[j];
+      aParam[nParam].kind = aKind[j];
+      aParam[nParam].isBinary = aKind[j] == PT_K_BLOB;
+      nParam++;
+    }
+  }
+  q = sqlite3_str_new(0);
   char *zFrom = quoted_from(v);
   if( isDelete ){
     sqlite3_str_appendf(q, "DELETE FROM %s", zFrom);
@@ -714,24 +812,31 @@ static int update_row(pt_vtab *v, pt_server *s, int argc, sqlite3_value **argv){
     }
   }
   sqlite3_free(zFrom);
-  sqlite3_str *kq = sqlite3_str_new(0);
-  d->xQuoteIdent(kq, v->pDesc->aCol[v->iKeyCol].zName);
-  char *zKey = sqlite3_str_finish(kq);
-  sqlite3_str_appendall(q, " WHERE ");
-  d->xCondition(q, zKey, v->pDesc->aCol[v->iKeyCol].kind, SQLITE_INDEX_CONSTRAINT_EQ, nSet + 1);
-  sqlite3_free(zKey);
+  for(int j = 0; j < v->nKey; j++){
+    pt_column *kc = &v->pDesc->aCol[v->aKey[j]];
+    sqlite3_str *kq = sqlite3_str_new(0);
+    d->xQuoteIdent(kq, kc->zName);
+    char *zKey = sqlite3_str_finish(kq);
+    sqlite3_str_appendall(q, j ? " AND " : " WHERE ");
+    d->xCondition(q, zKey, kc->kind, SQLITE_INDEX_CONSTRAINT_EQ, nSet + 1 + j);
+    sqlite3_free(zKey);
+  }
   char *zSql = sqlite3_str_finish(q);
+  q = 0;
   int64_t nChanged = 0;
   pt_trace("xUpdate %s: %s", v->zName, zSql);
-  rc = d->xExec(c, zSql, nSet + 1, aParam, &nChanged, &zErr);
+  rc = d->xExec(c, zSql, nParam, aParam, &nChanged, &zErr);
   sqlite3_free(zSql);
-  params_free(nSet + 1, azFree);
   if( rc != SQLITE_OK ){
-    vtab_error(v, pt_server_error(s, remote_label(v), isDelete ? "DELETE" : "UPDATE", zErr));
+    vtab_error(v, pt_server_error(s, remote_label(v), zWhat, zErr));
     pt_server_check(s);
   }
 done:
+  if( azFree ) params_free(nOwned, azFree);
+  for(int j = 0; j < nKeyFree; j++) sqlite3_free(azKey[j]);
+  if( q ) sqlite3_free(sqlite3_str_finish(q));
   sqlite3_free(aParam); sqlite3_free(azFree); sqlite3_free(aCol); sqlite3_free(aVal);
+  sqlite3_free(aKind); sqlite3_free(anLen); sqlite3_free(azKey);
   return rc;
 }
 
@@ -751,13 +856,14 @@ static int ptUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite3
     *pRowid = 0;
     return insert_row(v, s, argv + 2);
   }
-  if( v->iKeyCol < 0 ){
-    return vtab_error(v, sqlite3_mprintf("pontoon: table %s: UPDATE and DELETE need a "
-      "one-column primary key on the remote table %s", v->zName, remote_label(v)));
+  if( v->nKey == 0 ){
+    return vtab_error(v, sqlite3_mprintf("pontoon: table %s: UPDATE and DELETE need a key: "
+      "the remote table %s has no primary key; name the columns that identify a row "
+      "with the key= option", v->zName, remote_label(v)));
   }
   if( sqlite3_value_type(argv[0]) == SQLITE_NULL ){
     return vtab_error(v, sqlite3_mprintf("pontoon: table %s: cannot address a row whose "
-      "key %s is NULL", v->zName, v->pDesc->aCol[v->iKeyCol].zName));
+      "key is NULL", v->zName));
   }
   /* a changed key is one of the SET columns; WHERE uses the old key */
   return update_row(v, s, argc, argv);

@@ -75,7 +75,10 @@ struct pt_vtab {
   pt_table_desc *pDesc;
   pt_plan *pPlans;
   pt_vtab *pNextTable;       /* in pReg->pTables */
-  int iKeyCol;               /* the one-column primary key, or -1 */
+  int iKeyCol;               /* SQLite's primary key: the one key column, or
+                             ** nCol for the hidden pontoon_key, or -1 */
+  int nKey;                  /* key columns (remote primary key or key=) */
+  int *aKey;                 /* their indexes, in key order */
   pt_bulk *pBulk;            /* INSERT rows buffered, or NULL */
   pt_server *pBulkServer;    /* the server pBulk belongs to */
   pt_vtab *pNextWriter;      /* in pBulkServer->pWriters */
@@ -122,6 +125,9 @@ int pt_value_param(pt_kind, int op, sqlite3_value *, sqlite3_str *pBuf,
                    int *pIsBlob);
 int pt_value_write(pt_kind, sqlite3_value *, sqlite3_str *pBuf, int *pIsBlob,
                    char **pzErr);
+void pt_key_append(sqlite3_str *, int first, const pt_value *);
+int pt_key_decode(const char *z, int n, int nKey, const pt_kind *aKind,
+                  char **azOut, int *anOut);
 int pt_decimal_classify(const char *z, int n, int64_t *pI, double *pR);
 void pt_format_date(sqlite3_str *, int64_t days);
 int pt_date_chars(char *out, int64_t days);

@@ -475,3 +475,100 @@ int pt_value_write(pt_kind k, sqlite3_value *v, sqlite3_str *pBuf, int *pIsBlob,
   sqlite3_str_append(pBuf, (const char*)z, n);
   return PT_V_TEXT;
 }
+
+/* ---- the hidden key of tables with a composite key ----
+**
+** SQLite writes only to WITHOUT ROWID virtual tables with a one-column
+** primary key, so a table keyed by several columns gets a hidden column
+** pontoon_key that holds the key as a JSON-like array of pontoon text forms:
+** [12,"abc","x00ff"] (blobs as x + hex).  UPDATE and DELETE get it back and
+** address the row by every key column.
+*/
+void pt_key_append(sqlite3_str *s, int first, const pt_value *v){
+  static const char hex[] = "0123456789abcdef";
+  sqlite3_str_appendchar(s, 1, first ? '[' : ',');
+  switch( v->type ){
+    case PT_V_NULL: sqlite3_str_appendall(s, "null"); return;
+    case PT_V_INT: sqlite3_str_appendf(s, "%lld", (long long)v->i); return;
+    case PT_V_REAL:
+      sqlite3_str_appendchar(s, 1, '"');
+      append_real_exact(s, v->r);
+      sqlite3_str_appendchar(s, 1, '"');
+      return;
+    case PT_V_BLOB:
+      sqlite3_str_appendall(s, "\"x");
+      for(int i = 0; i < v->n; i++){
+        unsigned char c = (unsigned char)v->p[i];
+        sqlite3_str_appendchar(s, 1, hex[c >> 4]);
+        sqlite3_str_appendchar(s, 1, hex[c & 15]);
+      }
+      sqlite3_str_appendchar(s, 1, '"');
+      return;
+    default:
+      sqlite3_str_appendchar(s, 1, '"');
+      for(int i = 0; i < v->n; i++){
+        unsigned char c = (unsigned char)v->p[i];
+        if( c == '"' || c == '\\' ) sqlite3_str_appendchar(s, 1, '\\');
+        sqlite3_str_appendchar(s, 1, (char)c);
+      }
+      sqlite3_str_appendchar(s, 1, '"');
+      return;
+  }
+}
+
+/*
+** Split an encoded key into n values: azOut[i] (sqlite3_malloc'd, NULL for
+** null) with lengths anOut[i]; blob elements are decoded to bytes when
+** aKind[i] is PT_K_BLOB.  Returns SQLITE_OK or SQLITE_ERROR on a malformed key.
+*/
+int pt_key_decode(const char *z, int n, int nKey, const pt_kind *aKind, char **azOut, int *anOut){
+  const char *end = z + n;
+  int i = 0, rc = SQLITE_OK;
+  if( n < 2 || z[0] != '[' ) return SQLITE_ERROR;
+  z++;
+  for(int j = 0; j < nKey; j++){ azOut[j] = 0; anOut[j] = 0; }
+  while( z < end && rc == SQLITE_OK ){
+    if( i >= nKey ){ rc = SQLITE_ERROR; break; }
+    sqlite3_str *s = sqlite3_str_new(0);
+    int isNull = 0;
+    if( *z == '"' ){
+      z++;
+      while( z < end && *z != '"' ){
+        if( *z == '\\' && z + 1 < end ) z++;
+        sqlite3_str_appendchar(s, 1, *z++);
+      }
+      if( z >= end ) rc = SQLITE_ERROR;
+      z++;
+    }else{
+      const char *start = z;
+      while( z < end && *z != ',' && *z != ']' ) z++;
+      if( z - start == 4 && memcmp(start, "null", 4) == 0 ) isNull = 1;
+      else sqlite3_str_append(s, start, (int)(z - start));
+    }
+    int len = sqlite3_str_length(s);
+    char *zv = sqlite3_str_finish(s);
+    if( isNull ){ sqlite3_free(zv); zv = 0; len = 0; }
+    else if( !zv ){ zv = sqlite3_malloc(1); if( zv ) zv[0] = 0; }
+    if( zv && aKind[i] == PT_K_BLOB && len >= 1 && zv[0] == 'x' ){
+      int nb = (len - 1) / 2;
+      for(int j = 0; j < nb; j++){
+        int h = zv[1 + 2*j], l = zv[2 + 2*j];
+        h = h <= '9' ? h - '0' : h - 'a' + 10;
+        l = l <= '9' ? l - '0' : l - 'a' + 10;
+        zv[j] = (char)(h * 16 + l);
+      }
+      len = nb;
+    }
+    azOut[i] = zv;
+    anOut[i] = len;
+    i++;
+    if( z < end && *z == ',' ){ z++; continue; }
+    if( z < end && *z == ']' ) break;
+    rc = SQLITE_ERROR;
+  }
+  if( rc == SQLITE_OK && i != nKey ) rc = SQLITE_ERROR;
+  if( rc != SQLITE_OK ){
+    for(int j = 0; j < nKey; j++){ sqlite3_free(azOut[j]); azOut[j] = 0; }
+  }
+  return rc;
+}

@@ -84,10 +84,31 @@ COMMIT;
 SELECT (SELECT count(*) FROM w.items_copy WHERE id = 1) AS deleted_row, (SELECT count(*) FROM w.pairs) AS pairs;
 -- what cannot be written
 INSERT OR REPLACE INTO w.items(id, name) VALUES (1, 'replace');
-UPDATE w.pairs SET v = 11 WHERE a = 1;
 INSERT INTO w.nokey VALUES (1, 'insert works without a key');
 SELECT * FROM w.nokey;
 DELETE FROM w.nokey;
+-- a composite key: UPDATE and DELETE address rows by every key column
+INSERT INTO w.pairs VALUES (1, 'b', 20), (2, 'a', 30);
+UPDATE w.pairs SET v = v + 1 WHERE a = 1;
+UPDATE w.pairs SET b = 'c' WHERE a = 2;
+SELECT * FROM w.pairs ORDER BY a, b;
+DELETE FROM w.pairs WHERE b = 'b';
+SELECT * FROM w.pairs ORDER BY a, b;
+SELECT hex(k1), k2, k3, v FROM w.odd_keys ORDER BY v;
+UPDATE w.odd_keys SET v = v * 10;
+DELETE FROM w.odd_keys WHERE v = 20;
+SELECT hex(k1), k2, k3, v FROM w.odd_keys ORDER BY v;
+-- key= names the columns that identify a row of a table without a key
+CREATE VIRTUAL TABLE nk USING pontoon(pg, wr.nokey, key=x);
+UPDATE nk SET y = 'updated by x' WHERE x = 1;
+SELECT * FROM nk;
+DELETE FROM nk WHERE x = 1;
+SELECT count(*) FROM nk;
+CREATE VIRTUAL TABLE nk2 USING pontoon(pg, wr.nokey, key='x, "y"');
+INSERT INTO nk2 VALUES (5, 'five');
+UPDATE nk2 SET y = 'FIVE';
+SELECT * FROM nk2;
+CREATE VIRTUAL TABLE nk3 USING pontoon(pg, wr.nokey, key=z);
 CREATE VIRTUAL TABLE q USING pontoon(pg, query='SELECT id FROM wr.items');
 INSERT INTO q VALUES (1);
 CREATE VIRTUAL TABLE ro USING pontoon(pg, wr.items, readonly);
