@@ -241,6 +241,12 @@ struct pt_driver {
   ** sorts the values pontoon returns (NULLs first ascending). */
   int (*xOrderable)(pt_kind k);
   void (*xOrderBy)(sqlite3_str *, const char *zQuoted, pt_kind k, int desc);
+  /* Append a one-row INSERT into zTable of azCol[nCol] (kinds aKind) with
+  ** parameters $1..$nCol; onConflict is SQLITE_REPLACE (update the row whose
+  ** key columns aKey[nKey] match) or SQLITE_IGNORE (keep the old row). */
+  void (*xUpsert)(sqlite3_str *, const char *zTable, int nCol,
+                  const char *const *azCol, const pt_kind *aKind, int nKey,
+                  const int *aKey, int onConflict);
   /* Append parameter iParam as the value assigned to a column of kind k. */
   void (*xParamExpr)(sqlite3_str *, pt_kind k, int iParam);
   /* Append a LIMIT clause whose row count is parameter iParam. */

@@ -733,6 +733,59 @@ static int insert_row(pt_vtab *v, pt_server *s, sqlite3_value **aVal){
   return rc;
 }
 
+/* INSERT OR REPLACE / OR IGNORE: one statement per row, resolved on the
+** server by the key columns (ON CONFLICT in PostgreSQL). */
+static int upsert_row(pt_vtab *v, pt_server *s, sqlite3_value **aVal, int mode){
+  int n = v->pDesc->nCol, rc;
+  char *zErr = 0;
+  const char *zWhat = mode == SQLITE_REPLACE ? "INSERT OR REPLACE" : "INSERT OR IGNORE";
+  if( v->nKey == 0 ){
+    return vtab_error(v, sqlite3_mprintf("pontoon: table %s: %s needs a key: the remote table "
+      "%s has no primary key; name the columns that identify a row with the key= option",
+      v->zName, zWhat, remote_label(v)));
+  }
+  rc = pt_server_flush(s, &zErr);
+  if( rc != SQLITE_OK ) return vtab_error(v, zErr);
+  pt_conn *c;
+  rc = pt_server_conn(s, 0, &c, &zErr);
+  if( rc != SQLITE_OK ) return vtab_error(v, pt_server_error(s, remote_label(v), zWhat, zErr));
+  pt_param *aParam = sqlite3_malloc64(sizeof(pt_param) * (n + 1));
+  char **azFree = sqlite3_malloc64(sizeof(char*) * (n + 1));
+  int *aCol = sqlite3_malloc64(sizeof(int) * (n + 1));
+  char **azCol = sqlite3_malloc64(sizeof(char*) * (n + 1));
+  pt_kind *aKind = sqlite3_malloc64(sizeof(pt_kind) * (n + 1));
+  if( !aParam || !azFree || !aCol || !azCol || !aKind ){
+    sqlite3_free(aParam); sqlite3_free(azFree); sqlite3_free(aCol); sqlite3_free(azCol); sqlite3_free(aKind);
+    return SQLITE_NOMEM;
+  }
+  for(int i = 0; i < n; i++){
+    aCol[i] = i;
+    sqlite3_str *q = sqlite3_str_new(0);
+    s->pDriver->xQuoteIdent(q, v->pDesc->aCol[i].zName);
+    azCol[i] = sqlite3_str_finish(q);
+    aKind[i] = v->pDesc->aCol[i].kind;
+  }
+  rc = params_from(v, n, aCol, aVal, aParam, azFree);
+  if( rc == SQLITE_OK ){
+    char *zFrom = quoted_from(v);
+    sqlite3_str *q = sqlite3_str_new(0);
+    s->pDriver->xUpsert(q, zFrom, n, (const char *const*)azCol, aKind, v->nKey, v->aKey, mode);
+    char *zSql = sqlite3_str_finish(q);
+    int64_t nChanged;
+    rc = s->pDriver->xExec(c, zSql, n, aParam, &nChanged, &zErr);
+    if( rc != SQLITE_OK ){
+      vtab_error(v, pt_server_error(s, remote_label(v), zWhat, zErr));
+      pt_server_check(s);
+    }
+    sqlite3_free(zSql);
+    sqlite3_free(zFrom);
+    params_free(n, azFree);
+  }
+  for(int i = 0; i < n; i++) sqlite3_free(azCol[i]);
+  sqlite3_free(aParam); sqlite3_free(azFree); sqlite3_free(aCol); sqlite3_free(azCol); sqlite3_free(aKind);
+  return rc;
+}
+
 /* UPDATE ... SET changed columns WHERE key = old key, or DELETE by key.
 ** argv[0] is the old key: the key column's value, or the hidden pontoon_key
 ** holding all of them. */
@@ -849,11 +902,9 @@ static int ptUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite3
   pt_server *s = vtab_server(v);
   if( !s ) return SQLITE_ERROR;
   if( argc > 1 && sqlite3_value_type(argv[0]) == SQLITE_NULL ){
-    if( sqlite3_vtab_on_conflict(v->pReg->db) == SQLITE_REPLACE ){
-      return vtab_error(v, sqlite3_mprintf("pontoon: table %s: INSERT OR REPLACE is not "
-        "supported yet; delete the old rows first", v->zName));
-    }
+    int mode = sqlite3_vtab_on_conflict(v->pReg->db);
     *pRowid = 0;
+    if( mode == SQLITE_REPLACE || mode == SQLITE_IGNORE ) return upsert_row(v, s, argv + 2, mode);
     return insert_row(v, s, argv + 2);
   }
   if( v->nKey == 0 ){

@@ -1149,6 +1149,30 @@ static void pgBulkClose(pt_bulk *p){
   sqlite3_free(b);
 }
 
+static void pgUpsert(sqlite3_str *s, const char *zTable, int nCol, const char *const *azCol,
+                     const pt_kind *aKind, int nKey, const int *aKey, int onConflict){
+  sqlite3_str_appendf(s, "INSERT INTO %s (", zTable);
+  for(int i = 0; i < nCol; i++) sqlite3_str_appendf(s, "%s%s", i ? ", " : "", azCol[i]);
+  sqlite3_str_appendall(s, ") VALUES (");
+  for(int i = 0; i < nCol; i++) sqlite3_str_appendf(s, "%s$%d", i ? ", " : "", i + 1);
+  sqlite3_str_appendall(s, ") ON CONFLICT (");
+  for(int i = 0; i < nKey; i++) sqlite3_str_appendf(s, "%s%s", i ? ", " : "", azCol[aKey[i]]);
+  if( onConflict == SQLITE_IGNORE ){
+    sqlite3_str_appendall(s, ") DO NOTHING");
+    return;
+  }
+  sqlite3_str_appendall(s, ") DO UPDATE SET ");
+  int first = 1;
+  for(int i = 0; i < nCol; i++){
+    int isKey = 0;
+    for(int j = 0; j < nKey; j++) if( aKey[j] == i ) isKey = 1;
+    if( isKey ) continue;
+    sqlite3_str_appendf(s, "%s%s = EXCLUDED.%s", first ? "" : ", ", azCol[i], azCol[i]);
+    first = 0;
+  }
+  if( first ) sqlite3_str_appendf(s, "%s = EXCLUDED.%s", azCol[aKey[0]], azCol[aKey[0]]);
+}
+
 static void pgParamExpr(sqlite3_str *s, pt_kind k, int n){
   sqlite3_str_appendf(s, "$%d", n);
 }
@@ -1316,6 +1340,7 @@ const pt_driver pt_pg_driver = {
   /* xCondition     */ pgCondition,
   /* xOrderable     */ pgOrderable,
   /* xOrderBy       */ pgOrderBy,
+  /* xUpsert        */ pgUpsert,
   /* xParamExpr     */ pgParamExpr,
   /* xLimit         */ pgLimit,
   /* xArrayParam    */ pgArrayParam,

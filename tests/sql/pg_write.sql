@@ -83,10 +83,17 @@ INSERT INTO w.pairs VALUES (1, 'a', 10);
 COMMIT;
 SELECT (SELECT count(*) FROM w.items_copy WHERE id = 1) AS deleted_row, (SELECT count(*) FROM w.pairs) AS pairs;
 -- what cannot be written
-INSERT OR REPLACE INTO w.items(id, name) VALUES (1, 'replace');
 INSERT INTO w.nokey VALUES (1, 'insert works without a key');
 SELECT * FROM w.nokey;
 DELETE FROM w.nokey;
+-- INSERT OR REPLACE and OR IGNORE resolve conflicts on the server, by key
+INSERT OR REPLACE INTO w.items(id, name, qty) VALUES (1, 'replaced', 1), (900, 'new', 2);
+INSERT OR IGNORE INTO w.items(id, name, qty) VALUES (2, 'ignored', 3), (901, 'new too', 4);
+SELECT id, name, qty FROM w.items WHERE id IN (1, 2, 900, 901) ORDER BY id;
+INSERT OR REPLACE INTO w.pairs VALUES (1, 'a', 99);
+SELECT * FROM w.pairs ORDER BY a, b;
+INSERT OR REPLACE INTO w.nokey VALUES (1, 'x');
+INSERT OR REPLACE INTO w.items(id, name, qty) VALUES (902, NULL, 1);
 -- a composite key: UPDATE and DELETE address rows by every key column
 INSERT INTO w.pairs VALUES (1, 'b', 20), (2, 'a', 30);
 UPDATE w.pairs SET v = v + 1 WHERE a = 1;
