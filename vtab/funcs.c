@@ -178,7 +178,9 @@ static void fnCount(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   pt_conn *c;
   char *zErr = 0;
   int64_t n = 0;
-  int rc = pt_server_conn(s, v->zQuery != 0, &c, &zErr);
+  int rc = pt_server_flush(s, &zErr);
+  if( rc != SQLITE_OK ){ sqlite3_free(zFrom); result_error(ctx, zErr); return; }
+  rc = pt_server_conn(s, v->zQuery != 0, &c, &zErr);
   if( rc == SQLITE_OK ) rc = s->pDriver->xCount(c, zFrom, 0, 0, &n, &zErr);
   sqlite3_free(zFrom);
   if( rc != SQLITE_OK ){

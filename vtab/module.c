@@ -59,6 +59,9 @@ static void vtab_free(pt_vtab *v){
   pt_plan_free_all(v);
   pt_desc_free(v->pDesc);
   sqlite3_free(v->aKey);
+  sqlite3_free(v->aRowParam);
+  sqlite3_free(v->aAllCols);
+  pt_buf_free(&v->rowBuf);
   sqlite3_free(v->zDb);
   sqlite3_free(v->zName);
   sqlite3_free(v->zServer);
@@ -658,34 +661,32 @@ static char *quoted_from(pt_vtab *v){
   return sqlite3_str_finish(q);
 }
 
-/* Turn argv values into parameters for columns aCol[n]; on error returns
-** SQLITE_ERROR with the table's message set.  Frees with params_free. */
+/* Turn argv values into parameters for columns aCol[n], their text kept in
+** pBuf (reset first; the parameters point into it until its next use).  On
+** error returns SQLITE_ERROR with the table's message set. */
 static int params_from(pt_vtab *v, int n, const int *aCol, sqlite3_value **aVal,
-                       pt_param *aParam, char **azFree){
+                       pt_param *aParam, pt_buf *pBuf){
+  pBuf->n = 0;
   for(int i = 0; i < n; i++){
     pt_column *col = &v->pDesc->aCol[aCol[i]];
-    sqlite3_str *b = sqlite3_str_new(0);
     int isBlob = 0;
     char *zErr = 0;
-    int t = pt_value_write(col->kind, aVal[i], b, &isBlob, &zErr);
-    int len = sqlite3_str_length(b);
-    azFree[i] = sqlite3_str_finish(b);
+    size_t off = pBuf->n;
+    int t = pt_value_write(col->kind, aVal[i], pBuf, &isBlob, &zErr);
     if( t < 0 ){
-      for(int j = 0; j <= i; j++) sqlite3_free(azFree[j]);
       return vtab_error(v, sqlite3_mprintf("pontoon: server '%s', table %s, column %s: %s",
                         v->zServer, remote_label(v), col->zName, zErr));
     }
-    sqlite3_free(zErr);
-    aParam[i].z = t == PT_V_NULL ? 0 : (azFree[i] ? azFree[i] : "");
-    aParam[i].n = len;
+    aParam[i].z = t == PT_V_NULL ? 0 : (const char*)(uintptr_t)(off + 1);   /* offset for now */
+    aParam[i].n = (int)(pBuf->n - off);
     aParam[i].kind = col->kind;
     aParam[i].isBinary = isBlob;
   }
+  if( pBuf->oom ){ pBuf->oom = 0; return SQLITE_NOMEM; }
+  for(int i = 0; i < n; i++){
+    if( aParam[i].z ) aParam[i].z = (pBuf->z ? pBuf->z : "") + ((uintptr_t)aParam[i].z - 1);
+  }
   return SQLITE_OK;
-}
-
-static void params_free(int n, char **azFree){
-  for(int i = 0; i < n; i++) sqlite3_free(azFree[i]);
 }
 
 /* Buffer one INSERT row in the table's bulk writer. */
@@ -714,22 +715,21 @@ static int insert_row(pt_vtab *v, pt_server *s, sqlite3_value **aVal){
     v->pNextWriter = s->pWriters;
     s->pWriters = v;
   }
-  pt_param *aParam = sqlite3_malloc64(sizeof(pt_param) * (n + 1));
-  char **azFree = sqlite3_malloc64(sizeof(char*) * (n + 1));
-  int *aCol = sqlite3_malloc64(sizeof(int) * (n + 1));
-  if( !aParam || !azFree || !aCol ){ sqlite3_free(aParam); sqlite3_free(azFree); sqlite3_free(aCol); return SQLITE_NOMEM; }
-  for(int i = 0; i < n; i++) aCol[i] = i;
-  rc = params_from(v, n, aCol, aVal, aParam, azFree);
+  if( !v->aRowParam ){
+    v->aRowParam = sqlite3_malloc64(sizeof(pt_param) * (n + 1));
+    v->aAllCols = sqlite3_malloc64(sizeof(int) * (n + 1));
+    if( !v->aRowParam || !v->aAllCols ) return SQLITE_NOMEM;
+    for(int i = 0; i < n; i++) v->aAllCols[i] = i;
+  }
+  rc = params_from(v, n, v->aAllCols, aVal, v->aRowParam, &v->rowBuf);
   if( rc == SQLITE_OK ){
     /* the rows buffered so far may be sent now: an error is theirs too */
-    rc = s->pDriver->xBulkRow(v->pBulk, aParam, &zErr);
-    params_free(n, azFree);
+    rc = s->pDriver->xBulkRow(v->pBulk, v->aRowParam, &zErr);
     if( rc != SQLITE_OK ){
       vtab_error(v, pt_server_error(s, remote_label(v), "INSERT", zErr));
       pt_server_discard(s);
     }
   }
-  sqlite3_free(aParam); sqlite3_free(azFree); sqlite3_free(aCol);
   return rc;
 }
 
@@ -750,12 +750,11 @@ static int upsert_row(pt_vtab *v, pt_server *s, sqlite3_value **aVal, int mode){
   rc = pt_server_conn(s, 0, &c, &zErr);
   if( rc != SQLITE_OK ) return vtab_error(v, pt_server_error(s, remote_label(v), zWhat, zErr));
   pt_param *aParam = sqlite3_malloc64(sizeof(pt_param) * (n + 1));
-  char **azFree = sqlite3_malloc64(sizeof(char*) * (n + 1));
   int *aCol = sqlite3_malloc64(sizeof(int) * (n + 1));
   char **azCol = sqlite3_malloc64(sizeof(char*) * (n + 1));
   pt_kind *aKind = sqlite3_malloc64(sizeof(pt_kind) * (n + 1));
-  if( !aParam || !azFree || !aCol || !azCol || !aKind ){
-    sqlite3_free(aParam); sqlite3_free(azFree); sqlite3_free(aCol); sqlite3_free(azCol); sqlite3_free(aKind);
+  if( !aParam || !aCol || !azCol || !aKind ){
+    sqlite3_free(aParam); sqlite3_free(aCol); sqlite3_free(azCol); sqlite3_free(aKind);
     return SQLITE_NOMEM;
   }
   for(int i = 0; i < n; i++){
@@ -765,7 +764,7 @@ static int upsert_row(pt_vtab *v, pt_server *s, sqlite3_value **aVal, int mode){
     azCol[i] = sqlite3_str_finish(q);
     aKind[i] = v->pDesc->aCol[i].kind;
   }
-  rc = params_from(v, n, aCol, aVal, aParam, azFree);
+  rc = params_from(v, n, aCol, aVal, aParam, &v->rowBuf);
   if( rc == SQLITE_OK ){
     char *zFrom = quoted_from(v);
     sqlite3_str *q = sqlite3_str_new(0);
@@ -779,10 +778,9 @@ static int upsert_row(pt_vtab *v, pt_server *s, sqlite3_value **aVal, int mode){
     }
     sqlite3_free(zSql);
     sqlite3_free(zFrom);
-    params_free(n, azFree);
   }
   for(int i = 0; i < n; i++) sqlite3_free(azCol[i]);
-  sqlite3_free(aParam); sqlite3_free(azFree); sqlite3_free(aCol); sqlite3_free(azCol); sqlite3_free(aKind);
+  sqlite3_free(aParam); sqlite3_free(aCol); sqlite3_free(azCol); sqlite3_free(aKind);
   return rc;
 }
 
@@ -802,15 +800,14 @@ static int update_row(pt_vtab *v, pt_server *s, int argc, sqlite3_value **argv){
   const pt_driver *d = s->pDriver;
   int nMax = n + v->nKey + 1;
   pt_param *aParam = sqlite3_malloc64(sizeof(pt_param) * nMax);
-  char **azFree = sqlite3_malloc64(sizeof(char*) * nMax);
   int *aCol = sqlite3_malloc64(sizeof(int) * nMax);
   sqlite3_value **aVal = sqlite3_malloc64(sizeof(sqlite3_value*) * nMax);
   pt_kind *aKind = sqlite3_malloc64(sizeof(pt_kind) * nMax);
   int *anLen = sqlite3_malloc64(sizeof(int) * nMax);
   char **azKey = sqlite3_malloc64(sizeof(char*) * nMax);
   sqlite3_str *q = 0;
-  int nParam = 0, nKeyFree = 0, nOwned = 0, nSet = 0;
-  if( !aParam || !azFree || !aCol || !aVal || !aKind || !anLen || !azKey ){ rc = SQLITE_NOMEM; goto done; }
+  int nParam = 0, nKeyFree = 0, nSet = 0;
+  if( !aParam || !aCol || !aVal || !aKind || !anLen || !azKey ){ rc = SQLITE_NOMEM; goto done; }
   if( !isDelete ){
     for(int i = 0; i < n; i++){
       if( sqlite3_value_nochange(argv[2 + i]) ) continue;
@@ -820,17 +817,16 @@ static int update_row(pt_vtab *v, pt_server *s, int argc, sqlite3_value **argv){
     }
     if( nSet == 0 ){ rc = SQLITE_OK; goto done; }
   }
-  rc = params_from(v, nSet, aCol, aVal, aParam, azFree);
-  if( rc != SQLITE_OK ) goto done;
-  nOwned = nParam = nSet;
-  /* the old key */
+  /* the new values, and the old key when it is one column */
+  nParam = nSet;
   if( v->nKey == 1 ){
     aCol[nSet] = v->iKeyCol;
     aVal[nSet] = argv[0];
-    rc = params_from(v, 1, aCol + nSet, aVal + nSet, aParam + nSet, azFree + nSet);
-    if( rc != SQLITE_OK ) goto done;
-    nOwned = ++nParam;
-  }else{
+    nParam++;
+  }
+  rc = params_from(v, nParam, aCol, aVal, aParam, &v->rowBuf);
+  if( rc != SQLITE_OK ) goto done;
+  if( v->nKey > 1 ){
     for(int j = 0; j < v->nKey; j++) aKind[j] = v->pDesc->aCol[v->aKey[j]].kind;
     if( pt_key_decode((const char*)sqlite3_value_text(argv[0]), sqlite3_value_bytes(argv[0]),
                       v->nKey, aKind, azKey, anLen) != SQLITE_OK ){
@@ -885,10 +881,9 @@ static int update_row(pt_vtab *v, pt_server *s, int argc, sqlite3_value **argv){
     pt_server_check(s);
   }
 done:
-  if( azFree ) params_free(nOwned, azFree);
   for(int j = 0; j < nKeyFree; j++) sqlite3_free(azKey[j]);
   if( q ) sqlite3_free(sqlite3_str_finish(q));
-  sqlite3_free(aParam); sqlite3_free(azFree); sqlite3_free(aCol); sqlite3_free(aVal);
+  sqlite3_free(aParam); sqlite3_free(aCol); sqlite3_free(aVal);
   sqlite3_free(aKind); sqlite3_free(anLen); sqlite3_free(azKey);
   return rc;
 }

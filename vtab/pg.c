@@ -26,6 +26,7 @@
 #include "pontoon.h"
 
 typedef struct pg_cursor pg_cursor;
+typedef struct pg_bulk pg_bulk;
 
 typedef struct pg_conn {
   pt_conn base;
@@ -36,6 +37,7 @@ typedef struct pg_conn {
   int nCursor;             /* declared cursors open */
   int implicitTxn;         /* a transaction opened by a cursor, not by xBegin */
   int txnFailed;           /* the implicit transaction saw an error */
+  pg_bulk *pCopy;          /* bulk writer whose COPY FROM STDIN is open */
 } pg_conn;
 
 struct pg_cursor {
@@ -94,6 +96,7 @@ static int pgAccepts(const char *zUri){
 }
 
 static void pg_drain(pg_conn *c);
+static int copy_end(pg_bulk *b);
 static void pg_input_text(sqlite3_str *out, pt_kind k, const char *z, int n);
 
 static int exec_simple(pg_conn *c, const char *zSql, char **pzErr){
@@ -389,8 +392,11 @@ static int pgListTables(pt_conn *p, const char *zSchema, const char *zLike,
 
 /* ---- reading ---- */
 
-/* Collect the result of the FETCH in flight into its cursor. */
+/* Free the connection for another command: end an open COPY (its error
+** waits in its bulk writer) and collect the FETCH in flight into its
+** cursor. */
 static void pg_drain(pg_conn *c){
+  if( c->pCopy ) copy_end(c->pCopy);
   pg_cursor *cur = c->pPending;
   if( !cur ) return;
   c->pPending = 0;
@@ -409,6 +415,7 @@ static void pg_drain(pg_conn *c){
 
 static int send_fetch(pg_cursor *cur){
   char zSql[64];
+  if( cur->c->pCopy ) copy_end(cur->c->pCopy);
   snprintf(zSql, sizeof zSql, "FETCH %d FROM %s", cur->nFetch, cur->zName);
   if( !PQsendQueryParams(cur->c->pg, zSql, 0, 0, 0, 0, 0, 1) ){
     cur->zNextErr = result_error(0, cur->c->pg);
@@ -1021,18 +1028,19 @@ static void pg_input_text(sqlite3_str *out, pt_kind k, const char *z, int n){
   sqlite3_str_append(out, z, n);
 }
 
-typedef struct pg_bulk {
+struct pg_bulk {
   pt_bulk base;
   pg_conn *c;
   char *zCopy;             /* COPY table (columns) FROM STDIN */
   int nCol;
   pt_kind *aKind;
-  sqlite3_str *pBuf;       /* rows in COPY text format */
+  pt_buf buf;              /* rows in COPY text format, not yet sent */
   sqlite3_str *pTmp;
-  int nRow;
-} pg_bulk;
+  int nRow;                /* rows since the COPY began */
+  char *zErr;              /* error of a COPY ended by someone else */
+};
 
-#define PG_BULK_BYTES (4 * 1024 * 1024)
+#define PG_BULK_CHUNK (256 * 1024)   /* bytes handed to libpq at a time */
 
 static int pgBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *const *azCol,
                       const pt_kind *aKind, pt_bulk **pp, char **pzErr){
@@ -1048,7 +1056,6 @@ static int pgBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *cons
   for(int i = 0; i < nCol; i++) sqlite3_str_appendf(q, "%s%s", i ? ", " : "", azCol[i]);
   sqlite3_str_appendall(q, ") FROM STDIN");
   b->zCopy = sqlite3_str_finish(q);
-  b->pBuf = sqlite3_str_new(0);
   b->pTmp = sqlite3_str_new(0);
   if( !b->aKind || !b->zCopy ){ pt_pg_driver.xBulkClose(&b->base); return SQLITE_NOMEM; }
   memcpy(b->aKind, aKind, sizeof(pt_kind) * nCol);
@@ -1056,10 +1063,10 @@ static int pgBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *cons
   return SQLITE_OK;
 }
 
-static void copy_escape(sqlite3_str *out, const char *z, int n){
+static void copy_escape(pt_buf *out, const char *z, int n){
   int start = 0;
   for(int i = 0; i < n; i++){
-    const char *e = 0;
+    const char *e;
     switch( z[i] ){
       case '\\': e = "\\\\"; break;
       case '\t': e = "\\t"; break;
@@ -1067,82 +1074,151 @@ static void copy_escape(sqlite3_str *out, const char *z, int n){
       case '\r': e = "\\r"; break;
       default: continue;
     }
-    sqlite3_str_append(out, z + start, i - start);
-    sqlite3_str_appendall(out, e);
+    pt_buf_append(out, z + start, i - start);
+    pt_buf_append(out, e, 2);
     start = i + 1;
   }
-  sqlite3_str_append(out, z + start, n - start);
+  pt_buf_append(out, z + start, n - start);
+}
+
+/*
+** Rows stream into one COPY FROM STDIN that stays open while rows come, so
+** the server works while SQLite produces them.  It ends (and its error, if
+** any, is known) at a flush, or when anything else needs the connection.
+*/
+static int copy_begin(pg_bulk *b){
+  pg_conn *c = b->c;
+  pg_drain(c);
+  pt_trace("pg: %s", b->zCopy);
+  PGresult *r = PQexec(c->pg, b->zCopy);
+  if( PQresultStatus(r) != PGRES_COPY_IN ){
+    sqlite3_free(b->zErr);
+    b->zErr = result_error(r, c->pg);
+    PQclear(r);
+    while( (r = PQgetResult(c->pg)) != 0 ) PQclear(r);
+    return SQLITE_ERROR;
+  }
+  PQclear(r);
+  c->pCopy = b;
+  b->nRow = 0;
+  return SQLITE_OK;
+}
+
+/* Send the buffered rows into the open COPY. */
+static int copy_send(pg_bulk *b){
+  if( b->buf.n == 0 ) return SQLITE_OK;
+  if( b->c->pCopy != b && copy_begin(b) != SQLITE_OK ){ b->buf.n = 0; return SQLITE_ERROR; }
+  int ok = PQputCopyData(b->c->pg, b->buf.z, (int)b->buf.n) == 1;
+  b->buf.n = 0;
+  if( !ok ){
+    sqlite3_free(b->zErr);
+    b->zErr = result_error(0, b->c->pg);
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
+/* End the open COPY; a failure is kept in b->zErr. */
+static int copy_end(pg_bulk *b){
+  pg_conn *c = b->c;
+  if( c->pCopy != b ) return SQLITE_OK;
+  int rc = copy_send(b);
+  c->pCopy = 0;
+  pt_trace("pg: end of COPY (%d rows)", b->nRow);
+  int ok = PQputCopyEnd(c->pg, 0) == 1;
+  PGresult *r, *keep = 0;
+  while( (r = PQgetResult(c->pg)) != 0 ){
+    if( !keep ) keep = r; else PQclear(r);
+  }
+  if( rc == SQLITE_OK && (!ok || !keep || PQresultStatus(keep) != PGRES_COMMAND_OK) ){
+    sqlite3_free(b->zErr);
+    b->zErr = result_error(keep, c->pg);
+    rc = SQLITE_ERROR;
+  }
+  PQclear(keep);
+  b->nRow = 0;
+  return rc;
+}
+
+static int take_error(pg_bulk *b, char **pzErr){
+  if( !b->zErr ) return SQLITE_OK;
+  *pzErr = b->zErr;
+  b->zErr = 0;
+  return SQLITE_ERROR;
 }
 
 static int pgBulkFlush(pt_bulk *p, char **pzErr){
   pg_bulk *b = (pg_bulk*)p;
-  if( !b || b->nRow == 0 ) return SQLITE_OK;
-  pg_conn *c = b->c;
-  pg_drain(c);
-  pt_trace("pg: %s (%d rows)", b->zCopy, b->nRow);
-  PGresult *r = PQexec(c->pg, b->zCopy);
-  if( PQresultStatus(r) != PGRES_COPY_IN ){
-    *pzErr = result_error(r, c->pg);
-    PQclear(r);
-    sqlite3_str_reset(b->pBuf);
-    b->nRow = 0;
-    return SQLITE_ERROR;
-  }
-  PQclear(r);
-  int ok = PQputCopyData(c->pg, sqlite3_str_value(b->pBuf), sqlite3_str_length(b->pBuf)) == 1
-        && PQputCopyEnd(c->pg, 0) == 1;
-  sqlite3_str_reset(b->pBuf);
-  b->nRow = 0;
-  PGresult *keep = 0;
-  while( (r = PQgetResult(c->pg)) != 0 ){
-    if( !keep ) keep = r; else PQclear(r);
-  }
-  if( !ok || !keep || PQresultStatus(keep) != PGRES_COMMAND_OK ){
-    *pzErr = result_error(keep, c->pg);
-    PQclear(keep);
-    return SQLITE_ERROR;
-  }
-  PQclear(keep);
-  return SQLITE_OK;
+  if( !b ) return SQLITE_OK;
+  if( b->buf.n > 0 && b->c->pCopy != b ) copy_begin(b);
+  copy_end(b);
+  b->buf.n = 0;
+  return take_error(b, pzErr);
 }
 
 static int pgBulkRow(pt_bulk *p, const pt_param *a, char **pzErr){
   static const char hex[] = "0123456789abcdef";
   pg_bulk *b = (pg_bulk*)p;
-  sqlite3_str *out = b->pBuf;
+  pt_buf *out = &b->buf;
   for(int i = 0; i < b->nCol; i++){
-    if( i ) sqlite3_str_appendchar(out, 1, '\t');
-    if( !a[i].z ){ sqlite3_str_appendall(out, "\\N"); continue; }
+    if( i ) pt_buf_char(out, '\t');
+    if( !a[i].z ){ pt_buf_append(out, "\\N", 2); continue; }
     if( a[i].isBinary ){
-      sqlite3_str_appendall(out, "\\\\x");
+      pt_buf_append(out, "\\\\x", 3);
+      if( out->n + 2 * (size_t)a[i].n > out->cap && pt_buf_grow(out, 2 * (size_t)a[i].n) ) break;
       for(int j = 0; j < a[i].n; j++){
         unsigned char ch = (unsigned char)a[i].z[j];
-        sqlite3_str_appendchar(out, 1, hex[ch >> 4]);
-        sqlite3_str_appendchar(out, 1, hex[ch & 15]);
+        out->z[out->n++] = hex[ch >> 4];
+        out->z[out->n++] = hex[ch & 15];
       }
       continue;
     }
-    sqlite3_str_reset(b->pTmp);
-    pg_input_text(b->pTmp, b->aKind[i], a[i].z, a[i].n);
-    copy_escape(out, sqlite3_str_value(b->pTmp) ? sqlite3_str_value(b->pTmp) : "", sqlite3_str_length(b->pTmp));
+    pt_kind k = b->aKind[i];
+    if( k == PT_K_ARRAY || ((k == PT_K_DATE || k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ)
+                            && a[i].n > 0 && (a[i].z[0] == '-' || a[i].z[0] == '+')) ){
+      sqlite3_str_reset(b->pTmp);
+      pg_input_text(b->pTmp, k, a[i].z, a[i].n);
+      copy_escape(out, sqlite3_str_value(b->pTmp) ? sqlite3_str_value(b->pTmp) : "", sqlite3_str_length(b->pTmp));
+    }else{
+      copy_escape(out, a[i].z, a[i].n);
+    }
   }
-  sqlite3_str_appendchar(out, 1, '\n');
+  pt_buf_char(out, '\n');
+  if( out->oom ){
+    out->oom = 0;
+    out->n = 0;
+    b->nRow = 0;
+    *pzErr = sqlite3_mprintf("out of memory buffering rows");
+    return SQLITE_NOMEM;
+  }
   b->nRow++;
-  if( sqlite3_str_length(out) >= PG_BULK_BYTES ) return pgBulkFlush(p, pzErr);
-  return SQLITE_OK;
+  if( out->n >= PG_BULK_CHUNK ) copy_send(b);
+  return take_error(b, pzErr);
 }
 
+/* Drop what was buffered; an open COPY is ended with an error, so the
+** server keeps none of its rows. */
 static void pgBulkDiscard(pt_bulk *p){
   pg_bulk *b = (pg_bulk*)p;
   if( !b ) return;
-  sqlite3_str_reset(b->pBuf);
+  b->buf.n = 0;
+  if( b->c->pCopy == b ){
+    pg_conn *c = b->c;
+    c->pCopy = 0;
+    PQputCopyEnd(c->pg, "rolled back by pontoon");
+    PGresult *r;
+    while( (r = PQgetResult(c->pg)) != 0 ) PQclear(r);
+  }
+  sqlite3_free(b->zErr);
+  b->zErr = 0;
   b->nRow = 0;
 }
 
 static void pgBulkClose(pt_bulk *p){
   pg_bulk *b = (pg_bulk*)p;
   if( !b ) return;
-  sqlite3_free(sqlite3_str_finish(b->pBuf));
+  pgBulkDiscard(p);
+  pt_buf_free(&b->buf);
   sqlite3_free(sqlite3_str_finish(b->pTmp));
   sqlite3_free(b->zCopy);
   sqlite3_free(b->aKind);

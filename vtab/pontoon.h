@@ -5,8 +5,29 @@
 #ifndef PT_PONTOON_H
 #define PT_PONTOON_H
 
+#include <string.h>
 #include "pt_sqlite.h"
 #include "driver.h"
+
+/* A growable byte buffer for the hot write path (sqlite3_str frees its
+** memory on reset; this one keeps it).  oom is set when growing failed. */
+typedef struct pt_buf {
+  char *z;
+  size_t n, cap;
+  int oom;
+} pt_buf;
+int pt_buf_grow(pt_buf *, size_t nExtra);
+static inline void pt_buf_append(pt_buf *b, const char *z, size_t n){
+  if( b->n + n > b->cap && pt_buf_grow(b, n) ) return;
+  memcpy(b->z + b->n, z, n);
+  b->n += n;
+}
+static inline void pt_buf_char(pt_buf *b, char c){
+  if( b->n + 1 > b->cap && pt_buf_grow(b, 1) ) return;
+  b->z[b->n++] = c;
+}
+void pt_buf_int(pt_buf *, long long);
+void pt_buf_free(pt_buf *);
 
 /* Seconds to wait for a server that does not answer, unless the URI says. */
 #define PT_CONNECT_TIMEOUT 10
@@ -82,6 +103,9 @@ struct pt_vtab {
   pt_bulk *pBulk;            /* INSERT rows buffered, or NULL */
   pt_server *pBulkServer;    /* the server pBulk belongs to */
   pt_vtab *pNextWriter;      /* in pBulkServer->pWriters */
+  pt_buf rowBuf;             /* the text of the row being written */
+  pt_param *aRowParam;       /* its parameters, pointing into rowBuf */
+  int *aAllCols;             /* 0..nCol-1 */
 };
 
 /* Outcome of turning a constraint's right-hand side into a remote parameter. */
@@ -89,6 +113,7 @@ struct pt_vtab {
 #define PT_BIND_LOOSE  1     /* bind it; the remote test keeps extra rows */
 #define PT_DROP        2     /* leave the test to SQLite for this value */
 #define PT_EMPTY       3     /* no row can match: skip the remote query */
+
 
 /* in util.c */
 void pt_desc_free(pt_table_desc *);
@@ -123,7 +148,7 @@ int pt_looks_secret(const char *zKey, const char *zVal);
 void pt_value_result(sqlite3_context *, const pt_value *);
 int pt_value_param(pt_kind, int op, sqlite3_value *, sqlite3_str *pBuf,
                    int *pIsBlob);
-int pt_value_write(pt_kind, sqlite3_value *, sqlite3_str *pBuf, int *pIsBlob,
+int pt_value_write(pt_kind, sqlite3_value *, pt_buf *pBuf, int *pIsBlob,
                    char **pzErr);
 void pt_key_append(sqlite3_str *, int first, const pt_value *);
 int pt_key_decode(const char *z, int n, int nKey, const pt_kind *aKind,

@@ -128,3 +128,29 @@ void pt_trace(const char *zFormat, ...){
     sqlite3_free(z);
   }
 }
+
+/* Make room for nExtra more bytes; non-zero (and b->oom) on failure. */
+int pt_buf_grow(pt_buf *b, size_t nExtra){
+  if( b->oom ) return 1;
+  size_t cap = b->cap ? b->cap : 256;
+  while( cap < b->n + nExtra ) cap *= 2;
+  char *z = sqlite3_realloc64(b->z, cap);
+  if( !z ){ b->oom = 1; return 1; }
+  b->z = z;
+  b->cap = cap;
+  return 0;
+}
+
+void pt_buf_int(pt_buf *b, long long v){
+  char tmp[24];
+  int i = (int)sizeof tmp;
+  unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+  do{ tmp[--i] = (char)('0' + u % 10); u /= 10; }while( u );
+  if( v < 0 ) tmp[--i] = '-';
+  pt_buf_append(b, tmp + i, sizeof tmp - i);
+}
+
+void pt_buf_free(pt_buf *b){
+  sqlite3_free(b->z);
+  memset(b, 0, sizeof(*b));
+}

@@ -403,62 +403,70 @@ int pt_value_param(pt_kind k, int op, sqlite3_value *v, sqlite3_str *pBuf, int *
   }
 }
 
-/* The shortest %g form that reads back as the same double. */
-static void append_real_exact(sqlite3_str *b, double r){
-  if( isinf(r) ){ sqlite3_str_appendall(b, r > 0 ? "Infinity" : "-Infinity"); return; }
-  if( isnan(r) ){ sqlite3_str_appendall(b, "NaN"); return; }
-  char buf[40];
+/* The shortest %g form that reads back as the same double, into buf
+** (40 bytes); returns the length.  A decimal of up to 15 digits comes
+** back as itself. */
+static int real_exact_chars(char *buf, double r){
+  if( isinf(r) ){ strcpy(buf, r > 0 ? "Infinity" : "-Infinity"); return (int)strlen(buf); }
+  if( isnan(r) ){ strcpy(buf, "NaN"); return 3; }
+  int n = 0;
   for(int digits = 15; digits <= 17; digits++){
-    snprintf(buf, sizeof buf, "%.*g", digits, r);
+    n = snprintf(buf, 40, "%.*g", digits, r);
     if( strtod(buf, 0) == r ) break;
   }
-  sqlite3_str_appendall(b, buf);
+  return n;
+}
+
+static void append_real_exact(sqlite3_str *b, double r){
+  char buf[40];
+  sqlite3_str_append(b, buf, real_exact_chars(buf, r));
 }
 
 /*
 ** The text pontoon writes for value v into a column of kind k (the forms of
 ** docs/types.md, "Writing"), appended to pBuf; *pIsBlob set for raw bytes.
 ** Returns PT_V_NULL for NULL, PT_V_TEXT otherwise, or -1 with *pzErr when
-** the value cannot go into such a column at all.
+** the value cannot go into such a column at all.  Text is passed as it is:
+** the server rejects what is not valid in its encoding, with its message.
 */
-int pt_value_write(pt_kind k, sqlite3_value *v, sqlite3_str *pBuf, int *pIsBlob, char **pzErr){
+int pt_value_write(pt_kind k, sqlite3_value *v, pt_buf *pBuf, int *pIsBlob, char **pzErr){
   int t = sqlite3_value_type(v);
   *pIsBlob = 0;
   if( t == SQLITE_NULL ) return PT_V_NULL;
   if( k == PT_K_BLOB ){
-    sqlite3_str_append(pBuf, t == SQLITE_BLOB ? sqlite3_value_blob(v) : (const void*)sqlite3_value_text(v),
-                       sqlite3_value_bytes(v));
+    const void *z = t == SQLITE_BLOB ? sqlite3_value_blob(v) : (const void*)sqlite3_value_text(v);
+    pt_buf_append(pBuf, z, sqlite3_value_bytes(v));
     *pIsBlob = 1;
     return PT_V_TEXT;
   }
   if( t == SQLITE_BLOB ){
-    const unsigned char *z = sqlite3_value_blob(v);
-    int n = sqlite3_value_bytes(v);
-    if( k == PT_K_INT || k == PT_K_BOOL || k == PT_K_REAL || k == PT_K_DECIMAL || !pt_utf8_valid(z, n) ){
+    if( k == PT_K_INT || k == PT_K_BOOL || k == PT_K_REAL || k == PT_K_DECIMAL ){
       *pzErr = sqlite3_mprintf("a BLOB cannot be written into a column of kind %s", pt_kind_name(k));
       return -1;
     }
-    sqlite3_str_append(pBuf, (const char*)z, n);
+    pt_buf_append(pBuf, sqlite3_value_blob(v), sqlite3_value_bytes(v));
     return PT_V_TEXT;
   }
   switch( k ){
     case PT_K_BOOL:
       if( t == SQLITE_INTEGER || t == SQLITE_FLOAT ){
-        sqlite3_str_appendall(pBuf, sqlite3_value_double(v) != 0.0 ? "true" : "false");
+        if( sqlite3_value_double(v) != 0.0 ) pt_buf_append(pBuf, "true", 4);
+        else pt_buf_append(pBuf, "false", 5);
         return PT_V_TEXT;
       }
       break;
     case PT_K_INT: case PT_K_REAL: case PT_K_DECIMAL:
       if( t == SQLITE_INTEGER ){
-        sqlite3_str_appendf(pBuf, "%lld", (long long)sqlite3_value_int64(v));
+        pt_buf_int(pBuf, (long long)sqlite3_value_int64(v));
         return PT_V_TEXT;
       }
       if( t == SQLITE_FLOAT ){
         double r = sqlite3_value_double(v);
         if( k == PT_K_INT && r == floor(r) && r >= -9223372036854775808.0 && r < 9223372036854775808.0 ){
-          sqlite3_str_appendf(pBuf, "%lld", (long long)r);
+          pt_buf_int(pBuf, (long long)r);
         }else{
-          append_real_exact(pBuf, r);
+          char buf[40];
+          pt_buf_append(pBuf, buf, real_exact_chars(buf, r));
         }
         return PT_V_TEXT;
       }
@@ -467,12 +475,7 @@ int pt_value_write(pt_kind k, sqlite3_value *v, sqlite3_str *pBuf, int *pIsBlob,
       break;
   }
   const unsigned char *z = sqlite3_value_text(v);
-  int n = sqlite3_value_bytes(v);
-  if( !pt_utf8_valid(z, n) ){
-    *pzErr = sqlite3_mprintf("text that is not valid UTF-8 (or holds a NUL byte) cannot be written into a column of kind %s", pt_kind_name(k));
-    return -1;
-  }
-  sqlite3_str_append(pBuf, (const char*)z, n);
+  pt_buf_append(pBuf, (const char*)z, sqlite3_value_bytes(v));
   return PT_V_TEXT;
 }
 
