@@ -1063,19 +1063,18 @@ static int pgBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *cons
   return SQLITE_OK;
 }
 
+/* COPY text escaping: backslash, tab, newline and carriage return. */
 static void copy_escape(pt_buf *out, const char *z, int n){
+  static const unsigned char special[256] = {
+    ['\\'] = '\\', ['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r'
+  };
   int start = 0;
   for(int i = 0; i < n; i++){
-    const char *e;
-    switch( z[i] ){
-      case '\\': e = "\\\\"; break;
-      case '\t': e = "\\t"; break;
-      case '\n': e = "\\n"; break;
-      case '\r': e = "\\r"; break;
-      default: continue;
-    }
+    unsigned char e = special[(unsigned char)z[i]];
+    if( !e ) continue;
     pt_buf_append(out, z + start, i - start);
-    pt_buf_append(out, e, 2);
+    char esc[2] = { '\\', (char)e };
+    pt_buf_append(out, esc, 2);
     start = i + 1;
   }
   pt_buf_append(out, z + start, n - start);

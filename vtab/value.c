@@ -407,8 +407,36 @@ int pt_value_param(pt_kind k, int op, sqlite3_value *v, sqlite3_str *pBuf, int *
 ** (40 bytes); returns the length.  A decimal of up to 15 digits comes
 ** back as itself. */
 static int real_exact_chars(char *buf, double r){
+  static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+                                1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
   if( isinf(r) ){ strcpy(buf, r > 0 ? "Infinity" : "-Infinity"); return (int)strlen(buf); }
   if( isnan(r) ){ strcpy(buf, "NaN"); return 3; }
+  /* Fast path: the value is m / 10^s for some m below 10^15, the form of
+  ** every decimal of up to 15 digits (what numeric columns give); m / 10^s
+  ** is correctly rounded, so equality proves it reads back the same. */
+  double a = fabs(r);
+  if( a < 1e15 && (a >= 1e-6 || a == 0.0) ){
+    for(int sc = 0; sc <= 15; sc++){
+      double m = nearbyint(a * p10[sc]);
+      if( m >= 1e15 ) break;
+      if( m / p10[sc] == a ){
+        char tmp[32];
+        int i = (int)sizeof tmp;
+        unsigned long long u = (unsigned long long)m;
+        int nDigits = 0;
+        do{
+          if( nDigits == sc && sc > 0 ) tmp[--i] = '.';
+          tmp[--i] = (char)('0' + u % 10);
+          u /= 10;
+          nDigits++;
+        }while( u || nDigits <= sc );
+        int n = 0;
+        if( r < 0 ) buf[n++] = '-';
+        memcpy(buf + n, tmp + i, sizeof tmp - i);
+        return n + (int)(sizeof tmp - i);
+      }
+    }
+  }
   int n = 0;
   for(int digits = 15; digits <= 17; digits++){
     n = snprintf(buf, 40, "%.*g", digits, r);
