@@ -811,7 +811,9 @@ static int pgExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   }
   pg_drain(c);
   pt_trace("pg: %s", zSql);
-  PGresult *r = PQexecParams(c->pg, zSql, nParam, 0, azVal, anLen, anFmt, 0);
+  /* without parameters the simple protocol runs several statements, as psql -c */
+  PGresult *r = nParam == 0 ? PQexec(c->pg, zSql)
+                            : PQexecParams(c->pg, zSql, nParam, 0, azVal, anLen, anFmt, 0);
   for(int i = 0; i < nParam; i++) sqlite3_free(azConv[i]);
   sqlite3_free(azConv);
   sqlite3_free(azVal); sqlite3_free(anLen); sqlite3_free(anFmt);

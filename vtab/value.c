@@ -431,7 +431,7 @@ static int real_exact_chars(char *buf, double r){
           nDigits++;
         }while( u || nDigits <= sc );
         int n = 0;
-        if( r < 0 ) buf[n++] = '-';
+        if( signbit(r) ) buf[n++] = '-';
         memcpy(buf + n, tmp + i, sizeof tmp - i);
         return n + (int)(sizeof tmp - i);
       }
