@@ -50,6 +50,7 @@ static void server_free(pt_server *s){
   sqlite3_free(s->zName);
   sqlite3_free(s->zUri);
   sqlite3_free(s->zSecret);
+  sqlite3_free(s->zQueuedTable);
   sqlite3_free(s);
 }
 
@@ -105,6 +106,7 @@ int pt_server_conn(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr){
     pt_trace("server %s: connection lost, reconnecting", s->zName);
     if( !readOnly ){
       while( s->pWriters ) pt_writer_forget(s->pWriters);   /* they point into it */
+      s->nQueued = 0;
       s->inTxn = 0;
       s->spOpen = 0;
     }
@@ -128,6 +130,7 @@ int pt_server_conn(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr){
 void pt_server_check(pt_server *s){
   if( s->pConn && s->nCursor == 0 && !s->pDriver->xAlive(s->pConn) ){
     while( s->pWriters ) pt_writer_forget(s->pWriters);
+    s->nQueued = 0;
     s->pDriver->xDisconnect(s->pConn);
     s->pConn = 0;
     s->inTxn = 0;
@@ -256,8 +259,25 @@ void pt_writer_forget(pt_vtab *v){
   v->pNextWriter = 0;
 }
 
-/* Send every buffered row of every table on server s. */
+/* Send every buffered row of every table on server s, and wait for the
+** UPDATE and DELETE statements sent without waiting. */
 int pt_server_flush(pt_server *s, char **pzErr){
+  return pt_server_flush_rows(s, 1, pzErr);
+}
+
+/* As pt_server_flush; settle 0 leaves queued statements queued (another
+** one is about to join them, and the connection keeps their order). */
+int pt_server_flush_rows(pt_server *s, int settle, char **pzErr){
+  /* queued statements first: they were sent first, so theirs is the cause */
+  if( s->nQueued && settle ){
+    char *zErr = 0;
+    s->nQueued = 0;
+    if( s->pConn && s->pDriver->xSettle(s->pConn, &zErr) != SQLITE_OK ){
+      *pzErr = pt_server_error(s, s->zQueuedTable, "UPDATE or DELETE", zErr);
+      pt_server_discard(s);
+      return SQLITE_ERROR;
+    }
+  }
   for(pt_vtab *v = s->pWriters; v; v = v->pNextWriter){
     char *zErr = 0;
     if( s->pDriver->xBulkFlush(v->pBulk, &zErr) != SQLITE_OK ){
@@ -269,8 +289,15 @@ int pt_server_flush(pt_server *s, char **pzErr){
   return SQLITE_OK;
 }
 
+/* Drop buffered rows and forget queued statements (a rollback follows). */
 void pt_server_discard(pt_server *s){
   for(pt_vtab *v = s->pWriters; v; v = v->pNextWriter) s->pDriver->xBulkDiscard(v->pBulk);
+  if( s->nQueued ){
+    char *zErr = 0;
+    s->nQueued = 0;
+    if( s->pConn ) s->pDriver->xSettle(s->pConn, &zErr);
+    sqlite3_free(zErr);
+  }
 }
 
 int pt_server_begin(pt_server *s, char **pzErr){

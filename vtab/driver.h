@@ -197,6 +197,12 @@ struct pt_driver {
   /* Run one statement; *pnChanged gets the rows affected (-1 if none). */
   int (*xExec)(pt_conn *, const char *zSql, int nParam, const pt_param *aParam,
                int64_t *pnChanged, char **pzErr);
+  /* Optional: queue one statement without waiting for its result (UPDATE
+  ** and DELETE of many rows); its error, if any, comes from xSettle. */
+  int (*xExecQueued)(pt_conn *, const char *zSql, int nParam,
+                     const pt_param *aParam, char **pzErr);
+  /* Wait for every queued statement; the first error among them. */
+  int (*xSettle)(pt_conn *, char **pzErr);
   /* Count rows of a query on the server (SELECT count(*) wrapped by the
   ** driver); used by pontoon_count. */
   int (*xCount)(pt_conn *, const char *zFromWhere, int nParam,

@@ -662,7 +662,8 @@ static char *quoted_from(pt_vtab *v){
 }
 
 /* Turn argv values into parameters for columns aCol[n], their text kept in
-** pBuf (reset first; the parameters point into it until its next use).  On
+** pBuf (reset first; the parameters point into it until its next use, each
+** followed by a NUL byte that n does not count).  On
 ** error returns SQLITE_ERROR with the table's message set. */
 static int params_from(pt_vtab *v, int n, const int *aCol, sqlite3_value **aVal,
                        pt_param *aParam, pt_buf *pBuf){
@@ -679,6 +680,7 @@ static int params_from(pt_vtab *v, int n, const int *aCol, sqlite3_value **aVal,
     }
     aParam[i].z = t == PT_V_NULL ? 0 : (const char*)(uintptr_t)(off + 1);   /* offset for now */
     aParam[i].n = (int)(pBuf->n - off);
+    pt_buf_char(pBuf, 0);   /* text parameters are C strings too */
     aParam[i].kind = col->kind;
     aParam[i].isBinary = isBlob;
   }
@@ -792,7 +794,7 @@ static int update_row(pt_vtab *v, pt_server *s, int argc, sqlite3_value **argv){
   int isDelete = argc == 1;
   const char *zWhat = isDelete ? "DELETE" : "UPDATE";
   char *zErr = 0;
-  int rc = pt_server_flush(s, &zErr);
+  int rc = pt_server_flush_rows(s, 0, &zErr);
   if( rc != SQLITE_OK ) return vtab_error(v, zErr);
   pt_conn *c;
   rc = pt_server_conn(s, 0, &c, &zErr);
@@ -874,7 +876,16 @@ static int update_row(pt_vtab *v, pt_server *s, int argc, sqlite3_value **argv){
   q = 0;
   int64_t nChanged = 0;
   pt_trace("xUpdate %s: %s", v->zName, zSql);
-  rc = d->xExec(c, zSql, nParam, aParam, &nChanged, &zErr);
+  if( d->xExecQueued ){
+    /* sent without waiting; the result is read at the next flush point */
+    rc = d->xExecQueued(c, zSql, nParam, aParam, &zErr);
+    if( rc == SQLITE_OK && s->nQueued++ == 0 ){
+      sqlite3_free(s->zQueuedTable);
+      s->zQueuedTable = pt_strdup(remote_label(v));
+    }
+  }else{
+    rc = d->xExec(c, zSql, nParam, aParam, &nChanged, &zErr);
+  }
   sqlite3_free(zSql);
   if( rc != SQLITE_OK ){
     vtab_error(v, pt_server_error(s, remote_label(v), zWhat, zErr));

@@ -38,6 +38,8 @@ typedef struct pg_conn {
   int implicitTxn;         /* a transaction opened by a cursor, not by xBegin */
   int txnFailed;           /* the implicit transaction saw an error */
   pg_bulk *pCopy;          /* bulk writer whose COPY FROM STDIN is open */
+  int nQueued;             /* statements sent in pipeline mode, unread */
+  char *zQueuedErr;        /* the first error among them */
 } pg_conn;
 
 struct pg_cursor {
@@ -97,6 +99,7 @@ static int pgAccepts(const char *zUri){
 
 static void pg_drain(pg_conn *c);
 static int copy_end(pg_bulk *b);
+static void pipeline_end(pg_conn *c);
 static void pg_input_text(sqlite3_str *out, pt_kind k, const char *z, int n);
 
 static int exec_simple(pg_conn *c, const char *zSql, char **pzErr){
@@ -167,6 +170,7 @@ static void pgDisconnect(pt_conn *p){
   if( !c ) return;
   PQfinish(c->pg);
   sqlite3_free(c->zVersion);
+  sqlite3_free(c->zQueuedErr);
   sqlite3_free(c);
 }
 
@@ -396,6 +400,7 @@ static int pgListTables(pt_conn *p, const char *zSchema, const char *zLike,
 ** waits in its bulk writer) and collect the FETCH in flight into its
 ** cursor. */
 static void pg_drain(pg_conn *c){
+  if( c->nQueued ) pipeline_end(c);
   if( c->pCopy ) copy_end(c->pCopy);
   pg_cursor *cur = c->pPending;
   if( !cur ) return;
@@ -826,6 +831,92 @@ static int pgExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   const char *zN = PQcmdTuples(r);
   *pnChanged = zN && zN[0] ? atoll(zN) : -1;
   PQclear(r);
+  return SQLITE_OK;
+}
+
+/* ---- queued statements (pipeline mode) ----
+** UPDATE and DELETE of many rows send one statement per row without waiting:
+** the results are read when anything else needs the connection, or every
+** PG_QUEUE_MAX statements so the server never blocks writing them. */
+#define PG_QUEUE_MAX 1000
+
+static void pipeline_end(pg_conn *c){
+  if( !c->nQueued ) return;
+  c->nQueued = 0;
+  if( PQpipelineSync(c->pg) != 1 ){
+    if( !c->zQueuedErr ) c->zQueuedErr = result_error(0, c->pg);
+    PQexitPipelineMode(c->pg);
+    return;
+  }
+  for(;;){
+    PGresult *r = PQgetResult(c->pg);
+    if( !r ){
+      if( PQstatus(c->pg) != CONNECTION_OK ){
+        if( !c->zQueuedErr ) c->zQueuedErr = result_error(0, c->pg);
+        break;
+      }
+      continue;   /* end of one statement's results */
+    }
+    ExecStatusType st = PQresultStatus(r);
+    if( st == PGRES_PIPELINE_SYNC ){ PQclear(r); break; }
+    if( st == PGRES_FATAL_ERROR && !c->zQueuedErr ) c->zQueuedErr = result_error(r, c->pg);
+    PQclear(r);
+  }
+  PQexitPipelineMode(c->pg);
+}
+
+static int pgExecQueued(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam, char **pzErr){
+  pg_conn *c = (pg_conn*)p;
+  if( !c->nQueued ){
+    pg_drain(c);
+    if( PQenterPipelineMode(c->pg) != 1 ){
+      *pzErr = result_error(0, c->pg);
+      return SQLITE_ERROR;
+    }
+  }
+  const char *azVal[64];
+  int anLen[64], anFmt[64];
+  char *azConv[64];
+  if( nParam > 64 ){
+    /* wide rows: settle and run it the plain way */
+    pipeline_end(c);
+    int64_t n;
+    return pt_pg_driver.xExec(p, zSql, nParam, aParam, &n, pzErr);
+  }
+  for(int i = 0; i < nParam; i++){
+    azConv[i] = 0;
+    azVal[i] = aParam[i].z;
+    anLen[i] = aParam[i].n;
+    anFmt[i] = aParam[i].isBinary;
+    if( aParam[i].z && !aParam[i].isBinary && (aParam[i].kind == PT_K_ARRAY
+        || ((aParam[i].kind == PT_K_DATE || aParam[i].kind == PT_K_TIMESTAMP || aParam[i].kind == PT_K_TIMESTAMPTZ)
+            && aParam[i].n > 0 && (aParam[i].z[0] == '-' || aParam[i].z[0] == '+'))) ){
+      sqlite3_str *t = sqlite3_str_new(0);
+      pg_input_text(t, aParam[i].kind, aParam[i].z, aParam[i].n);
+      anLen[i] = sqlite3_str_length(t);
+      azConv[i] = sqlite3_str_finish(t);
+      azVal[i] = azConv[i] ? azConv[i] : "";
+    }
+  }
+  pt_trace("pg (queued): %s", zSql);
+  int ok = PQsendQueryParams(c->pg, zSql, nParam, 0, azVal, anLen, anFmt, 0);
+  for(int i = 0; i < nParam; i++) sqlite3_free(azConv[i]);
+  if( !ok ){
+    *pzErr = result_error(0, c->pg);
+    return SQLITE_ERROR;
+  }
+  if( ++c->nQueued >= PG_QUEUE_MAX ) pipeline_end(c);
+  return SQLITE_OK;
+}
+
+static int pgSettle(pt_conn *p, char **pzErr){
+  pg_conn *c = (pg_conn*)p;
+  pipeline_end(c);
+  if( c->zQueuedErr ){
+    *pzErr = c->zQueuedErr;
+    c->zQueuedErr = 0;
+    return SQLITE_ERROR;
+  }
   return SQLITE_OK;
 }
 
@@ -1401,6 +1492,8 @@ const pt_driver pt_pg_driver = {
   /* xColumn        */ pgColumn,
   /* xClose         */ pgClose,
   /* xExec          */ pgExec,
+  /* xExecQueued    */ pgExecQueued,
+  /* xSettle        */ pgSettle,
   /* xCount         */ pgCount,
   /* xBegin         */ pgBegin,
   /* xCommit        */ pgCommit,

@@ -46,6 +46,8 @@ struct pt_server {
   int inTxn;                 /* 1 while SQLite has a write transaction open here */
   uint64_t spOpen;           /* bit N: remote savepoint pt_N is open */
   pt_vtab *pWriters;         /* tables with rows buffered for this server */
+  int nQueued;               /* UPDATE/DELETE statements sent, not settled */
+  char *zQueuedTable;        /* the table they were for */
   pt_server *pNext;
 };
 
@@ -183,6 +185,7 @@ char *pt_server_error(pt_server *, const char *zTable, const char *zWhat,
                       char *zRemote);
 void pt_trust_table(pt_registry *, const char *zDb, const char *zName);
 int pt_server_flush(pt_server *, char **pzErr);
+int pt_server_flush_rows(pt_server *, int settle, char **pzErr);
 void pt_server_discard(pt_server *);
 void pt_writer_forget(pt_vtab *);
 int pt_server_begin(pt_server *, char **pzErr);

@@ -65,7 +65,8 @@ INSERT INTO w.items(id, name) VALUES (700, 'fine');
 INSERT INTO w.items(id, name) VALUES (1, 'duplicate key');
 COMMIT;
 SELECT count(*) FROM w.items WHERE id = 700;
--- a one-row statement that fails inside BEGIN spoils the remote
+-- a statement that fails inside BEGIN (reported by it, or by a later one,
+-- or by COMMIT: UPDATE and DELETE are sent without waiting) spoils the remote
 -- transaction: later statements and the COMMIT fail, nothing is kept
 BEGIN;
 INSERT INTO w.items(id, name) VALUES (710, 'before');
