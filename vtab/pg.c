@@ -946,7 +946,9 @@ static int pgBegin(pt_conn *p, int flags, char **pzErr){
     c->implicitTxn = 0;   /* adopt the cursors' transaction */
     return SQLITE_OK;
   }
-  return exec_simple(c, (flags & PT_TXN_READONLY) ? "BEGIN READ ONLY" : "BEGIN", pzErr);
+  /* one snapshot for the whole SQLite transaction, as postgres_fdw does */
+  return exec_simple(c, (flags & PT_TXN_READONLY) ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                                                  : "BEGIN ISOLATION LEVEL REPEATABLE READ", pzErr);
 }
 
 /* COMMIT of a transaction that saw an error is a ROLLBACK in PostgreSQL,

@@ -133,3 +133,13 @@ CREATE VIRTUAL TABLE made USING pontoon(pg, wr.made);
 SELECT * FROM made ORDER BY k;
 SELECT pontoon_exec('pg', 'DELETE FROM wr.nosuch');
 SELECT pontoon_exec('nosuch', 'SELECT 1');
+-- inside a transaction that writes, every read of the server sees one
+-- snapshot: a row committed meanwhile by another session stays invisible
+BEGIN;
+INSERT INTO w.items(id, name) VALUES (950, 'mine');
+SELECT count(*) AS before FROM w.items WHERE id >= 950 AND id < 1000;
+SELECT pontoon_connect('other', '@PG_URI_NOPW@');
+SELECT pontoon_exec('other', 'INSERT INTO wr.items(id, name) VALUES (951, ''theirs'')');
+SELECT count(*) AS still FROM w.items WHERE id >= 950 AND id < 1000;
+COMMIT;
+SELECT count(*) AS after FROM w.items WHERE id >= 950 AND id < 1000;
