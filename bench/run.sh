@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Measurements, side by side in one run on the same data (ratios, not
-# absolute times: this is a shared machine).  Installs, builds, starts
-# throwaway servers.  Not part of the test suite.
-#   bash bench/run.sh            1,000,000 rows
-#   PONTOON_BENCH_ROWS=N bash bench/run.sh
+# Measurements, side by side in one run on the same data: pontoon against
+# the limit (the server's own export or import) and against the tools users
+# would pick instead.  Prints medians and ratios (reference seconds divided
+# by pontoon seconds: above 1.00 pontoon is faster); absolute times on a
+# shared machine are noise.  Installs, builds, starts throwaway servers.
+# Not part of the test suite.
+#   bash bench/run.sh                                   1,000,000 users, 2,000,000 orders
+#   PONTOON_BENCH_USERS=100000 PONTOON_BENCH_ORDERS=200000 bash bench/run.sh
+#   PONTOON_BENCH_ROUNDS=5 bash bench/run.sh
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${PONTOON_HARNESS_DIR:-}" ]; then
@@ -11,22 +15,26 @@ if [ -z "${PONTOON_HARNESS_DIR:-}" ]; then
   exec "$top/tests/harness.sh" run -- env PONTOON_BUILD="$build" bash "$0" "$@"
 fi
 build=${PONTOON_BUILD:-$top/build}
-rows=${PONTOON_BENCH_ROWS:-1000000}
+users=${PONTOON_BENCH_USERS:-1000000}
+orders=${PONTOON_BENCH_ORDERS:-2000000}
 rounds=${PONTOON_BENCH_ROUNDS:-3}
+lookups=10000
 export PGPASSFILE=$PONTOON_PG_PASSFILE
-psql_() { psql -X -q -v ON_ERROR_STOP=1 "$PONTOON_PG_URI_NOPW" "$@"; }
-echo "== data: $rows rows in public.bench_users"
-psql_ -c "SET client_min_messages = warning; DROP TABLE IF EXISTS public.bench_users;
-  CREATE TABLE public.bench_users AS
-  SELECT g AS id, 'user' || g || '@example.com' AS email, md5(g::text) AS name,
-         timestamptz '2024-01-01' + g * interval '1 second' AS created,
-         (g % 10000) / 100.0 AS amount, g % 2 = 0 AS active
-  FROM generate_series(1, $rows) g;
-  ALTER TABLE public.bench_users ADD PRIMARY KEY (id);"
-psql_ -c "VACUUM ANALYZE public.bench_users"
+old=$PONTOON_PG_URI_NOPW
+new=$PONTOON_PG_URI2_NOPW
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+psql_() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
-# run_timed OUT CMD...: prints "seconds peak_rss_kib" of CMD
-run_timed() {
+echo "== data: $users users and $orders orders in the old database"
+psql_ "$old" -v users="$users" -v orders="$orders" -f "$top/bench/shop.pg.sql"
+psql_ "$old" -c "VACUUM ANALYZE bench_users" -c "VACUUM ANALYZE bench_orders"
+psql_ "$new" -c "SET client_min_messages = warning; DROP TABLE IF EXISTS bench_users;
+  CREATE TABLE bench_users (id bigint PRIMARY KEY, email text NOT NULL, name text, bio text,
+    country char(2), balance numeric(14,2) NOT NULL, created_at timestamptz NOT NULL, active boolean NOT NULL)"
+
+# timed OUT CMD...: run CMD (stdout to OUT), print "seconds peak_rss_kib"
+timed() {
   python3 - "$@" <<'PY'
 import resource, subprocess, sys, time
 t = time.monotonic()
@@ -36,64 +44,115 @@ print("%.3f %d" % (time.monotonic() - t, resource.getrusage(resource.RUSAGE_CHIL
 PY
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+ratio() { python3 -c "import sys; print('%.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$1" "$2"; }
+results=$tmp/results
+: >"$results"
+# record NAME PONTOON_SECONDS REFERENCE_NAME REFERENCE_SECONDS RSS_KIB
+record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
 
-scan_sql=$(mktemp)
-cat >"$scan_sql" <<SQL
-.load $build/pontoon
-SELECT pontoon_connect('pg', '$PONTOON_PG_URI_NOPW');
-CREATE VIRTUAL TABLE t USING pontoon(pg, public.bench_users);
-SELECT count(*), sum(length(email)), sum(length(name)), count(created), sum(amount), sum(active) FROM t;
+# pontoon SQL run by the shell, with the servers registered
+shell_sql() {  # shell_sql FILE: a script after the preamble
+  { echo ".load $build/pontoon"
+    echo ".output /dev/null"
+    echo "SELECT pontoon_connect('old', '$old');"
+    echo "SELECT pontoon_connect('new', '$new');"
+    echo ".output stdout"
+    cat; } >"$1"
+}
+
+# 1. scan of users touching every column, against psql \copy to /dev/null
+shell_sql "$tmp/scan.sql" <<'SQL'
+CREATE VIRTUAL TABLE u USING pontoon(old, public.bench_users);
+SELECT count(*), sum(length(email)), sum(length(name)), sum(length(bio)), count(country),
+       sum(balance), count(created_at), sum(active) FROM u;
 SQL
-p_times=(); l_times=(); rss_max=0
-for _ in $(seq "$rounds"); do
-  read -r s r < <(run_timed /dev/null sqlite3 -batch -init /dev/null :memory: ".read $scan_sql")
-  p_times+=("$s"); [ "$r" -gt "$rss_max" ] && rss_max=$r
-  read -r s _ < <(run_timed /dev/null psql -X -q "$PONTOON_PG_URI_NOPW" -c "\\copy (select * from public.bench_users) to /dev/null")
-  l_times+=("$s")
-done
-p=$(printf '%s\n' "${p_times[@]}" | median)
-l=$(printf '%s\n' "${l_times[@]}" | median)
-echo
-echo "== scan of $rows rows touching every column (median of $rounds)"
-printf '%-44s %9s %9s\n' "run" "seconds" "ratio"
-printf '%-44s %9s %9s\n' "psql \\copy (select ...) to /dev/null (limit)" "$l" "1.00"
-printf '%-44s %9s %9.2f\n' "pontoon: SELECT sum(...) FROM t" "$p" "$(python3 -c "print($l / $p)")"
-echo "peak RSS of the pontoon runs: $((rss_max / 1024)) MiB"
-echo
-echo "== copy of $rows rows PostgreSQL -> PostgreSQL (median of $rounds)"
-psql -X -q -v ON_ERROR_STOP=1 "$PONTOON_PG_URI2_NOPW" -c "SET client_min_messages = warning;
-  DROP TABLE IF EXISTS public.bench_users;
-  CREATE TABLE public.bench_users (id int PRIMARY KEY, email text, name text,
-    created timestamptz, amount numeric, active bool)"
-copy_sql=$(mktemp)
-cat >"$copy_sql" <<SQL
-.load $build/pontoon
-SELECT pontoon_connect('old', '$PONTOON_PG_URI_NOPW');
-SELECT pontoon_connect('new', '$PONTOON_PG_URI2_NOPW');
+# 2. copy users PostgreSQL -> PostgreSQL
+shell_sql "$tmp/copy.sql" <<'SQL'
 CREATE VIRTUAL TABLE o USING pontoon(old, public.bench_users);
 CREATE VIRTUAL TABLE n USING pontoon(new, public.bench_users);
 INSERT INTO n SELECT * FROM o;
 SQL
-truncate_new() { psql -X -q "$PONTOON_PG_URI2_NOPW" -c "TRUNCATE public.bench_users"; }
-c_times=(); pipe_times=(); crss=0
-for _ in $(seq "$rounds"); do
-  truncate_new
-  read -r s r < <(run_timed /dev/null sqlite3 -batch -bail -init /dev/null :memory: ".read $copy_sql")
-  c_times+=("$s"); [ "$r" -gt "$crss" ] && crss=$r
-  truncate_new
-  read -r s _ < <(run_timed /dev/null bash -c "psql -X -q '$PONTOON_PG_URI_NOPW' -c 'COPY public.bench_users TO STDOUT' | psql -X -q '$PONTOON_PG_URI2_NOPW' -c 'COPY public.bench_users FROM STDIN'")
-  pipe_times+=("$s")
-done
-n_copied=$(psql -X -q -t -A "$PONTOON_PG_URI2_NOPW" -c "SELECT count(*) FROM public.bench_users")
-c=$(printf '%s\n' "${c_times[@]}" | median)
-pp=$(printf '%s\n' "${pipe_times[@]}" | median)
-printf '%-44s %9s %9s\n' "run" "seconds" "ratio"
-printf '%-44s %9s %9s\n' "psql COPY TO | psql COPY FROM (limit)" "$pp" "1.00"
-printf '%-44s %9s %9.2f\n' "pontoon: INSERT INTO new.t SELECT * FROM old.t" "$c" "$(python3 -c "print($pp / $c)")"
-echo "rows in the target after the last run: $n_copied; peak RSS of the pontoon runs: $((crss / 1024)) MiB"
-rm -f "$copy_sql"
+psql_ "$new" -c "CREATE EXTENSION IF NOT EXISTS postgres_fdw" \
+  -c "DROP SERVER IF EXISTS bench_old CASCADE" \
+  -c "CREATE SERVER bench_old FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '$PONTOON_PG_HOST', port '$PONTOON_PG_PORT', dbname '$PONTOON_PG_DB', fetch_size '10000')" \
+  -c "CREATE USER MAPPING FOR CURRENT_USER SERVER bench_old OPTIONS (user '$PONTOON_PG_USER', password '$PONTOON_PG_PASSWORD')" \
+  -c "DROP SCHEMA IF EXISTS fdw CASCADE" -c "CREATE SCHEMA fdw" \
+  -c "IMPORT FOREIGN SCHEMA public LIMIT TO (bench_users) FROM SERVER bench_old INTO fdw"
+# 3. copy into a local SQLite file
+shell_sql "$tmp/local.sql" <<SQL
+ATTACH '$tmp/local.db' AS loc;
+CREATE VIRTUAL TABLE temp.u USING pontoon(old, public.bench_users);
+CREATE TABLE loc.users AS SELECT * FROM temp.u;
+SQL
+# 4. point lookups: $lookups primary-key lookups, one remote query each
+python3 - "$users" "$lookups" >"$tmp/keys.txt" <<'PY'
+import random, sys
+random.seed(7)
+n, k = int(sys.argv[1]), int(sys.argv[2])
+print("\n".join(str(random.randint(1, n)) for _ in range(k)))
+PY
+shell_sql "$tmp/lookup.sql" <<SQL
+CREATE TEMP TABLE keys(id INTEGER);
+.import $tmp/keys.txt keys
+CREATE VIRTUAL TABLE temp.u USING pontoon(old, public.bench_users);
+.timer on
+SELECT count(*), sum(length(u.email)) FROM keys k CROSS JOIN temp.u u ON u.id = k.id;
+SQL
+printf '\\set id random(1, %s)\nSELECT * FROM bench_users WHERE id = :id;\n' "$users" >"$tmp/lookup.pgbench"
+# 5. a join of two remote tables of one server: 20,000 orders with their users
+shell_sql "$tmp/join.sql" <<'SQL'
+CREATE VIRTUAL TABLE o USING pontoon(old, public.bench_orders);
+CREATE VIRTUAL TABLE u USING pontoon(old, public.bench_users);
+.timer on
+SELECT count(*), sum(o.total), count(DISTINCT u.country) FROM o JOIN u ON u.id = o.user_id WHERE o.id <= 20000;
+SQL
+run_time() { grep "Run Time" "$1" | tail -1 | awk '{print $4}'; }
 
+declare -A T
+add() { T[$1]="${T[$1]:-} $2"; }
+rss_scan=0; rss_copy=0; rss_local=0; rss_lookup=0; rss_join=0
+maxr() { local v=$1 r=$2; [ "$r" -gt "$v" ] && echo "$r" || echo "$v"; }
+for round in $(seq "$rounds"); do
+  echo "== round $round of $rounds"
+  read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/scan.sql"); add scan "$s"; rss_scan=$(maxr "$rss_scan" "$r")
+  read -r s _ < <(timed /dev/null psql -X -q "$old" -c "\\copy (select * from bench_users) to /dev/null"); add scan_ref "$s"
+
+  psql_ "$new" -c "TRUNCATE bench_users"
+  read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/copy.sql"); add copy "$s"; rss_copy=$(maxr "$rss_copy" "$r")
+  psql_ "$new" -c "TRUNCATE bench_users"
+  read -r s _ < <(timed /dev/null bash -c "psql -X -q '$old' -c 'COPY bench_users TO STDOUT' | psql -X -q '$new' -c 'COPY bench_users FROM STDIN'"); add copy_ref "$s"
+  psql_ "$new" -c "TRUNCATE bench_users"
+  read -r s _ < <(timed /dev/null psql -X -q "$new" -c "INSERT INTO bench_users SELECT * FROM fdw.bench_users"); add copy_fdw "$s"
+
+  rm -f "$tmp/local.db" "$tmp/ref.db" "$tmp/users.csv"
+  read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/local.sql"); add local "$s"; rss_local=$(maxr "$rss_local" "$r")
+  read -r s _ < <(timed /dev/null bash -c "psql -X -q '$old' -c \"\\copy bench_users to '$tmp/users.csv' csv\" && sqlite3 -batch '$tmp/ref.db' 'CREATE TABLE users(id INTEGER, email TEXT, name TEXT, bio TEXT, country TEXT, balance NUMERIC, created_at TEXT, active INTEGER)' '.import --csv $tmp/users.csv users'"); add local_ref "$s"
+
+  read -r _ r < <(timed "$tmp/lookup.out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/lookup.sql"); add lookup "$(run_time "$tmp/lookup.out")"; rss_lookup=$(maxr "$rss_lookup" "$r")
+  tps=$(pgbench -n -M simple -c 1 -t "$lookups" -f "$tmp/lookup.pgbench" "$old" 2>/dev/null | awk '/^tps/ {print $3}')
+  add lookup_ref "$(python3 -c "print('%.3f' % ($lookups / float('$tps')))")"
+
+  read -r _ r < <(timed "$tmp/join.out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/join.sql"); add join "$(run_time "$tmp/join.out")"; rss_join=$(maxr "$rss_join" "$r")
+  read -r s _ < <(timed /dev/null psql -X -q "$old" -c "SELECT count(*), sum(o.total), count(DISTINCT u.country) FROM bench_orders o JOIN bench_users u ON u.id = o.user_id WHERE o.id <= 20000"); add join_ref "$s"
+done
+m() { printf '%s\n' ${T[$1]} | median; }
+line() { # line WHAT KEY REFNAME REFKEY RSS
+  local p r; p=$(m "$2"); r=$(m "$4")
+  printf '| %s | %s | %s | %s | %s | %s MiB |\n' "$1" "$p" "$3" "$r" "$(ratio "$r" "$p")" "$(( $5 / 1024 ))"
+}
+{
+  echo
+  echo "$users users, $orders orders; median of $rounds rounds; ratio = reference / pontoon"
+  echo
+  echo "| run | pontoon s | reference | reference s | ratio | pontoon peak RSS |"
+  echo "|---|---|---|---|---|---|"
+  line "scan users, every column" scan "psql \\copy (select *) to /dev/null (the limit)" scan_ref "$rss_scan"
+  line "copy users PostgreSQL -> PostgreSQL" copy "COPY TO \\| COPY FROM pipe (the limit)" copy_ref "$rss_copy"
+  line "copy users PostgreSQL -> PostgreSQL" copy "postgres_fdw INSERT ... SELECT, fetch_size 10000" copy_fdw "$rss_copy"
+  line "users into a local SQLite file (CREATE TABLE AS)" local "psql \\copy to CSV + sqlite3 .import" local_ref "$rss_local"
+  line "$lookups primary-key lookups" lookup "pgbench -M simple, 1 client, same lookups" lookup_ref "$rss_lookup"
+  line "join of two remote tables, 20,000 orders" join "the same join run by the server (psql)" join_ref "$rss_join"
+} | tee "$tmp/table.md"
 echo
-echo "== libpq read protocols on the same table (bench/pg_read_modes.c)"
-"$build/pg_read_modes" "$PONTOON_PG_URI_NOPW" public.bench_users "$rounds"
-rm -f "$scan_sql"
+echo "== libpq read protocols on the users table (bench/pg_read_modes.c, median seconds)"
+"$build/pg_read_modes" "$old" public.bench_users "$rounds"
