@@ -6,7 +6,9 @@
 #   tests/run_sql_test.sh NAME BUILD_DIR HARNESS_STATE_DIR
 #
 # Before the script runs, tests/fixtures/NAME.pg.sql (if any) is loaded into
-# the harness's PostgreSQL with psql.  In the script, @PG_URI@ (with the
+# the harness's PostgreSQL with psql, and tests/fixtures/NAME.my.sql into its
+# MariaDB with the mariadb client.  @MY_URI_NOPW@ connects to MariaDB with
+# the password from MYSQL_PWD.  In the script, @PG_URI@ (with the
 # password), @PG_URI_NOPW@, @PG_HOST@, @PG_PORT@, @PG_DB@, @PG_USER@,
 # @PG_PASSWORD@, @PG_URI2@, @BUILD@ and @TMP@ are replaced; scripts connect
 # with @PG_URI_NOPW@ (the password comes from the harness's password file).  In the output,
@@ -40,7 +42,18 @@ if [ -f "$here/fixtures/$name.pg.sql" ]; then
       echo "fixture $name.pg.sql failed:"; cat "$tmp/fixture.log"; exit 1; }
 fi
 
+if [ -f "$here/fixtures/$name.my.sql" ]; then
+  env -u LD_PRELOAD MYSQL_PWD=$PONTOON_MY_PASSWORD mariadb --default-character-set=utf8mb4 \
+    -h "$PONTOON_MY_HOST" -P "$PONTOON_MY_PORT" -u "$PONTOON_MY_USER" "$PONTOON_MY_DB" \
+    <"$here/fixtures/$name.my.sql" >"$tmp/fixture.log" 2>&1 || {
+      echo "fixture $name.my.sql failed:"; cat "$tmp/fixture.log"; exit 1; }
+fi
+MY_URI_NOPW="mysql://$PONTOON_MY_USER@$PONTOON_MY_HOST:$PONTOON_MY_PORT/$PONTOON_MY_DB"
+
 sed -e "s|@PG_URI_NOPW@|$PONTOON_PG_URI_NOPW|g" \
+    -e "s|@MY_URI_NOPW@|$MY_URI_NOPW|g" \
+    -e "s|@MY_URI@|$PONTOON_MY_URI|g" \
+    -e "s|@MY_PORT@|$PONTOON_MY_PORT|g" \
     -e "s|@PG_URI2@|$PONTOON_PG_URI2|g" \
     -e "s|@PG_URI@|$PONTOON_PG_URI|g" \
     -e "s|@PG_HOST@|$PONTOON_PG_HOST|g" \
@@ -52,18 +65,21 @@ sed -e "s|@PG_URI_NOPW@|$PONTOON_PG_URI_NOPW|g" \
     -e "s|@TMP@|$tmp|g" \
     "$here/sql/$name.sql" >"$tmp/test.sql"
 
-(cd "$tmp" && PONTOON_TEST_TMP=$tmp stdbuf -o0 -e0 sqlite3 -batch -init /dev/null -cmd ".load $build/pontoon" \
+(cd "$tmp" && MYSQL_PWD=$PONTOON_MY_PASSWORD PONTOON_TEST_TMP=$tmp stdbuf -o0 -e0 sqlite3 -batch -init /dev/null -cmd ".load $build/pontoon" \
     -cmd ".echo on" <"$tmp/test.sql") >"$tmp/raw.out" 2>&1 || true
 
-if grep -qF -- "$PONTOON_PG_PASSWORD" "$tmp/raw.out"; then
-  echo "FAIL: the server password appears in the output of $name"
-  grep -nF -- "$PONTOON_PG_PASSWORD" "$tmp/raw.out" | sed "s|$PONTOON_PG_PASSWORD|<password>|g"
-  exit 1
-fi
+for pw in "$PONTOON_PG_PASSWORD" "$PONTOON_MY_PASSWORD"; do
+  if grep -qF -- "$pw" "$tmp/raw.out"; then
+    echo "FAIL: a server password appears in the output of $name"
+    grep -nF -- "$pw" "$tmp/raw.out" | sed "s|$pw|<password>|g"
+    exit 1
+  fi
+done
 
 sed -e "s|$tmp|@TMP@|g" -e "s|$build|@BUILD@|g" \
     -e "s|port $PONTOON_PG_PORT|port @PG_PORT@|g" -e "s|:$PONTOON_PG_PORT|:@PG_PORT@|g" \
     -e "s|\b$PONTOON_PG_PORT\b|@PG_PORT@|g" \
+    -e "s|:$PONTOON_MY_PORT|:@MY_PORT@|g" -e "s|\b$PONTOON_MY_PORT\b|@MY_PORT@|g" \
     "$tmp/raw.out" >"$out_dir/$name.out"
 
 if [ "${PONTOON_ACCEPT:-}" = 1 ]; then

@@ -19,6 +19,9 @@
 
 static const pt_driver *const aDriver[] = {
   &pt_pg_driver,
+#ifdef PT_WITH_MYSQL
+  &pt_mysql_driver,
+#endif
 };
 
 const pt_driver *pt_driver_for(const char *zUri){
@@ -162,7 +165,13 @@ int pt_server_add(pt_registry *r, const char *zName, const char *zUri, char **pz
   const pt_driver *d = pt_driver_for(zUri);
   if( !d ){
     *pzErr = sqlite3_mprintf("pontoon_connect: server '%s': unknown kind of connection "
-      "string; use postgresql://..., postgres://... or libpq key=value pairs", zName);
+      "string; use postgresql://..., postgres://... or libpq key=value pairs%s", zName,
+#ifdef PT_WITH_MYSQL
+      ", mysql://... or mariadb://..."
+#else
+      ""
+#endif
+      );
     return SQLITE_ERROR;
   }
   pt_server *old = pt_server_find(r, zName);

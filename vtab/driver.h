@@ -264,5 +264,8 @@ struct pt_driver {
 
 /* The drivers linked into this build (conn.c walks the list). */
 extern const pt_driver pt_pg_driver;
+#ifdef PT_WITH_MYSQL
+extern const pt_driver pt_mysql_driver;
+#endif
 
 #endif /* PT_DRIVER_H */

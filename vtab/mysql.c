@@ -1,0 +1,902 @@
+/*
+** mysql.c — the MySQL / MariaDB driver, through the MariaDB Connector/C.
+**
+**   SELECT pontoon_connect('my', 'mysql://app@127.0.0.1:3306/shop');
+**   SELECT pontoon_connect('my', 'mariadb://app:pw@127.0.0.1/shop?ssl-mode=REQUIRED');
+**
+** The password comes from the URI, else MYSQL_PWD, else the [client] group
+** of ~/.my.cnf (the client library reads it).  Sessions are pinned at
+** connect: utf8mb4 (4-byte characters survive), time_zone '+00:00', and a
+** strict sql_mode, so MySQL never changes a value silently on write.
+**
+** Reading: a query streams with mysql_use_result, which holds its
+** connection until the last row; so each cursor takes a connection of its
+** own from a small pool (the main connection when it is idle and outside a
+** write transaction).  A cursor closed early closes its connection rather
+** than reading the rest.  Parameters are written into the SQL as escaped
+** literals (the text protocol has no placeholders); $n in the SQL the
+** planner builds marks where parameter n goes.
+**
+** MySQL's traps, handled in the dialect: default collations ignore case and
+** trailing spaces, so text tests compare under utf8mb4_nopad_bin (bytes);
+** NULLs sort first ascending as in SQLite; LIKE's backslash escape is
+** neutralised by doubling the pattern's backslashes.
+*/
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <mysql.h>
+#include "pontoon.h"
+
+typedef struct my_conn my_conn;
+typedef struct my_cursor my_cursor;
+
+struct my_conn {
+  pt_conn base;
+  MYSQL *my;               /* the main connection: writes, transactions */
+  char *zUri;              /* to open pool connections like this one */
+  int timeout;
+  int readOnly;
+  char *zVersion, *zHost, *zPort, *zDb, *zUser;
+  my_cursor *pMainUser;    /* cursor streaming on the main connection */
+  MYSQL *aIdle[4];         /* pool of idle extra connections */
+  int nIdle;
+  int inTxn;
+};
+
+struct my_cursor {
+  pt_cursor base;
+  my_conn *c;
+  MYSQL *my;               /* the connection streaming this result */
+  MYSQL_RES *res;
+  MYSQL_ROW row;
+  unsigned long *aLen;
+  int nCol;
+  pt_kind *aKind;
+  unsigned char *aIsBit;   /* BIT columns arrive as big-endian bytes */
+  int done;
+  char aScratch[80];
+};
+
+static char *my_error(MYSQL *my){
+  char *z = sqlite3_mprintf("%s (MySQL error %u, SQLSTATE %s)", mysql_error(my), mysql_errno(my),
+                            mysql_sqlstate(my));
+  return z;
+}
+
+static int myAccepts(const char *zUri){
+  return sqlite3_strnicmp(zUri, "mysql://", 8) == 0 || sqlite3_strnicmp(zUri, "mariadb://", 10) == 0;
+}
+
+/* Open and pin one connection to the server of URI u. */
+static MYSQL *open_one(const pt_uri *u, int timeout, int readOnly, char **pzErr){
+  MYSQL *my = mysql_init(0);
+  if( !my ){ *pzErr = sqlite3_mprintf("out of memory"); return 0; }
+  unsigned int t = (unsigned)timeout;
+  mysql_options(my, MYSQL_OPT_CONNECT_TIMEOUT, &t);
+  mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  mysql_options(my, MYSQL_READ_DEFAULT_GROUP, "client");
+  unsigned long flags = 0;
+  const char *zPw = u->zPassword ? u->zPassword : getenv("MYSQL_PWD");
+  for(int i = 0; i < u->nParam; i++){
+    const char *k = u->azKey[i], *v = u->azVal[i];
+    if( sqlite3_stricmp(k, "connect_timeout") == 0 ){ t = (unsigned)atoi(v); mysql_options(my, MYSQL_OPT_CONNECT_TIMEOUT, &t); }
+    else if( sqlite3_stricmp(k, "compress") == 0 && (v[0] == '1' || sqlite3_stricmp(v, "true") == 0) ) flags |= CLIENT_COMPRESS;
+    else if( sqlite3_stricmp(k, "ssl-ca") == 0 || sqlite3_stricmp(k, "sslca") == 0 ) mysql_optionsv(my, MYSQL_OPT_SSL_CA, v);
+    else if( sqlite3_stricmp(k, "ssl-cert") == 0 ) mysql_optionsv(my, MYSQL_OPT_SSL_CERT, v);
+    else if( sqlite3_stricmp(k, "ssl-key") == 0 ) mysql_optionsv(my, MYSQL_OPT_SSL_KEY, v);
+    else if( sqlite3_stricmp(k, "ssl-mode") == 0 || sqlite3_stricmp(k, "sslmode") == 0 ){
+      my_bool on = sqlite3_stricmp(v, "DISABLED") != 0;
+      mysql_optionsv(my, MYSQL_OPT_SSL_ENFORCE, &on);
+      if( sqlite3_stricmp(v, "VERIFY_IDENTITY") == 0 || sqlite3_stricmp(v, "VERIFY_CA") == 0 ){
+        mysql_optionsv(my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+      }
+    }else{
+      *pzErr = sqlite3_mprintf("unknown connection option '%s' (known: connect_timeout, "
+                               "compress, ssl-mode, ssl-ca, ssl-cert, ssl-key)", k);
+      mysql_close(my);
+      return 0;
+    }
+  }
+  unsigned port = u->zPort ? (unsigned)atoi(u->zPort) : 0;
+  if( !mysql_real_connect(my, u->zHost ? u->zHost : "127.0.0.1", u->zUser, zPw, u->zPath, port, 0, flags) ){
+    *pzErr = my_error(my);
+    mysql_close(my);
+    return 0;
+  }
+  const char *azPin[] = {
+    "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'",
+    readOnly ? "SET SESSION TRANSACTION READ ONLY" : 0
+  };
+  for(int i = 0; i < 2 && azPin[i]; i++){
+    if( mysql_real_query(my, azPin[i], (unsigned long)strlen(azPin[i])) ){
+      *pzErr = my_error(my);
+      mysql_close(my);
+      return 0;
+    }
+  }
+  return my;
+}
+
+static int myConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppConn, char **pzErr){
+  pt_uri u;
+  *ppConn = 0;
+  if( pt_uri_parse(zUri, &u, pzErr) != SQLITE_OK ) return SQLITE_ERROR;
+  MYSQL *my = open_one(&u, timeout, readOnly, pzErr);
+  if( !my ){ pt_uri_clear(&u); return SQLITE_CANTOPEN; }
+  my_conn *c = sqlite3_malloc(sizeof(*c));
+  if( !c ){ mysql_close(my); pt_uri_clear(&u); return SQLITE_NOMEM; }
+  memset(c, 0, sizeof(*c));
+  c->base.pDriver = &pt_mysql_driver;
+  c->my = my;
+  c->zUri = pt_strdup(zUri);
+  c->timeout = timeout;
+  c->readOnly = readOnly;
+  c->zVersion = sqlite3_mprintf("%s %s", strstr(mysql_get_server_info(my), "MariaDB") ? "MariaDB" : "MySQL",
+                                mysql_get_server_info(my));
+  c->zHost = pt_strdup(u.zHost ? u.zHost : "127.0.0.1");
+  c->zPort = pt_strdup(u.zPort ? u.zPort : "3306");
+  c->zDb = pt_strdup(u.zPath);
+  c->zUser = pt_strdup(u.zUser);
+  pt_uri_clear(&u);
+  *ppConn = &c->base;
+  return SQLITE_OK;
+}
+
+static void myDisconnect(pt_conn *p){
+  my_conn *c = (my_conn*)p;
+  if( !c ) return;
+  if( c->my ) mysql_close(c->my);
+  for(int i = 0; i < c->nIdle; i++) mysql_close(c->aIdle[i]);
+  sqlite3_free(c->zUri); sqlite3_free(c->zVersion); sqlite3_free(c->zHost);
+  sqlite3_free(c->zPort); sqlite3_free(c->zDb); sqlite3_free(c->zUser);
+  sqlite3_free(c);
+}
+
+static int myAlive(pt_conn *p){
+  my_conn *c = (my_conn*)p;
+  return c->my != 0;
+}
+
+static void myInfo(pt_conn *p, pt_server_info *pInfo){
+  my_conn *c = (my_conn*)p;
+  pInfo->zHost = c->zHost;
+  pInfo->zPort = c->zPort;
+  pInfo->zDatabase = c->zDb;
+  pInfo->zUser = c->zUser;
+  pInfo->zVersion = c->zVersion;
+}
+
+/* A failed call on the main connection: drop it if the server is gone. */
+static void check_main(my_conn *c){
+  unsigned e = mysql_errno(c->my);
+  if( e == 2006 || e == 2013 || e == 1927 || e == 4031 ){   /* gone, lost, killed */
+    mysql_close(c->my);
+    c->my = 0;
+  }
+}
+
+/* ---- SQL with $n parameters written as literals ---- */
+
+static void append_literal(sqlite3_str *s, MYSQL *my, const pt_param *p){
+  static const char hex[] = "0123456789abcdef";
+  if( !p->z ){ sqlite3_str_appendall(s, "NULL"); return; }
+  if( p->isBinary ){
+    sqlite3_str_appendall(s, "X'");
+    for(int i = 0; i < p->n; i++){
+      unsigned char b = (unsigned char)p->z[i];
+      sqlite3_str_appendchar(s, 1, hex[b >> 4]);
+      sqlite3_str_appendchar(s, 1, hex[b & 15]);
+    }
+    sqlite3_str_appendchar(s, 1, '\'');
+    return;
+  }
+  if( p->kind == PT_K_INT || p->kind == PT_K_REAL || p->kind == PT_K_BOOL ){
+    /* numbers stay numbers: a quoted one would be compared as a double */
+    int ok = p->n > 0;
+    for(int i = 0; i < p->n && ok; i++){
+      char ch = p->z[i];
+      ok = isdigit((unsigned char)ch) || ch == '-' || ch == '+' || ch == '.' || ch == 'e' || ch == 'E';
+    }
+    if( ok ){
+      if( p->kind == PT_K_BOOL ) sqlite3_str_appendall(s, (p->z[0] == 't' || p->z[0] == '1') ? "1" : "0");
+      else sqlite3_str_append(s, p->z, p->n);
+      return;
+    }
+    if( p->kind == PT_K_BOOL && (sqlite3_strnicmp(p->z, "true", p->n) == 0 || sqlite3_strnicmp(p->z, "false", p->n) == 0) ){
+      sqlite3_str_appendall(s, (p->z[0] == 't' || p->z[0] == 'T') ? "1" : "0");
+      return;
+    }
+  }
+  char *buf = sqlite3_malloc64((sqlite3_uint64)p->n * 2 + 1);
+  if( !buf ) return;
+  unsigned long n = mysql_real_escape_string(my, buf, p->z, (unsigned long)p->n);
+  sqlite3_str_appendchar(s, 1, '\'');
+  sqlite3_str_append(s, buf, (int)n);
+  sqlite3_str_appendchar(s, 1, '\'');
+  sqlite3_free(buf);
+}
+
+/* zSql with every $n replaced by parameter n as a literal; $$n inserts
+** parameter n as it is (an IN list already written as literals). */
+static char *bind_sql(MYSQL *my, const char *zSql, int nParam, const pt_param *aParam){
+  sqlite3_str *s = sqlite3_str_new(0);
+  const char *z = zSql;
+  int inStr = 0;
+  while( *z ){
+    if( *z == '\'' ) inStr = !inStr;
+    if( !inStr && *z == '$' && (isdigit((unsigned char)z[1]) || (z[1] == '$' && isdigit((unsigned char)z[2]))) ){
+      int n = 0, raw = z[1] == '$';
+      z += raw ? 2 : 1;
+      while( isdigit((unsigned char)*z) ) n = n * 10 + (*z++ - '0');
+      if( n >= 1 && n <= nParam && raw && aParam[n-1].z ) sqlite3_str_append(s, aParam[n-1].z, aParam[n-1].n);
+      else if( n >= 1 && n <= nParam ) append_literal(s, my, &aParam[n-1]);
+      else sqlite3_str_appendall(s, "NULL");
+      continue;
+    }
+    sqlite3_str_appendchar(s, 1, *z++);
+  }
+  return sqlite3_str_finish(s);
+}
+
+/* Run a statement on my; the result, if any, is stored (small results). */
+static int run(MYSQL *my, const char *zSql, MYSQL_RES **ppRes, char **pzErr){
+  pt_trace("mysql: %s", zSql);
+  if( mysql_real_query(my, zSql, (unsigned long)strlen(zSql)) ){
+    *pzErr = my_error(my);
+    return SQLITE_ERROR;
+  }
+  MYSQL_RES *r = mysql_store_result(my);
+  if( ppRes ) *ppRes = r; else if( r ) mysql_free_result(r);
+  if( !r && mysql_field_count(my) > 0 ){
+    *pzErr = my_error(my);
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
+/* ---- catalog ---- */
+
+static pt_kind kind_of(const char *zType, const char *zColumnType, int *pIsBit){
+  *pIsBit = 0;
+  int isUnsigned = zColumnType && strstr(zColumnType, "unsigned") != 0;
+  if( !strcmp(zType, "tinyint") || !strcmp(zType, "smallint") || !strcmp(zType, "mediumint")
+   || !strcmp(zType, "int") || !strcmp(zType, "year") ) return PT_K_INT;
+  if( !strcmp(zType, "bigint") ) return isUnsigned ? PT_K_DECIMAL : PT_K_INT;
+  if( !strcmp(zType, "decimal") ) return PT_K_DECIMAL;
+  if( !strcmp(zType, "float") || !strcmp(zType, "double") ) return PT_K_REAL;
+  if( !strcmp(zType, "bit") ){ *pIsBit = 1; return PT_K_DECIMAL; }
+  if( !strcmp(zType, "date") ) return PT_K_DATE;
+  if( !strcmp(zType, "datetime") ) return PT_K_TIMESTAMP;
+  if( !strcmp(zType, "timestamp") ) return PT_K_TIMESTAMPTZ;
+  if( !strcmp(zType, "char") || !strcmp(zType, "varchar") || !strcmp(zType, "tinytext")
+   || !strcmp(zType, "text") || !strcmp(zType, "mediumtext") || !strcmp(zType, "longtext") ) return PT_K_TEXT;
+  if( !strcmp(zType, "binary") || !strcmp(zType, "varbinary") || !strcmp(zType, "tinyblob")
+   || !strcmp(zType, "blob") || !strcmp(zType, "mediumblob") || !strcmp(zType, "longblob") ) return PT_K_BLOB;
+  if( !strcmp(zType, "enum") ) return PT_K_ENUM;
+  if( !strcmp(zType, "json") ) return PT_K_JSON;
+  return PT_K_OTHER;   /* time (negative, over 24 h), set, geometry, ... */
+}
+
+static void esc_str(sqlite3_str *s, MYSQL *my, const char *z){
+  pt_param p = { z, (int)strlen(z), PT_K_TEXT, 0 };
+  append_literal(s, my, &p);
+}
+
+static int myDescribe(pt_conn *p, const char *zSchema, const char *zTable,
+                      pt_table_desc **ppDesc, char **pzErr){
+  my_conn *c = (my_conn*)p;
+  *ppDesc = 0;
+  if( !c->my ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
+  sqlite3_str *q = sqlite3_str_new(0);
+  sqlite3_str_appendall(q, "SELECT c.COLUMN_NAME, c.DATA_TYPE, c.COLUMN_TYPE, c.IS_NULLABLE, "
+    "COALESCE(k.ORDINAL_POSITION, 0), c.TABLE_SCHEMA, t.TABLE_TYPE, COALESCE(t.TABLE_ROWS, -1) "
+    "FROM information_schema.COLUMNS c JOIN information_schema.TABLES t "
+    "ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME "
+    "LEFT JOIN information_schema.KEY_COLUMN_USAGE k ON k.TABLE_SCHEMA = c.TABLE_SCHEMA "
+    "AND k.TABLE_NAME = c.TABLE_NAME AND k.COLUMN_NAME = c.COLUMN_NAME AND k.CONSTRAINT_NAME = 'PRIMARY' "
+    "WHERE c.TABLE_SCHEMA = ");
+  if( zSchema ) esc_str(q, c->my, zSchema); else sqlite3_str_appendall(q, "DATABASE()");
+  sqlite3_str_appendall(q, " AND BINARY c.TABLE_NAME = ");
+  esc_str(q, c->my, zTable);
+  sqlite3_str_appendall(q, " ORDER BY c.ORDINAL_POSITION");
+  char *zSql = sqlite3_str_finish(q);
+  MYSQL_RES *r = 0;
+  int rc = run(c->my, zSql, &r, pzErr);
+  sqlite3_free(zSql);
+  if( rc != SQLITE_OK ){ check_main(c); return rc; }
+  int n = (int)mysql_num_rows(r);
+  if( n == 0 ){
+    mysql_free_result(r);
+    *pzErr = sqlite3_mprintf("table %s%s%s does not exist", zSchema ? zSchema : "", zSchema ? "." : "", zTable);
+    return SQLITE_NOTFOUND;
+  }
+  pt_table_desc *d = pt_desc_new(n);
+  if( !d ){ mysql_free_result(r); return SQLITE_NOMEM; }
+  for(int i = 0; i < n; i++){
+    MYSQL_ROW row = mysql_fetch_row(r);
+    int isBit;
+    d->aCol[i].zName = pt_strdup(row[0]);
+    d->aCol[i].kind = kind_of(row[1], row[2], &isBit);
+    d->aCol[i].zRemoteType = pt_strdup(row[2]);
+    d->aCol[i].notNull = strcmp(row[3], "NO") == 0;
+    d->aCol[i].iKey = atoi(row[4]);
+    if( i == 0 ){
+      d->zSchema = pt_strdup(row[5]);
+      d->isView = strcmp(row[6], "VIEW") == 0;
+      d->nRowEstimate = atof(row[7]);
+    }
+  }
+  mysql_free_result(r);
+  *ppDesc = d;
+  return SQLITE_OK;
+}
+
+static pt_kind kind_of_field(const MYSQL_FIELD *f){
+  int isUnsigned = (f->flags & UNSIGNED_FLAG) != 0;
+  switch( f->type ){
+    case MYSQL_TYPE_TINY: case MYSQL_TYPE_SHORT: case MYSQL_TYPE_LONG: case MYSQL_TYPE_INT24:
+    case MYSQL_TYPE_YEAR: return PT_K_INT;
+    case MYSQL_TYPE_LONGLONG: return isUnsigned ? PT_K_DECIMAL : PT_K_INT;
+    case MYSQL_TYPE_DECIMAL: case MYSQL_TYPE_NEWDECIMAL: return PT_K_DECIMAL;
+    case MYSQL_TYPE_FLOAT: case MYSQL_TYPE_DOUBLE: return PT_K_REAL;
+    case MYSQL_TYPE_DATE: case MYSQL_TYPE_NEWDATE: return PT_K_DATE;
+    case MYSQL_TYPE_DATETIME: return PT_K_TIMESTAMP;
+    case MYSQL_TYPE_TIMESTAMP: return PT_K_TIMESTAMPTZ;
+    case MYSQL_TYPE_TINY_BLOB: case MYSQL_TYPE_MEDIUM_BLOB: case MYSQL_TYPE_LONG_BLOB:
+    case MYSQL_TYPE_BLOB: case MYSQL_TYPE_VAR_STRING: case MYSQL_TYPE_STRING: case MYSQL_TYPE_VARCHAR:
+      return f->charsetnr == 63 ? PT_K_BLOB : PT_K_TEXT;
+    case MYSQL_TYPE_JSON: return PT_K_JSON;
+    default: return PT_K_OTHER;
+  }
+}
+
+static int myDescribeQuery(pt_conn *p, const char *zQuery, pt_table_desc **ppDesc, char **pzErr){
+  my_conn *c = (my_conn*)p;
+  *ppDesc = 0;
+  if( !c->my ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
+  char *zSql = sqlite3_mprintf("SELECT * FROM (%s) AS q LIMIT 0", zQuery);
+  MYSQL_RES *r = 0;
+  int rc = run(c->my, zSql, &r, pzErr);
+  sqlite3_free(zSql);
+  if( rc != SQLITE_OK ){ check_main(c); return rc; }
+  int n = r ? (int)mysql_num_fields(r) : 0;
+  pt_table_desc *d = pt_desc_new(n);
+  if( !d ){ if( r ) mysql_free_result(r); return SQLITE_NOMEM; }
+  for(int i = 0; i < n; i++){
+    MYSQL_FIELD *f = mysql_fetch_field_direct(r, i);
+    d->aCol[i].zName = pt_strdup(f->name);
+    d->aCol[i].kind = kind_of_field(f);
+  }
+  if( r ) mysql_free_result(r);
+  *ppDesc = d;
+  return SQLITE_OK;
+}
+
+static int myListTables(pt_conn *p, const char *zSchema, const char *zLike,
+                        char ***pazName, int *pn, char **pzErr){
+  my_conn *c = (my_conn*)p;
+  *pazName = 0;
+  *pn = 0;
+  if( !c->my ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
+  sqlite3_str *q = sqlite3_str_new(0);
+  sqlite3_str_appendall(q, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ");
+  if( zSchema ) esc_str(q, c->my, zSchema); else sqlite3_str_appendall(q, "DATABASE()");
+  if( zLike ){ sqlite3_str_appendall(q, " AND TABLE_NAME LIKE BINARY "); esc_str(q, c->my, zLike); }
+  sqlite3_str_appendall(q, " ORDER BY BINARY TABLE_NAME");
+  char *zSql = sqlite3_str_finish(q);
+  MYSQL_RES *r = 0;
+  int rc = run(c->my, zSql, &r, pzErr);
+  sqlite3_free(zSql);
+  if( rc != SQLITE_OK ){ check_main(c); return rc; }
+  int n = (int)mysql_num_rows(r);
+  char **a = sqlite3_malloc64(sizeof(char*) * (n + 1));
+  if( !a ){ mysql_free_result(r); return SQLITE_NOMEM; }
+  for(int i = 0; i < n; i++) a[i] = pt_strdup(mysql_fetch_row(r)[0]);
+  mysql_free_result(r);
+  *pazName = a;
+  *pn = n;
+  return SQLITE_OK;
+}
+
+/* ---- reading ---- */
+
+/* A connection for a new cursor: the main one when free, else the pool. */
+static MYSQL *take_conn(my_conn *c, int *pIsMain, char **pzErr){
+  *pIsMain = 0;
+  if( c->my && !c->pMainUser && !c->inTxn ){ *pIsMain = 1; return c->my; }
+  if( c->nIdle > 0 ) return c->aIdle[--c->nIdle];
+  pt_uri u;
+  if( pt_uri_parse(c->zUri, &u, pzErr) != SQLITE_OK ) return 0;
+  MYSQL *my = open_one(&u, c->timeout, c->readOnly, pzErr);
+  pt_uri_clear(&u);
+  return my;
+}
+
+static void give_back(my_conn *c, MYSQL *my, int healthy){
+  if( my == c->my ) return;
+  if( healthy && c->nIdle < (int)(sizeof(c->aIdle) / sizeof(c->aIdle[0])) ) c->aIdle[c->nIdle++] = my;
+  else mysql_close(my);
+}
+
+static int myOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam,
+                  int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur, char **pzErr){
+  my_conn *c = (my_conn*)p;
+  *ppCur = 0;
+  my_cursor *cur = sqlite3_malloc(sizeof(*cur));
+  if( !cur ) return SQLITE_NOMEM;
+  memset(cur, 0, sizeof(*cur));
+  cur->base.pConn = p;
+  cur->c = c;
+  cur->nCol = nCol;
+  cur->aKind = sqlite3_malloc64(sizeof(pt_kind) * (nCol + 1));
+  if( !cur->aKind ){ sqlite3_free(cur); return SQLITE_NOMEM; }
+  memcpy(cur->aKind, aKind, sizeof(pt_kind) * nCol);
+  int isMain;
+  cur->my = take_conn(c, &isMain, pzErr);
+  if( !cur->my ){ sqlite3_free(cur->aKind); sqlite3_free(cur); return SQLITE_ERROR; }
+  char *zBound = bind_sql(cur->my, zSql, nParam, aParam);
+  pt_trace("mysql: %s", zBound);
+  int bad = mysql_real_query(cur->my, zBound, (unsigned long)strlen(zBound));
+  sqlite3_free(zBound);
+  if( !bad ){
+    cur->res = mysql_use_result(cur->my);
+    bad = cur->res == 0;
+  }
+  if( bad ){
+    *pzErr = my_error(cur->my);
+    if( isMain ) check_main(c); else give_back(c, cur->my, 0);
+    sqlite3_free(cur->aKind);
+    sqlite3_free(cur);
+    return SQLITE_ERROR;
+  }
+  if( isMain ) c->pMainUser = cur;
+  cur->aIsBit = sqlite3_malloc(nCol + 1);
+  if( cur->aIsBit ){
+    unsigned nf = mysql_num_fields(cur->res);
+    for(int i = 0; i < nCol; i++){
+      cur->aIsBit[i] = (unsigned)i < nf && mysql_fetch_field_direct(cur->res, i)->type == MYSQL_TYPE_BIT;
+    }
+  }
+  *ppCur = &cur->base;
+  return SQLITE_OK;
+}
+
+static int myNext(pt_cursor *p, char **pzErr){
+  my_cursor *cur = (my_cursor*)p;
+  cur->row = mysql_fetch_row(cur->res);
+  if( cur->row ){
+    cur->aLen = mysql_fetch_lengths(cur->res);
+    return SQLITE_ROW;
+  }
+  cur->done = 1;
+  if( mysql_errno(cur->my) ){
+    *pzErr = my_error(cur->my);
+    return SQLITE_ERROR;
+  }
+  return SQLITE_DONE;
+}
+
+static void myColumn(pt_cursor *p, int i, pt_value *v){
+  my_cursor *cur = (my_cursor*)p;
+  memset(v, 0, sizeof(*v));
+  if( !cur->row || i >= cur->nCol || !cur->row[i] ){ v->type = PT_V_NULL; return; }
+  const char *z = cur->row[i];
+  int n = (int)cur->aLen[i];
+  if( cur->aIsBit && cur->aIsBit[i] ){
+    uint64_t u = 0;
+    for(int k = 0; k < n && k < 8; k++) u = u << 8 | (unsigned char)z[k];
+    if( u <= (uint64_t)INT64_MAX ){ v->type = PT_V_INT; v->i = (int64_t)u; return; }
+    snprintf(cur->aScratch, sizeof cur->aScratch, "%llu", (unsigned long long)u);
+    v->type = PT_V_DECIMAL; v->p = cur->aScratch; v->n = (int)strlen(cur->aScratch);
+    return;
+  }
+  switch( cur->aKind[i] ){
+    case PT_K_INT: case PT_K_BOOL: {
+      char *zEnd;
+      long long x = strtoll(z, &zEnd, 10);
+      if( zEnd == z + n ){ v->type = PT_V_INT; v->i = x; return; }
+      break;
+    }
+    case PT_K_REAL: {
+      char *zEnd;
+      double r = strtod(z, &zEnd);
+      if( zEnd == z + n ){ v->type = PT_V_REAL; v->r = r; return; }
+      break;
+    }
+    case PT_K_DECIMAL:
+      v->type = PT_V_DECIMAL; v->p = z; v->n = n;
+      return;
+    case PT_K_BLOB:
+      v->type = PT_V_BLOB; v->p = z; v->n = n;
+      return;
+    case PT_K_TIMESTAMP: case PT_K_TIMESTAMPTZ: {
+      /* drop trailing zeros of the fraction, as pontoon writes times */
+      int m = n;
+      if( m > 19 && z[19] == '.' ){
+        while( m > 20 && z[m-1] == '0' ) m--;
+        if( m == 20 ) m = 19;
+      }
+      if( cur->aKind[i] == PT_K_TIMESTAMPTZ && m + 6 < (int)sizeof(cur->aScratch) ){
+        memcpy(cur->aScratch, z, m);
+        memcpy(cur->aScratch + m, "+00:00", 6);
+        v->type = PT_V_TEXT; v->p = cur->aScratch; v->n = m + 6;
+        return;
+      }
+      v->type = PT_V_TEXT; v->p = z; v->n = m;
+      return;
+    }
+    default:
+      break;
+  }
+  v->type = PT_V_TEXT;
+  v->p = z;
+  v->n = n;
+}
+
+static void myClose(pt_cursor *p){
+  my_cursor *cur = (my_cursor*)p;
+  if( !cur ) return;
+  my_conn *c = cur->c;
+  int isMain = cur->my == c->my;
+  if( cur->done ){
+    mysql_free_result(cur->res);
+    if( !isMain ) give_back(c, cur->my, 1);
+  }else{
+    /* closed early: reading the rest could take long; close the connection */
+    if( isMain ){
+      mysql_close(c->my);
+      c->my = 0;
+      pt_uri u;
+      char *zErr = 0;
+      if( pt_uri_parse(c->zUri, &u, &zErr) == SQLITE_OK ){
+        c->my = open_one(&u, c->timeout, c->readOnly, &zErr);
+        pt_uri_clear(&u);
+      }
+      sqlite3_free(zErr);
+      /* the main connection's transaction state went with it */
+    }else{
+      mysql_close(cur->my);
+    }
+    /* the result belongs to the closed connection: its memory goes with
+    ** mysql_free_result, which must not read from the socket any more */
+  }
+  if( c->pMainUser == cur ) c->pMainUser = 0;
+  sqlite3_free(cur->aKind);
+  sqlite3_free(cur->aIsBit);
+  sqlite3_free(cur);
+}
+
+/* ---- statements and transactions ---- */
+
+static int myExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam,
+                  int64_t *pnChanged, char **pzErr){
+  my_conn *c = (my_conn*)p;
+  if( !c->my ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
+  char *zBound = bind_sql(c->my, zSql, nParam, aParam);
+  int rc = run(c->my, zBound, 0, pzErr);
+  sqlite3_free(zBound);
+  if( rc != SQLITE_OK ){ check_main(c); return rc; }
+  my_ulonglong n = mysql_affected_rows(c->my);
+  *pnChanged = n == (my_ulonglong)-1 ? -1 : (int64_t)n;
+  if( mysql_warning_count(c->my) > 0 ){
+    /* MySQL would otherwise change data silently: a warning is an error */
+    MYSQL_RES *w = 0;
+    char *zIgnore = 0;
+    if( run(c->my, "SHOW WARNINGS LIMIT 1", &w, &zIgnore) == SQLITE_OK && w ){
+      MYSQL_ROW row = mysql_fetch_row(w);
+      if( row ) *pzErr = sqlite3_mprintf("%s (MySQL warning %s)", row[2], row[1]);
+      mysql_free_result(w);
+    }
+    sqlite3_free(zIgnore);
+    if( *pzErr ) return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
+static int myCount(pt_conn *p, const char *zFrom, int nParam, const pt_param *aParam,
+                   int64_t *pn, char **pzErr){
+  my_conn *c = (my_conn*)p;
+  if( !c->my ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
+  char *zSql = sqlite3_mprintf("SELECT count(*) FROM %s", zFrom);
+  MYSQL_RES *r = 0;
+  int rc = run(c->my, zSql, &r, pzErr);
+  sqlite3_free(zSql);
+  if( rc != SQLITE_OK ){ check_main(c); return rc; }
+  MYSQL_ROW row = mysql_fetch_row(r);
+  *pn = row && row[0] ? atoll(row[0]) : 0;
+  mysql_free_result(r);
+  return SQLITE_OK;
+}
+
+static int simple(my_conn *c, const char *zSql, char **pzErr){
+  if( !c->my ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
+  int rc = run(c->my, zSql, 0, pzErr);
+  if( rc != SQLITE_OK ) check_main(c);
+  return rc;
+}
+
+static int myBegin(pt_conn *p, int flags, char **pzErr){
+  my_conn *c = (my_conn*)p;
+  int rc = simple(c, (flags & PT_TXN_READONLY) ? "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"
+                                               : "START TRANSACTION WITH CONSISTENT SNAPSHOT", pzErr);
+  if( rc == SQLITE_OK ) c->inTxn = 1;
+  return rc;
+}
+
+static int myCommit(pt_conn *p, char **pzErr){
+  my_conn *c = (my_conn*)p;
+  c->inTxn = 0;
+  return simple(c, "COMMIT", pzErr);
+}
+
+static int myRollback(pt_conn *p, char **pzErr){
+  my_conn *c = (my_conn*)p;
+  c->inTxn = 0;
+  return simple(c, "ROLLBACK", pzErr);
+}
+
+static int mySavepoint(pt_conn *p, int op, int iLevel, char **pzErr){
+  char zName[24], zSql[64];
+  if( iLevel < 0 ) snprintf(zName, sizeof zName, "pt_begin");
+  else snprintf(zName, sizeof zName, "pt_%d", iLevel);
+  snprintf(zSql, sizeof zSql, "%s %s", op == PT_SP_BEGIN ? "SAVEPOINT"
+           : op == PT_SP_RELEASE ? "RELEASE SAVEPOINT" : "ROLLBACK TO SAVEPOINT", zName);
+  return simple((my_conn*)p, zSql, pzErr);
+}
+
+/* ---- bulk INSERT: multi-row INSERT statements of about 1 MB ---- */
+
+typedef struct my_bulk {
+  pt_bulk base;
+  my_conn *c;
+  char *zHead;             /* INSERT INTO t (cols) VALUES */
+  int nCol;
+  pt_kind *aKind;
+  sqlite3_str *pBuf;
+  int nRow;
+} my_bulk;
+
+#define MY_BULK_BYTES (1024 * 1024)
+
+static int myBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *const *azCol,
+                      const pt_kind *aKind, pt_bulk **pp, char **pzErr){
+  my_bulk *b = sqlite3_malloc(sizeof(*b));
+  if( !b ) return SQLITE_NOMEM;
+  memset(b, 0, sizeof(*b));
+  b->base.pConn = p;
+  b->c = (my_conn*)p;
+  b->nCol = nCol;
+  b->aKind = sqlite3_malloc64(sizeof(pt_kind) * (nCol + 1));
+  sqlite3_str *q = sqlite3_str_new(0);
+  sqlite3_str_appendf(q, "INSERT INTO %s (", zTable);
+  for(int i = 0; i < nCol; i++) sqlite3_str_appendf(q, "%s%s", i ? ", " : "", azCol[i]);
+  sqlite3_str_appendall(q, ") VALUES ");
+  b->zHead = sqlite3_str_finish(q);
+  b->pBuf = sqlite3_str_new(0);
+  if( !b->aKind || !b->zHead ){ pt_mysql_driver.xBulkClose(&b->base); return SQLITE_NOMEM; }
+  memcpy(b->aKind, aKind, sizeof(pt_kind) * nCol);
+  *pp = &b->base;
+  return SQLITE_OK;
+}
+
+static int myBulkFlush(pt_bulk *p, char **pzErr){
+  my_bulk *b = (my_bulk*)p;
+  if( !b || b->nRow == 0 ) return SQLITE_OK;
+  int64_t n;
+  char *zSql = sqlite3_mprintf("%s%s", b->zHead, sqlite3_str_value(b->pBuf));
+  sqlite3_str_reset(b->pBuf);
+  int nRow = b->nRow;
+  b->nRow = 0;
+  pt_trace("mysql: INSERT of %d rows", nRow);
+  int rc = pt_mysql_driver.xExec(p->pConn, zSql, 0, 0, &n, pzErr);
+  sqlite3_free(zSql);
+  return rc;
+}
+
+static int myBulkRow(pt_bulk *p, const pt_param *a, char **pzErr){
+  my_bulk *b = (my_bulk*)p;
+  if( !b->c->my ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
+  sqlite3_str_appendall(b->pBuf, b->nRow ? ",(" : "(");
+  for(int i = 0; i < b->nCol; i++){
+    if( i ) sqlite3_str_appendchar(b->pBuf, 1, ',');
+    pt_param x = a[i];
+    x.kind = b->aKind[i];
+    append_literal(b->pBuf, b->c->my, &x);
+  }
+  sqlite3_str_appendchar(b->pBuf, 1, ')');
+  b->nRow++;
+  if( sqlite3_str_length(b->pBuf) >= MY_BULK_BYTES ) return myBulkFlush(p, pzErr);
+  return SQLITE_OK;
+}
+
+static void myBulkDiscard(pt_bulk *p){
+  my_bulk *b = (my_bulk*)p;
+  if( !b ) return;
+  sqlite3_str_reset(b->pBuf);
+  b->nRow = 0;
+}
+
+static void myBulkClose(pt_bulk *p){
+  my_bulk *b = (my_bulk*)p;
+  if( !b ) return;
+  sqlite3_free(sqlite3_str_finish(b->pBuf));
+  sqlite3_free(b->zHead);
+  sqlite3_free(b->aKind);
+  sqlite3_free(b);
+}
+
+/* ---- the dialect ---- */
+
+static void myQuoteIdent(sqlite3_str *s, const char *z){
+  sqlite3_str_appendchar(s, 1, '`');
+  for(; *z; z++){
+    if( *z == '`' ) sqlite3_str_appendchar(s, 1, '`');
+    sqlite3_str_appendchar(s, 1, *z);
+  }
+  sqlite3_str_appendchar(s, 1, '`');
+}
+
+static void mySelectExpr(sqlite3_str *s, const char *zq, pt_kind k){
+  sqlite3_str_appendall(s, zq);
+}
+
+/*
+** The pushdown table for MySQL.  Text compares under utf8mb4_nopad_bin:
+** bytes, no padding, no case folding: exactly SQLite's BINARY.
+*/
+static int myPushable(pt_kind k, int op, const char *zColl){
+  if( op == SQLITE_INDEX_CONSTRAINT_ISNULL || op == SQLITE_INDEX_CONSTRAINT_ISNOTNULL ) return PT_PUSH_EXACT;
+  if( zColl && sqlite3_stricmp(zColl, "BINARY") != 0 ) return PT_PUSH_NONE;
+  int eq = op == SQLITE_INDEX_CONSTRAINT_EQ || op == PT_OP_IN;
+  int ord = op == SQLITE_INDEX_CONSTRAINT_LT || op == SQLITE_INDEX_CONSTRAINT_LE
+         || op == SQLITE_INDEX_CONSTRAINT_GT || op == SQLITE_INDEX_CONSTRAINT_GE;
+  int ne = op == SQLITE_INDEX_CONSTRAINT_NE;
+  switch( k ){
+    case PT_K_INT: case PT_K_REAL: case PT_K_BLOB:
+      return (eq || ord || ne) ? PT_PUSH_EXACT : PT_PUSH_NONE;
+    case PT_K_TEXT:
+      if( eq || ord || ne ) return PT_PUSH_EXACT;
+      return op == SQLITE_INDEX_CONSTRAINT_LIKE ? PT_PUSH_SUPERSET : PT_PUSH_NONE;
+    case PT_K_DECIMAL: case PT_K_DATE: case PT_K_TIMESTAMP:
+      return eq ? PT_PUSH_EXACT : PT_PUSH_NONE;
+    default:
+      return PT_PUSH_NONE;
+  }
+}
+
+static void myCondition(sqlite3_str *s, const char *zq, pt_kind k, int op, int n){
+  const char *zOp = "=";
+  switch( op ){
+    case SQLITE_INDEX_CONSTRAINT_ISNULL: sqlite3_str_appendf(s, "%s IS NULL", zq); return;
+    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: sqlite3_str_appendf(s, "%s IS NOT NULL", zq); return;
+    case SQLITE_INDEX_CONSTRAINT_LIKE:
+      /* the column's case-insensitive collation: a superset of SQLite's
+      ** LIKE; backslash is MySQL's escape, so the pattern's are doubled */
+      sqlite3_str_appendf(s, "%s LIKE REPLACE($%d, '\\\\', '\\\\\\\\')", zq, n); return;
+    case PT_OP_IN:
+      if( k == PT_K_TEXT ) sqlite3_str_appendf(s, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin IN ($$%d)", zq, n);
+      else sqlite3_str_appendf(s, "%s IN ($$%d)", zq, n);
+      return;
+    case SQLITE_INDEX_CONSTRAINT_NE: zOp = "<>"; break;
+    case SQLITE_INDEX_CONSTRAINT_LT: zOp = "<"; break;
+    case SQLITE_INDEX_CONSTRAINT_LE: zOp = "<="; break;
+    case SQLITE_INDEX_CONSTRAINT_GT: zOp = ">"; break;
+    case SQLITE_INDEX_CONSTRAINT_GE: zOp = ">="; break;
+    default: break;
+  }
+  if( k == PT_K_TEXT ){
+    if( op == SQLITE_INDEX_CONSTRAINT_EQ ){
+      /* the column's own collation finds the rows by index; bytes decide */
+      sqlite3_str_appendf(s, "(%s = $%d AND CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin = $%d)", zq, n, zq, n);
+    }else{
+      sqlite3_str_appendf(s, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin %s $%d", zq, zOp, n);
+    }
+  }else if( k == PT_K_BLOB ){
+    sqlite3_str_appendf(s, "%s %s $%d", zq, zOp, n);
+  }else{
+    sqlite3_str_appendf(s, "%s %s $%d", zq, zOp, n);
+  }
+}
+
+static int myOrderable(pt_kind k){
+  return k == PT_K_INT || k == PT_K_REAL || k == PT_K_TEXT || k == PT_K_BLOB;
+}
+
+static void myOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc){
+  /* MySQL sorts NULLs first ascending, last descending: SQLite's order */
+  if( k == PT_K_TEXT ) sqlite3_str_appendf(s, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin %s", zq, desc ? "DESC" : "ASC");
+  else sqlite3_str_appendf(s, "%s %s", zq, desc ? "DESC" : "ASC");
+}
+
+static void myLimit(sqlite3_str *s, int n){
+  sqlite3_str_appendf(s, "LIMIT $%d", n);
+}
+
+static void myParamExpr(sqlite3_str *s, pt_kind k, int n){
+  sqlite3_str_appendf(s, "$%d", n);
+}
+
+static void myUpsert(sqlite3_str *s, const char *zTable, int nCol, const char *const *azCol,
+                     const pt_kind *aKind, int nKey, const int *aKey, int onConflict){
+  sqlite3_str_appendf(s, "INSERT%s INTO %s (", onConflict == SQLITE_IGNORE ? " IGNORE" : "", zTable);
+  for(int i = 0; i < nCol; i++) sqlite3_str_appendf(s, "%s%s", i ? ", " : "", azCol[i]);
+  sqlite3_str_appendall(s, ") VALUES (");
+  for(int i = 0; i < nCol; i++) sqlite3_str_appendf(s, "%s$%d", i ? ", " : "", i + 1);
+  sqlite3_str_appendall(s, ")");
+  if( onConflict == SQLITE_IGNORE ) return;
+  sqlite3_str_appendall(s, " ON DUPLICATE KEY UPDATE ");
+  for(int i = 0; i < nCol; i++) sqlite3_str_appendf(s, "%s%s = VALUES(%s)", i ? ", " : "", azCol[i], azCol[i]);
+}
+
+/* IN lists are written as a literal list: $n expands to "a, b, c". */
+static void myArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
+  /* the elements are written as literals here; the condition refers to
+  ** the parameter as $$n, which bind_sql inserts without quoting */
+  for(int i = 0; i < n; i++){
+    if( i ) sqlite3_str_appendall(s, ", ");
+    pt_param x = a[i];
+    x.kind = k;
+    if( x.isBinary ){
+      static const char hex[] = "0123456789abcdef";
+      sqlite3_str_appendall(s, "X'");
+      for(int j = 0; j < x.n; j++){
+        unsigned char b = (unsigned char)x.z[j];
+        sqlite3_str_appendchar(s, 1, hex[b >> 4]);
+        sqlite3_str_appendchar(s, 1, hex[b & 15]);
+      }
+      sqlite3_str_appendchar(s, 1, '\'');
+    }else if( k == PT_K_INT || k == PT_K_REAL || k == PT_K_DECIMAL ){
+      sqlite3_str_append(s, x.z, x.n);
+    }else{
+      sqlite3_str_appendchar(s, 1, '\'');
+      for(int j = 0; j < x.n; j++){
+        char ch = x.z[j];
+        if( ch == '\'' || ch == '\\' ) sqlite3_str_appendchar(s, 1, ch == '\'' ? '\'' : '\\');
+        sqlite3_str_appendchar(s, 1, ch);
+      }
+      sqlite3_str_appendchar(s, 1, '\'');
+    }
+  }
+}
+
+const pt_driver pt_mysql_driver = {
+  /* iVersion       */ 1,
+  /* zName          */ "mysql",
+  /* xAccepts       */ myAccepts,
+  /* xConnect       */ myConnect,
+  /* xDisconnect    */ myDisconnect,
+  /* xAlive         */ myAlive,
+  /* xInfo          */ myInfo,
+  /* xDescribe      */ myDescribe,
+  /* xDescribeQuery */ myDescribeQuery,
+  /* xListTables    */ myListTables,
+  /* xOpen          */ myOpen,
+  /* xNext          */ myNext,
+  /* xColumn        */ myColumn,
+  /* xClose         */ myClose,
+  /* xExec          */ myExec,
+  /* xExecQueued    */ 0,
+  /* xSettle        */ 0,
+  /* xCount         */ myCount,
+  /* xBegin         */ myBegin,
+  /* xCommit        */ myCommit,
+  /* xRollback      */ myRollback,
+  /* xSavepoint     */ mySavepoint,
+  /* xBulkOpen      */ myBulkOpen,
+  /* xBulkRow       */ myBulkRow,
+  /* xBulkFlush     */ myBulkFlush,
+  /* xBulkDiscard   */ myBulkDiscard,
+  /* xBulkClose     */ myBulkClose,
+  /* xQuoteIdent    */ myQuoteIdent,
+  /* xSelectExpr    */ mySelectExpr,
+  /* xPushable      */ myPushable,
+  /* xCondition     */ myCondition,
+  /* xOrderable     */ myOrderable,
+  /* xOrderBy       */ myOrderBy,
+  /* xUpsert        */ myUpsert,
+  /* xParamExpr     */ myParamExpr,
+  /* xLimit         */ myLimit,
+  /* xArrayParam    */ myArrayParam,
+};
