@@ -581,12 +581,19 @@ static int myExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   my_ulonglong n = mysql_affected_rows(c->my);
   *pnChanged = n == (my_ulonglong)-1 ? -1 : (int64_t)n;
   if( mysql_warning_count(c->my) > 0 ){
-    /* MySQL would otherwise change data silently: a warning is an error */
+    /* MySQL would otherwise change data silently: a warning is an error.
+    ** Notes are not (DROP ... IF EXISTS), nor the duplicates INSERT IGNORE
+    ** exists to skip. */
+    int isIgnore = sqlite3_strnicmp(zSql, "INSERT IGNORE", 13) == 0;
     MYSQL_RES *w = 0;
     char *zIgnore = 0;
-    if( run(c->my, "SHOW WARNINGS LIMIT 1", &w, &zIgnore) == SQLITE_OK && w ){
-      MYSQL_ROW row = mysql_fetch_row(w);
-      if( row ) *pzErr = sqlite3_mprintf("%s (MySQL warning %s)", row[2], row[1]);
+    if( run(c->my, "SHOW WARNINGS", &w, &zIgnore) == SQLITE_OK && w ){
+      MYSQL_ROW row;
+      while( !*pzErr && (row = mysql_fetch_row(w)) != 0 ){
+        if( sqlite3_stricmp(row[0], "Note") == 0 ) continue;
+        if( isIgnore && atoi(row[1]) == 1062 ) continue;
+        *pzErr = sqlite3_mprintf("%s (MySQL warning %s)", row[2], row[1]);
+      }
       mysql_free_result(w);
     }
     sqlite3_free(zIgnore);
