@@ -55,6 +55,8 @@ struct my_cursor {
   int nCol;
   pt_kind *aKind;
   unsigned char *aIsBit;   /* BIT columns arrive as big-endian bytes */
+  int isMain;              /* my is the main connection */
+  int broken;              /* the connection failed: close, do not reuse */
   int done;
   char aScratch[80];
 };
@@ -433,24 +435,47 @@ static int myOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   cur->aKind = sqlite3_malloc64(sizeof(pt_kind) * (nCol + 1));
   if( !cur->aKind ){ sqlite3_free(cur); return SQLITE_NOMEM; }
   memcpy(cur->aKind, aKind, sizeof(pt_kind) * nCol);
-  int isMain;
-  cur->my = take_conn(c, &isMain, pzErr);
-  if( !cur->my ){ sqlite3_free(cur->aKind); sqlite3_free(cur); return SQLITE_ERROR; }
-  char *zBound = bind_sql(cur->my, zSql, nParam, aParam);
-  pt_trace("mysql: %s", zBound);
-  int bad = mysql_real_query(cur->my, zBound, (unsigned long)strlen(zBound));
-  sqlite3_free(zBound);
-  if( !bad ){
-    cur->res = mysql_use_result(cur->my);
-    bad = cur->res == 0;
+  int isMain = 0, bad = 1;
+  for(int attempt = 0; attempt < 2 && bad; attempt++){
+    cur->my = take_conn(c, &isMain, pzErr);
+    if( !cur->my ){ sqlite3_free(cur->aKind); sqlite3_free(cur); return SQLITE_ERROR; }
+    char *zBound = bind_sql(cur->my, zSql, nParam, aParam);
+    pt_trace("mysql: %s", zBound);
+    bad = mysql_real_query(cur->my, zBound, (unsigned long)strlen(zBound));
+    sqlite3_free(zBound);
+    if( !bad ){
+      cur->res = mysql_use_result(cur->my);
+      bad = cur->res == 0;
+    }
+    if( bad ){
+      unsigned e = mysql_errno(cur->my);
+      int lost = e == 2006 || e == 2013;
+      if( !lost || attempt == 1 ) *pzErr = my_error(cur->my);
+      if( isMain ){
+        check_main(c);
+        if( lost && !c->my ){
+          /* an idle connection the server dropped: one fresh try */
+          pt_uri u;
+          char *zE = 0;
+          if( pt_uri_parse(c->zUri, &u, &zE) == SQLITE_OK ){
+            c->my = open_one(&u, c->timeout, c->readOnly, &zE);
+            pt_uri_clear(&u);
+          }
+          sqlite3_free(zE);
+        }
+      }else{
+        give_back(c, cur->my, 0);
+      }
+      cur->my = 0;
+      if( !lost ) break;
+    }
   }
   if( bad ){
-    *pzErr = my_error(cur->my);
-    if( isMain ) check_main(c); else give_back(c, cur->my, 0);
     sqlite3_free(cur->aKind);
     sqlite3_free(cur);
     return SQLITE_ERROR;
   }
+  cur->isMain = isMain;
   if( isMain ) c->pMainUser = cur;
   cur->aIsBit = sqlite3_malloc(nCol + 1);
   if( cur->aIsBit ){
@@ -473,6 +498,7 @@ static int myNext(pt_cursor *p, char **pzErr){
   cur->done = 1;
   if( mysql_errno(cur->my) ){
     *pzErr = my_error(cur->my);
+    cur->broken = 1;
     return SQLITE_ERROR;
   }
   return SQLITE_DONE;
@@ -535,32 +561,42 @@ static void myColumn(pt_cursor *p, int i, pt_value *v){
   v->n = n;
 }
 
+static void reopen_main(my_conn *c){
+  pt_uri u;
+  char *zErr = 0;
+  if( c->my ) mysql_close(c->my);
+  c->my = 0;
+  if( pt_uri_parse(c->zUri, &u, &zErr) == SQLITE_OK ){
+    c->my = open_one(&u, c->timeout, c->readOnly, &zErr);
+    pt_uri_clear(&u);
+  }
+  sqlite3_free(zErr);
+}
+
+/* A finished cursor frees its result and returns its connection; one
+** closed early, or whose connection failed, closes the connection rather
+** than reading the rest of the rows. */
 static void myClose(pt_cursor *p){
   my_cursor *cur = (my_cursor*)p;
   if( !cur ) return;
   my_conn *c = cur->c;
-  int isMain = cur->my == c->my;
-  if( cur->done ){
+  if( cur->done && !cur->broken ){
     mysql_free_result(cur->res);
-    if( !isMain ) give_back(c, cur->my, 1);
+    if( !cur->isMain ) give_back(c, cur->my, 1);
   }else{
-    /* closed early: reading the rest could take long; close the connection */
-    if( isMain ){
-      mysql_close(c->my);
-      c->my = 0;
-      pt_uri u;
-      char *zErr = 0;
-      if( pt_uri_parse(c->zUri, &u, &zErr) == SQLITE_OK ){
-        c->my = open_one(&u, c->timeout, c->readOnly, &zErr);
-        pt_uri_clear(&u);
+    if( cur->res ){
+      /* the connection goes: let the result forget it before freeing */
+      cur->res->handle = 0;
+      mysql_free_result(cur->res);
+    }
+    if( cur->isMain ){
+      if( c->my == cur->my ){
+        if( cur->broken ){ mysql_close(c->my); c->my = 0; }
+        else reopen_main(c);
       }
-      sqlite3_free(zErr);
-      /* the main connection's transaction state went with it */
     }else{
       mysql_close(cur->my);
     }
-    /* the result belongs to the closed connection: its memory goes with
-    ** mysql_free_result, which must not read from the socket any more */
   }
   if( c->pMainUser == cur ) c->pMainUser = 0;
   sqlite3_free(cur->aKind);

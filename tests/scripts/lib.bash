@@ -22,3 +22,6 @@ finish() {
 }
 pg_sql() { env -u LD_PRELOAD psql -X -q -t -A -v ON_ERROR_STOP=1 "$PONTOON_PG_URI_NOPW" "$@"; }
 shell() { sqlite3 -batch -init /dev/null -cmd ".load $BUILD/pontoon" :memory: "$@"; }
+my_sql() { env -u LD_PRELOAD MYSQL_PWD=$PONTOON_MY_PASSWORD mariadb --default-character-set=utf8mb4 -N -B \
+  -h "$PONTOON_MY_HOST" -P "$PONTOON_MY_PORT" -u "$PONTOON_MY_USER" "$PONTOON_MY_DB" "$@"; }
+MY_URI_NOPW="mysql://$PONTOON_MY_USER@$PONTOON_MY_HOST:$PONTOON_MY_PORT/$PONTOON_MY_DB"
