@@ -1,7 +1,8 @@
--- The demo migration: the shop moves from the old PostgreSQL database to a
--- new one, in stages, each validated before the next.  Plain SQL in the
--- sqlite3 shell; sql/demo.sh runs it with the servers `old` and `new`
--- registered (pontoon_connect) and the extension loaded.
+-- The demo migration: the shop moves from its old MariaDB/MySQL database to
+-- a new PostgreSQL one, in stages, each validated before the next.  Plain
+-- SQL in the sqlite3 shell; sql/demo.sh runs it with the servers `old`
+-- (mysql://...) and `new` (postgresql://...) registered with
+-- pontoon_connect and the extension loaded.
 .headers on
 .mode column
 
@@ -17,7 +18,7 @@ SELECT pontoon_exec('new', 'CREATE TABLE orders (
 -- Both databases as schemas of this session.
 ATTACH ':memory:' AS old;
 ATTACH ':memory:' AS new;
-SELECT pontoon_import('old', 'old', 'public') AS old_tables;
+SELECT pontoon_import('old', 'old', NULL, '%') AS old_tables;
 SELECT pontoon_import('new', 'new', 'public') AS new_tables;
 
 -- Stage 1: users.
