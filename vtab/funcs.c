@@ -25,6 +25,7 @@ static void result_error(sqlite3_context *ctx, char *z){
 
 /* pontoon_connect(name, uri): register and connect; returns the driver name. */
 static void fnConnect(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  (void)argc;
   pt_registry *r = sqlite3_user_data(ctx);
   const char *zName = arg_text(argv[0]);
   const char *zUri = arg_text(argv[1]);
@@ -42,6 +43,7 @@ static void fnConnect(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 
 /* pontoon_disconnect(name): 1 if it was registered, 0 if not. */
 static void fnDisconnect(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  (void)argc;
   pt_registry *r = sqlite3_user_data(ctx);
   char *zErr = 0;
   int rc = pt_server_remove(r, arg_text(argv[0]), &zErr);

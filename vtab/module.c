@@ -340,6 +340,7 @@ static int ptBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info){
 }
 
 static int ptOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor){
+  (void)pVtab;
   pt_vcursor *c = sqlite3_malloc(sizeof(*c));
   if( !c ) return SQLITE_NOMEM;
   memset(c, 0, sizeof(*c));
@@ -948,6 +949,7 @@ static int ptSync(sqlite3_vtab *pVtab){
 }
 
 static int ptCommit(sqlite3_vtab *pVtab){
+  (void)pVtab;
   return SQLITE_OK;   /* done in xSync; SQLite ignores what xCommit returns */
 }
 

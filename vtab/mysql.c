@@ -424,6 +424,7 @@ static void give_back(my_conn *c, MYSQL *my, int healthy){
 
 static int myOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam,
                   int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur, char **pzErr){
+  (void)nFetch;
   my_conn *c = (my_conn*)p;
   *ppCur = 0;
   my_cursor *cur = sqlite3_malloc(sizeof(*cur));
@@ -640,6 +641,7 @@ static int myExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
 
 static int myCount(pt_conn *p, const char *zFrom, int nParam, const pt_param *aParam,
                    int64_t *pn, char **pzErr){
+  (void)aParam; (void)nParam;
   my_conn *c = (my_conn*)p;
   if( !c->my ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
   char *zSql = sqlite3_mprintf("SELECT count(*) FROM %s", zFrom);
@@ -705,6 +707,7 @@ typedef struct my_bulk {
 
 static int myBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *const *azCol,
                       const pt_kind *aKind, pt_bulk **pp, char **pzErr){
+  (void)pzErr;
   my_bulk *b = sqlite3_malloc(sizeof(*b));
   if( !b ) return SQLITE_NOMEM;
   memset(b, 0, sizeof(*b));
@@ -782,6 +785,7 @@ static void myQuoteIdent(sqlite3_str *s, const char *z){
 }
 
 static void mySelectExpr(sqlite3_str *s, const char *zq, pt_kind k){
+  (void)k;
   sqlite3_str_appendall(s, zq);
 }
 
@@ -858,11 +862,13 @@ static void myLimit(sqlite3_str *s, int n){
 }
 
 static void myParamExpr(sqlite3_str *s, pt_kind k, int n){
+  (void)k;
   sqlite3_str_appendf(s, "$%d", n);
 }
 
 static void myUpsert(sqlite3_str *s, const char *zTable, int nCol, const char *const *azCol,
                      const pt_kind *aKind, int nKey, const int *aKey, int onConflict){
+  (void)aKey; (void)aKind; (void)nKey;
   sqlite3_str_appendf(s, "INSERT%s INTO %s (", onConflict == SQLITE_IGNORE ? " IGNORE" : "", zTable);
   for(int i = 0; i < nCol; i++) sqlite3_str_appendf(s, "%s%s", i ? ", " : "", azCol[i]);
   sqlite3_str_appendall(s, ") VALUES (");

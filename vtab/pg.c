@@ -922,6 +922,7 @@ static int pgSettle(pt_conn *p, char **pzErr){
 
 static int pgCount(pt_conn *p, const char *zFrom, int nParam, const pt_param *aParam,
                    int64_t *pn, char **pzErr){
+  (void)aParam; (void)nParam;
   pg_conn *c = (pg_conn*)p;
   char *zSql = sqlite3_mprintf("SELECT count(*) FROM %s", zFrom);
   pg_drain(c);
@@ -1139,6 +1140,7 @@ struct pg_bulk {
 
 static int pgBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *const *azCol,
                       const pt_kind *aKind, pt_bulk **pp, char **pzErr){
+  (void)pzErr;
   pg_bulk *b = sqlite3_malloc(sizeof(*b));
   if( !b ) return SQLITE_NOMEM;
   memset(b, 0, sizeof(*b));
@@ -1321,6 +1323,7 @@ static void pgBulkClose(pt_bulk *p){
 
 static void pgUpsert(sqlite3_str *s, const char *zTable, int nCol, const char *const *azCol,
                      const pt_kind *aKind, int nKey, const int *aKey, int onConflict){
+  (void)aKind;
   sqlite3_str_appendf(s, "INSERT INTO %s (", zTable);
   for(int i = 0; i < nCol; i++) sqlite3_str_appendf(s, "%s%s", i ? ", " : "", azCol[i]);
   sqlite3_str_appendall(s, ") VALUES (");
@@ -1344,6 +1347,7 @@ static void pgUpsert(sqlite3_str *s, const char *zTable, int nCol, const char *c
 }
 
 static void pgParamExpr(sqlite3_str *s, pt_kind k, int n){
+  (void)k;
   sqlite3_str_appendf(s, "$%d", n);
 }
 
@@ -1454,6 +1458,7 @@ static void pgLimit(sqlite3_str *s, int n){
 }
 
 static void pgArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
+  (void)k;
   static const char hex[] = "0123456789abcdef";
   sqlite3_str_appendchar(s, 1, '{');
   for(int i = 0; i < n; i++){

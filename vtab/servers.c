@@ -26,6 +26,7 @@ enum { COL_NAME, COL_DRIVER, COL_HOST, COL_PORT, COL_DATABASE, COL_USER,
 
 static int srvConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
                       sqlite3_vtab **ppVtab, char **pzErr){
+  (void)argc; (void)argv; (void)pzErr;
   int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(name TEXT, driver TEXT, host TEXT, "
     "port TEXT, database TEXT, user TEXT, version TEXT, connected INTEGER, "
     "in_transaction INTEGER, cursors INTEGER)");
@@ -42,12 +43,14 @@ static int srvConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv
 static int srvDisconnect(sqlite3_vtab *p){ sqlite3_free(p); return SQLITE_OK; }
 
 static int srvBestIndex(sqlite3_vtab *p, sqlite3_index_info *info){
+  (void)p;
   info->estimatedCost = 10;
   info->estimatedRows = 10;
   return SQLITE_OK;
 }
 
 static int srvOpen(sqlite3_vtab *p, sqlite3_vtab_cursor **pp){
+  (void)p;
   srv_cursor *c = sqlite3_malloc(sizeof(*c));
   if( !c ) return SQLITE_NOMEM;
   memset(c, 0, sizeof(*c));
@@ -59,6 +62,7 @@ static int srvClose(sqlite3_vtab_cursor *c){ sqlite3_free(c); return SQLITE_OK; 
 
 static int srvFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
                      int argc, sqlite3_value **argv){
+  (void)idxNum; (void)idxStr; (void)argc; (void)argv;
   srv_cursor *c = (srv_cursor*)cur;
   c->pCur = ((srv_vtab*)cur->pVtab)->pReg->pServers;
   c->iRow = 1;
