@@ -18,6 +18,7 @@ typedef struct pt_buf {
 } pt_buf;
 int pt_buf_grow(pt_buf *, size_t nExtra);
 static inline void pt_buf_append(pt_buf *b, const char *z, size_t n){
+  if( n == 0 ) return;   /* z may be NULL then (an empty BLOB) */
   if( b->n + n > b->cap && pt_buf_grow(b, n) ) return;
   memcpy(b->z + b->n, z, n);
   b->n += n;
