@@ -4,7 +4,8 @@
 # would pick instead.  Prints medians and ratios (reference seconds divided
 # by pontoon seconds: above 1.00 pontoon is faster); absolute times on a
 # shared machine are noise.  Installs, builds, starts throwaway servers.
-# Not part of the test suite.
+# Not part of the test suite.  pgloader (for the MySQL -> PostgreSQL row)
+# is installed from Debian when missing and run as root.
 #   bash bench/run.sh                                   1,000,000 users, 2,000,000 orders
 #   PONTOON_BENCH_USERS=100000 PONTOON_BENCH_ORDERS=200000 bash bench/run.sh
 #   PONTOON_BENCH_ROUNDS=5 bash bench/run.sh
@@ -15,6 +16,9 @@ if [ -z "${PONTOON_HARNESS_DIR:-}" ]; then
   exec "$top/tests/harness.sh" run -- env PONTOON_BUILD="$build" bash "$0" "$@"
 fi
 build=${PONTOON_BUILD:-$top/build}
+if ! command -v pgloader >/dev/null && [ "$(id -u)" -eq 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgloader >/dev/null 2>&1 || true
+fi
 users=${PONTOON_BENCH_USERS:-1000000}
 orders=${PONTOON_BENCH_ORDERS:-2000000}
 rounds=${PONTOON_BENCH_ROUNDS:-3}
@@ -29,6 +33,16 @@ psql_() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 echo "== data: $users users and $orders orders in the old database"
 psql_ "$old" -v users="$users" -v orders="$orders" -f "$top/bench/shop.pg.sql"
 psql_ "$old" -c "VACUUM ANALYZE bench_users" -c "VACUUM ANALYZE bench_orders"
+echo "== data: the same shop in MariaDB"
+export MYSQL_PWD=$PONTOON_MY_PASSWORD
+my_() { mariadb --default-character-set=utf8mb4 -h "$PONTOON_MY_HOST" -P "$PONTOON_MY_PORT" -u "$PONTOON_MY_USER" "$PONTOON_MY_DB" "$@"; }
+{ echo "SET @users = $users, @orders = $orders;"; cat "$top/bench/shop.my.sql"; } | my_ >/dev/null
+my_uri="mysql://$PONTOON_MY_USER@$PONTOON_MY_HOST:$PONTOON_MY_PORT/$PONTOON_MY_DB"
+psql_ "$new" -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS shop CASCADE; CREATE SCHEMA shop;
+  CREATE TABLE shop.bench_users (id bigint PRIMARY KEY, email text NOT NULL, name text, bio text,
+    country text, balance numeric(14,2) NOT NULL, created_at timestamptz NOT NULL, active boolean NOT NULL);
+  CREATE TABLE shop.bench_orders (id bigint PRIMARY KEY, user_id bigint NOT NULL, total numeric(12,2) NOT NULL,
+    status text NOT NULL, placed_at timestamptz NOT NULL, note text, token bytea)"
 psql_ "$new" -c "SET client_min_messages = warning; DROP TABLE IF EXISTS bench_users;
   CREATE TABLE bench_users (id bigint PRIMARY KEY, email text NOT NULL, name text, bio text,
     country char(2), balance numeric(14,2) NOT NULL, created_at timestamptz NOT NULL, active boolean NOT NULL)"
@@ -56,6 +70,7 @@ shell_sql() {  # shell_sql FILE: a script after the preamble
     echo ".output /dev/null"
     echo "SELECT pontoon_connect('old', '$old');"
     echo "SELECT pontoon_connect('new', '$new');"
+    echo "SELECT pontoon_connect('my', '$my_uri');"
     echo ".output stdout"
     cat; } >"$1"
 }
@@ -106,11 +121,40 @@ CREATE VIRTUAL TABLE u USING pontoon(old, public.bench_users);
 .timer on
 SELECT count(*), sum(o.total), count(DISTINCT u.country) FROM o JOIN u ON u.id = o.user_id WHERE o.id <= 20000;
 SQL
+# 6. MySQL: scan of users against mariadb --quick, and the copy of users and
+# orders MySQL -> PostgreSQL against pgloader (tuned: prefetch rows 10000,
+# as pgloader 3.6 runs out of heap on million-row tables with its defaults)
+shell_sql "$tmp/myscan.sql" <<'SQL'
+CREATE VIRTUAL TABLE u USING pontoon(my, bench_users);
+SELECT count(*), sum(length(email)), sum(length(name)), sum(length(bio)), count(country),
+       sum(balance), count(created_at), sum(active) FROM u;
+SQL
+shell_sql "$tmp/mycopy.sql" <<'SQL'
+CREATE VIRTUAL TABLE mu USING pontoon(my, bench_users);
+CREATE VIRTUAL TABLE mo USING pontoon(my, bench_orders);
+CREATE VIRTUAL TABLE nu USING pontoon(new, shop.bench_users);
+CREATE VIRTUAL TABLE no USING pontoon(new, shop.bench_orders);
+INSERT INTO nu SELECT * FROM mu;
+INSERT INTO no SELECT * FROM mo;
+SQL
+cat >"$tmp/pgloader.load" <<LOAD
+LOAD DATABASE
+     FROM mysql://$PONTOON_MY_USER:$PONTOON_MY_PASSWORD@$PONTOON_MY_HOST:$PONTOON_MY_PORT/$PONTOON_MY_DB
+     INTO postgresql://$PONTOON_PG_USER:$PONTOON_PG_PASSWORD@$PONTOON_PG_HOST:$PONTOON_PG_PORT/$PONTOON_PG_DB2
+ WITH data only, truncate, workers = 2, concurrency = 1, prefetch rows = 10000
+ INCLUDING ONLY TABLE NAMES MATCHING 'bench_users', 'bench_orders';
+LOAD
+have_pgloader=0
+command -v pgloader >/dev/null && have_pgloader=1
+truncate_my_targets() { psql_ "$new" -c "TRUNCATE shop.bench_users, shop.bench_orders"; }
+my_rows=$((users + orders))
+
 run_time() { grep "Run Time" "$1" | tail -1 | awk '{print $4}'; }
 
 declare -A T
 add() { T[$1]="${T[$1]:-} $2"; }
-rss_scan=0; rss_copy=0; rss_local=0; rss_lookup=0; rss_join=0
+rss_scan=0; rss_copy=0; rss_local=0; rss_lookup=0; rss_join=0; rss_myscan=0; rss_mycopy=0; rss_pgloader=0
+n_pontoon=0; n_pgloader=0
 maxr() { local v=$1 r=$2; [ "$r" -gt "$v" ] && echo "$r" || echo "$v"; }
 for round in $(seq "$rounds"); do
   echo "== round $round of $rounds"
@@ -132,6 +176,17 @@ for round in $(seq "$rounds"); do
   tps=$(pgbench -n -M simple -c 1 -t "$lookups" -f "$tmp/lookup.pgbench" "$old" 2>/dev/null | awk '/^tps/ {print $3}')
   add lookup_ref "$(python3 -c "print('%.3f' % ($lookups / float('$tps')))")"
 
+  read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/myscan.sql"); add myscan "$s"; rss_myscan=$(maxr "$rss_myscan" "$r")
+  read -r s _ < <(timed /dev/null bash -c "mariadb --quick -h '$PONTOON_MY_HOST' -P '$PONTOON_MY_PORT' -u '$PONTOON_MY_USER' '$PONTOON_MY_DB' -e 'SELECT * FROM bench_users' >/dev/null"); add myscan_ref "$s"
+  truncate_my_targets
+  read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/mycopy.sql"); add mycopy "$s"; rss_mycopy=$(maxr "$rss_mycopy" "$r")
+  n_pontoon=$(psql -X -q -t -A "$new" -c "SELECT (SELECT count(*) FROM shop.bench_users) + (SELECT count(*) FROM shop.bench_orders)")
+  if [ "$have_pgloader" = 1 ]; then
+    truncate_my_targets
+    read -r s r < <(timed "$tmp/pgloader.out" pgloader --no-ssl-cert-verification "$tmp/pgloader.load"); add mycopy_ref "$s"; rss_pgloader=$(maxr "$rss_pgloader" "$r")
+    n_pgloader=$(psql -X -q -t -A "$new" -c "SELECT (SELECT count(*) FROM shop.bench_users) + (SELECT count(*) FROM shop.bench_orders)")
+  fi
+
   read -r _ r < <(timed "$tmp/join.out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/join.sql"); add join "$(run_time "$tmp/join.out")"; rss_join=$(maxr "$rss_join" "$r")
   read -r s _ < <(timed /dev/null psql -X -q "$old" -c "SELECT count(*), sum(o.total), count(DISTINCT u.country) FROM bench_orders o JOIN bench_users u ON u.id = o.user_id WHERE o.id <= 20000"); add join_ref "$s"
 done
@@ -152,6 +207,12 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
   line "users into a local SQLite file (CREATE TABLE AS)" local "psql \\copy to CSV + sqlite3 .import" local_ref "$rss_local"
   line "$lookups primary-key lookups" lookup "pgbench -M simple, 1 client, same lookups" lookup_ref "$rss_lookup"
   line "join of two remote tables, 20,000 orders" join "the same join run by the server (psql)" join_ref "$rss_join"
+  line "MySQL: scan users, every column" myscan "mariadb --quick -e 'SELECT * ...' (the limit)" myscan_ref "$rss_myscan"
+  if [ "$have_pgloader" = 1 ]; then
+    line "MySQL -> PostgreSQL copy of users and orders" mycopy "pgloader 3.6, prefetch rows = 10000" mycopy_ref "$rss_mycopy"
+  fi
+  echo
+  echo "rows copied MySQL -> PostgreSQL: pontoon $n_pontoon, pgloader $n_pgloader (of $my_rows); pgloader's peak RSS: $(( rss_pgloader / 1024 )) MiB"
 } | tee "$tmp/table.md"
 echo
 echo "== libpq read protocols on the users table (bench/pg_read_modes.c, median seconds)"
