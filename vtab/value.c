@@ -389,15 +389,16 @@ int pt_value_param(pt_kind k, int op, sqlite3_value *v, sqlite3_str *pBuf, int *
         sqlite3_str_append(pBuf, z, n);
         return PT_BIND;
       }
-      if( n > 0 && (z[0] == '-' || z[0] == '+') ) return PT_DROP;
-      return PT_EMPTY;
+      /* Not pontoon's form; a server may still hold such text (MySQL's
+      ** zero dates '0000-00-00'), so SQLite decides. */
+      return PT_DROP;
     }
     case PT_K_TIME:
       if( canonical_time(z, n) ){ sqlite3_str_append(pBuf, z, n); return PT_BIND; }
-      return PT_EMPTY;
+      return PT_DROP;
     case PT_K_UUID:
       if( canonical_uuid(z, n) ){ sqlite3_str_append(pBuf, z, n); return PT_BIND; }
-      return PT_EMPTY;
+      return PT_DROP;
     default:
       return PT_DROP;
   }

@@ -127,6 +127,9 @@ SELECT name, type FROM pragma_table_info('ty') ORDER BY cid;
 SELECT id, ti, tu, si, mi, i, iu, typeof(iu), bi, bu, typeof(bu), t1 FROM ty ORDER BY id;
 SELECT id, dec65, typeof(dec65), f, db, bit1, bit64, typeof(bit64) FROM ty ORDER BY id;
 SELECT id, d, dt, ts, tm, y FROM ty ORDER BY id;
+SELECT id FROM ty WHERE d = '0000-00-00';
+SELECT id FROM ty WHERE dt = '0000-00-00 00:00:00';
+SELECT id FROM ty WHERE d = '2024-00-10';
 SELECT id, quote(c), quote(vc), tx, hex(bn), hex(vb), typeof(vb), hex(bl) FROM ty ORDER BY id;
 SELECT id, e, st, js, json_valid(js) FROM ty ORDER BY id;
 -- import, count, query= tables
