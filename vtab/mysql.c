@@ -801,11 +801,15 @@ static int myPushable(pt_kind k, int op, const char *zColl){
          || op == SQLITE_INDEX_CONSTRAINT_GT || op == SQLITE_INDEX_CONSTRAINT_GE;
   int ne = op == SQLITE_INDEX_CONSTRAINT_NE;
   switch( k ){
-    case PT_K_INT: case PT_K_REAL: case PT_K_BLOB:
+    case PT_K_INT: case PT_K_BLOB:
       return (eq || ord || ne) ? PT_PUSH_EXACT : PT_PUSH_NONE;
     case PT_K_TEXT:
       if( eq || ord || ne ) return PT_PUSH_EXACT;
       return op == SQLITE_INDEX_CONSTRAINT_LIKE ? PT_PUSH_SUPERSET : PT_PUSH_NONE;
+    case PT_K_REAL:
+      /* the text protocol prints a FLOAT rounded (0.1 for 0.100000001...),
+      ** so the server's comparison and SQLite's could differ: stays local */
+      return PT_PUSH_NONE;
     case PT_K_DECIMAL: case PT_K_DATE: case PT_K_TIMESTAMP:
       return eq ? PT_PUSH_EXACT : PT_PUSH_NONE;
     default:
@@ -848,7 +852,7 @@ static void myCondition(sqlite3_str *s, const char *zq, pt_kind k, int op, int n
 }
 
 static int myOrderable(pt_kind k){
-  return k == PT_K_INT || k == PT_K_REAL || k == PT_K_TEXT || k == PT_K_BLOB;
+  return k == PT_K_INT || k == PT_K_TEXT || k == PT_K_BLOB;
 }
 
 static void myOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc){
