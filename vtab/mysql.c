@@ -194,8 +194,10 @@ static void append_literal(sqlite3_str *s, MYSQL *my, const pt_param *p){
     sqlite3_str_appendchar(s, 1, '\'');
     return;
   }
-  if( p->kind == PT_K_INT || p->kind == PT_K_REAL || p->kind == PT_K_BOOL ){
-    /* numbers stay numbers: a quoted one would be compared as a double */
+  if( p->kind == PT_K_INT || p->kind == PT_K_REAL || p->kind == PT_K_BOOL || p->kind == PT_K_DECIMAL ){
+    /* numbers stay numbers: a quoted one would be compared as a double,
+    ** and would go into a BIT column as characters; an unquoted decimal
+    ** literal is exact in MySQL */
     int ok = p->n > 0;
     for(int i = 0; i < p->n && ok; i++){
       char ch = p->z[i];
@@ -209,6 +211,23 @@ static void append_literal(sqlite3_str *s, MYSQL *my, const pt_param *p){
     if( p->kind == PT_K_BOOL && (sqlite3_strnicmp(p->z, "true", p->n) == 0 || sqlite3_strnicmp(p->z, "false", p->n) == 0) ){
       sqlite3_str_appendall(s, (p->z[0] == 't' || p->z[0] == 'T') ? "1" : "0");
       return;
+    }
+  }
+  if( (p->kind == PT_K_TIMESTAMP || p->kind == PT_K_TIMESTAMPTZ) && p->n > 19 ){
+    /* MariaDB takes no UTC offset in a literal: shift to the session's UTC */
+    const char *z = p->z;
+    int n = p->n;
+    if( z[n-1] == 'Z' ){
+      sqlite3_str_appendf(s, "'%.*s'", n - 1, z);
+      return;
+    }
+    if( n > 25 && (z[n-6] == '+' || z[n-6] == '-') && z[n-3] == ':' ){
+      int ok = 1;
+      for(int i = 0; i < n - 6 && ok; i++) ok = z[i] != '\'' && z[i] != '\\';
+      if( ok ){
+        sqlite3_str_appendf(s, "CONVERT_TZ('%.*s', '%.6s', '+00:00')", n - 6, z, z + n - 6);
+        return;
+      }
     }
   }
   char *buf = sqlite3_malloc64((sqlite3_uint64)p->n * 2 + 1);
