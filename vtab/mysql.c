@@ -221,7 +221,7 @@ static void append_literal(sqlite3_str *s, MYSQL *my, const pt_param *p){
       sqlite3_str_appendf(s, "'%.*s'", n - 1, z);
       return;
     }
-    if( n > 25 && (z[n-6] == '+' || z[n-6] == '-') && z[n-3] == ':' ){
+    if( n >= 25 && (z[n-6] == '+' || z[n-6] == '-') && z[n-3] == ':' ){
       int ok = 1;
       for(int i = 0; i < n - 6 && ok; i++) ok = z[i] != '\'' && z[i] != '\\';
       if( ok ){
