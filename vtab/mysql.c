@@ -9,6 +9,9 @@
 ** connect: utf8mb4 (4-byte characters survive), time_zone '+00:00', and a
 ** strict sql_mode, so MySQL never changes a value silently on write.
 **
+** Writing: INSERT rows go by LOAD DATA LOCAL INFILE from memory (see the
+** bulk section); UPDATE and DELETE one statement per row.
+**
 ** Reading: a query streams with mysql_use_result, which holds its
 ** connection until the last row; so each cursor takes a connection of its
 ** own from a small pool (the main connection when it is idle and outside a
@@ -79,6 +82,8 @@ static MYSQL *open_one(const pt_uri *u, int timeout, int readOnly, char **pzErr)
   mysql_options(my, MYSQL_OPT_CONNECT_TIMEOUT, &t);
   mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
   mysql_options(my, MYSQL_READ_DEFAULT_GROUP, "client");
+  unsigned int localInfile = 1;   /* served only from pontoon's own buffer */
+  mysql_options(my, MYSQL_OPT_LOCAL_INFILE, &localInfile);
   unsigned long flags = 0;
   const char *zPw = u->zPassword ? u->zPassword : getenv("MYSQL_PWD");
   for(int i = 0; i < u->nParam; i++){
@@ -710,37 +715,101 @@ static int mySavepoint(pt_conn *p, int op, int iLevel, char **pzErr){
   return simple((my_conn*)p, zSql, pzErr);
 }
 
-/* ---- bulk INSERT: multi-row INSERT statements of about 1 MB ---- */
+/* ---- bulk INSERT: LOAD DATA LOCAL INFILE fed from memory ----
+**
+** Rows are buffered in LOAD DATA's text format (tab, newline, backslash
+** escapes, \N for NULL) and sent, about 4 MB at a time, by a LOAD DATA
+** LOCAL INFILE whose "file" is this buffer: the client library asks the
+** handler below for its bytes.  Measured twice as fast as multi-row INSERT
+** of the same rows (docs/mysql.md).  The handler never opens a file,
+** whatever name the server asks for.  LOCAL turns data errors and
+** duplicate keys into warnings, which pontoon reports as errors.
+*/
 
 typedef struct my_bulk {
   pt_bulk base;
   my_conn *c;
-  char *zHead;             /* INSERT INTO t (cols) VALUES */
+  char *zLoad;             /* LOAD DATA LOCAL INFILE ... (cols) [SET ...] */
   int nCol;
   pt_kind *aKind;
-  sqlite3_str *pBuf;
+  pt_buf buf;
+  size_t off;              /* what the handler has handed over */
   int nRow;
 } my_bulk;
 
-#define MY_BULK_BYTES (1024 * 1024)
+#define MY_BULK_BYTES (4 * 1024 * 1024)
+
+static int infile_init(void **pp, const char *zName, void *userdata){
+  (void)zName;
+  my_bulk *b = userdata;
+  b->off = 0;
+  *pp = b;
+  return 0;
+}
+static int infile_read(void *p, char *buf, unsigned int n){
+  my_bulk *b = p;
+  size_t left = b->buf.n - b->off;
+  if( left > n ) left = n;
+  memcpy(buf, b->buf.z + b->off, left);
+  b->off += left;
+  return (int)left;
+}
+static void infile_end(void *p){ (void)p; }
+static int infile_error(void *p, char *msg, unsigned int n){
+  (void)p;
+  snprintf(msg, n, "pontoon: no such data");
+  return 2000;
+}
 
 static int myBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *const *azCol,
                       const pt_kind *aKind, pt_bulk **pp, char **pzErr){
-  (void)pzErr;
+  my_conn *c = (my_conn*)p;
+  if( !c->my ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
+  /* BIT columns take numbers, which LOAD DATA reads as strings: cast them */
+  unsigned char *aBit = sqlite3_malloc(nCol + 1);
+  if( !aBit ) return SQLITE_NOMEM;
+  memset(aBit, 0, nCol + 1);
+  char *zShow = sqlite3_mprintf("SHOW COLUMNS FROM %s", zTable);
+  MYSQL_RES *r = 0;
+  int rc = run(c->my, zShow, &r, pzErr);
+  sqlite3_free(zShow);
+  if( rc != SQLITE_OK ){ sqlite3_free(aBit); check_main(c); return rc; }
+  MYSQL_ROW row;
+  for(int i = 0; (row = mysql_fetch_row(r)) != 0; i++){
+    for(int j = 0; j < nCol; j++){
+      /* azCol[j] is `name`, quoted */
+      size_t n = strlen(row[0]);
+      if( strlen(azCol[j]) == n + 2 && strncmp(azCol[j] + 1, row[0], n) == 0 ) aBit[j] = strncmp(row[1], "bit", 3) == 0;
+    }
+  }
+  mysql_free_result(r);
   my_bulk *b = sqlite3_malloc(sizeof(*b));
-  if( !b ) return SQLITE_NOMEM;
+  if( !b ){ sqlite3_free(aBit); return SQLITE_NOMEM; }
   memset(b, 0, sizeof(*b));
   b->base.pConn = p;
-  b->c = (my_conn*)p;
+  b->c = c;
   b->nCol = nCol;
   b->aKind = sqlite3_malloc64(sizeof(pt_kind) * (nCol + 1));
   sqlite3_str *q = sqlite3_str_new(0);
-  sqlite3_str_appendf(q, "INSERT INTO %s (", zTable);
-  for(int i = 0; i < nCol; i++) sqlite3_str_appendf(q, "%s%s", i ? ", " : "", azCol[i]);
-  sqlite3_str_appendall(q, ") VALUES ");
-  b->zHead = sqlite3_str_finish(q);
-  b->pBuf = sqlite3_str_new(0);
-  if( !b->aKind || !b->zHead ){ pt_mysql_driver.xBulkClose(&b->base); return SQLITE_NOMEM; }
+  sqlite3_str_appendf(q, "LOAD DATA LOCAL INFILE 'pontoon' INTO TABLE %s CHARACTER SET binary "
+    "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (", zTable);
+  int anyBit = 0;
+  for(int i = 0; i < nCol; i++){
+    if( aBit[i] ){ sqlite3_str_appendf(q, "%s@pt%d", i ? ", " : "", i); anyBit = 1; }
+    else sqlite3_str_appendf(q, "%s%s", i ? ", " : "", azCol[i]);
+  }
+  sqlite3_str_appendall(q, ")");
+  if( anyBit ){
+    int first = 1;
+    for(int i = 0; i < nCol; i++){
+      if( !aBit[i] ) continue;
+      sqlite3_str_appendf(q, "%s%s = CAST(@pt%d AS UNSIGNED)", first ? " SET " : ", ", azCol[i], i);
+      first = 0;
+    }
+  }
+  b->zLoad = sqlite3_str_finish(q);
+  sqlite3_free(aBit);
+  if( !b->aKind || !b->zLoad ){ pt_mysql_driver.xBulkClose(&b->base); return SQLITE_NOMEM; }
   memcpy(b->aKind, aKind, sizeof(pt_kind) * nCol);
   *pp = &b->base;
   return SQLITE_OK;
@@ -749,45 +818,103 @@ static int myBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *cons
 static int myBulkFlush(pt_bulk *p, char **pzErr){
   my_bulk *b = (my_bulk*)p;
   if( !b || b->nRow == 0 ) return SQLITE_OK;
-  int64_t n;
-  char *zSql = sqlite3_mprintf("%s%s", b->zHead, sqlite3_str_value(b->pBuf));
-  sqlite3_str_reset(b->pBuf);
+  my_conn *c = b->c;
   int nRow = b->nRow;
   b->nRow = 0;
-  pt_trace("mysql: INSERT of %d rows", nRow);
-  int rc = pt_mysql_driver.xExec(p->pConn, zSql, 0, 0, &n, pzErr);
-  sqlite3_free(zSql);
+  if( !c->my ){ b->buf.n = 0; *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
+  mysql_set_local_infile_handler(c->my, infile_init, infile_read, infile_end, infile_error, b);
+  pt_trace("mysql: LOAD DATA of %d rows", nRow);
+  int64_t n;
+  int rc = pt_mysql_driver.xExec(p->pConn, b->zLoad, 0, 0, &n, pzErr);
+  if( c->my ) mysql_set_local_infile_default(c->my);
+  b->buf.n = 0;
   return rc;
+}
+
+/* Append z[0..n) with LOAD DATA's escapes. */
+static void load_escape(pt_buf *out, const char *z, int n){
+  int start = 0;
+  for(int i = 0; i < n; i++){
+    char e;
+    switch( z[i] ){
+      case '\\': e = '\\'; break;
+      case '\t': e = 't'; break;
+      case '\n': e = 'n'; break;
+      case 0:    e = '0'; break;
+      default: continue;
+    }
+    pt_buf_append(out, z + start, i - start);
+    char esc[2] = { '\\', e };
+    pt_buf_append(out, esc, 2);
+    start = i + 1;
+  }
+  pt_buf_append(out, z + start, n - start);
+}
+
+/* A time with a UTC offset ('+02:00', 'Z'), or a 'T', as the session's UTC
+** 'YYYY-MM-DD HH:MM:SS[.f]' in out; 0 if z is not such a time. */
+static int utc_time(const char *z, int n, char *out){
+  int y, mo, d;
+  if( n < 19 || n > 40 || !pt_parse_date_prefix(z, n, &y, &mo, &d) ) return 0;
+  if( z[10] != ' ' && z[10] != 'T' ) return 0;
+  int end = n, sign = 0, oh = 0, om = 0;
+  if( z[n-1] == 'Z' ) end = n - 1;
+  else if( n >= 25 && (z[n-6] == '+' || z[n-6] == '-') && z[n-3] == ':' ){
+    sign = z[n-6] == '-' ? -1 : 1;
+    oh = atoi(z + n - 5);
+    om = atoi(z + n - 2);
+    end = n - 6;
+  }else if( z[10] != 'T' ){
+    return 0;
+  }
+  int h = atoi(z + 11), mi = atoi(z + 14), se = atoi(z + 17);
+  int64_t secs = (pt_days_from_civil(y, mo, d) * 86400) + h * 3600 + mi * 60 + se - sign * (oh * 3600 + om * 60);
+  int64_t days = secs / 86400, rem = secs % 86400;
+  if( rem < 0 ){ rem += 86400; days--; }
+  int k = pt_date_chars(out, days);
+  out[k++] = ' ';
+  k += pt_time_chars(out + k, rem * 1000000);
+  if( end > 19 ){ memcpy(out + k, z + 19, end - 19); k += end - 19; }   /* the fraction */
+  return k;
 }
 
 static int myBulkRow(pt_bulk *p, const pt_param *a, char **pzErr){
   my_bulk *b = (my_bulk*)p;
-  if( !b->c->my ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
-  sqlite3_str_appendall(b->pBuf, b->nRow ? ",(" : "(");
+  pt_buf *out = &b->buf;
   for(int i = 0; i < b->nCol; i++){
-    if( i ) sqlite3_str_appendchar(b->pBuf, 1, ',');
-    pt_param x = a[i];
-    x.kind = b->aKind[i];
-    append_literal(b->pBuf, b->c->my, &x);
+    if( i ) pt_buf_char(out, '\t');
+    if( !a[i].z ){ pt_buf_append(out, "\\N", 2); continue; }
+    pt_kind k = b->aKind[i];
+    char tmp[64];
+    int m;
+    if( !a[i].isBinary && (k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ)
+     && (m = utc_time(a[i].z, a[i].n, tmp)) > 0 ){
+      pt_buf_append(out, tmp, m);
+    }else if( !a[i].isBinary && k == PT_K_BOOL ){
+      pt_buf_char(out, (a[i].z[0] == 't' || a[i].z[0] == '1') ? '1' : '0');
+    }else{
+      load_escape(out, a[i].z, a[i].n);
+    }
   }
-  sqlite3_str_appendchar(b->pBuf, 1, ')');
+  pt_buf_char(out, '\n');
+  if( out->oom ){ out->oom = 0; out->n = 0; *pzErr = sqlite3_mprintf("out of memory buffering rows"); return SQLITE_NOMEM; }
   b->nRow++;
-  if( sqlite3_str_length(b->pBuf) >= MY_BULK_BYTES ) return myBulkFlush(p, pzErr);
+  if( out->n >= MY_BULK_BYTES ) return myBulkFlush(p, pzErr);
   return SQLITE_OK;
 }
 
 static void myBulkDiscard(pt_bulk *p){
   my_bulk *b = (my_bulk*)p;
   if( !b ) return;
-  sqlite3_str_reset(b->pBuf);
+  b->buf.n = 0;
   b->nRow = 0;
 }
 
 static void myBulkClose(pt_bulk *p){
   my_bulk *b = (my_bulk*)p;
   if( !b ) return;
-  sqlite3_free(sqlite3_str_finish(b->pBuf));
-  sqlite3_free(b->zHead);
+  pt_buf_free(&b->buf);
+  sqlite3_free(b->zLoad);
   sqlite3_free(b->aKind);
   sqlite3_free(b);
 }
