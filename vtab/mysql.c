@@ -282,6 +282,15 @@ static int run(MYSQL *my, const char *zSql, MYSQL_RES **ppRes, char **pzErr){
   return SQLITE_OK;
 }
 
+/* Run on the main connection; a lost connection is dropped, so the next
+** use reconnects. */
+static int run_main(my_conn *c, const char *zSql, MYSQL_RES **ppRes, char **pzErr){
+  if( !c->my ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
+  int rc = run(c->my, zSql, ppRes, pzErr);
+  if( rc != SQLITE_OK ) check_main(c);
+  return rc;
+}
+
 /* ---- catalog ---- */
 
 static pt_kind kind_of(const char *zType, const char *zColumnType, int *pIsBit){
@@ -381,12 +390,11 @@ static pt_kind kind_of_field(const MYSQL_FIELD *f){
 static int myDescribeQuery(pt_conn *p, const char *zQuery, pt_table_desc **ppDesc, char **pzErr){
   my_conn *c = (my_conn*)p;
   *ppDesc = 0;
-  if( !c->my ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
   char *zSql = sqlite3_mprintf("SELECT * FROM (%s) AS q LIMIT 0", zQuery);
   MYSQL_RES *r = 0;
-  int rc = run(c->my, zSql, &r, pzErr);
+  int rc = run_main(c, zSql, &r, pzErr);
   sqlite3_free(zSql);
-  if( rc != SQLITE_OK ){ check_main(c); return rc; }
+  if( rc != SQLITE_OK ) return rc;
   int n = r ? (int)mysql_num_fields(r) : 0;
   pt_table_desc *d = pt_desc_new(n);
   if( !d ){ if( r ) mysql_free_result(r); return SQLITE_NOMEM; }
@@ -413,9 +421,9 @@ static int myListTables(pt_conn *p, const char *zSchema, const char *zLike,
   sqlite3_str_appendall(q, " ORDER BY BINARY TABLE_NAME");
   char *zSql = sqlite3_str_finish(q);
   MYSQL_RES *r = 0;
-  int rc = run(c->my, zSql, &r, pzErr);
+  int rc = run_main(c, zSql, &r, pzErr);
   sqlite3_free(zSql);
-  if( rc != SQLITE_OK ){ check_main(c); return rc; }
+  if( rc != SQLITE_OK ) return rc;
   int n = (int)mysql_num_rows(r);
   char **a = sqlite3_malloc64(sizeof(char*) * (n + 1));
   if( !a ){ mysql_free_result(r); return SQLITE_NOMEM; }
@@ -667,12 +675,11 @@ static int myCount(pt_conn *p, const char *zFrom, int nParam, const pt_param *aP
                    int64_t *pn, char **pzErr){
   (void)aParam; (void)nParam;
   my_conn *c = (my_conn*)p;
-  if( !c->my ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
   char *zSql = sqlite3_mprintf("SELECT count(*) FROM %s", zFrom);
   MYSQL_RES *r = 0;
-  int rc = run(c->my, zSql, &r, pzErr);
+  int rc = run_main(c, zSql, &r, pzErr);
   sqlite3_free(zSql);
-  if( rc != SQLITE_OK ){ check_main(c); return rc; }
+  if( rc != SQLITE_OK ) return rc;
   MYSQL_ROW row = mysql_fetch_row(r);
   *pn = row && row[0] ? atoll(row[0]) : 0;
   mysql_free_result(r);
@@ -680,10 +687,7 @@ static int myCount(pt_conn *p, const char *zFrom, int nParam, const pt_param *aP
 }
 
 static int simple(my_conn *c, const char *zSql, char **pzErr){
-  if( !c->my ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
-  int rc = run(c->my, zSql, 0, pzErr);
-  if( rc != SQLITE_OK ) check_main(c);
-  return rc;
+  return run_main(c, zSql, 0, pzErr);
 }
 
 static int myBegin(pt_conn *p, int flags, char **pzErr){
