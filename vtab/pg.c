@@ -18,6 +18,7 @@
 ** exact floats (extra_float_digits=3), UTF-8.
 */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -609,6 +610,13 @@ static void numeric_text(sqlite3_str *s, const unsigned char *z, int n){
   }
 }
 
+static int hexnib(int c){
+  if( c >= '0' && c <= '9' ) return c - '0';
+  if( c >= 'a' && c <= 'f' ) return c - 'a' + 10;
+  if( c >= 'A' && c <= 'F' ) return c - 'A' + 10;
+  return -1;
+}
+
 /* Microseconds since 2000-01-01 as pontoon's timestamp text, into out
 ** (at least 64 bytes); returns the length. */
 static int timestamp_chars(char *out, int64_t us, int tz){
@@ -1134,6 +1142,12 @@ struct pg_bulk {
   sqlite3_str *pTmp;
   int nRow;                /* rows since the COPY began */
   char *zErr;              /* error of a COPY ended by someone else */
+  int binary;              /* rows are in COPY's binary format */
+  int canBinary;           /* every column has a binary form */
+  Oid *aType;              /* the columns' (base) types, for binary */
+  char *zCopyText;         /* the text COPY, to fall back to */
+  char *zBinary;           /* the binary COPY */
+  int headerSent;          /* binary: the header went with this COPY */
 };
 
 #define PG_BULK_CHUNK (256 * 1024)   /* bytes handed to libpq at a time */
@@ -1152,13 +1166,218 @@ static int pgBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *cons
   sqlite3_str_appendf(q, "COPY %s (", zTable);
   for(int i = 0; i < nCol; i++) sqlite3_str_appendf(q, "%s%s", i ? ", " : "", azCol[i]);
   sqlite3_str_appendall(q, ") FROM STDIN");
-  b->zCopy = sqlite3_str_finish(q);
+  b->zCopyText = sqlite3_str_finish(q);
   b->pTmp = sqlite3_str_new(0);
-  if( !b->aKind || !b->zCopy ){ pt_pg_driver.xBulkClose(&b->base); return SQLITE_NOMEM; }
+  b->aType = sqlite3_malloc64(sizeof(Oid) * (nCol + 1));
+  if( !b->aKind || !b->zCopyText || !b->aType ){ pt_pg_driver.xBulkClose(&b->base); return SQLITE_NOMEM; }
   memcpy(b->aKind, aKind, sizeof(pt_kind) * nCol);
+  b->zCopy = b->zCopyText;
+  /* Binary COPY when every column's type has a binary form pontoon writes:
+  ** the server parses less (measured in bench/RESULTS.md). */
+  memset(b->aType, 0, sizeof(Oid) * (nCol + 1));
+  const char *az[1] = { zTable };
+  char *zE = 0;
+  PGresult *r = exec_params(b->c,
+    "SELECT a.attname, coalesce(nullif(t.typbasetype, 0), t.oid) FROM pg_attribute a "
+    "JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = $1::regclass AND a.attnum > 0 "
+    "AND NOT a.attisdropped", 1, az, &zE);
+  sqlite3_free(zE);
+  int allBinary = r != 0;
+  for(int i = 0; r && i < nCol; i++){
+    for(int j = 0; j < PQntuples(r); j++){
+      sqlite3_str *qn = sqlite3_str_new(0);
+      quote_ident(qn, PQgetvalue(r, j, 0));
+      char *zq = sqlite3_str_finish(qn);
+      if( zq && strcmp(zq, azCol[i]) == 0 ) b->aType[i] = (Oid)strtoul(PQgetvalue(r, j, 1), 0, 10);
+      sqlite3_free(zq);
+    }
+    switch( b->aType[i] ){
+      case 16: case 20: case 21: case 23: case 700: case 701: case 1700: case 25: case 1043:
+      case 1042: case 17: case 1082: case 1114: case 1184: case 2950: case 114: case 3802: break;
+      default: allBinary = 0;
+    }
+  }
+  PQclear(r);
+  if( allBinary && nCol > 0 ){
+    b->zBinary = sqlite3_mprintf("%s (FORMAT binary)", b->zCopyText);
+    if( b->zBinary ){ b->canBinary = b->binary = 1; b->zCopy = b->zBinary; }
+  }
   *pp = &b->base;
   return SQLITE_OK;
 }
+
+/* ---- binary COPY: pontoon's text forms into PostgreSQL's binary ones ---- */
+
+static void put16(pt_buf *b, int v){ char x[2] = { (char)(v >> 8), (char)v }; pt_buf_append(b, x, 2); }
+static void put32(pt_buf *b, uint32_t v){
+  char x[4] = { (char)(v >> 24), (char)(v >> 16), (char)(v >> 8), (char)v };
+  pt_buf_append(b, x, 4);
+}
+static void put64(pt_buf *b, uint64_t v){ put32(b, (uint32_t)(v >> 32)); put32(b, (uint32_t)v); }
+
+/* Parse an integer that is all of z[0..n). */
+static int parse_int(const char *z, int n, int64_t *pv){
+  char buf[32];
+  if( n <= 0 || n >= (int)sizeof buf ) return 0;
+  memcpy(buf, z, n); buf[n] = 0;
+  char *end;
+  errno = 0;
+  long long v = strtoll(buf, &end, 10);
+  if( *end || errno ) return 0;
+  *pv = v;
+  return 1;
+}
+
+static int parse_real(const char *z, int n, double *pr){
+  char buf[64];
+  if( n <= 0 || n >= (int)sizeof buf ) return 0;
+  memcpy(buf, z, n); buf[n] = 0;
+  if( strcmp(buf, "NaN") == 0 ){ *pr = NAN; return 1; }
+  if( strcmp(buf, "Infinity") == 0 ){ *pr = INFINITY; return 1; }
+  if( strcmp(buf, "-Infinity") == 0 ){ *pr = -INFINITY; return 1; }
+  char *end;
+  *pr = strtod(buf, &end);
+  return *end == 0 && end != buf && isdigit((unsigned char)buf[n-1]);
+}
+
+/* A decimal 'sign digits [. digits]' as PostgreSQL's binary numeric. */
+static int put_numeric(pt_buf *b, const char *z, int n){
+  if( n == 3 && memcmp(z, "NaN", 3) == 0 ){ put32(b, 8); put16(b, 0); put16(b, 0); put16(b, 0xC000); put16(b, 0); return 1; }
+  int i = 0, neg = 0;
+  if( i < n && (z[i] == '-' || z[i] == '+') ){ neg = z[i] == '-'; i++; }
+  int i0 = i;
+  while( i < n && isdigit((unsigned char)z[i]) ) i++;
+  int i1 = i, f0 = i, f1 = i;
+  if( i < n && z[i] == '.' ){ i++; f0 = i; while( i < n && isdigit((unsigned char)z[i]) ) i++; f1 = i; }
+  if( i != n || (i1 == i0 && f1 == f0) || (i1 - i0) + (f1 - f0) > 4000 ) return 0;
+  int dscale = f1 - f0;
+  /* digits of the integer part padded left to a multiple of 4, the
+  ** fraction padded right */
+  int nInt = i1 - i0, padL = (4 - nInt % 4) % 4, nFrac = f1 - f0, padR = (4 - nFrac % 4) % 4;
+  int nGroups = (padL + nInt) / 4 + (nFrac + padR) / 4;
+  int weight = (padL + nInt) / 4 - 1;
+  int16_t grp[1100];
+  if( nGroups > 1100 ) return 0;
+  for(int g = 0; g < nGroups; g++){
+    int v = 0;
+    for(int k = 0; k < 4; k++){
+      int pos = g * 4 + k - padL;   /* index into the concatenated digits */
+      int d = 0;
+      if( pos >= 0 && pos < nInt ) d = z[i0 + pos] - '0';
+      else if( pos >= nInt && pos - nInt < nFrac ) d = z[f0 + pos - nInt] - '0';
+      v = v * 10 + d;
+    }
+    grp[g] = (int16_t)v;
+  }
+  int first = 0, last = nGroups;
+  while( first < last && grp[first] == 0 ){ first++; weight--; }
+  while( last > first && grp[last-1] == 0 ) last--;
+  int nd = last - first;
+  if( nd == 0 ){ weight = 0; neg = 0; }
+  put32(b, (uint32_t)(8 + 2 * nd));
+  put16(b, nd);
+  put16(b, weight);
+  put16(b, neg ? 0x4000 : 0);
+  put16(b, dscale);
+  for(int g = first; g < last; g++) put16(b, grp[g]);
+  return 1;
+}
+
+/* Microseconds since 2000-01-01 UTC of 'YYYY-MM-DD[ T]HH:MM:SS[.f][Z|+HH:MM]'
+** (an offset only when tz). */
+static int parse_timestamp(const char *z, int n, int tz, int64_t *pus){
+  int y, mo, d;
+  if( n == 8 && memcmp(z, "infinity", 8) == 0 ){ *pus = INT64_MAX; return 1; }
+  if( n == 9 && memcmp(z, "-infinity", 9) == 0 ){ *pus = INT64_MIN; return 1; }
+  if( n < 19 || !pt_parse_date_prefix(z, n, &y, &mo, &d) || (z[10] != ' ' && z[10] != 'T') ) return 0;
+  if( z[13] != ':' || z[16] != ':' ) return 0;
+  for(int k = 11; k < 19; k++) if( k != 13 && k != 16 && !isdigit((unsigned char)z[k]) ) return 0;
+  int h = (z[11]-'0')*10 + z[12]-'0', mi = (z[14]-'0')*10 + z[15]-'0', se = (z[17]-'0')*10 + z[18]-'0';
+  if( h > 23 || mi > 59 || se > 59 ) return 0;
+  int i = 19, usec = 0;
+  if( i < n && z[i] == '.' ){
+    i++;
+    int nd = 0;
+    while( i < n && isdigit((unsigned char)z[i]) ){
+      if( nd < 6 ){ usec = usec * 10 + (z[i] - '0'); nd++; }
+      else return 0;     /* more than microseconds: let the server round */
+      i++;
+    }
+    if( nd == 0 ) return 0;
+    while( nd++ < 6 ) usec *= 10;
+  }
+  int offset = 0;
+  if( i < n ){
+    if( !tz ) return 0;
+    if( z[i] == 'Z' && i + 1 == n ){ i++; }
+    else if( (z[i] == '+' || z[i] == '-') && i + 6 == n && z[i+3] == ':'
+          && isdigit((unsigned char)z[i+1]) && isdigit((unsigned char)z[i+2])
+          && isdigit((unsigned char)z[i+4]) && isdigit((unsigned char)z[i+5]) ){
+      offset = ((z[i+1]-'0')*10 + z[i+2]-'0') * 3600 + ((z[i+4]-'0')*10 + z[i+5]-'0') * 60;
+      if( z[i] == '-' ) offset = -offset;
+      i = n;
+    }else return 0;
+  }
+  int64_t days = pt_days_from_civil(y, mo, d) - 10957;
+  *pus = ((days * 86400 + h * 3600 + mi * 60 + se - offset) * 1000000LL) + usec;
+  return 1;
+}
+
+/* One value in binary; 0 when its text has no binary form here (the caller
+** falls back to text COPY). */
+static int put_binary(pt_buf *b, Oid type, const pt_param *a){
+  const char *z = a->z;
+  int n = a->n;
+  int64_t v;
+  double r;
+  switch( type ){
+    case 21: if( !parse_int(z, n, &v) || v < -32768 || v > 32767 ) return 0;
+      put32(b, 2); put16(b, (int)v); return 1;
+    case 23: if( !parse_int(z, n, &v) || v < INT32_MIN || v > INT32_MAX ) return 0;
+      put32(b, 4); put32(b, (uint32_t)v); return 1;
+    case 20: if( !parse_int(z, n, &v) ) return 0;
+      put32(b, 8); put64(b, (uint64_t)v); return 1;
+    case 16:
+      if( (n == 4 && memcmp(z, "true", 4) == 0) || (n == 1 && (z[0] == 't' || z[0] == '1')) ){ put32(b, 1); pt_buf_char(b, 1); return 1; }
+      if( (n == 5 && memcmp(z, "false", 5) == 0) || (n == 1 && (z[0] == 'f' || z[0] == '0')) ){ put32(b, 1); pt_buf_char(b, 0); return 1; }
+      return 0;
+    case 700: { if( !parse_real(z, n, &r) ) return 0;
+      float f = (float)r; uint32_t u; memcpy(&u, &f, 4);
+      if( isfinite(r) && !isfinite(f) ) return 0;   /* out of range: the server's error */
+      put32(b, 4); put32(b, u); return 1; }
+    case 701: { if( !parse_real(z, n, &r) ) return 0;
+      uint64_t u; memcpy(&u, &r, 8); put32(b, 8); put64(b, u); return 1; }
+    case 1700: return put_numeric(b, z, n);
+    case 1082: {
+      int y, mo, d;
+      if( n == 8 && memcmp(z, "infinity", 8) == 0 ){ put32(b, 4); put32(b, (uint32_t)INT32_MAX); return 1; }
+      if( n == 9 && memcmp(z, "-infinity", 9) == 0 ){ put32(b, 4); put32(b, (uint32_t)INT32_MIN); return 1; }
+      if( n != 10 || !pt_parse_date_prefix(z, n, &y, &mo, &d) ) return 0;
+      put32(b, 4); put32(b, (uint32_t)(int32_t)(pt_days_from_civil(y, mo, d) - 10957)); return 1; }
+    case 1114: case 1184:
+      if( !parse_timestamp(z, n, type == 1184, &v) ) return 0;
+      put32(b, 8); put64(b, (uint64_t)v); return 1;
+    case 2950: {
+      unsigned char u[16];
+      if( n != 36 ) return 0;
+      int k = 0;
+      for(int i = 0; i < 36; i++){
+        if( i == 8 || i == 13 || i == 18 || i == 23 ){ if( z[i] != '-' ) return 0; continue; }
+        int h = hexnib(z[i]);
+        if( h < 0 ) return 0;
+        if( k % 2 == 0 ) u[k/2] = (unsigned char)(h << 4); else u[k/2] |= (unsigned char)h;
+        k++;
+      }
+      put32(b, 16); pt_buf_append(b, (const char*)u, 16); return 1; }
+    case 3802:
+      put32(b, (uint32_t)n + 1); pt_buf_char(b, 1); pt_buf_append(b, z, n); return 1;
+    case 1042: case 25: case 1043: case 114: case 17:
+      if( n < 0 ) return 0;
+      put32(b, (uint32_t)n); pt_buf_append(b, z, n); return 1;
+    default: return 0;
+  }
+}
+
 
 /* COPY text escaping: backslash, tab, newline and carriage return. */
 static void copy_escape(pt_buf *out, const char *z, int n){
@@ -1197,13 +1416,20 @@ static int copy_begin(pg_bulk *b){
   PQclear(r);
   c->pCopy = b;
   b->nRow = 0;
+  b->headerSent = 0;
   return SQLITE_OK;
 }
 
 /* Send the buffered rows into the open COPY. */
+static const char aBinaryHeader[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
+
 static int copy_send(pg_bulk *b){
   if( b->buf.n == 0 ) return SQLITE_OK;
   if( b->c->pCopy != b && copy_begin(b) != SQLITE_OK ){ b->buf.n = 0; return SQLITE_ERROR; }
+  if( b->binary && !b->headerSent ){
+    PQputCopyData(b->c->pg, aBinaryHeader, (int)sizeof aBinaryHeader);
+    b->headerSent = 1;
+  }
   int ok = PQputCopyData(b->c->pg, b->buf.z, (int)b->buf.n) == 1;
   b->buf.n = 0;
   if( !ok ){
@@ -1219,6 +1445,10 @@ static int copy_end(pg_bulk *b){
   pg_conn *c = b->c;
   if( c->pCopy != b ) return SQLITE_OK;
   int rc = copy_send(b);
+  if( b->binary ){
+    if( !b->headerSent ){ PQputCopyData(c->pg, aBinaryHeader, (int)sizeof aBinaryHeader); b->headerSent = 1; }
+    PQputCopyData(c->pg, "\377\377", 2);   /* the trailer: a field count of -1 */
+  }
   c->pCopy = 0;
   pt_trace("pg: end of COPY (%d rows)", b->nRow);
   int ok = PQputCopyEnd(c->pg, 0) == 1;
@@ -1243,12 +1473,18 @@ static int take_error(pg_bulk *b, char **pzErr){
   return SQLITE_ERROR;
 }
 
-static int pgBulkFlush(pt_bulk *p, char **pzErr){
-  pg_bulk *b = (pg_bulk*)p;
-  if( !b ) return SQLITE_OK;
+/* Send what is buffered and end the COPY; an error waits in b->zErr. */
+static void bulk_finish(pg_bulk *b){
   if( b->buf.n > 0 && b->c->pCopy != b ) copy_begin(b);
   copy_end(b);
   b->buf.n = 0;
+}
+
+static int pgBulkFlush(pt_bulk *p, char **pzErr){
+  pg_bulk *b = (pg_bulk*)p;
+  if( !b ) return SQLITE_OK;
+  bulk_finish(b);
+  if( b->canBinary ){ b->binary = 1; b->zCopy = b->zBinary; }   /* try binary again */
   return take_error(b, pzErr);
 }
 
@@ -1256,6 +1492,28 @@ static int pgBulkRow(pt_bulk *p, const pt_param *a, char **pzErr){
   static const char hex[] = "0123456789abcdef";
   pg_bulk *b = (pg_bulk*)p;
   pt_buf *out = &b->buf;
+  if( b->binary ){
+    size_t mark = out->n;
+    int ok = 1;
+    put16(out, b->nCol);
+    for(int i = 0; i < b->nCol && ok; i++){
+      if( !a[i].z ) put32(out, 0xFFFFFFFFu);
+      else ok = put_binary(out, b->aType[i], &a[i]);
+    }
+    if( ok && !out->oom ){
+      b->nRow++;
+      if( out->n >= PG_BULK_CHUNK ) copy_send(b);
+      return take_error(b, pzErr);
+    }
+    /* a value with no binary form here: end the binary COPY (same
+    ** transaction) and go on in text, where the server reads any form */
+    out->n = mark;
+    out->oom = 0;
+    bulk_finish(b);
+    b->binary = 0;
+    b->zCopy = b->zCopyText;
+    if( b->zErr ) return take_error(b, pzErr);
+  }
   for(int i = 0; i < b->nCol; i++){
     if( i ) pt_buf_char(out, '\t');
     if( !a[i].z ){ pt_buf_append(out, "\\N", 2); continue; }
@@ -1316,7 +1574,9 @@ static void pgBulkClose(pt_bulk *p){
   pgBulkDiscard(p);
   pt_buf_free(&b->buf);
   sqlite3_free(sqlite3_str_finish(b->pTmp));
-  sqlite3_free(b->zCopy);
+  sqlite3_free(b->zBinary);
+  sqlite3_free(b->zCopyText);
+  sqlite3_free(b->aType);
   sqlite3_free(b->aKind);
   sqlite3_free(b);
 }
