@@ -359,8 +359,12 @@ int pt_server_savepoint(pt_server *s, int op, int iLevel, char **pzErr){
   if( !s->inTxn || iLevel < 0 || iLevel > 62 ) return SQLITE_OK;
   char *zErr = 0;
   int rc = SQLITE_OK;
+  /* Rows buffered before a new savepoint go before it; at a release they
+  ** may stay buffered (they belong to the enclosing level, and SQLite
+  ** drops the message of an error a release returns), and a rollback
+  ** drops them. */
   if( op == PT_SP_ROLLBACK ) pt_server_discard(s);
-  else rc = pt_server_flush(s, pzErr);
+  else if( op == PT_SP_BEGIN ) rc = pt_server_flush(s, pzErr);
   if( rc != SQLITE_OK ) return rc;
   uint64_t above = ~(((uint64_t)1 << iLevel) - 1);   /* levels >= iLevel */
   int lowest = -1;

@@ -15,7 +15,10 @@
 ** Reading: a query streams with mysql_use_result, which holds its
 ** connection until the last row; so each cursor takes a connection of its
 ** own from a small pool (the main connection when it is idle and outside a
-** write transaction).  A cursor closed early closes its connection rather
+** write transaction).  Inside a write transaction a read must see the
+** transaction's writes: it runs on the main connection as a server-side
+** cursor (a prepared statement fetched in batches), which leaves the
+** connection free for the writes between fetches.  A cursor closed early closes its connection rather
 ** than reading the rest.  Parameters are written into the SQL as escaped
 ** literals (the text protocol has no placeholders); $n in the SQL the
 ** planner builds marks where parameter n goes.
@@ -60,6 +63,13 @@ struct my_cursor {
   unsigned char *aIsBit;   /* BIT columns arrive as big-endian bytes */
   int isMain;              /* my is the main connection */
   int broken;              /* the connection failed: close, do not reuse */
+  MYSQL_STMT *stmt;        /* a server-side cursor (inside a write transaction) */
+  MYSQL_BIND *aBind;       /* its result buffers */
+  unsigned long *aStmtLen;
+  my_bool *aStmtNull;
+  my_bool *aStmtErr;
+  int64_t *aInt;           /* int columns are fetched as integers */
+  double *aReal;           /* real columns as doubles */
   int done;
   char aScratch[80];
 };
@@ -454,6 +464,108 @@ static void give_back(my_conn *c, MYSQL *my, int healthy){
   else mysql_close(my);
 }
 
+/*
+** Inside a write transaction a read must see the transaction's writes, so
+** it runs on the main connection; a server-side cursor (a prepared
+** statement with CURSOR_TYPE_READ_ONLY, fetched a batch at a time) leaves
+** that connection free for the writes between fetches.
+*/
+static int stmt_open(my_cursor *cur, const char *zSql, char **pzErr){
+  my_conn *c = cur->c;
+  MYSQL_STMT *st = mysql_stmt_init(c->my);
+  if( !st ){ *pzErr = sqlite3_mprintf("out of memory"); return SQLITE_NOMEM; }
+  unsigned long type = CURSOR_TYPE_READ_ONLY, prefetch = 1000;
+  mysql_stmt_attr_set(st, STMT_ATTR_CURSOR_TYPE, &type);
+  mysql_stmt_attr_set(st, STMT_ATTR_PREFETCH_ROWS, &prefetch);
+  pt_trace("mysql (cursor): %s", zSql);
+  if( mysql_stmt_prepare(st, zSql, (unsigned long)strlen(zSql)) || mysql_stmt_execute(st) ){
+    *pzErr = sqlite3_mprintf("%s (MySQL error %u, SQLSTATE %s)", mysql_stmt_error(st),
+                             mysql_stmt_errno(st), mysql_stmt_sqlstate(st));
+    mysql_stmt_close(st);
+    return SQLITE_ERROR;
+  }
+  int n = cur->nCol;
+  cur->stmt = st;
+  cur->aBind = sqlite3_malloc64(sizeof(MYSQL_BIND) * (n + 1));
+  cur->aStmtLen = sqlite3_malloc64(sizeof(unsigned long) * (n + 1));
+  cur->aStmtNull = sqlite3_malloc64(sizeof(my_bool) * (n + 1));
+  cur->aStmtErr = sqlite3_malloc64(sizeof(my_bool) * (n + 1));
+  cur->aInt = sqlite3_malloc64(sizeof(int64_t) * (n + 1));
+  cur->aReal = sqlite3_malloc64(sizeof(double) * (n + 1));
+  cur->aIsBit = sqlite3_malloc(n + 1);
+  if( !cur->aBind || !cur->aStmtLen || !cur->aStmtNull || !cur->aStmtErr || !cur->aInt || !cur->aReal || !cur->aIsBit ){
+    *pzErr = sqlite3_mprintf("out of memory");
+    return SQLITE_NOMEM;
+  }
+  memset(cur->aBind, 0, sizeof(MYSQL_BIND) * (n + 1));
+  MYSQL_RES *meta = mysql_stmt_result_metadata(st);
+  unsigned nf = meta ? mysql_num_fields(meta) : 0;
+  for(int i = 0; i < n; i++){
+    MYSQL_BIND *b = &cur->aBind[i];
+    MYSQL_FIELD *f = (unsigned)i < nf ? mysql_fetch_field_direct(meta, i) : 0;
+    cur->aIsBit[i] = f && f->type == MYSQL_TYPE_BIT;
+    b->length = &cur->aStmtLen[i];
+    b->is_null = &cur->aStmtNull[i];
+    b->error = &cur->aStmtErr[i];
+    if( (cur->aKind[i] == PT_K_INT || cur->aKind[i] == PT_K_BOOL) && !cur->aIsBit[i] ){
+      b->buffer_type = MYSQL_TYPE_LONGLONG;
+      b->buffer = &cur->aInt[i];
+    }else if( cur->aKind[i] == PT_K_REAL ){
+      b->buffer_type = MYSQL_TYPE_DOUBLE;
+      b->buffer = &cur->aReal[i];
+    }else{
+      b->buffer_type = MYSQL_TYPE_STRING;
+      b->buffer_length = 256;
+      b->buffer = sqlite3_malloc(256);
+      if( !b->buffer ){ if( meta ) mysql_free_result(meta); *pzErr = sqlite3_mprintf("out of memory"); return SQLITE_NOMEM; }
+    }
+  }
+  if( meta ) mysql_free_result(meta);
+  if( mysql_stmt_bind_result(st, cur->aBind) ){
+    *pzErr = sqlite3_mprintf("%s", mysql_stmt_error(st));
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
+/* The next row of a server-side cursor; long values are fetched whole. */
+static int stmt_next(my_cursor *cur, char **pzErr){
+  int rc = mysql_stmt_fetch(cur->stmt);
+  if( rc == MYSQL_NO_DATA ){ cur->done = 1; return SQLITE_DONE; }
+  if( rc == 1 ){
+    *pzErr = sqlite3_mprintf("%s (MySQL error %u, SQLSTATE %s)", mysql_stmt_error(cur->stmt),
+                             mysql_stmt_errno(cur->stmt), mysql_stmt_sqlstate(cur->stmt));
+    cur->done = 1;
+    cur->broken = mysql_stmt_errno(cur->stmt) == 2013 || mysql_stmt_errno(cur->stmt) == 2006;
+    return SQLITE_ERROR;
+  }
+  for(int i = 0; i < cur->nCol; i++){
+    MYSQL_BIND *b = &cur->aBind[i];
+    if( b->buffer_type != MYSQL_TYPE_STRING || cur->aStmtNull[i] ) continue;
+    if( cur->aStmtLen[i] > b->buffer_length ){
+      void *z = sqlite3_realloc64(b->buffer, cur->aStmtLen[i] + 1);
+      if( !z ){ *pzErr = sqlite3_mprintf("out of memory"); return SQLITE_NOMEM; }
+      b->buffer = z;
+      b->buffer_length = cur->aStmtLen[i] + 1;
+      if( mysql_stmt_fetch_column(cur->stmt, b, (unsigned)i, 0) ){
+        *pzErr = sqlite3_mprintf("%s", mysql_stmt_error(cur->stmt));
+        return SQLITE_ERROR;
+      }
+    }
+  }
+  return SQLITE_ROW;
+}
+
+static void stmt_free(my_cursor *cur){
+  if( cur->stmt ) mysql_stmt_close(cur->stmt);
+  for(int i = 0; cur->aBind && i < cur->nCol; i++){
+    if( cur->aBind[i].buffer_type == MYSQL_TYPE_STRING ) sqlite3_free(cur->aBind[i].buffer);
+  }
+  sqlite3_free(cur->aBind); sqlite3_free(cur->aStmtLen); sqlite3_free(cur->aStmtNull);
+  sqlite3_free(cur->aStmtErr); sqlite3_free(cur->aInt); sqlite3_free(cur->aReal);
+  cur->stmt = 0;
+}
+
 static int myOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam,
                   int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur, char **pzErr){
   (void)nFetch;
@@ -468,6 +580,22 @@ static int myOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   cur->aKind = sqlite3_malloc64(sizeof(pt_kind) * (nCol + 1));
   if( !cur->aKind ){ sqlite3_free(cur); return SQLITE_NOMEM; }
   memcpy(cur->aKind, aKind, sizeof(pt_kind) * nCol);
+  if( c->inTxn && c->my && !c->pMainUser ){
+    char *zBound = bind_sql(c->my, zSql, nParam, aParam);
+    int rc = zBound ? stmt_open(cur, zBound, pzErr) : SQLITE_NOMEM;
+    sqlite3_free(zBound);
+    if( rc != SQLITE_OK ){
+      stmt_free(cur);
+      sqlite3_free(cur->aIsBit);
+      sqlite3_free(cur->aKind);
+      sqlite3_free(cur);
+      return rc;
+    }
+    cur->my = c->my;
+    cur->isMain = 1;
+    *ppCur = &cur->base;
+    return SQLITE_OK;
+  }
   int isMain = 0, bad = 1;
   for(int attempt = 0; attempt < 2 && bad; attempt++){
     cur->my = take_conn(c, &isMain, pzErr);
@@ -523,6 +651,7 @@ static int myOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
 
 static int myNext(pt_cursor *p, char **pzErr){
   my_cursor *cur = (my_cursor*)p;
+  if( cur->stmt ) return stmt_next(cur, pzErr);
   cur->row = mysql_fetch_row(cur->res);
   if( cur->row ){
     cur->aLen = mysql_fetch_lengths(cur->res);
@@ -537,12 +666,26 @@ static int myNext(pt_cursor *p, char **pzErr){
   return SQLITE_DONE;
 }
 
+static void value_of_text(my_cursor *cur, int i, const char *z, int n, pt_value *v);
+
 static void myColumn(pt_cursor *p, int i, pt_value *v){
   my_cursor *cur = (my_cursor*)p;
   memset(v, 0, sizeof(*v));
+  if( cur->stmt ){
+    MYSQL_BIND *b = &cur->aBind[i];
+    if( i >= cur->nCol || cur->aStmtNull[i] ){ v->type = PT_V_NULL; return; }
+    if( b->buffer_type == MYSQL_TYPE_LONGLONG ){ v->type = PT_V_INT; v->i = cur->aInt[i]; return; }
+    if( b->buffer_type == MYSQL_TYPE_DOUBLE ){ v->type = PT_V_REAL; v->r = cur->aReal[i]; return; }
+    /* the text protocol's form, from here on as for a text row */
+    value_of_text(cur, i, b->buffer, (int)cur->aStmtLen[i], v);
+    return;
+  }
   if( !cur->row || i >= cur->nCol || !cur->row[i] ){ v->type = PT_V_NULL; return; }
-  const char *z = cur->row[i];
-  int n = (int)cur->aLen[i];
+  value_of_text(cur, i, cur->row[i], (int)cur->aLen[i], v);
+}
+
+/* A value given in the text protocol's form, as a pt_value. */
+static void value_of_text(my_cursor *cur, int i, const char *z, int n, pt_value *v){
   if( cur->aIsBit && cur->aIsBit[i] ){
     uint64_t u = 0;
     for(int k = 0; k < n && k < 8; k++) u = u << 8 | (unsigned char)z[k];
@@ -613,6 +756,17 @@ static void myClose(pt_cursor *p){
   my_cursor *cur = (my_cursor*)p;
   if( !cur ) return;
   my_conn *c = cur->c;
+  if( cur->stmt ){
+    /* a server-side cursor: closing the statement ends it, the main
+    ** connection stays (unless it failed) */
+    int broken = cur->broken;
+    stmt_free(cur);
+    if( broken && c->my == cur->my ){ mysql_close(c->my); c->my = 0; }
+    sqlite3_free(cur->aKind);
+    sqlite3_free(cur->aIsBit);
+    sqlite3_free(cur);
+    return;
+  }
   if( cur->done && !cur->broken ){
     mysql_free_result(cur->res);
     if( !cur->isMain ) give_back(c, cur->my, 1);

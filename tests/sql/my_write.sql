@@ -60,3 +60,17 @@ SELECT qty FROM m.mw_items WHERE id = 1;
 SELECT pontoon_exec('my', 'DROP TABLE IF EXISTS mw_made');
 SELECT pontoon_exec('my', 'CREATE TABLE mw_made (k int PRIMARY KEY)');
 SELECT pontoon_exec('my', 'nonsense');
+-- inside a transaction, reads see the transaction's own writes
+BEGIN;
+INSERT INTO m.mw_items(id, name, qty) VALUES (800, 'mine', 1), (801, 'mine too', 2);
+SELECT id, name FROM m.mw_items WHERE id BETWEEN 800 AND 899 ORDER BY id;
+UPDATE m.mw_items SET qty = qty + 10 WHERE id BETWEEN 800 AND 899;
+SELECT sum(qty) FROM m.mw_items WHERE id BETWEEN 800 AND 899;
+INSERT INTO m.mw_copy SELECT * FROM m.mw_items WHERE id BETWEEN 800 AND 899;
+SELECT count(*) FROM m.mw_copy WHERE id BETWEEN 800 AND 899;
+ROLLBACK;
+SELECT count(*) FROM m.mw_items WHERE id BETWEEN 800 AND 899;
+-- an error of rows sent at the end of a statement inside BEGIN keeps its message
+BEGIN;
+INSERT INTO m.mw_copy SELECT * FROM m.mw_items WHERE id < 10;
+COMMIT;
