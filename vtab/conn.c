@@ -110,11 +110,19 @@ int pt_server_conn(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr){
     if( !readOnly ){
       while( s->pWriters ) pt_writer_forget(s->pWriters);   /* they point into it */
       s->nQueued = 0;
+      if( s->inTxn ) s->txnLost = 1;
       s->inTxn = 0;
       s->spOpen = 0;
     }
     s->pDriver->xDisconnect(*pp);
     *pp = 0;
+  }
+  if( !readOnly && s->txnLost ){
+    /* the writes made so far died with the connection: going on in a new
+    ** one would commit only the rest */
+    *pzErr = sqlite3_mprintf("the connection was lost inside this transaction, and the "
+                             "server rolled back its part; ROLLBACK and run it again");
+    return SQLITE_ERROR;
   }
   if( !*pp ){
     int rc = s->pDriver->xConnect(s->zUri, PT_CONNECT_TIMEOUT, readOnly, pp, pzErr);
@@ -136,6 +144,7 @@ void pt_server_check(pt_server *s){
     s->nQueued = 0;
     s->pDriver->xDisconnect(s->pConn);
     s->pConn = 0;
+    if( s->inTxn ) s->txnLost = 1;
     s->inTxn = 0;
     s->spOpen = 0;
   }
@@ -327,6 +336,12 @@ int pt_server_begin(pt_server *s, char **pzErr){
 }
 
 int pt_server_commit(pt_server *s, char **pzErr){
+  if( s->txnLost ){
+    s->txnLost = 0;
+    *pzErr = pt_server_error(s, 0, "COMMIT", sqlite3_mprintf("the connection was lost "
+      "inside this transaction, and the server rolled back its part; nothing is committed"));
+    return SQLITE_ERROR;
+  }
   if( !s->inTxn ) return SQLITE_OK;
   int rc = pt_server_flush(s, pzErr);
   if( rc != SQLITE_OK ){
@@ -346,6 +361,7 @@ int pt_server_commit(pt_server *s, char **pzErr){
 
 void pt_server_rollback(pt_server *s){
   pt_server_discard(s);
+  s->txnLost = 0;
   if( !s->inTxn ) return;
   char *zErr = 0;
   if( s->pConn && s->pDriver->xAlive(s->pConn) ) s->pDriver->xRollback(s->pConn, &zErr);

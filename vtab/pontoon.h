@@ -45,6 +45,7 @@ struct pt_server {
   pt_conn *pRoConn;          /* read-only connection for query= tables */
   int nCursor;               /* open cursors on pConn and pRoConn */
   int inTxn;                 /* 1 while SQLite has a write transaction open here */
+  int txnLost;               /* the connection died inside that transaction */
   uint64_t spOpen;           /* bit N: remote savepoint pt_N is open */
   pt_vtab *pWriters;         /* tables with rows buffered for this server */
   int nQueued;               /* UPDATE/DELETE statements sent, not settled */

@@ -44,6 +44,30 @@ check "nothing of it was written" grep -qx "after:|0" <<<"$out"
 check "the next INSERT reconnects and works" grep -qx "then:|1" <<<"$out"
 check "the server holds exactly that row" [ "$(pg_sql -c 'SELECT count(*) FROM public.fault_ins')" = 1 ]
 
+# The connection dies inside BEGIN ... COMMIT: the rest of the transaction
+# must not go on in a new connection (it would commit only the rest).
+pg_sql -c "TRUNCATE public.fault_ins"
+script="
+SELECT pontoon_connect('pg', '$PONTOON_PG_URI_NOPW');
+CREATE VIRTUAL TABLE t USING pontoon(pg, public.fault_ins);
+BEGIN;
+INSERT INTO t VALUES (10, 'first');
+SELECT 'flushed:', count(*) FROM t;
+SELECT pontoon_connect('killer', '$PONTOON_PG_URI_NOPW');
+SELECT pontoon_exec('killer', 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ''pontoon'' AND pid <> pg_backend_pid() AND state = ''idle in transaction''');
+SELECT 'mid:', count(*) FROM t;
+INSERT INTO t VALUES (11, 'second');
+COMMIT;
+ROLLBACK;
+SELECT 'after:', count(*) FROM t;
+"
+out=$(shell <<<"$script" 2>&1)
+echo "$out"
+check "the transaction does not go on in a new connection" grep -q "connection was lost inside this transaction" <<<"$out"
+check "no read in it sees a half transaction" bash -c '! grep -q "^mid:" <<<"$1"' _ "$out"
+check "the server holds none of the transaction" [ "$(pg_sql -c 'SELECT count(*) FROM public.fault_ins')" = 0 ]
+check "after ROLLBACK the next statement works" grep -qx "after:|0" <<<"$out"
+
 # A server that accepts TCP connections but never speaks.
 port_file=$(mktemp)
 /usr/bin/python3 - "$port_file" <<'PY' &
