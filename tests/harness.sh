@@ -24,6 +24,9 @@
 # PGHOST, PGPORT, PGUSER, PGDATABASE (but never PGPASSWORD: the tests choose
 # where the password comes from), PONTOON_MY_{HOST,PORT,USER,PASSWORD,DB,DB2,
 # URI,URI2,SOCKET} and PONTOON_HARNESS_DIR.  Passwords are random per start.
+# ODBC: DIR/odbc holds the harness's odbcinst.ini and odbc.ini (DSNs
+# pontoon_pg, pontoon_my with their passwords, pontoon_sqlite on a database
+# file); DIR/env sets ODBCSYSINI, ODBCINI and PONTOON_ODBC_SQLITE_DB.
 #
 # Run as root, the servers run as the unprivileged user `nobody` (PostgreSQL
 # refuses to run as root); otherwise as the current user.
@@ -551,6 +554,39 @@ env_alive() {
   done
 }
 
+# ODBC: the harness's own odbcinst.ini and odbc.ini in DIR/odbc (the system
+# files are never read or written): the drivers from Debian's packages, and
+# a DSN per server with its password, plus a SQLite database file.
+ODBC_LIB=/usr/lib/x86_64-linux-gnu/odbc
+write_odbc() {
+  local pg_pw=$1 my_pw=$2 d=$DIR/odbc
+  mkdir -p "$d"
+  chmod 700 "$d"
+  (
+    umask 077
+    {
+      echo "[PostgreSQL Unicode]"
+      echo "Driver = $ODBC_LIB/psqlodbcw.so"
+      echo "[MariaDB]"
+      echo "Driver = $ODBC_LIB/libmaodbc.so"
+      echo "[SQLite3]"
+      echo "Driver = $ODBC_LIB/libsqlite3odbc.so"
+    } >"$d/odbcinst.ini"
+    {
+      if [ -n "$pg_pw" ]; then
+        printf '[pontoon_pg]\nDriver = PostgreSQL Unicode\nServername = %s\nPort = %s\nDatabase = %s\nUsername = %s\nPassword = %s\n' \
+          "$HOST" "$PG_PORT" "$APP_DB" "$APP_USER" "$pg_pw"
+      fi
+      if [ -n "$my_pw" ]; then
+        printf '[pontoon_my]\nDriver = MariaDB\nServer = %s\nPort = %s\nDatabase = %s\nUser = %s\nPassword = %s\n' \
+          "$HOST" "$MY_PORT" "$APP_DB" "$APP_USER" "$my_pw"
+      fi
+      printf '[pontoon_sqlite]\nDriver = SQLite3\nDatabase = %s\n' "$d/pontoon.db"
+    } >"$d/odbc.ini"
+  )
+  rm -f "$d/pontoon.db"
+}
+
 write_env() {
   local servers=$1 pg_pw=$2 my_pw=$3 tmp=$DIR/env.tmp
   {
@@ -591,6 +627,12 @@ write_env() {
         PONTOON_MY_URI2 "$(squote "mysql://$APP_USER:$my_pw@$HOST:$MY_PORT/$APP_DB2")" \
         PONTOON_MY_SOCKET "$(squote "$MY_SOCK")" \
         PONTOON_MY_LOG "$(squote "$DIR/my.log")"
+    fi
+    if [ -d "$DIR/odbc" ]; then
+      printf 'export %s=%s\n' \
+        ODBCSYSINI "$(squote "$DIR/odbc")" \
+        ODBCINI "$(squote "$DIR/odbc/odbc.ini")" \
+        PONTOON_ODBC_SQLITE_DB "$(squote "$DIR/odbc/pontoon.db")"
     fi
   } >"$tmp"
   chmod 600 "$tmp"
@@ -664,6 +706,7 @@ cmd_start() {
     mv -f "$DIR/pgpass.tmp" "$DIR/pgpass"
   fi
   link_logs
+  if [ -d "$ODBC_LIB" ]; then write_odbc "$pg_pw" "$my_pw"; fi
   write_env "$want" "$pg_pw" "$my_pw"
   trap - EXIT
 
@@ -687,7 +730,7 @@ stop_all() {
       if [ -f "$SRV/$f" ]; then cp -f --remove-destination "$SRV/$f" "$DIR/$f"; else rm -f "$DIR/$f"; fi
     fi
   done
-  rm -rf -- "$DIR/env" "$DIR/env.tmp" "$DIR/pgpass" "$DIR/pgpass.tmp"
+  rm -rf -- "$DIR/env" "$DIR/env.tmp" "$DIR/pgpass" "$DIR/pgpass.tmp" "$DIR/odbc"
   rm -rf -- "$SRV/pg" "$SRV/my"
   if [ "$SRV" != "$DIR" ]; then
     case $SRV in /tmp/pontoon-harness.*) rm -rf -- "$SRV" ;; esac

@@ -22,6 +22,9 @@ static const pt_driver *const aDriver[] = {
 #ifdef PT_WITH_MYSQL
   &pt_mysql_driver,
 #endif
+#ifdef PT_WITH_ODBC
+  &pt_odbc_driver,
+#endif
 };
 
 const pt_driver *pt_driver_for(const char *zUri){
@@ -131,6 +134,7 @@ int pt_server_conn(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr){
       if( *pzErr ) *pzErr = pt_redact(*pzErr, s->zSecret);
       return rc;
     }
+    if( s->pDriver->xSpecialize ) s->pDriver = s->pDriver->xSpecialize(*pp);
   }
   *ppConn = *pp;
   return SQLITE_OK;
@@ -177,6 +181,11 @@ int pt_server_add(pt_registry *r, const char *zName, const char *zUri, char **pz
       "string; use postgresql://..., postgres://... or libpq key=value pairs%s", zName,
 #ifdef PT_WITH_MYSQL
       ", mysql://... or mariadb://..."
+#else
+      ""
+#endif
+#ifdef PT_WITH_ODBC
+      ", odbc:DSN=... or odbc:Driver={...};..."
 #else
       ""
 #endif

@@ -3,7 +3,7 @@
 **
 ** Everything above this line (module.c, plan.c, conn.c, value.c, funcs.c)
 ** is backend-neutral; everything below it is one file per backend (pg.c,
-** later mysql.c and odbc.c), each exporting one `const pt_driver`.  The shape
+** mysql.c, odbc.c), each exporting one `const pt_driver`.  The shape
 ** follows sqlite3_module: an iVersion, required members first, optional
 ** groups after; a NULL optional member means "not supported" and the bridge
 ** falls back or refuses with a clear message.
@@ -165,6 +165,11 @@ struct pt_driver {
   int (*xAlive)(pt_conn *);
   /* Fill *pInfo; never fails. */
   void (*xInfo)(pt_conn *, pt_server_info *pInfo);
+  /* Optional: the driver that serves this connection's server from now on,
+  ** for a driver whose dialect depends on the server it reached (ODBC: the
+  ** quote character, LIMIT syntax and upsert form of the data source).  The
+  ** result shares every non-dialect member with this driver. */
+  const pt_driver *(*xSpecialize)(pt_conn *);
 
   /* Describe [zSchema.]zTable (zSchema NULL: the search path).  SQLITE_NOTFOUND
   ** with a message when it does not exist. */
@@ -249,13 +254,15 @@ struct pt_driver {
   void (*xOrderBy)(sqlite3_str *, const char *zQuoted, pt_kind k, int desc);
   /* Append a one-row INSERT into zTable of azCol[nCol] (kinds aKind) with
   ** parameters $1..$nCol; onConflict is SQLITE_REPLACE (update the row whose
-  ** key columns aKey[nKey] match) or SQLITE_IGNORE (keep the old row). */
+  ** key columns aKey[nKey] match) or SQLITE_IGNORE (keep the old row).
+  ** NULL: the server has no such statement (INSERT OR REPLACE is refused). */
   void (*xUpsert)(sqlite3_str *, const char *zTable, int nCol,
                   const char *const *azCol, const pt_kind *aKind, int nKey,
                   const int *aKey, int onConflict);
   /* Append parameter iParam as the value assigned to a column of kind k. */
   void (*xParamExpr)(sqlite3_str *, pt_kind k, int iParam);
-  /* Append a LIMIT clause whose row count is parameter iParam. */
+  /* Append a LIMIT clause whose row count is parameter iParam.  NULL: the
+  ** server has no trailing LIMIT syntax (LIMIT is then left to SQLite). */
   void (*xLimit)(sqlite3_str *, int iParam);
   /* Append the text of one parameter holding all of aElem[n] (values of
   ** kind k), for PT_OP_IN conditions. */
@@ -266,6 +273,9 @@ struct pt_driver {
 extern const pt_driver pt_pg_driver;
 #ifdef PT_WITH_MYSQL
 extern const pt_driver pt_mysql_driver;
+#endif
+#ifdef PT_WITH_ODBC
+extern const pt_driver pt_odbc_driver;
 #endif
 
 #endif /* PT_DRIVER_H */

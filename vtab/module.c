@@ -747,6 +747,11 @@ static int upsert_row(pt_vtab *v, pt_server *s, sqlite3_value **aVal, int mode){
       "%s has no primary key; name the columns that identify a row with the key= option",
       v->zName, zWhat, remote_label(v)));
   }
+  if( !s->pDriver->xUpsert ){
+    return vtab_error(v, pt_server_error(s, remote_label(v), zWhat, sqlite3_mprintf(
+      "this server has no statement that resolves a conflict on the key; use INSERT, "
+      "or UPDATE the rows that exist")));
+  }
   rc = pt_server_flush(s, &zErr);
   if( rc != SQLITE_OK ) return vtab_error(v, zErr);
   pt_conn *c;

@@ -865,11 +865,8 @@ static int myRollback(pt_conn *p, char **pzErr){
 }
 
 static int mySavepoint(pt_conn *p, int op, int iLevel, char **pzErr){
-  char zName[24], zSql[64];
-  if( iLevel < 0 ) snprintf(zName, sizeof zName, "pt_begin");
-  else snprintf(zName, sizeof zName, "pt_%d", iLevel);
-  snprintf(zSql, sizeof zSql, "%s %s", op == PT_SP_BEGIN ? "SAVEPOINT"
-           : op == PT_SP_RELEASE ? "RELEASE SAVEPOINT" : "ROLLBACK TO SAVEPOINT", zName);
+  char zSql[64];
+  pt_savepoint_sql(zSql, sizeof zSql, op, iLevel);
   return simple((my_conn*)p, zSql, pzErr);
 }
 
@@ -1009,33 +1006,6 @@ static void load_escape(pt_buf *out, const char *z, int n){
   pt_buf_append(out, z + start, n - start);
 }
 
-/* A time with a UTC offset ('+02:00', 'Z'), or a 'T', as the session's UTC
-** 'YYYY-MM-DD HH:MM:SS[.f]' in out; 0 if z is not such a time. */
-static int utc_time(const char *z, int n, char *out){
-  int y, mo, d;
-  if( n < 19 || n > 40 || !pt_parse_date_prefix(z, n, &y, &mo, &d) ) return 0;
-  if( z[10] != ' ' && z[10] != 'T' ) return 0;
-  int end = n, sign = 0, oh = 0, om = 0;
-  if( z[n-1] == 'Z' ) end = n - 1;
-  else if( n >= 25 && (z[n-6] == '+' || z[n-6] == '-') && z[n-3] == ':' ){
-    sign = z[n-6] == '-' ? -1 : 1;
-    oh = atoi(z + n - 5);
-    om = atoi(z + n - 2);
-    end = n - 6;
-  }else if( z[10] != 'T' ){
-    return 0;
-  }
-  int h = atoi(z + 11), mi = atoi(z + 14), se = atoi(z + 17);
-  int64_t secs = (pt_days_from_civil(y, mo, d) * 86400) + h * 3600 + mi * 60 + se - sign * (oh * 3600 + om * 60);
-  int64_t days = secs / 86400, rem = secs % 86400;
-  if( rem < 0 ){ rem += 86400; days--; }
-  int k = pt_date_chars(out, days);
-  out[k++] = ' ';
-  k += pt_time_chars(out + k, rem * 1000000);
-  if( end > 19 ){ memcpy(out + k, z + 19, end - 19); k += end - 19; }   /* the fraction */
-  return k;
-}
-
 static int myBulkRow(pt_bulk *p, const pt_param *a, char **pzErr){
   my_bulk *b = (my_bulk*)p;
   pt_buf *out = &b->buf;
@@ -1046,7 +1016,7 @@ static int myBulkRow(pt_bulk *p, const pt_param *a, char **pzErr){
     char tmp[64];
     int m;
     if( !a[i].isBinary && (k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ)
-     && (m = utc_time(a[i].z, a[i].n, tmp)) > 0 ){
+     && (m = pt_utc_time(a[i].z, a[i].n, tmp)) > 0 ){
       pt_buf_append(out, tmp, m);
     }else if( !a[i].isBinary && k == PT_K_BOOL ){
       pt_buf_char(out, (a[i].z[0] == 't' || a[i].z[0] == '1') ? '1' : '0');
@@ -1177,14 +1147,7 @@ static void myParamExpr(sqlite3_str *s, pt_kind k, int n){
 static void myUpsert(sqlite3_str *s, const char *zTable, int nCol, const char *const *azCol,
                      const pt_kind *aKind, int nKey, const int *aKey, int onConflict){
   (void)aKey; (void)aKind; (void)nKey;
-  sqlite3_str_appendf(s, "INSERT%s INTO %s (", onConflict == SQLITE_IGNORE ? " IGNORE" : "", zTable);
-  for(int i = 0; i < nCol; i++) sqlite3_str_appendf(s, "%s%s", i ? ", " : "", azCol[i]);
-  sqlite3_str_appendall(s, ") VALUES (");
-  for(int i = 0; i < nCol; i++) sqlite3_str_appendf(s, "%s$%d", i ? ", " : "", i + 1);
-  sqlite3_str_appendall(s, ")");
-  if( onConflict == SQLITE_IGNORE ) return;
-  sqlite3_str_appendall(s, " ON DUPLICATE KEY UPDATE ");
-  for(int i = 0; i < nCol; i++) sqlite3_str_appendf(s, "%s%s = VALUES(%s)", i ? ", " : "", azCol[i], azCol[i]);
+  pt_upsert_on_duplicate(s, zTable, nCol, azCol, onConflict);
 }
 
 /* IN lists are written as a literal list: $n expands to "a, b, c". */
@@ -1226,6 +1189,7 @@ const pt_driver pt_mysql_driver = {
   /* xDisconnect    */ myDisconnect,
   /* xAlive         */ myAlive,
   /* xInfo          */ myInfo,
+  /* xSpecialize    */ 0,
   /* xDescribe      */ myDescribe,
   /* xDescribeQuery */ myDescribeQuery,
   /* xListTables    */ myListTables,

@@ -988,11 +988,8 @@ static int pgRollback(pt_conn *p, char **pzErr){
 
 /* Level -1 is pt_begin, taken right after BEGIN. */
 static int pgSavepoint(pt_conn *p, int op, int iLevel, char **pzErr){
-  char zName[24], zSql[64];
-  if( iLevel < 0 ) snprintf(zName, sizeof zName, "pt_begin");
-  else snprintf(zName, sizeof zName, "pt_%d", iLevel);
-  snprintf(zSql, sizeof zSql, "%s %s", op == PT_SP_BEGIN ? "SAVEPOINT"
-           : op == PT_SP_RELEASE ? "RELEASE SAVEPOINT" : "ROLLBACK TO SAVEPOINT", zName);
+  char zSql[64];
+  pt_savepoint_sql(zSql, sizeof zSql, op, iLevel);
   return exec_simple((pg_conn*)p, zSql, pzErr);
 }
 
@@ -1584,26 +1581,7 @@ static void pgBulkClose(pt_bulk *p){
 static void pgUpsert(sqlite3_str *s, const char *zTable, int nCol, const char *const *azCol,
                      const pt_kind *aKind, int nKey, const int *aKey, int onConflict){
   (void)aKind;
-  sqlite3_str_appendf(s, "INSERT INTO %s (", zTable);
-  for(int i = 0; i < nCol; i++) sqlite3_str_appendf(s, "%s%s", i ? ", " : "", azCol[i]);
-  sqlite3_str_appendall(s, ") VALUES (");
-  for(int i = 0; i < nCol; i++) sqlite3_str_appendf(s, "%s$%d", i ? ", " : "", i + 1);
-  sqlite3_str_appendall(s, ") ON CONFLICT (");
-  for(int i = 0; i < nKey; i++) sqlite3_str_appendf(s, "%s%s", i ? ", " : "", azCol[aKey[i]]);
-  if( onConflict == SQLITE_IGNORE ){
-    sqlite3_str_appendall(s, ") DO NOTHING");
-    return;
-  }
-  sqlite3_str_appendall(s, ") DO UPDATE SET ");
-  int first = 1;
-  for(int i = 0; i < nCol; i++){
-    int isKey = 0;
-    for(int j = 0; j < nKey; j++) if( aKey[j] == i ) isKey = 1;
-    if( isKey ) continue;
-    sqlite3_str_appendf(s, "%s%s = EXCLUDED.%s", first ? "" : ", ", azCol[i], azCol[i]);
-    first = 0;
-  }
-  if( first ) sqlite3_str_appendf(s, "%s = EXCLUDED.%s", azCol[aKey[0]], azCol[aKey[0]]);
+  pt_upsert_on_conflict(s, zTable, nCol, azCol, nKey, aKey, onConflict);
 }
 
 static void pgParamExpr(sqlite3_str *s, pt_kind k, int n){
@@ -1751,6 +1729,7 @@ const pt_driver pt_pg_driver = {
   /* xDisconnect    */ pgDisconnect,
   /* xAlive         */ pgAlive,
   /* xInfo          */ pgInfo,
+  /* xSpecialize    */ 0,
   /* xDescribe      */ pgDescribe,
   /* xDescribeQuery */ pgDescribeQuery,
   /* xListTables    */ pgListTables,

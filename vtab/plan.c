@@ -225,7 +225,7 @@ int pt_plan_best_index(pt_vtab *v, sqlite3_index_info *info){
   }
 
   /* LIMIT / OFFSET as a cap only. */
-  if( iLimit >= 0 && allExact && !oneAtATime && (info->nOrderBy == 0 || orderOk) ){
+  if( iLimit >= 0 && d->xLimit && allExact && !oneAtATime && (info->nOrderBy == 0 || orderOk) ){
     p->iLimitArgv = nArgv++;
     info->aConstraintUsage[iLimit].argvIndex = nArgv;
     info->aConstraintUsage[iLimit].omit = 0;

@@ -130,6 +130,11 @@ int pt_utf8_valid(const unsigned char *, int n);
 char *pt_redact(char *zMsg, const char *zSecret);
 int pt_trace_on(void);
 void pt_trace(const char *zFormat, ...);
+void pt_savepoint_sql(char *zBuf, size_t n, int op, int iLevel);
+void pt_upsert_on_conflict(sqlite3_str *, const char *zTable, int nCol, const char *const *azCol,
+                           int nKey, const int *aKey, int onConflict);
+void pt_upsert_on_duplicate(sqlite3_str *, const char *zTable, int nCol, const char *const *azCol,
+                            int onConflict);
 
 /* in options.c */
 typedef struct pt_uri {
@@ -164,6 +169,7 @@ int pt_time_chars(char *out, int64_t usec);
 void pt_format_time(sqlite3_str *, int64_t usec);
 int64_t pt_days_from_civil(int64_t y, unsigned m, unsigned d);
 int pt_parse_date_prefix(const char *z, int n, int *pY, int *pM, int *pD);
+int pt_utc_time(const char *z, int n, char *out);
 
 /* in plan.c */
 int pt_plan_best_index(pt_vtab *, sqlite3_index_info *);

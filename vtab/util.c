@@ -154,3 +154,56 @@ void pt_buf_free(pt_buf *b){
   sqlite3_free(b->z);
   memset(b, 0, sizeof(*b));
 }
+
+/* ---- remote SQL text shared by several dialects ---- */
+
+/* The statement for savepoint operation op at nesting level iLevel (-1: the
+** one made right after BEGIN): "SAVEPOINT pt_3", "RELEASE SAVEPOINT pt_3",
+** "ROLLBACK TO SAVEPOINT pt_begin". */
+void pt_savepoint_sql(char *zBuf, size_t n, int op, int iLevel){
+  char zName[24];
+  if( iLevel < 0 ) snprintf(zName, sizeof zName, "pt_begin");
+  else snprintf(zName, sizeof zName, "pt_%d", iLevel);
+  snprintf(zBuf, n, "%s %s", op == PT_SP_BEGIN ? "SAVEPOINT"
+           : op == PT_SP_RELEASE ? "RELEASE SAVEPOINT" : "ROLLBACK TO SAVEPOINT", zName);
+}
+
+/* A one-row INSERT with $1..$nCol resolved by the key columns aKey[nKey]
+** with the standard-looking ON CONFLICT clause (PostgreSQL, SQLite):
+** SQLITE_REPLACE updates the other columns, SQLITE_IGNORE does nothing. */
+void pt_upsert_on_conflict(sqlite3_str *s, const char *zTable, int nCol, const char *const *azCol,
+                           int nKey, const int *aKey, int onConflict){
+  sqlite3_str_appendf(s, "INSERT INTO %s (", zTable);
+  for(int i = 0; i < nCol; i++) sqlite3_str_appendf(s, "%s%s", i ? ", " : "", azCol[i]);
+  sqlite3_str_appendall(s, ") VALUES (");
+  for(int i = 0; i < nCol; i++) sqlite3_str_appendf(s, "%s$%d", i ? ", " : "", i + 1);
+  sqlite3_str_appendall(s, ") ON CONFLICT (");
+  for(int i = 0; i < nKey; i++) sqlite3_str_appendf(s, "%s%s", i ? ", " : "", azCol[aKey[i]]);
+  if( onConflict == SQLITE_IGNORE ){
+    sqlite3_str_appendall(s, ") DO NOTHING");
+    return;
+  }
+  sqlite3_str_appendall(s, ") DO UPDATE SET ");
+  int first = 1;
+  for(int i = 0; i < nCol; i++){
+    int isKey = 0;
+    for(int j = 0; j < nKey; j++) if( aKey[j] == i ) isKey = 1;
+    if( isKey ) continue;
+    sqlite3_str_appendf(s, "%s%s = EXCLUDED.%s", first ? "" : ", ", azCol[i], azCol[i]);
+    first = 0;
+  }
+  if( first ) sqlite3_str_appendf(s, "%s = EXCLUDED.%s", azCol[aKey[0]], azCol[aKey[0]]);
+}
+
+/* The same in MySQL's form: ON DUPLICATE KEY UPDATE, or INSERT IGNORE. */
+void pt_upsert_on_duplicate(sqlite3_str *s, const char *zTable, int nCol, const char *const *azCol,
+                            int onConflict){
+  sqlite3_str_appendf(s, "INSERT%s INTO %s (", onConflict == SQLITE_IGNORE ? " IGNORE" : "", zTable);
+  for(int i = 0; i < nCol; i++) sqlite3_str_appendf(s, "%s%s", i ? ", " : "", azCol[i]);
+  sqlite3_str_appendall(s, ") VALUES (");
+  for(int i = 0; i < nCol; i++) sqlite3_str_appendf(s, "%s$%d", i ? ", " : "", i + 1);
+  sqlite3_str_appendall(s, ")");
+  if( onConflict == SQLITE_IGNORE ) return;
+  sqlite3_str_appendall(s, " ON DUPLICATE KEY UPDATE ");
+  for(int i = 0; i < nCol; i++) sqlite3_str_appendf(s, "%s%s = VALUES(%s)", i ? ", " : "", azCol[i], azCol[i]);
+}

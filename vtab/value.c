@@ -604,3 +604,31 @@ int pt_key_decode(const char *z, int n, int nKey, const pt_kind *aKind, char **a
   }
   return rc;
 }
+
+/* A timestamp 'YYYY-MM-DD HH:MM:SS[.f][+HH:MM|Z]' (or with 'T') as UTC
+** without offset, written to out (at least 48 bytes); its length, or 0 if z
+** is not such a time.  For servers whose timestamps carry no zone. */
+int pt_utc_time(const char *z, int n, char *out){
+  int y, mo, d;
+  if( n < 19 || n > 40 || !pt_parse_date_prefix(z, n, &y, &mo, &d) ) return 0;
+  if( z[10] != ' ' && z[10] != 'T' ) return 0;
+  int end = n, sign = 0, oh = 0, om = 0;
+  if( z[n-1] == 'Z' ) end = n - 1;
+  else if( n >= 25 && (z[n-6] == '+' || z[n-6] == '-') && z[n-3] == ':' ){
+    sign = z[n-6] == '-' ? -1 : 1;
+    oh = atoi(z + n - 5);
+    om = atoi(z + n - 2);
+    end = n - 6;
+  }else if( z[10] != 'T' ){
+    return 0;
+  }
+  int h = atoi(z + 11), mi = atoi(z + 14), se = atoi(z + 17);
+  int64_t secs = (pt_days_from_civil(y, mo, d) * 86400) + h * 3600 + mi * 60 + se - sign * (oh * 3600 + om * 60);
+  int64_t days = secs / 86400, rem = secs % 86400;
+  if( rem < 0 ){ rem += 86400; days--; }
+  int k = pt_date_chars(out, days);
+  out[k++] = ' ';
+  k += pt_time_chars(out + k, rem * 1000000);
+  if( end > 19 ){ memcpy(out + k, z + 19, end - 19); k += end - 19; }   /* the fraction */
+  return k;
+}
