@@ -192,6 +192,10 @@ struct pt_driver {
   int (*xOpen)(pt_conn *, const char *zSql, int nParam, const pt_param *aParam,
                int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur,
                char **pzErr);
+  /* Optional: 0 when xOpen streams a result with bounded memory; else the
+  ** driver keeps whole results, and the bridge reads tables with a key in
+  ** pages of this many rows, in key order (WHERE key > last ... LIMIT n). */
+  int (*xPageRows)(pt_conn *);
   /* Advance: SQLITE_ROW, SQLITE_DONE, or an error code with *pzErr. */
   int (*xNext)(pt_cursor *, char **pzErr);
   /* The value of column i of the current row. */

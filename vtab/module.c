@@ -36,6 +36,17 @@ typedef struct pt_vcursor {
   int eof;
   int holdsServer;         /* counted in pServer->nCursor */
   sqlite3_int64 iRow;
+  /* Reading in key order, a page at a time, from a driver that keeps whole
+  ** results (xPageRows): the query's own parameters are kept for the pages
+  ** after the first, which add the last key read and the page size. */
+  int nPage;               /* rows per page; 0 when not paging */
+  int nInPage;             /* rows read from the current page */
+  char *zPageSql;          /* the SQL of the later pages */
+  int nQParam;
+  pt_param *aQParam;       /* nQParam + nKey + 1 slots */
+  pt_kind *aKind;          /* the select list's kinds */
+  int64_t *aLastKey;       /* the last row's key values (integer keys) */
+  char *zKeyText;          /* their text, 24 bytes each, and the page size's */
 } pt_vcursor;
 
 static const char *affinity_of(pt_kind k){
@@ -363,6 +374,13 @@ static void cursor_reset(pt_vcursor *c){
   sqlite3_free(c->aColPos);
   c->aColPos = 0;
   c->eof = 1;
+  for(int i = 0; i < c->nQParam; i++) sqlite3_free((char*)c->aQParam[i].z);
+  sqlite3_free(c->aQParam); c->aQParam = 0;
+  sqlite3_free(c->zPageSql); c->zPageSql = 0;
+  sqlite3_free(c->aKind); c->aKind = 0;
+  sqlite3_free(c->aLastKey); c->aLastKey = 0;
+  sqlite3_free(c->zKeyText); c->zKeyText = 0;
+  c->nQParam = c->nPage = c->nInPage = 0;
 }
 
 static int ptClose(sqlite3_vtab_cursor *cur){
@@ -380,12 +398,66 @@ static int cursor_error(pt_vcursor *c, const char *zWhat, char *zRemote){
   return SQLITE_ERROR;
 }
 
+/* Open the next page of a paged read: rows after the last key read. */
+static int next_page(pt_vcursor *c, char **pzErr){
+  pt_vtab *v = (pt_vtab*)c->base.pVtab;
+  pt_server *s = c->pServer;
+  c->pServer->pDriver->xClose(c->pCur);
+  c->pCur = 0;
+  int n = c->nQParam;
+  for(int j = 0; j < v->nKey; j++){
+    char *z = c->zKeyText + 24 * j;
+    snprintf(z, 24, "%lld", (long long)c->aLastKey[j]);
+    c->aQParam[n].z = z;
+    c->aQParam[n].n = (int)strlen(z);
+    c->aQParam[n].kind = PT_K_INT;
+    c->aQParam[n].isBinary = 0;
+    n++;
+  }
+  char *zPage = c->zKeyText + 24 * v->nKey;
+  snprintf(zPage, 24, "%d", c->nPage);
+  c->aQParam[n].z = zPage;
+  c->aQParam[n].n = (int)strlen(zPage);
+  c->aQParam[n].kind = PT_K_INT;
+  c->aQParam[n].isBinary = 0;
+  n++;
+  int rc = pt_server_flush(s, pzErr);
+  if( rc != SQLITE_OK ) return rc;
+  pt_conn *conn;
+  rc = pt_server_conn(s, v->zQuery != 0, &conn, pzErr);
+  if( rc == SQLITE_OK ){
+    pt_trace("xNext %s: next page: %s", v->zName, c->zPageSql);
+    rc = s->pDriver->xOpen(conn, c->zPageSql, n, c->aQParam, c->nSel ? c->nSel : 1, c->aKind,
+                           c->nPage, &c->pCur, pzErr);
+  }
+  if( rc != SQLITE_OK ) c->pCur = 0;
+  c->nInPage = 0;
+  return rc;
+}
+
 static int ptNext(sqlite3_vtab_cursor *cur){
   pt_vcursor *c = (pt_vcursor*)cur;
   char *zErr = 0;
   int rc = c->pServer->pDriver->xNext(c->pCur, &zErr);
+  while( rc == SQLITE_DONE && c->nPage && c->nInPage == c->nPage ){
+    /* a full page: there may be more */
+    if( (rc = next_page(c, &zErr)) != SQLITE_OK ){
+      if( !c->pCur ){ c->pServer->nCursor--; c->holdsServer = 0; }
+      return cursor_error(c, 0, zErr);
+    }
+    rc = c->pServer->pDriver->xNext(c->pCur, &zErr);
+  }
   if( rc == SQLITE_ROW ){
     c->iRow++;
+    if( c->nPage ){
+      pt_vtab *v = (pt_vtab*)cur->pVtab;
+      c->nInPage++;
+      for(int j = 0; j < v->nKey; j++){
+        pt_value val;
+        c->pServer->pDriver->xColumn(c->pCur, c->aColPos[v->aKey[j]], &val);
+        c->aLastKey[j] = val.type == PT_V_INT ? val.i : 0;
+      }
+    }
     return SQLITE_OK;
   }
   if( rc == SQLITE_DONE ){
@@ -398,6 +470,53 @@ static int ptNext(sqlite3_vtab_cursor *cur){
     return SQLITE_OK;
   }
   return cursor_error(c, 0, zErr);
+}
+
+/*
+** Start a paged read of plan p: keep the query's nParam parameters (copied)
+** and its kinds, build the SQL of the later pages, and open the first page.
+*/
+static int page_start(pt_vcursor *c, pt_vtab *v, pt_plan *p, const unsigned char *aDrop,
+                      int nParam, const pt_param *aParam, const pt_kind *aKind, int nPage,
+                      char **pzErr){
+  pt_server *s = c->pServer;
+  int nSel = p->nSel ? p->nSel : 1;
+  c->nPage = nPage;
+  c->nInPage = 0;
+  c->aQParam = sqlite3_malloc64(sizeof(pt_param) * (nParam + v->nKey + 1));
+  c->aKind = sqlite3_malloc64(sizeof(pt_kind) * nSel);
+  c->aLastKey = sqlite3_malloc64(sizeof(int64_t) * v->nKey);
+  c->zKeyText = sqlite3_malloc64(24 * (v->nKey + 1));
+  c->zPageSql = pt_plan_page_sql(v, p, aDrop, 1);
+  char *zFirst = pt_plan_page_sql(v, p, aDrop, 0);
+  if( !c->aQParam || !c->aKind || !c->aLastKey || !c->zKeyText || !c->zPageSql || !zFirst ){
+    sqlite3_free(zFirst);
+    return SQLITE_NOMEM;
+  }
+  memcpy(c->aKind, aKind, sizeof(pt_kind) * nSel);
+  for(int i = 0; i < nParam; i++){
+    char *z = sqlite3_malloc64((sqlite3_uint64)aParam[i].n + 1);
+    if( !z ){ sqlite3_free(zFirst); return SQLITE_NOMEM; }
+    if( aParam[i].n ) memcpy(z, aParam[i].z, aParam[i].n);
+    z[aParam[i].n] = 0;
+    c->aQParam[i] = aParam[i];
+    c->aQParam[i].z = z;
+    c->nQParam++;
+  }
+  char *zPage = c->zKeyText + 24 * v->nKey;
+  snprintf(zPage, 24, "%d", nPage);
+  c->aQParam[nParam].z = zPage;
+  c->aQParam[nParam].n = (int)strlen(zPage);
+  c->aQParam[nParam].kind = PT_K_INT;
+  c->aQParam[nParam].isBinary = 0;
+  pt_conn *conn;
+  int rc = pt_server_conn(s, v->zQuery != 0, &conn, pzErr);
+  if( rc == SQLITE_OK ){
+    pt_trace("xFilter %s: in pages: %s", v->zName, zFirst);
+    rc = s->pDriver->xOpen(conn, zFirst, nParam + 1, c->aQParam, nSel, c->aKind, nPage, &c->pCur, pzErr);
+  }
+  sqlite3_free(zFirst);
+  return rc;
 }
 
 static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
@@ -554,9 +673,22 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
       if( nKey > 0 && unique ) nFetch = PT_FETCH_FEW;
     }
     if( !nFetch && useLimit && atoll(zCap) <= 1000 ) nFetch = PT_FETCH_FEW;
-    pt_trace("xFilter %s: %s", v->zName, zRun);
-    rc = s->pDriver->xOpen(conn, zRun, nParam, aParam, p->nSel ? p->nSel : 1, aKind,
-                           nFetch, &c->pCur, &zErr);
+    /* a driver that keeps whole results reads a keyed table in pages */
+    int nPage = 0;
+    if( s->pDriver->xPageRows && s->pDriver->xLimit && v->nKey > 0 && p->nOrder == 0
+     && nFetch != PT_FETCH_FEW && (nPage = s->pDriver->xPageRows(conn)) > 0 ){
+      for(int j = 0; j < v->nKey; j++){
+        if( v->pDesc->aCol[v->aKey[j]].kind != PT_K_INT || c->aColPos[v->aKey[j]] < 0 ) nPage = 0;
+      }
+      if( useLimit && atoll(zCap) <= nPage ) nPage = 0;
+    }
+    if( nPage > 0 ){
+      rc = page_start(c, v, p, aDrop, useLimit ? nParam - 1 : nParam, aParam, aKind, nPage, &zErr);
+    }else{
+      pt_trace("xFilter %s: %s", v->zName, zRun);
+      rc = s->pDriver->xOpen(conn, zRun, nParam, aParam, p->nSel ? p->nSel : 1, aKind,
+                             nFetch, &c->pCur, &zErr);
+    }
   }
   sqlite3_free(zSql);
   sqlite3_free(aKind);

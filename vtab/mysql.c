@@ -1194,6 +1194,7 @@ const pt_driver pt_mysql_driver = {
   /* xDescribeQuery */ myDescribeQuery,
   /* xListTables    */ myListTables,
   /* xOpen          */ myOpen,
+  /* xPageRows      */ 0,
   /* xNext          */ myNext,
   /* xColumn        */ myColumn,
   /* xClose         */ myClose,

@@ -22,10 +22,12 @@
 ** block).  Some drivers buffer whole results unless told otherwise; the
 ** connection string gets the option that makes them stream when the user
 ** did not set it (psqlODBC UseDeclareFetch=1, SQLite ODBC StepAPI=1).  A
-** driver that streams only one result per connection gets a connection per
-** open cursor, as the MySQL driver does; inside a write transaction reads
-** run on the transaction's connection (they must see its writes) with a
-** static cursor, which such drivers buffer.
+** driver that cannot stream at all (MariaDB Connector/ODBC 3.1) says so
+** through xPageRows, and the bridge reads its keyed tables in key-ordered
+** pages of 20,000 rows.  A driver that streams only one result per
+** connection gets a connection per open cursor; inside a write transaction
+** reads run on the transaction's connection (they must see its writes)
+** with a static cursor.
 **
 ** Writing: INSERT rows are buffered and sent as parameter arrays
 ** (SQL_ATTR_PARAMSET_SIZE) where the driver takes them, one execution per
@@ -62,6 +64,7 @@ struct od_conn {
   int dbms;                /* OD_* */
   char cQuote;             /* identifier quote character; ' ' if none */
   int multiActive;         /* one connection streams several results at once */
+  int buffers;             /* the driver keeps whole results: read in pages */
   int gdBlock;             /* SQLGetData works on a row of a block (SQL_GD_BLOCK) */
   int gdBound;             /* SQLGetData works on a bound column (SQL_GD_BOUND) */
   char *zDefSchema;        /* the schema of unqualified names, or NULL */
@@ -412,7 +415,7 @@ static void odDisconnect(pt_conn *p){
 }
 
 /* Learn the data source's dialect and abilities from the driver. */
-static void learn_dialect(od_conn *c, const char *zDbms, const char *zDriver){
+static void learn_dialect(od_conn *c, const char *zDbms){
   if( sqlite3_strnicmp(zDbms, "PostgreSQL", 10) == 0 ) c->dbms = OD_PG;
   else if( sqlite3_strnicmp(zDbms, "MySQL", 5) == 0 || sqlite3_strnicmp(zDbms, "MariaDB", 7) == 0 ) c->dbms = OD_MYSQL;
   else if( sqlite3_strnicmp(zDbms, "SQLite", 6) == 0 ) c->dbms = OD_SQLITE;
@@ -423,8 +426,7 @@ static void learn_dialect(od_conn *c, const char *zDbms, const char *zDriver){
   c->cQuote = zQ && zQ[0] ? zQ[0] : ' ';
   sqlite3_free(zQ);
   SQLUSMALLINT nActive = info_u16(c->dbc, SQL_MAX_CONCURRENT_ACTIVITIES);
-  /* MariaDB's driver streams one result per connection (with NO_CACHE) */
-  c->multiActive = (nActive == 0 || nActive > 1) && !strstr(zDriver, "maodbc") && !strstr(zDriver, "myodbc");
+  c->multiActive = nActive == 0 || nActive > 1;
   SQLUINTEGER gd = info_u32(c->dbc, SQL_GETDATA_EXTENSIONS);
   c->gdBound = (gd & SQL_GD_BOUND) != 0;
   c->gdBlock = c->gdBound && (gd & SQL_GD_BLOCK) != 0;
@@ -461,6 +463,19 @@ static int odConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppCo
   /* Drivers that buffer whole results by default are reopened with the
   ** option that makes them stream, unless the string says otherwise. */
   const char *zExtra = 0;
+  int buffers = 0;
+  if( zDriver && strstr(zDriver, "maodbc") ) buffers = 1;   /* 3.1 has no streaming mode at all */
+  if( zDriver && strstr(zDriver, "psqlodbc") && has_attr(zStr, "UseDeclareFetch") ){
+    char *zV = attr_value(zStr, "UseDeclareFetch");
+    buffers = !zV || zV[0] != '1';
+    sqlite3_free(zV);
+  }
+  if( zDriver && strstr(zDriver, "sqlite3odbc") && has_attr(zStr, "StepAPI") ){
+    char *zV = attr_value(zStr, "StepAPI");
+    buffers = !zV || zV[0] != '1';
+    sqlite3_free(zV);
+  }
+  c->buffers = buffers;
   if( zDriver && strstr(zDriver, "psqlodbc") && !has_attr(zStr, "UseDeclareFetch") ){
     zExtra = has_attr(zStr, "BoolsAsChar") ? "UseDeclareFetch=1;Fetch=2000" : "UseDeclareFetch=1;Fetch=2000;BoolsAsChar=0";
   }else if( zDriver && strstr(zDriver, "sqlite3odbc") && !has_attr(zStr, "StepAPI") ){
@@ -479,7 +494,7 @@ static int odConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppCo
   }
   char *zDbms = info_str(c->dbc, SQL_DBMS_NAME);
   char *zVer = info_str(c->dbc, SQL_DBMS_VER);
-  learn_dialect(c, zDbms ? zDbms : "", zDriver ? zDriver : "");
+  learn_dialect(c, zDbms ? zDbms : "");
   c->zVersion = sqlite3_mprintf("%s %s (ODBC driver %s)", zDbms, zVer, zDriver);
   sqlite3_free(zDbms); sqlite3_free(zVer); sqlite3_free(zDriver);
   c->zHost = attr_value(zStr, "Server");
@@ -1208,6 +1223,10 @@ static int odOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
 
 static int read_long(od_cursor *cur, int i, od_col *col);
 
+static int odPageRows(pt_conn *p){
+  return ((od_conn*)p)->buffers ? 20000 : 0;
+}
+
 static int odNext(pt_cursor *p, char **pzErr){
   od_cursor *cur = (od_cursor*)p;
   if( cur->done ) return SQLITE_DONE;
@@ -1912,7 +1931,7 @@ static const pt_driver *odSpecialize(pt_conn *p);
 /* The driver variants: every member the same but the dialect's. */
 #define OD_DRIVER(QUOTE, LIMIT, UPSERT) { \
   1, "odbc", odAccepts, odConnect, odDisconnect, odAlive, odInfo, odSpecialize, \
-  odDescribe, odDescribeQuery, odListTables, odOpen, odNext, odColumn, odClose, \
+  odDescribe, odDescribeQuery, odListTables, odOpen, odPageRows, odNext, odColumn, odClose, \
   odExec, 0, 0, odCount, odBegin, odCommit, odRollback, odSavepoint, \
   odBulkOpen, odBulkRow, odBulkFlush, odBulkDiscard, odBulkClose, \
   QUOTE, odSelectExpr, odPushable, odCondition, odOrderable, odOrderBy, \

@@ -1734,6 +1734,7 @@ const pt_driver pt_pg_driver = {
   /* xDescribeQuery */ pgDescribeQuery,
   /* xListTables    */ pgListTables,
   /* xOpen          */ pgOpen,
+  /* xPageRows      */ 0,
   /* xNext          */ pgNext,
   /* xColumn        */ pgColumn,
   /* xClose         */ pgClose,

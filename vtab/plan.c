@@ -83,7 +83,26 @@ static char *quoted(const pt_driver *d, const char *zName){
 ** leaves the cap out.  Parameters are numbered in the order xFilter binds
 ** them: kept ops with a value, then the limit.
 */
+static char *build_sql(pt_vtab *v, const pt_plan *p, const unsigned char *aDrop, int useLimit,
+                       int page);
+
 char *pt_plan_sql(pt_vtab *v, const pt_plan *p, const unsigned char *aDrop, int useLimit){
+  return build_sql(v, p, aDrop, useLimit, -1);
+}
+
+/*
+** The SQL of one page of plan p read in key order, for drivers that cannot
+** stream a result (xPageRows): after 0 is the first page; after 1 adds
+** "key > the last key read", whose values are the parameters that follow
+** the query's own.  The page's row count is the last parameter.
+*/
+char *pt_plan_page_sql(pt_vtab *v, const pt_plan *p, const unsigned char *aDrop, int after){
+  return build_sql(v, p, aDrop, 0, after ? 1 : 0);
+}
+
+/* page: -1 not paged; 0 the first page; 1 a later page (see above). */
+static char *build_sql(pt_vtab *v, const pt_plan *p, const unsigned char *aDrop, int useLimit,
+                       int page){
   const pt_driver *d = vtab_driver(v);
   pt_table_desc *t = v->pDesc;
   sqlite3_str *s = sqlite3_str_new(0);
@@ -106,6 +125,36 @@ char *pt_plan_sql(pt_vtab *v, const pt_plan *p, const unsigned char *aDrop, int 
     if( o->iArgv >= 0 ) iParam++;
     d->xCondition(s, zq, t->aCol[o->iCol].kind, o->op, iParam);
     sqlite3_free(zq);
+  }
+  if( page >= 0 ){
+    /* (k1 > $a) OR (k1 = $a AND k2 > $b) OR ...: after the last key read */
+    if( page > 0 ){
+      sqlite3_str_appendall(s, nWhere++ ? " AND (" : " WHERE (");
+      for(int i = 0; i < v->nKey; i++){
+        sqlite3_str_appendall(s, i ? " OR (" : "(");
+        for(int j = 0; j <= i; j++){
+          pt_column *kc = &t->aCol[v->aKey[j]];
+          char *zq = quoted(d, kc->zName);
+          if( j ) sqlite3_str_appendall(s, " AND ");
+          d->xCondition(s, zq, kc->kind, j < i ? SQLITE_INDEX_CONSTRAINT_EQ : SQLITE_INDEX_CONSTRAINT_GT,
+                        iParam + 1 + j);
+          sqlite3_free(zq);
+        }
+        sqlite3_str_appendall(s, ")");
+      }
+      sqlite3_str_appendall(s, ")");
+      iParam += v->nKey;
+    }
+    for(int i = 0; i < v->nKey; i++){
+      pt_column *kc = &t->aCol[v->aKey[i]];
+      char *zq = quoted(d, kc->zName);
+      sqlite3_str_appendall(s, i ? ", " : " ORDER BY ");
+      sqlite3_str_appendf(s, "%s ASC", zq);   /* key columns hold no NULL */
+      sqlite3_free(zq);
+    }
+    sqlite3_str_appendchar(s, 1, ' ');
+    d->xLimit(s, iParam + 1);
+    return sqlite3_str_finish(s);
   }
   for(int i = 0; i < p->nOrder; i++){
     char *zq = quoted(d, t->aCol[p->aOrderCol[i]].zName);

@@ -176,6 +176,7 @@ int pt_plan_best_index(pt_vtab *, sqlite3_index_info *);
 pt_plan *pt_plan_find(pt_vtab *, const char *zIdxStr);
 char *pt_plan_sql(pt_vtab *, const pt_plan *, const unsigned char *aDrop,
                   int useLimit);
+char *pt_plan_page_sql(pt_vtab *, const pt_plan *, const unsigned char *aDrop, int after);
 void pt_plan_free_all(pt_vtab *);
 void pt_append_from(sqlite3_str *, pt_vtab *);
 
