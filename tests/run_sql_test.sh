@@ -54,6 +54,7 @@ sed -e "s|@PG_URI_NOPW@|$PONTOON_PG_URI_NOPW|g" \
     -e "s|@MY_URI_NOPW@|$MY_URI_NOPW|g" \
     -e "s|@MY_URI@|$PONTOON_MY_URI|g" \
     -e "s|@MY_PORT@|$PONTOON_MY_PORT|g" \
+    -e "s|@MY_PASSWORD@|$PONTOON_MY_PASSWORD|g" \
     -e "s|@PG_URI2@|$PONTOON_PG_URI2|g" \
     -e "s|@PG_URI@|$PONTOON_PG_URI|g" \
     -e "s|@PG_HOST@|$PONTOON_PG_HOST|g" \

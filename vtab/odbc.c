@@ -1333,6 +1333,7 @@ static void odColumn(pt_cursor *p, int i, pt_value *v){
       return;
     case SQL_C_DOUBLE:
       v->type = PT_V_REAL; memcpy(&v->r, b, sizeof v->r);
+      if( v->r != v->r ){ v->type = PT_V_TEXT; v->p = "NaN"; v->n = 3; }   /* SQLite would make it NULL */
       return;
     case SQL_C_BINARY:
       if( col->isBits ){
@@ -1392,6 +1393,14 @@ static void odColumn(pt_cursor *p, int i, pt_value *v){
         long long x = strtoll(tmp, &e, 10);
         if( *e == 0 && n > 0 ){ v->type = PT_V_INT; v->i = x; }
         else{ v->type = PT_V_TEXT; v->p = b; v->n = n; }
+        return;
+      }
+      if( col->kind == PT_K_REAL ){
+        char tmp[49], *e;
+        memcpy(tmp, b, n < 48 ? n : 48); tmp[n < 48 ? n : 48] = 0;
+        v->r = strtod(tmp, &e);
+        if( *e == 0 && n > 0 && v->r == v->r ){ v->type = PT_V_REAL; return; }
+        v->type = PT_V_TEXT; v->p = b; v->n = n;   /* NaN */
         return;
       }
       if( col->kind == PT_K_BOOL ){
@@ -1627,6 +1636,7 @@ static int odBulkRow(pt_bulk *p, const pt_param *a, char **pzErr){
     b->aLen[base + i] = a[i].n;
     b->aBin[base + i] = (unsigned char)a[i].isBinary;
     pt_buf_append(&b->data, a[i].z, (size_t)a[i].n);
+    pt_buf_char(&b->data, 0);   /* each value is a C string too (pt_utc_time) */
   }
   if( b->data.oom ){ b->data.oom = 0; return SQLITE_NOMEM; }
   b->nRow++;
@@ -1929,26 +1939,28 @@ static void odArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
 static const pt_driver *odSpecialize(pt_conn *p);
 
 /* The driver variants: every member the same but the dialect's. */
-#define OD_DRIVER(QUOTE, LIMIT, UPSERT) { \
+#define OD_DRIVER(QUOTE, SELECT, LIMIT, UPSERT) { \
   1, "odbc", odAccepts, odConnect, odDisconnect, odAlive, odInfo, odSpecialize, \
   odDescribe, odDescribeQuery, odListTables, odOpen, odPageRows, odNext, odColumn, odClose, \
   odExec, 0, 0, odCount, odBegin, odCommit, odRollback, odSavepoint, \
   odBulkOpen, odBulkRow, odBulkFlush, odBulkDiscard, odBulkClose, \
-  QUOTE, odSelectExpr, odPushable, odCondition, odOrderable, odOrderBy, \
+  QUOTE, SELECT, odPushable, odCondition, odOrderable, odOrderBy, \
   UPSERT, odParamExpr, LIMIT, odArrayParam }
 
 /* Before the first connection: ANSI quoting, no LIMIT, no upsert. */
-const pt_driver pt_odbc_driver = OD_DRIVER(odQuoteDq, 0, 0);
-static const pt_driver odPgLike = OD_DRIVER(odQuoteDq, odLimit, odUpsertConflict);      /* PostgreSQL, SQLite */
-static const pt_driver odMysql = OD_DRIVER(odQuoteBt, odLimit, odUpsertDuplicate);
-static const pt_driver odFetchFirstDq = OD_DRIVER(odQuoteDq, odFetchFirst, 0);           /* Oracle, DB2 */
-static const pt_driver odOtherBt = OD_DRIVER(odQuoteBt, 0, 0);
+const pt_driver pt_odbc_driver = OD_DRIVER(odQuoteDq, odSelectExpr, 0, 0);
+static const pt_driver odPg = OD_DRIVER(odQuoteDq, odSelectExpr, odLimit, odUpsertConflict);
+static const pt_driver odSqlite = OD_DRIVER(odQuoteDq, odSelectExpr, odLimit, odUpsertConflict);
+static const pt_driver odMysql = OD_DRIVER(odQuoteBt, odSelectExpr, odLimit, odUpsertDuplicate);
+static const pt_driver odFetchFirstDq = OD_DRIVER(odQuoteDq, odSelectExpr, odFetchFirst, 0);   /* Oracle, DB2 */
+static const pt_driver odOtherBt = OD_DRIVER(odQuoteBt, odSelectExpr, 0, 0);
 
 static const pt_driver *odSpecialize(pt_conn *p){
   od_conn *c = (od_conn*)p;
   switch( c->dbms ){
-    case OD_PG: case OD_SQLITE: return &odPgLike;
-    case OD_MYSQL: return c->cQuote == '`' ? &odMysql : &odPgLike;
+    case OD_PG: return &odPg;
+    case OD_SQLITE: return &odSqlite;
+    case OD_MYSQL: return c->cQuote == '`' ? &odMysql : &odSqlite;
     case OD_FETCH_FIRST: return &odFetchFirstDq;
     default: return c->cQuote == '`' ? &odOtherBt : &pt_odbc_driver;
   }
