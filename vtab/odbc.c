@@ -630,9 +630,11 @@ static SQLSMALLINT sql_type_of(const od_conn *c, pt_kind k){
     case PT_K_REAL: return SQL_DOUBLE;
     case PT_K_DECIMAL: return SQL_DECIMAL;
     case PT_K_BLOB: return SQL_VARBINARY;
-    case PT_K_DATE: return SQL_TYPE_DATE;
-    case PT_K_TIME: return SQL_TYPE_TIME;
-    case PT_K_TIMESTAMP: case PT_K_TIMESTAMPTZ: return SQL_TYPE_TIMESTAMP;
+    /* MySQL takes zero dates and times beyond 24 hours only as literals:
+    ** its driver's own conversion refuses them */
+    case PT_K_DATE: return c->dbms == OD_MYSQL ? SQL_VARCHAR : SQL_TYPE_DATE;
+    case PT_K_TIME: return c->dbms == OD_MYSQL ? SQL_VARCHAR : SQL_TYPE_TIME;
+    case PT_K_TIMESTAMP: case PT_K_TIMESTAMPTZ: return c->dbms == OD_MYSQL ? SQL_VARCHAR : SQL_TYPE_TIMESTAMP;
     case PT_K_UUID: return c->dbms == OD_PG ? SQL_GUID : SQL_WVARCHAR;
     default: return SQL_WVARCHAR;
   }
@@ -1698,7 +1700,19 @@ static int bulk_send(od_bulk *b, SQLHSTMT st, int iFirst, int n, char **pzErr){
       if( isBin ){
         src = prm.z; len = prm.n; cType = SQL_C_BINARY;
         sqlType = SQL_LONGVARBINARY;
-      }else if( k == PT_K_INT || k == PT_K_BOOL || k == PT_K_REAL || k == PT_K_DECIMAL || k == PT_K_DATE
+      }else if( k == PT_K_INT ){
+        /* as a number: MySQL's BIT(n) takes no digits as text */
+        char tmp[32], *e;
+        int m = prm.n < 31 ? prm.n : 31;
+        memcpy(tmp, prm.z, (size_t)m); tmp[m] = 0;
+        aV[r].i = strtoll(tmp, &e, 10);
+        if( *e || m == 0 || prm.n > 31 ){
+          *pzErr = sqlite3_mprintf("column %d: '%.*s' is not an integer", j + 1, prm.n, prm.z);
+          rc = SQLITE_ERROR;
+          break;
+        }
+        src = &aV[r].i; len = sizeof aV[r].i; cType = SQL_C_SBIGINT; sqlType = SQL_BIGINT;
+      }else if( k == PT_K_BOOL || k == PT_K_REAL || k == PT_K_DECIMAL || k == PT_K_DATE
              || k == PT_K_TIME || k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ
              || (k == PT_K_UUID && sqlType == SQL_GUID) ){
         /* pontoon's ASCII text form, converted by the driver */
@@ -1717,7 +1731,6 @@ static int bulk_send(od_bulk *b, SQLHSTMT st, int iFirst, int n, char **pzErr){
           const char *dot = memchr(src, '.', (size_t)len);
           if( dot && (SQLSMALLINT)((const char*)src + len - dot - 1) > scale ) scale = (SQLSMALLINT)((const char*)src + len - dot - 1);
         }
-        if( k == PT_K_INT ) sqlType = SQL_DECIMAL;   /* as text: any size the column takes */
       }else{
         int nW = 0;
         w = od_wide(prm.z, prm.n, &nW);

@@ -33,6 +33,14 @@ CREATE VIRTUAL TABLE types USING pontoon(o, ob_types);
 SELECT id, i2, typeof(i2), i8, ub, typeof(ub), num, typeof(num), r4, r8, r8 = 0.1 + 0.2, txt, vc, '[' || ch || ']', hex(bin), typeof(bin),
   d, tm, ts, tstz, b, bits, e, j FROM types ORDER BY id;
 
+-- every type round-trips: written through pontoon, equal on the server
+-- (remote to remote: a local table's NUMERIC affinity would round decimals)
+CREATE VIRTUAL TABLE types2 USING pontoon(o, ob_types2);
+INSERT INTO types2 SELECT * FROM types;
+SELECT 'read back', count(*) FROM (SELECT * FROM types2 EXCEPT SELECT * FROM types);
+CREATE VIRTUAL TABLE rt USING pontoon(o, query='SELECT count(*) AS n FROM (SELECT * FROM ob_types EXCEPT SELECT * FROM ob_types2) x');
+SELECT 'server side', n FROM rt;
+
 -- pushdown: each answer against the same query on a local copy
 CREATE TABLE lt AS SELECT * FROM t;
 EXPLAIN QUERY PLAN SELECT id FROM t WHERE a = 5;
