@@ -149,6 +149,47 @@ command -v pgloader >/dev/null && have_pgloader=1
 truncate_my_targets() { psql_ "$new" -c "TRUNCATE shop.bench_users, shop.bench_orders"; }
 my_rows=$((users + orders))
 
+# 7. ODBC: the same scan of users through pontoon's ODBC driver, by psqlODBC
+# (DSN pontoon_pg) and by the MariaDB ODBC driver (DSN pontoon_my), against
+# bench/odbc_fetch.c: a plain C loop fetching the same rows through the same
+# driver into bound row arrays (the limit of that driver).  pontoon streams
+# psqlODBC through a server cursor (it adds UseDeclareFetch=1;Fetch=2000;
+# BoolsAsChar=0), so the loop gets the same; the loop with psqlODBC's
+# defaults (the whole result in memory) is informational.
+have_odbc=0
+if [ -n "${ODBCINI:-}" ] && [ -x "$build/odbc_fetch" ]; then have_odbc=1; fi
+odbc_pg_stream="DSN=pontoon_pg;UseDeclareFetch=1;Fetch=2000;BoolsAsChar=0"
+odbc_users_cols="id, email, name, bio, country, balance, created_at, active"
+shell_sql "$tmp/oscan.sql" <<'SQL'
+.output /dev/null
+SELECT pontoon_connect('o', 'odbc:DSN=pontoon_pg');
+.output stdout
+CREATE VIRTUAL TABLE u USING pontoon(o, public.bench_users);
+SELECT count(*), sum(length(email)), sum(length(name)), sum(length(bio)), count(country),
+       sum(balance), count(created_at), sum(active) FROM u;
+SQL
+shell_sql "$tmp/omscan.sql" <<'SQL'
+.output /dev/null
+SELECT pontoon_connect('om', 'odbc:DSN=pontoon_my');
+.output stdout
+CREATE VIRTUAL TABLE u USING pontoon(om, bench_users);
+SELECT count(*), sum(length(email)), sum(length(name)), sum(length(bio)), count(country),
+       sum(balance), count(created_at), sum(active) FROM u;
+SQL
+# odbc_run KEY CMD...: CMD timed, its seconds added to KEY and its peak RSS
+# kept in RSS[KEY]; when it fails its output goes to stderr, KEY gets nothing
+declare -A RSS
+odbc_run() {
+  local key=$1 s r; shift
+  read -r s r < <(timed "$tmp/out" "$@") || true
+  if [ -z "${s:-}" ]; then
+    echo "== $key failed:" >&2; cat "$tmp/out" >&2
+    return 0
+  fi
+  add "$key" "$s"
+  RSS[$key]=$(maxr "${RSS[$key]:-0}" "$r")
+}
+
 run_time() { grep "Run Time" "$1" | tail -1 | awk '{print $4}'; }
 
 declare -A T
@@ -160,6 +201,11 @@ for round in $(seq "$rounds"); do
   echo "== round $round of $rounds"
   read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/scan.sql"); add scan "$s"; rss_scan=$(maxr "$rss_scan" "$r")
   read -r s _ < <(timed /dev/null psql -X -q "$old" -c "\\copy (select * from bench_users) to /dev/null"); add scan_ref "$s"
+  if [ "$have_odbc" = 1 ]; then
+    odbc_run oscan sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/oscan.sql"
+    odbc_run oscan_ref "$build/odbc_fetch" "$odbc_pg_stream" "SELECT $odbc_users_cols FROM public.bench_users"
+    odbc_run oscan_buf "$build/odbc_fetch" "DSN=pontoon_pg" "SELECT $odbc_users_cols FROM public.bench_users"
+  fi
 
   psql_ "$new" -c "TRUNCATE bench_users"
   read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/copy.sql"); add copy "$s"; rss_copy=$(maxr "$rss_copy" "$r")
@@ -178,6 +224,10 @@ for round in $(seq "$rounds"); do
 
   read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/myscan.sql"); add myscan "$s"; rss_myscan=$(maxr "$rss_myscan" "$r")
   read -r s _ < <(timed /dev/null bash -c "mariadb --quick -h '$PONTOON_MY_HOST' -P '$PONTOON_MY_PORT' -u '$PONTOON_MY_USER' '$PONTOON_MY_DB' -e 'SELECT * FROM bench_users' >/dev/null"); add myscan_ref "$s"
+  if [ "$have_odbc" = 1 ]; then
+    odbc_run omscan sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/omscan.sql"
+    odbc_run omscan_ref "$build/odbc_fetch" "DSN=pontoon_my" "SELECT $odbc_users_cols FROM bench_users"
+  fi
   truncate_my_targets
   read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/mycopy.sql"); add mycopy "$s"; rss_mycopy=$(maxr "$rss_mycopy" "$r")
   n_pontoon=$(psql -X -q -t -A "$new" -c "SELECT (SELECT count(*) FROM shop.bench_users) + (SELECT count(*) FROM shop.bench_orders)")
@@ -190,9 +240,13 @@ for round in $(seq "$rounds"); do
   read -r _ r < <(timed "$tmp/join.out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/join.sql"); add join "$(run_time "$tmp/join.out")"; rss_join=$(maxr "$rss_join" "$r")
   read -r s _ < <(timed /dev/null psql -X -q "$old" -c "SELECT count(*), sum(o.total), count(DISTINCT u.country) FROM bench_orders o JOIN bench_users u ON u.id = o.user_id WHERE o.id <= 20000"); add join_ref "$s"
 done
-m() { printf '%s\n' ${T[$1]} | median; }
+m() { printf '%s\n' ${T[$1]:-} | median; }
 line() { # line WHAT KEY REFNAME REFKEY RSS
   local p r; p=$(m "$2"); r=$(m "$4")
+  if [ -z "$p" ] || [ -z "$r" ]; then
+    printf '| %s | %s | %s | %s | failed | %s MiB |\n' "$1" "${p:-failed}" "$3" "${r:-failed}" "$(( $5 / 1024 ))"
+    return
+  fi
   printf '| %s | %s | %s | %s | %s | %s MiB |\n' "$1" "$p" "$3" "$r" "$(ratio "$r" "$p")" "$(( $5 / 1024 ))"
 }
 {
@@ -211,8 +265,18 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
   if [ "$have_pgloader" = 1 ]; then
     line "MySQL -> PostgreSQL copy of users and orders" mycopy "pgloader 3.6, prefetch rows = 10000" mycopy_ref "$rss_mycopy"
   fi
+  if [ "$have_odbc" = 1 ]; then
+    line "ODBC psqlODBC: scan users, every column" oscan "C loop, bound row arrays, UseDeclareFetch=1;Fetch=2000 (the limit)" oscan_ref "${RSS[oscan]:-0}"
+    line "ODBC psqlODBC: scan users, every column" oscan "C loop, bound row arrays, psqlODBC defaults (whole result in memory)" oscan_buf "${RSS[oscan]:-0}"
+    line "ODBC psqlODBC: scan users, every column" oscan "pontoon's PostgreSQL driver, same round (scan users)" scan "${RSS[oscan]:-0}"
+    line "ODBC MariaDB: scan users, every column" omscan "C loop, bound row arrays, MariaDB ODBC (the limit)" omscan_ref "${RSS[omscan]:-0}"
+    line "ODBC MariaDB: scan users, every column" omscan "pontoon's MySQL driver, same round (MySQL: scan users)" myscan "${RSS[omscan]:-0}"
+  fi
   echo
   echo "rows copied MySQL -> PostgreSQL: pontoon $n_pontoon, pgloader $n_pgloader (of $my_rows); pgloader's peak RSS: $(( rss_pgloader / 1024 )) MiB"
+  if [ "$have_odbc" = 1 ]; then
+    echo "ODBC C loops' peak RSS: psqlODBC streaming $(( ${RSS[oscan_ref]:-0} / 1024 )) MiB, psqlODBC defaults $(( ${RSS[oscan_buf]:-0} / 1024 )) MiB, MariaDB ODBC $(( ${RSS[omscan_ref]:-0} / 1024 )) MiB"
+  fi
 } | tee "$tmp/table.md"
 echo
 echo "== libpq read protocols on the users table (bench/pg_read_modes.c, median seconds)"
