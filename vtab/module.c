@@ -428,7 +428,7 @@ static int next_page(pt_vcursor *c, char **pzErr){
   if( rc == SQLITE_OK ){
     pt_trace("xNext %s: next page: %s", v->zName, c->zPageSql);
     rc = s->pDriver->xOpen(conn, c->zPageSql, n, c->aQParam, c->nSel ? c->nSel : 1, c->aKind,
-                           c->nPage, &c->pCur, pzErr);
+                           v->nFetch, &c->pCur, pzErr);
   }
   if( rc != SQLITE_OK ) c->pCur = 0;
   c->nInPage = 0;
@@ -513,7 +513,7 @@ static int page_start(pt_vcursor *c, pt_vtab *v, pt_plan *p, const unsigned char
   int rc = pt_server_conn(s, v->zQuery != 0, &conn, pzErr);
   if( rc == SQLITE_OK ){
     pt_trace("xFilter %s: in pages: %s", v->zName, zFirst);
-    rc = s->pDriver->xOpen(conn, zFirst, nParam + 1, c->aQParam, nSel, c->aKind, nPage, &c->pCur, pzErr);
+    rc = s->pDriver->xOpen(conn, zFirst, nParam + 1, c->aQParam, nSel, c->aKind, v->nFetch, &c->pCur, pzErr);
   }
   sqlite3_free(zFirst);
   return rc;

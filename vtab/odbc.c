@@ -65,6 +65,8 @@ struct od_conn {
   char cQuote;             /* identifier quote character; ' ' if none */
   int multiActive;         /* one connection streams several results at once */
   int buffers;             /* the driver keeps whole results: read in pages */
+  int utf8;                /* SQL_C_CHAR is UTF-8 whatever the locale (MySQL
+                           ** with utf8mb4, SQLite): text read skips UTF-16 */
   int gdBlock;             /* SQLGetData works on a row of a block (SQL_GD_BLOCK) */
   int gdBound;             /* SQLGetData works on a bound column (SQL_GD_BOUND) */
   char *zDefSchema;        /* the schema of unqualified names, or NULL */
@@ -476,6 +478,7 @@ static int odConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppCo
     sqlite3_free(zV);
   }
   c->buffers = buffers;
+  if( zDriver && strstr(zDriver, "maodbc") && !has_attr(zStr, "CHARSET") ) zExtra = "CHARSET=utf8mb4";
   if( zDriver && strstr(zDriver, "psqlodbc") && !has_attr(zStr, "UseDeclareFetch") ){
     zExtra = has_attr(zStr, "BoolsAsChar") ? "UseDeclareFetch=1;Fetch=2000" : "UseDeclareFetch=1;Fetch=2000;BoolsAsChar=0";
   }else if( zDriver && strstr(zDriver, "sqlite3odbc") && !has_attr(zStr, "StepAPI") ){
@@ -495,6 +498,10 @@ static int odConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppCo
   char *zDbms = info_str(c->dbc, SQL_DBMS_NAME);
   char *zVer = info_str(c->dbc, SQL_DBMS_VER);
   learn_dialect(c, zDbms ? zDbms : "");
+  /* (not psqlODBC: it converts SQL_C_CHAR to the locale's character set,
+  ** and fails on text the C locale cannot hold) */
+  c->utf8 = c->dbms == OD_SQLITE
+         || (c->dbms == OD_MYSQL && (!has_attr(zStr, "CHARSET") || (zExtra && strstr(zExtra, "utf8mb4"))));
   c->zVersion = sqlite3_mprintf("%s %s (ODBC driver %s)", zDbms, zVer, zDriver);
   sqlite3_free(zDbms); sqlite3_free(zVer); sqlite3_free(zDriver);
   c->zHost = attr_value(zStr, "Server");
@@ -1132,8 +1139,13 @@ static int bind_columns(od_cursor *cur, int nCol, const pt_kind *aKind, int nFet
         col->isLong = 1;
         break;
       default:
-        col->cType = SQL_C_WCHAR;
-        col->width = size > 0 && size <= OD_LONG_BYTES / 2 ? (SQLLEN)(size + 1) * 2 : OD_LONG_BYTES;
+        if( cur->c->utf8 ){
+          col->cType = SQL_C_CHAR;
+          col->width = size > 0 && size <= OD_LONG_BYTES / 4 ? (SQLLEN)size * 4 + 1 : OD_LONG_BYTES;
+        }else{
+          col->cType = SQL_C_WCHAR;
+          col->width = size > 0 && size <= OD_LONG_BYTES / 2 ? (SQLLEN)(size + 1) * 2 : OD_LONG_BYTES;
+        }
         col->isLong = 1;
         break;
     }
@@ -1143,6 +1155,9 @@ static int bind_columns(od_cursor *cur, int nCol, const pt_kind *aKind, int nFet
   if( nFetch > 0 ) nRows = (SQLULEN)nFetch;
   else if( nFetch == PT_FETCH_FEW ) nRows = 16;
   else nRows = (SQLULEN)(OD_BLOCK_BYTES / (rowBytes > 0 ? rowBytes : 1));
+  /* fetch= asks for rows per block; the block's bytes stay bounded */
+  SQLULEN nFit = (SQLULEN)(OD_BLOCK_BYTES / (rowBytes > 0 ? rowBytes : 1));
+  if( nRows > nFit ) nRows = nFit;
   if( nRows < 1 ) nRows = 1;
   if( nRows > OD_MAX_ROWS ) nRows = OD_MAX_ROWS;
   /* a long value is read whole with SQLGetData, which needs a row at a
