@@ -7,8 +7,12 @@
 **
 ** Everything after "odbc:" is the ODBC connection string, given to
 ** SQLDriverConnect as it is (a password comes from it or from odbc.ini).
-** All text crosses the driver manager as UTF-16 (the W functions and
-** SQL_C_WCHAR), so no locale or driver-manager character set can change it.
+** Text crosses the driver manager as UTF-16 (the W functions and
+** SQL_C_WCHAR), so no locale or driver-manager character set can change it;
+** drivers known to take and give UTF-8 whatever the locale (MySQL with
+** utf8mb4, SQLite) get UTF-8 through the ANSI functions and SQL_C_CHAR,
+** which is faster and avoids their UTF-16 bugs (SQLite's driver mangles
+** characters outside the BMP in UTF-16 SQL text).
 **
 ** The dialect comes from the data source: SQLGetInfo gives the identifier
 ** quote character and the DBMS name, which picks the LIMIT syntax and the
@@ -334,6 +338,20 @@ static SQLUSMALLINT info_u16(SQLHDBC dbc, SQLUSMALLINT what){
   return v;
 }
 
+/* Run (or with prepare, prepare) SQL text z on st: as UTF-8 through the
+** ANSI functions where the driver takes UTF-8 (c->utf8), else as UTF-16. */
+static SQLRETURN exec_sql(const od_conn *c, SQLHSTMT st, const char *z, int prepare){
+  if( c->utf8 ){
+    return prepare ? SQLPrepare(st, (SQLCHAR*)z, SQL_NTS) : SQLExecDirect(st, (SQLCHAR*)z, SQL_NTS);
+  }
+  int nW = 0;
+  SQLWCHAR *w = od_wide(z, -1, &nW);
+  if( !w ) return SQL_ERROR;
+  SQLRETURN r = prepare ? SQLPrepareW(st, w, nW) : SQLExecDirectW(st, w, nW);
+  sqlite3_free(w);
+  return r;
+}
+
 /* Run one statement with no result on dbc. */
 static int run_simple(od_conn *c, SQLHDBC dbc, const char *zSql, char **pzErr){
   SQLHSTMT st = SQL_NULL_HSTMT;
@@ -343,12 +361,8 @@ static int run_simple(od_conn *c, SQLHDBC dbc, const char *zSql, char **pzErr){
     if( dead && dbc == c->dbc ) c->dead = 1;
     return SQLITE_ERROR;
   }
-  int nW = 0;
-  SQLWCHAR *w = od_wide(zSql, -1, &nW);
-  if( !w ){ SQLFreeHandle(SQL_HANDLE_STMT, st); return SQLITE_NOMEM; }
   pt_trace("odbc: %s", zSql);
-  SQLRETURN r = SQLExecDirectW(st, w, nW);
-  sqlite3_free(w);
+  SQLRETURN r = exec_sql(c, st, zSql, 0);
   int rc = SQLITE_OK;
   if( !SQL_SUCCEEDED(r) && r != SQL_NO_DATA ){
     *pzErr = st_error(c, dbc, st);
@@ -554,8 +568,7 @@ static void odInfo(pt_conn *p, pt_server_info *pInfo){
 /* A statement ready to run: the SQL with ?, and for each ? the index of
 ** the pontoon parameter it takes. */
 typedef struct od_sql {
-  SQLWCHAR *w;
-  int nW;
+  char *z;
   int nMark;
   int *aMark;
 } od_sql;
@@ -618,13 +631,12 @@ static int sql_prepare(const char *zSql, int nParam, const pt_param *a, od_sql *
   char *zOut = sqlite3_str_finish(s);
   if( !zOut && nText ) return SQLITE_NOMEM;
   pt_trace("odbc: %s", zOut ? zOut : "");
-  out->w = od_wide(zOut ? zOut : "", -1, &out->nW);
-  sqlite3_free(zOut);
-  return out->w ? SQLITE_OK : SQLITE_NOMEM;
+  out->z = zOut ? zOut : pt_strdup("");
+  return out->z ? SQLITE_OK : SQLITE_NOMEM;
 }
 
 static void sql_free(od_sql *q){
-  sqlite3_free(q->w);
+  sqlite3_free(q->z);
   sqlite3_free(q->aMark);
   memset(q, 0, sizeof(*q));
 }
@@ -737,6 +749,12 @@ static int bind_one(od_conn *c, SQLHSTMT st, int iMark, const pt_param *a, od_pv
         if( sqlType == SQL_GUID ){ v->p = (void*)a->z; v->len = a->n; colSize = 36; break; }
         /* fall through */
       default: {
+        if( c->utf8 ){
+          v->p = (void*)a->z; v->len = a->n;
+          sqlType = a->n > 4000 ? SQL_LONGVARCHAR : SQL_VARCHAR;
+          colSize = a->n > 0 ? (SQLULEN)a->n : 1;
+          break;
+        }
         int nW = 0;
         SQLWCHAR *w = od_wide(a->z, a->n, &nW);
         if( !w ) return SQLITE_NOMEM;
@@ -782,7 +800,7 @@ static int exec_stmt(od_conn *c, SQLHDBC dbc, const od_sql *q, const pt_param *a
     int rc = bind_one(c, st, i + 1, &aParam[q->aMark[i]], &aVal[i], pzErr);
     if( rc != SQLITE_OK ) return rc;
   }
-  SQLRETURN r = SQLExecDirectW(st, q->w, q->nW);
+  SQLRETURN r = exec_sql(c, st, q->z, 0);
   if( !SQL_SUCCEEDED(r) && r != SQL_NO_DATA ){
     *pzErr = st_error(c, dbc, st);
     return SQLITE_ERROR;
@@ -994,7 +1012,7 @@ static int odDescribeQuery(pt_conn *p, const char *zQuery, pt_table_desc **ppDes
   rc = zSql ? sql_prepare(zSql, 0, 0, &q) : SQLITE_NOMEM;
   sqlite3_free(zSql);
   if( rc == SQLITE_OK ){
-    SQLRETURN r = SQLExecDirectW(st, q.w, q.nW);
+    SQLRETURN r = exec_sql(c, st, q.z, 0);
     if( !SQL_SUCCEEDED(r) && r != SQL_NO_DATA ){ *pzErr = st_error(c, c->dbc, st); rc = SQLITE_ERROR; }
     sql_free(&q);
   }
@@ -1105,7 +1123,11 @@ static int bind_columns(od_cursor *cur, int nCol, const pt_kind *aKind, int nFet
         }
         break;
       case PT_K_REAL:
-        col->cType = SQL_C_DOUBLE; col->width = sizeof(double);
+        if( cur->c->dbms == OD_SQLITE ){
+          col->cType = SQL_C_CHAR; col->width = 48;   /* odSelectExprSqlite's exact text */
+        }else{
+          col->cType = SQL_C_DOUBLE; col->width = sizeof(double);
+        }
         break;
       case PT_K_BOOL:
         col->cType = SQL_C_BIT; col->width = 1;
@@ -1746,6 +1768,9 @@ static int bulk_send(od_bulk *b, SQLHSTMT st, int iFirst, int n, char **pzErr){
           const char *dot = memchr(src, '.', (size_t)len);
           if( dot && (SQLSMALLINT)((const char*)src + len - dot - 1) > scale ) scale = (SQLSMALLINT)((const char*)src + len - dot - 1);
         }
+      }else if( c->utf8 ){
+        src = prm.z; len = prm.n; cType = SQL_C_CHAR;
+        sqlType = SQL_VARCHAR;
       }else{
         int nW = 0;
         w = od_wide(prm.z, prm.n, &nW);
@@ -1761,6 +1786,7 @@ static int bulk_send(od_bulk *b, SQLHSTMT st, int iFirst, int n, char **pzErr){
     }
     if( isBin ){ cType = SQL_C_BINARY; if( sqlType != SQL_LONGVARBINARY ) sqlType = SQL_VARBINARY; }
     if( cType == SQL_C_WCHAR && colSize > 4000 ) sqlType = SQL_WLONGVARCHAR;
+    if( cType == SQL_C_CHAR && sqlType == SQL_VARCHAR && colSize > 4000 ) sqlType = SQL_LONGVARCHAR;
     if( cType == SQL_C_CHAR && (k == PT_K_INT || k == PT_K_DECIMAL) && colSize > 38 ) colSize = 38;
     if( k == PT_K_DECIMAL && colSize <= (SQLULEN)scale ) colSize = (SQLULEN)scale + 1;
     /* second pass: lay the values out in slots of one width */
@@ -1830,15 +1856,11 @@ static int odBulkFlush(pt_bulk *p, char **pzErr){
   SQLHSTMT st;
   int rc = new_stmt(c, &st, pzErr);
   if( rc != SQLITE_OK ){ bulk_reset(b); return rc; }
-  int nW = 0;
-  SQLWCHAR *w = od_wide(b->zSql, -1, &nW);
-  if( !w ){ SQLFreeHandle(SQL_HANDLE_STMT, st); bulk_reset(b); return SQLITE_NOMEM; }
   pt_trace("odbc: %s (%d rows)", b->zSql, b->nRow);
-  if( !SQL_SUCCEEDED(SQLPrepareW(st, w, nW)) ){
+  if( !SQL_SUCCEEDED(exec_sql(c, st, b->zSql, 1)) ){
     *pzErr = st_error(c, c->dbc, st);
     rc = SQLITE_ERROR;
   }
-  sqlite3_free(w);
   if( c->paramArrays ){
     if( rc == SQLITE_OK ) rc = bulk_send(b, st, 0, b->nRow, pzErr);
   }else{
@@ -1878,6 +1900,15 @@ static void odQuoteBt(sqlite3_str *s, const char *z){ quote_with(s, z, '`', '`')
 static void odSelectExpr(sqlite3_str *s, const char *zq, pt_kind k){
   (void)k;
   sqlite3_str_appendall(s, zq);
+}
+
+/* The SQLite ODBC driver hands doubles over through 15-digit text
+** (0.30000000000000004 arrives as 0.3); SQLite's own printf with the !
+** flag writes them exactly.  Values of other types in a REAL column (SQLite
+** keeps what it is given) pass as they are. */
+static void odSelectExprSqlite(sqlite3_str *s, const char *zq, pt_kind k){
+  if( k == PT_K_REAL ) sqlite3_str_appendf(s, "CASE WHEN typeof(%s) = 'real' THEN printf('%%!.17g', %s) ELSE %s END", zq, zq, zq);
+  else sqlite3_str_appendall(s, zq);
 }
 
 /*
@@ -1978,7 +2009,7 @@ static const pt_driver *odSpecialize(pt_conn *p);
 /* Before the first connection: ANSI quoting, no LIMIT, no upsert. */
 const pt_driver pt_odbc_driver = OD_DRIVER(odQuoteDq, odSelectExpr, 0, 0);
 static const pt_driver odPg = OD_DRIVER(odQuoteDq, odSelectExpr, odLimit, odUpsertConflict);
-static const pt_driver odSqlite = OD_DRIVER(odQuoteDq, odSelectExpr, odLimit, odUpsertConflict);
+static const pt_driver odSqlite = OD_DRIVER(odQuoteDq, odSelectExprSqlite, odLimit, odUpsertConflict);
 static const pt_driver odMysql = OD_DRIVER(odQuoteBt, odSelectExpr, odLimit, odUpsertDuplicate);
 static const pt_driver odFetchFirstDq = OD_DRIVER(odQuoteDq, odSelectExpr, odFetchFirst, 0);   /* Oracle, DB2 */
 static const pt_driver odOtherBt = OD_DRIVER(odQuoteBt, odSelectExpr, 0, 0);
