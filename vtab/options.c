@@ -207,7 +207,9 @@ char *pt_conninfo_password(const char *zUri){
     return zPw;
   }
   /* key = value pairs; values may be single-quoted with \ escapes; ODBC
-  ** strings use ';' and PWD=. */
+  ** strings use ';' and PWD=, and a value runs to the next ';' (spaces and
+  ** quotes included) unless it is in braces, where '}}' is a '}'. */
+  int odbc = sqlite3_strnicmp(zUri, "odbc:", 5) == 0;
   const char *z = zUri;
   while( *z ){
     while( *z && (isspace((unsigned char)*z) || *z == ';') ) z++;
@@ -219,7 +221,20 @@ char *pt_conninfo_password(const char *zUri){
     z++;
     while( *z && isspace((unsigned char)*z) ) z++;
     sqlite3_str *v = sqlite3_str_new(0);
-    if( *z == '\'' ){
+    if( odbc && *z == '{' ){
+      z++;
+      while( *z && (*z != '}' || z[1] == '}') ){
+        if( *z == '}' ) z++;
+        sqlite3_str_appendchar(v, 1, *z++);
+      }
+      if( *z ) z++;
+    }else if( odbc ){
+      const char *zStart = z;
+      while( *z && *z != ';' ) z++;
+      const char *zEnd = z;
+      while( zEnd > zStart && isspace((unsigned char)zEnd[-1]) ) zEnd--;
+      sqlite3_str_append(v, zStart, (int)(zEnd - zStart));
+    }else if( *z == '\'' ){
       z++;
       while( *z && *z != '\'' ){
         if( *z == '\\' && z[1] ) z++;

@@ -57,6 +57,12 @@ static void test_password(void){
   CHECK_STR(z = pt_conninfo_password("host=h password='it''s' user=u"), "it"); sqlite3_free(z);
   CHECK_STR(z = pt_conninfo_password("host=h password = 'a b\\'c' user=u"), "a b'c"); sqlite3_free(z);
   CHECK_STR(z = pt_conninfo_password("DSN=x;UID=u;PWD={p;w}"), "p;w"); sqlite3_free(z);
+  /* what pontoon_connect is given for ODBC: the scheme glued to the first key */
+  CHECK_STR(z = pt_conninfo_password("odbc:Driver={PostgreSQL Unicode};Server=h;pwd=s3cret;UID=u"), "s3cret"); sqlite3_free(z);
+  CHECK_STR(z = pt_conninfo_password("odbc:DSN=x;Password=p w"), "p w"); sqlite3_free(z);
+  CHECK_STR(z = pt_conninfo_password("odbc:DSN=x;PWD={a}}b;c}"), "a}b;c"); sqlite3_free(z);
+  CHECK_STR(z = pt_conninfo_password("odbc:DSN=x;PWD='q"), "'q"); sqlite3_free(z);
+  CHECK(pt_conninfo_password("odbc:DSN=x;UID=u") == 0);
   CHECK(pt_conninfo_password("host=h user=u") == 0);
   CHECK(pt_conninfo_password("postgresql://a@h/d") == 0);
 }
