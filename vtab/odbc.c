@@ -1794,7 +1794,7 @@ static int bulk_send(od_bulk *b, SQLHSTMT st, int iFirst, int n, char **pzErr){
       char *arr = sqlite3_malloc64((size_t)width * (size_t)n + 1);
       if( !arr ) rc = SQLITE_NOMEM;
       for(int r = 0; arr && r < n; r++){
-        if( aInd[j][r] != SQL_NULL_DATA ) memcpy(arr + (size_t)width * r, col.z + aAt[r], (size_t)aInd[j][r]);
+        if( aInd[j][r] > 0 ) memcpy(arr + (size_t)width * r, col.z + aAt[r], (size_t)aInd[j][r]);   /* col.z is NULL while empty */
       }
       aArr[j] = arr;
       /* a column of NULLs only: give it a type every server takes */
