@@ -10,7 +10,8 @@
 # MariaDB with the mariadb client.  @MY_URI_NOPW@ connects to MariaDB with
 # the password from MYSQL_PWD.  In the script, @PG_URI@ (with the
 # password), @PG_URI_NOPW@, @PG_HOST@, @PG_PORT@, @PG_DB@, @PG_USER@,
-# @PG_PASSWORD@, @PG_URI2@, @BUILD@ and @TMP@ are replaced; scripts connect
+# @PG_PASSWORD@, @MY_PASSWORD@, @PG_URI2@, @BUILD@, @TESTS@ (this folder: for
+# .read of a shared .inc file) and @TMP@ are replaced; scripts connect
 # with @PG_URI_NOPW@ (the password comes from the harness's password file).  In the output,
 # the harness's ports and temporary paths are replaced back by @PG_PORT@ and
 # @TMP@ so the expected files are stable; the password never is: a test
@@ -63,6 +64,7 @@ sed -e "s|@PG_URI_NOPW@|$PONTOON_PG_URI_NOPW|g" \
     -e "s|@PG_USER@|$PONTOON_PG_USER|g" \
     -e "s|@PG_PASSWORD@|$PONTOON_PG_PASSWORD|g" \
     -e "s|@BUILD@|$build|g" \
+    -e "s|@TESTS@|$here|g" \
     -e "s|@TMP@|$tmp|g" \
     "$here/sql/$name.sql" >"$tmp/test.sql"
 
@@ -77,7 +79,7 @@ for pw in "$PONTOON_PG_PASSWORD" "$PONTOON_MY_PASSWORD"; do
   fi
 done
 
-sed -e "s|$tmp|@TMP@|g" -e "s|$build|@BUILD@|g" \
+sed -e "s|$tmp|@TMP@|g" -e "s|$build|@BUILD@|g" -e "s|$here|@TESTS@|g" \
     -e "s|port $PONTOON_PG_PORT|port @PG_PORT@|g" -e "s|:$PONTOON_PG_PORT|:@PG_PORT@|g" \
     -e "s|\b$PONTOON_PG_PORT\b|@PG_PORT@|g" \
     -e "s|:$PONTOON_MY_PORT|:@MY_PORT@|g" -e "s|\b$PONTOON_MY_PORT\b|@MY_PORT@|g" \

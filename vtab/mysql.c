@@ -1135,15 +1135,6 @@ static void myOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc){
   else sqlite3_str_appendf(s, "%s %s", zq, desc ? "DESC" : "ASC");
 }
 
-static void myLimit(sqlite3_str *s, int n){
-  sqlite3_str_appendf(s, "LIMIT $%d", n);
-}
-
-static void myParamExpr(sqlite3_str *s, pt_kind k, int n){
-  (void)k;
-  sqlite3_str_appendf(s, "$%d", n);
-}
-
 static void myUpsert(sqlite3_str *s, const char *zTable, int nCol, const char *const *azCol,
                      const pt_kind *aKind, int nKey, const int *aKey, int onConflict){
   (void)aKey; (void)aKind; (void)nKey;
@@ -1218,7 +1209,7 @@ const pt_driver pt_mysql_driver = {
   /* xOrderable     */ myOrderable,
   /* xOrderBy       */ myOrderBy,
   /* xUpsert        */ myUpsert,
-  /* xParamExpr     */ myParamExpr,
-  /* xLimit         */ myLimit,
+  /* xParamExpr     */ pt_sql_param,
+  /* xLimit         */ pt_sql_limit,
   /* xArrayParam    */ myArrayParam,
 };

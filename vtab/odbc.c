@@ -1965,17 +1965,8 @@ static void odOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc){
                       zq, desc ? "DESC" : "ASC");
 }
 
-static void odLimit(sqlite3_str *s, int n){
-  sqlite3_str_appendf(s, "LIMIT $%d", n);
-}
-
 static void odFetchFirst(sqlite3_str *s, int n){
   sqlite3_str_appendf(s, "FETCH FIRST $%d ROWS ONLY", n);
-}
-
-static void odParamExpr(sqlite3_str *s, pt_kind k, int n){
-  (void)k;
-  sqlite3_str_appendf(s, "$%d", n);
 }
 
 static void odUpsertConflict(sqlite3_str *s, const char *zTable, int nCol, const char *const *azCol,
@@ -2004,13 +1995,13 @@ static const pt_driver *odSpecialize(pt_conn *p);
   odExec, 0, 0, odCount, odBegin, odCommit, odRollback, odSavepoint, \
   odBulkOpen, odBulkRow, odBulkFlush, odBulkDiscard, odBulkClose, \
   QUOTE, SELECT, odPushable, odCondition, odOrderable, odOrderBy, \
-  UPSERT, odParamExpr, LIMIT, odArrayParam }
+  UPSERT, pt_sql_param, LIMIT, odArrayParam }
 
 /* Before the first connection: ANSI quoting, no LIMIT, no upsert. */
 const pt_driver pt_odbc_driver = OD_DRIVER(odQuoteDq, odSelectExpr, 0, 0);
-static const pt_driver odPg = OD_DRIVER(odQuoteDq, odSelectExpr, odLimit, odUpsertConflict);
-static const pt_driver odSqlite = OD_DRIVER(odQuoteDq, odSelectExprSqlite, odLimit, odUpsertConflict);
-static const pt_driver odMysql = OD_DRIVER(odQuoteBt, odSelectExpr, odLimit, odUpsertDuplicate);
+static const pt_driver odPg = OD_DRIVER(odQuoteDq, odSelectExpr, pt_sql_limit, odUpsertConflict);
+static const pt_driver odSqlite = OD_DRIVER(odQuoteDq, odSelectExprSqlite, pt_sql_limit, odUpsertConflict);
+static const pt_driver odMysql = OD_DRIVER(odQuoteBt, odSelectExpr, pt_sql_limit, odUpsertDuplicate);
 static const pt_driver odFetchFirstDq = OD_DRIVER(odQuoteDq, odSelectExpr, odFetchFirst, 0);   /* Oracle, DB2 */
 static const pt_driver odOtherBt = OD_DRIVER(odQuoteBt, odSelectExpr, 0, 0);
 

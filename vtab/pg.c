@@ -1584,11 +1584,6 @@ static void pgUpsert(sqlite3_str *s, const char *zTable, int nCol, const char *c
   pt_upsert_on_conflict(s, zTable, nCol, azCol, nKey, aKey, onConflict);
 }
 
-static void pgParamExpr(sqlite3_str *s, pt_kind k, int n){
-  (void)k;
-  sqlite3_str_appendf(s, "$%d", n);
-}
-
 /* ---- the dialect ---- */
 
 static void pgQuoteIdent(sqlite3_str *s, const char *z){ quote_ident(s, z); }
@@ -1758,7 +1753,7 @@ const pt_driver pt_pg_driver = {
   /* xOrderable     */ pgOrderable,
   /* xOrderBy       */ pgOrderBy,
   /* xUpsert        */ pgUpsert,
-  /* xParamExpr     */ pgParamExpr,
+  /* xParamExpr     */ pt_sql_param,
   /* xLimit         */ pgLimit,
   /* xArrayParam    */ pgArrayParam,
 };

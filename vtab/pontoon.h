@@ -131,6 +131,8 @@ char *pt_redact(char *zMsg, const char *zSecret);
 int pt_trace_on(void);
 void pt_trace(const char *zFormat, ...);
 void pt_savepoint_sql(char *zBuf, size_t n, int op, int iLevel);
+void pt_sql_limit(sqlite3_str *, int iParam);
+void pt_sql_param(sqlite3_str *, pt_kind, int iParam);
 void pt_upsert_on_conflict(sqlite3_str *, const char *zTable, int nCol, const char *const *azCol,
                            int nKey, const int *aKey, int onConflict);
 void pt_upsert_on_duplicate(sqlite3_str *, const char *zTable, int nCol, const char *const *azCol,

@@ -207,3 +207,14 @@ void pt_upsert_on_duplicate(sqlite3_str *s, const char *zTable, int nCol, const 
   sqlite3_str_appendall(s, " ON DUPLICATE KEY UPDATE ");
   for(int i = 0; i < nCol; i++) sqlite3_str_appendf(s, "%s%s = VALUES(%s)", i ? ", " : "", azCol[i], azCol[i]);
 }
+
+/* xLimit of dialects that take a trailing "LIMIT n". */
+void pt_sql_limit(sqlite3_str *s, int iParam){
+  sqlite3_str_appendf(s, "LIMIT $%d", iParam);
+}
+
+/* xParamExpr of dialects that need no cast: the parameter as it is. */
+void pt_sql_param(sqlite3_str *s, pt_kind k, int iParam){
+  (void)k;
+  sqlite3_str_appendf(s, "$%d", iParam);
+}

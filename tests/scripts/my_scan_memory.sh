@@ -14,20 +14,10 @@ SELECT pontoon_connect('my', '$MY_URI_NOPW');
 CREATE VIRTUAL TABLE big USING pontoon(my, scan_big);
 SELECT count(*), sum(length(email)), sum(length(name)), count(created), sum(amount), sum(active) FROM big;
 SQL
-read -r rss < <(/usr/bin/python3 - "$outf" sqlite3 -batch -init /dev/null :memory: ".read $sqlf" <<'PY'
-import resource, subprocess, sys
-with open(sys.argv[1], "w") as out:
-    subprocess.run(sys.argv[2:], stdout=out, stderr=subprocess.STDOUT, check=False)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-PY
-)
+read -r _ rss < <(measure "$outf" sqlite3 -batch -init /dev/null :memory: ".read $sqlf")
 cat "$outf"
 check "the scan read every row" grep -q "^$rows|" "$outf"
-if [ -n "${PONTOON_SANITIZED:-}" ]; then
-  echo "(peak RSS is not compared under the sanitizer: its shadow memory dominates)"
-else
-  check "peak RSS under 64 MiB ($((rss / 1024)) MiB)" [ "$rss" -lt 65536 ]
-fi
+check_rss "" "$rss"
 my_sql -e "DROP TABLE scan_big"
 rm -f "$sqlf" "$outf"
 finish

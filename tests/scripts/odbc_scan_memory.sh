@@ -17,7 +17,7 @@ sqlite3 "$PONTOON_ODBC_SQLITE_DB" "CREATE TABLE odbc_big (id INTEGER PRIMARY KEY
   INSERT INTO odbc_big SELECT x, 'user' || x || '@example.com', hex(x), '2024-01-01 00:00:00', (x % 10000) / 100.0 FROM g;"
 want="$rows|$(( rows * (rows + 1) / 2 ))"
 
-scan() { # scan DSN: prints "count|sum(id)|..." then the peak RSS in KiB
+scan() { # scan DSN: the scan through that data source, checked
   local sqlf outf
   sqlf=$(mktemp); outf=$(mktemp)
   cat >"$sqlf" <<SQL
@@ -26,20 +26,10 @@ SELECT pontoon_connect('o', 'odbc:DSN=$1');
 CREATE VIRTUAL TABLE big USING pontoon(o, odbc_big);
 SELECT count(*), sum(id), sum(length(email)), sum(length(name)), count(created), sum(amount) > 0 FROM big;
 SQL
-  read -r rss < <(/usr/bin/python3 - "$outf" sqlite3 -batch -init /dev/null :memory: ".read $sqlf" <<'PY'
-import resource, subprocess, sys
-with open(sys.argv[1], "w") as out:
-    subprocess.run(sys.argv[2:], stdout=out, stderr=subprocess.STDOUT, check=False)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-PY
-)
+  read -r _ rss < <(measure "$outf" sqlite3 -batch -init /dev/null :memory: ".read $sqlf")
   cat "$outf"
   check "$1: the scan read every row once" grep -q "^$want|" "$outf"
-  if [ -n "${PONTOON_SANITIZED:-}" ]; then
-    echo "(peak RSS is not compared under the sanitizer: its shadow memory dominates)"
-  else
-    check "$1: peak RSS under 64 MiB ($((rss / 1024)) MiB)" [ "$rss" -lt 65536 ]
-  fi
+  check_rss "$1: " "$rss"
   rm -f "$sqlf" "$outf"
 }
 scan pontoon_pg

@@ -13,15 +13,6 @@ pg_sql -c "DROP TABLE IF EXISTS public.scan_big;
   FROM generate_series(1, $rows) g;
   ALTER TABLE public.scan_big ADD PRIMARY KEY (id); ANALYZE public.scan_big;"
 
-measure() { # measure OUTFILE command... ; prints "seconds maxrss_kib"
-  /usr/bin/python3 - "$@" <<'PY'
-import resource, subprocess, sys, time
-out = open(sys.argv[1], "w")
-t = time.monotonic()
-subprocess.run(sys.argv[2:], stdout=out, stderr=subprocess.STDOUT, check=False)
-print("%.3f %d" % (time.monotonic() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
-PY
-}
 sqlf=$(mktemp); outf=$(mktemp)
 cat >"$sqlf" <<SQL
 .load $BUILD/pontoon
@@ -33,11 +24,7 @@ read -r secs rss < <(measure "$outf" sqlite3 -batch -init /dev/null :memory: ".r
 cat "$outf"
 check "the scan read every row" grep -q "^$rows|" "$outf"
 echo "peak RSS of the sqlite3 process: $((rss / 1024)) MiB"
-if [ -n "${PONTOON_SANITIZED:-}" ]; then
-  echo "(peak RSS is not compared under the sanitizer: its shadow memory dominates)"
-else
-  check "peak RSS under 64 MiB ($((rss / 1024)) MiB)" [ "$rss" -lt 65536 ]
-fi
+check_rss "" "$rss"
 read -r psecs _ < <(measure /dev/null env -u LD_PRELOAD psql -X -q "$PONTOON_PG_URI_NOPW" -c "\\copy (select * from public.scan_big) to /dev/null")
 /usr/bin/python3 -c "import sys; print('scan: pontoon %.2fs, psql \\\\copy %.2fs, ratio %.2f' % (float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[2]) / float(sys.argv[1])))" "$secs" "$psecs"
 pg_sql -c "DROP TABLE public.scan_big"
