@@ -44,6 +44,7 @@
 #include <string.h>
 #include <sql.h>
 #include <sqlext.h>
+#include <odbcinst.h>
 #include "pontoon.h"
 
 /* What the data source is, for session pinning and the dialect. */
@@ -523,6 +524,15 @@ static int odConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppCo
   if( !c->zHost ) c->zHost = attr_value(zStr, "Host");
   if( !c->zHost ) c->zHost = info_str(c->dbc, SQL_SERVER_NAME);
   c->zPort = attr_value(zStr, "Port");
+  char *zDsn = attr_value(zStr, "DSN");
+  if( !c->zPort && zDsn ){
+    /* the DSN's own entry in odbc.ini (Port for psqlODBC and MariaDB) */
+    char zBuf[64] = "";
+    if( SQLGetPrivateProfileString(zDsn, "Port", "", zBuf, (int)sizeof zBuf, "odbc.ini") > 0 && zBuf[0] ){
+      c->zPort = pt_strdup(zBuf);
+    }
+  }
+  sqlite3_free(zDsn);
   c->zDb = info_str(c->dbc, SQL_DATABASE_NAME);
   c->zUser = info_str(c->dbc, SQL_USER_NAME);
   if( (rc = pin_session(c, c->dbc, pzErr)) != SQLITE_OK ){ odDisconnect(&c->base); return rc; }

@@ -6,7 +6,7 @@
 .mode list
 .headers off
 SELECT pontoon_connect('o', 'odbc:DSN=pontoon_my');
-SELECT name, driver, database, user, connected FROM pontoon_servers;
+SELECT name, driver, host, port, database, user, connected FROM pontoon_servers;
 -- a DSN-less string; its password is never shown
 .echo off
 SELECT pontoon_connect('o2', 'odbc:Driver={MariaDB};Server=127.0.0.1;Port=@MY_PORT@;Database=@PG_DB@;UID=@PG_USER@;PWD=@MY_PASSWORD@');

@@ -5,7 +5,7 @@
 .mode list
 .headers off
 SELECT pontoon_connect('o', 'odbc:DSN=pontoon_pg');
-SELECT name, driver, database, user, connected FROM pontoon_servers;
+SELECT name, driver, host, port, database, user, connected FROM pontoon_servers;
 -- a DSN-less string; its password is never shown
 .echo off
 SELECT pontoon_connect('o2', 'odbc:Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=@PG_PORT@;Database=@PG_DB@;UID=@PG_USER@;PWD=@PG_PASSWORD@');
