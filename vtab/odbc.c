@@ -952,6 +952,36 @@ static int odDescribe(pt_conn *p, const char *zSchema, const char *zTable,
     }
     SQLFreeStmt(st, SQL_CLOSE);
   }
+  /* MariaDB's and SQLite's drivers give the key's columns in table order,
+  ** not key order: ask the index (MariaDB) or the table (SQLite) */
+  if( rc == SQLITE_OK && c->dbms == OD_MYSQL
+   && SQL_SUCCEEDED(SQLStatisticsW(st, wCat, wCat ? SQL_NTS : 0, wSch, wSch ? SQL_NTS : 0, wTab, SQL_NTS,
+                                   SQL_INDEX_UNIQUE, SQL_QUICK)) ){
+    while( SQL_SUCCEEDED(SQLFetch(st)) ){
+      char *zIndex = get_text(st, 6), *zCol = get_text(st, 9);
+      int isNull;
+      int seq = get_int(st, 8, &isNull);
+      if( zIndex && zCol && strcmp(zIndex, "PRIMARY") == 0 && seq > 0 ){
+        for(int i = 0; i < n; i++) if( strcmp(a[i].zName, zCol) == 0 ) a[i].iKey = seq;
+      }
+      sqlite3_free(zIndex); sqlite3_free(zCol);
+    }
+    SQLFreeStmt(st, SQL_CLOSE);
+  }
+  if( rc == SQLITE_OK && c->dbms == OD_SQLITE ){
+    char *zSql = sqlite3_mprintf("SELECT name, pk FROM pragma_table_info(%Q) WHERE pk > 0", zTable);
+    if( zSql && SQL_SUCCEEDED(exec_sql(c, st, zSql, 0)) ){
+      while( SQL_SUCCEEDED(SQLFetch(st)) ){
+        char *zCol = get_text(st, 1);
+        int isNull;
+        int seq = get_int(st, 2, &isNull);
+        for(int i = 0; zCol && i < n; i++) if( strcmp(a[i].zName, zCol) == 0 ) a[i].iKey = seq;
+        sqlite3_free(zCol);
+      }
+      SQLFreeStmt(st, SQL_CLOSE);
+    }
+    sqlite3_free(zSql);
+  }
   /* a view? */
   int isView = 0;
   if( rc == SQLITE_OK && SQL_SUCCEEDED(SQLTablesW(st, wCat, wCat ? SQL_NTS : 0, wSch, wSch ? SQL_NTS : 0, wTab, SQL_NTS, 0, 0)) ){

@@ -43,6 +43,7 @@ SELECT 'server side', n FROM rt;
 
 CREATE VIRTUAL TABLE w USING pontoon(o, ob_w);
 CREATE VIRTUAL TABLE pair USING pontoon(o, ob_pair);
+CREATE VIRTUAL TABLE pair2 USING pontoon(o, ob_pair2);
 .read @TESTS@/sql/odbc_checks.inc
 -- pontoon_exec and a query= table
 SELECT pontoon_exec('o', 'UPDATE ob_t SET a = a WHERE id < $1', 3);

@@ -42,6 +42,7 @@ SELECT 'server side', n FROM rt;
 
 CREATE VIRTUAL TABLE w USING pontoon(o, odbc.w);
 CREATE VIRTUAL TABLE pair USING pontoon(o, odbc.pair);
+CREATE VIRTUAL TABLE pair2 USING pontoon(o, odbc.pair2);
 .read @TESTS@/sql/odbc_checks.inc
 -- pontoon_exec and a query= table
 SELECT pontoon_exec('o', 'UPDATE odbc.t SET a = a WHERE id < $1', 3);

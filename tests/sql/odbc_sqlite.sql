@@ -15,6 +15,8 @@ SELECT pontoon_exec('s', 'INSERT INTO types VALUES (1, 9223372036854775807, 0.30
 SELECT pontoon_exec('s', 'CREATE TABLE types2 (id INTEGER PRIMARY KEY, i INTEGER, r REAL, num DECIMAL(10,2), txt TEXT, vc VARCHAR(10), bin BLOB, d DATE, tm TIME, ts TIMESTAMP, b BOOLEAN)');
 SELECT pontoon_exec('s', 'CREATE TABLE pair (a INT, b INT, v TEXT, PRIMARY KEY (a, b))');
 SELECT pontoon_exec('s', 'INSERT INTO pair VALUES (1, 1, ''x''), (1, 2, ''y'')');
+SELECT pontoon_exec('s', 'CREATE TABLE pair2 (a INT, b INT, v TEXT, PRIMARY KEY (b, a))');
+SELECT pontoon_exec('s', 'INSERT INTO pair2 VALUES (1, 2, ''x''), (2, 1, ''y'')');
 SELECT pontoon_exec('s', 'CREATE TABLE w (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price REAL, at TIMESTAMP, ok BOOLEAN, data BLOB)');
 SELECT pontoon_exec('s', 'CREATE VIEW v AS SELECT id, txt FROM t WHERE id < 3');
 
@@ -39,6 +41,7 @@ SELECT 'in the file', n FROM rt;
 
 CREATE VIRTUAL TABLE w USING pontoon(s, w);
 CREATE VIRTUAL TABLE pair USING pontoon(s, pair);
+CREATE VIRTUAL TABLE pair2 USING pontoon(s, pair2);
 .read @TESTS@/sql/odbc_checks.inc
 -- the harness's DSN names another file
 SELECT pontoon_connect('s2', 'odbc:DSN=pontoon_sqlite');
