@@ -49,4 +49,7 @@ SELECT pontoon_exec('o', 'UPDATE odbc.t SET a = a WHERE id < $1', 3);
 CREATE VIRTUAL TABLE q USING pontoon(o, query='SELECT a, count(*) AS n FROM odbc.t GROUP BY a');
 SELECT * FROM q ORDER BY a;
 INSERT INTO q VALUES (1, 1);
+-- SQL stored in a query= table runs read-only
+CREATE VIRTUAL TABLE qw USING pontoon(o, query='SELECT nextval(''odbc.seq'') AS n');
+SELECT * FROM qw;
 SELECT pontoon_exec('o', 'SELECT * FROM odbc.nosuch');
