@@ -1278,8 +1278,12 @@ static int odOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
     odClose(&cur->base);
     return SQLITE_ERROR;
   }
+  /* A driver that keeps whole results gets a static cursor, which costs it
+  ** nothing more: MariaDB's positions SQLGetData within a block (for long
+  ** values) only in a static cursor, and in a forward-only one silently
+  ** reads the block's last row instead (tests/sql/odbc_checks.inc). */
   SQLSetStmtAttr(cur->st, SQL_ATTR_CURSOR_TYPE,
-                 (SQLPOINTER)(uintptr_t)(isStatic ? SQL_CURSOR_STATIC : SQL_CURSOR_FORWARD_ONLY), 0);
+                 (SQLPOINTER)(uintptr_t)(isStatic || c->buffers ? SQL_CURSOR_STATIC : SQL_CURSOR_FORWARD_ONLY), 0);
   SQLSetStmtAttr(cur->st, SQL_ATTR_CONCURRENCY, (SQLPOINTER)SQL_CONCUR_READ_ONLY, 0);
   od_sql q;
   int rc = sql_prepare(zSql, nParam, aParam, &q);
