@@ -608,6 +608,12 @@ int pt_key_decode(const char *z, int n, int nKey, const pt_kind *aKind, char **a
 /* A timestamp 'YYYY-MM-DD HH:MM:SS[.f][+HH:MM|Z]' (or with 'T') as UTC
 ** without offset, written to out (at least 48 bytes); its length, or 0 if z
 ** is not such a time.  For servers whose timestamps carry no zone. */
+/* The two digits at z as a number, or -1: reads z[0..1] only. */
+static int two_digits(const char *z){
+  if( z[0] < '0' || z[0] > '9' || z[1] < '0' || z[1] > '9' ) return -1;
+  return (z[0] - '0') * 10 + (z[1] - '0');
+}
+
 int pt_utc_time(const char *z, int n, char *out){
   int y, mo, d;
   if( n < 19 || n > 40 || !pt_parse_date_prefix(z, n, &y, &mo, &d) ) return 0;
@@ -616,13 +622,16 @@ int pt_utc_time(const char *z, int n, char *out){
   if( z[n-1] == 'Z' ) end = n - 1;
   else if( n >= 25 && (z[n-6] == '+' || z[n-6] == '-') && z[n-3] == ':' ){
     sign = z[n-6] == '-' ? -1 : 1;
-    oh = atoi(z + n - 5);
-    om = atoi(z + n - 2);
+    oh = two_digits(z + n - 5);
+    om = two_digits(z + n - 2);
     end = n - 6;
+    if( oh < 0 || om < 0 ) return 0;
   }else if( z[10] != 'T' ){
     return 0;
   }
-  int h = atoi(z + 11), mi = atoi(z + 14), se = atoi(z + 17);
+  /* reads z[0..n) only: the value need not end in a NUL */
+  int h = two_digits(z + 11), mi = two_digits(z + 14), se = two_digits(z + 17);
+  if( h < 0 || mi < 0 || se < 0 || z[13] != ':' || z[16] != ':' ) return 0;
   int64_t secs = (pt_days_from_civil(y, mo, d) * 86400) + h * 3600 + mi * 60 + se - sign * (oh * 3600 + om * 60);
   int64_t days = secs / 86400, rem = secs % 86400;
   if( rem < 0 ){ rem += 86400; days--; }

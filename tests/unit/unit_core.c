@@ -178,6 +178,19 @@ static void test_dates(void){
   CHECK_INT(y * 10000 + m * 100 + d, 20240229);
   CHECK_INT(pt_parse_date_prefix("2023-02-29", 10, &y, &m, &d), 0);
   CHECK_INT(pt_parse_date_prefix("2024-1-1", 8, &y, &m, &d), 0);
+  /* pt_utc_time: offsets applied, the value read within its length only
+  ** (a regression: "+02:00" followed by other bytes gave 07:59) */
+  char out[64];
+  const char *zRow = "2024-05-05 10:00:00+02:001";   /* a neighbouring value's "1" after it */
+  int k = pt_utc_time(zRow, 25, out);
+  out[k > 0 ? k : 0] = 0;
+  CHECK_STR(out, "2024-05-05 08:00:00");
+  k = pt_utc_time("2024-01-01 00:30:00.25-01:30", 28, out); out[k > 0 ? k : 0] = 0;
+  CHECK_STR(out, "2024-01-01 02:00:00.25");
+  k = pt_utc_time("2024-01-01T23:00:00Z", 20, out); out[k > 0 ? k : 0] = 0;
+  CHECK_STR(out, "2024-01-01 23:00:00");
+  CHECK_INT(pt_utc_time("2024-01-01 10:00:00", 19, out), 0);       /* no zone: as it is */
+  CHECK_INT(pt_utc_time("2024-01-01 1x:00:00+02:00", 25, out), 0); /* not a time */
 }
 
 /* pt_value_param on the value of `SELECT <expr>`. */
