@@ -677,6 +677,7 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     int nPage = 0;
     if( s->pDriver->xPageRows && s->pDriver->xLimit && v->nKey > 0 && p->nOrder == 0
      && nFetch != PT_FETCH_FEW && (nPage = s->pDriver->xPageRows(conn)) > 0 ){
+      if( v->nFetch > 0 ) nPage = v->nFetch;   /* fetch=: rows per batch, here a page */
       for(int j = 0; j < v->nKey; j++){
         if( v->pDesc->aCol[v->aKey[j]].kind != PT_K_INT || c->aColPos[v->aKey[j]] < 0 ) nPage = 0;
       }

@@ -78,14 +78,14 @@ static char *quoted(const pt_driver *d, const char *zName){
   return sqlite3_str_finish(s);
 }
 
+static char *build_sql(pt_vtab *v, const pt_plan *p, const unsigned char *aDrop, int useLimit,
+                       int page);
+
 /*
 ** The remote SQL of plan p.  aDrop[i] non-zero leaves op i out; useLimit 0
 ** leaves the cap out.  Parameters are numbered in the order xFilter binds
 ** them: kept ops with a value, then the limit.
 */
-static char *build_sql(pt_vtab *v, const pt_plan *p, const unsigned char *aDrop, int useLimit,
-                       int page);
-
 char *pt_plan_sql(pt_vtab *v, const pt_plan *p, const unsigned char *aDrop, int useLimit){
   return build_sql(v, p, aDrop, useLimit, -1);
 }

@@ -44,6 +44,12 @@ SELECT 'server side', n FROM rt;
 CREATE VIRTUAL TABLE w USING pontoon(o, ob_w);
 CREATE VIRTUAL TABLE pair USING pontoon(o, ob_pair);
 CREATE VIRTUAL TABLE pair2 USING pontoon(o, ob_pair2);
+-- this driver keeps whole results: keyed tables are read in key-ordered
+-- pages; fetch=1 makes every row a page (key (b, a): the equality branch
+-- of "after the last key" is needed between (1,2) and (1,3))
+CREATE VIRTUAL TABLE pages USING pontoon(o, ob_pair2, fetch=1);
+SELECT group_concat(pontoon_key, ' ') FROM pages;
+SELECT count(*), sum(a) FROM pages WHERE b = 1;
 .read @TESTS@/sql/odbc_checks.inc
 -- pontoon_exec and a query= table
 SELECT pontoon_exec('o', 'UPDATE ob_t SET a = a WHERE id < $1', 3);

@@ -16,7 +16,7 @@ SELECT pontoon_exec('s', 'CREATE TABLE types2 (id INTEGER PRIMARY KEY, i INTEGER
 SELECT pontoon_exec('s', 'CREATE TABLE pair (a INT, b INT, v TEXT, PRIMARY KEY (a, b))');
 SELECT pontoon_exec('s', 'INSERT INTO pair VALUES (1, 1, ''x''), (1, 2, ''y'')');
 SELECT pontoon_exec('s', 'CREATE TABLE pair2 (a INT, b INT, v TEXT, PRIMARY KEY (b, a))');
-SELECT pontoon_exec('s', 'INSERT INTO pair2 VALUES (1, 2, ''x''), (2, 1, ''y'')');
+SELECT pontoon_exec('s', 'INSERT INTO pair2 VALUES (1, 2, ''x''), (2, 1, ''y''), (3, 1, ''z'')');
 SELECT pontoon_exec('s', 'CREATE TABLE w (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price REAL, at TIMESTAMP, ok BOOLEAN, data BLOB)');
 SELECT pontoon_exec('s', 'CREATE VIEW v AS SELECT id, txt FROM t WHERE id < 3');
 
