@@ -1806,8 +1806,9 @@ static int bulk_send(od_bulk *b, SQLHSTMT st, int iFirst, int n, int tuples, cha
           else{ src = prm.z; len = prm.n; }
           scale = 6;
         }else if( k == PT_K_BOOL ){
-          aV[r].tmp[0] = (prm.n > 0 && (prm.z[0] == 't' || prm.z[0] == '1')) ? '1' : '0';
-          src = aV[r].tmp; len = 1;
+          /* a C bit: the MariaDB driver crashes converting text to BIT in an array */
+          aV[r].bit = (prm.n > 0 && (prm.z[0] == 't' || prm.z[0] == 'T' || prm.z[0] == '1')) ? 1 : 0;
+          src = &aV[r].bit; len = 1; cType = SQL_C_BIT;
         }else{
           src = prm.z; len = prm.n;
         }

@@ -31,7 +31,7 @@ SELECT * FROM imp.ob_v ORDER BY id;
 -- types
 CREATE VIRTUAL TABLE types USING pontoon(o, ob_types);
 SELECT id, i2, typeof(i2), i8, ub, typeof(ub), num, typeof(num), r4, r8, r8 = 0.1 + 0.2, txt, vc, '[' || ch || ']', hex(bin), typeof(bin),
-  d, tm, ts, tstz, b, bits, e, j FROM types ORDER BY id;
+  d, tm, ts, tstz, b, bits, e, j, b1, typeof(b1) FROM types ORDER BY id;
 
 -- every type round-trips: written through pontoon, equal on the server
 -- (remote to remote: a local table's NUMERIC affinity would round decimals)
