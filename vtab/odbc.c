@@ -801,8 +801,41 @@ static void params_free(od_pval *a, int n, const od_sql *q, const pt_param *aPar
 
 /* Allocate st on dbc, bind the parameters of q and run it. *ppVal holds
 ** the bound data until the caller frees it with params_free. */
+static char *get_text(SQLHSTMT st, SQLUSMALLINT col);
+static int get_int(SQLHSTMT st, SQLUSMALLINT col, int *pNull);
+
+/*
+** MySQL in strict mode reports some failed writes (Data truncated, 1265)
+** with a warning's SQLSTATE, which its ODBC driver passes on as success:
+** with info from one execution, as plain success from a parameter array,
+** with nothing written.  As the MySQL driver does, a warning is an error:
+** the first row of SHOW WARNINGS that is not a Note (nor, for INSERT
+** IGNORE, the duplicate it exists to skip) becomes *pzErr and the result
+** SQLITE_ERROR.
+*/
+static int mysql_warnings(od_conn *c, int isIgnore, char **pzErr){
+  SQLHSTMT st;
+  if( !SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &st)) ) return SQLITE_OK;
+  int rc = SQLITE_OK;
+  if( SQL_SUCCEEDED(exec_sql(c, st, "SHOW WARNINGS", 0)) ){
+    while( rc == SQLITE_OK && SQL_SUCCEEDED(SQLFetch(st)) ){
+      int isNull;
+      char *zLevel = get_text(st, 1), *zMsg = get_text(st, 3);
+      int code = get_int(st, 2, &isNull);
+      if( zLevel && sqlite3_stricmp(zLevel, "Note") != 0 && !(isIgnore && code == 1062) ){
+        *pzErr = sqlite3_mprintf("%s (MySQL warning %d)", zMsg ? zMsg : "?", code);
+        rc = SQLITE_ERROR;
+      }
+      sqlite3_free(zLevel);
+      sqlite3_free(zMsg);
+    }
+  }
+  SQLFreeHandle(SQL_HANDLE_STMT, st);
+  return rc;
+}
+
 static int exec_stmt(od_conn *c, SQLHDBC dbc, const od_sql *q, const pt_param *aParam,
-                     SQLHSTMT st, od_pval **ppVal, char **pzErr){
+                     SQLHSTMT st, int isWrite, od_pval **ppVal, char **pzErr){
   od_pval *aVal = sqlite3_malloc64(sizeof(od_pval) * ((size_t)q->nMark + 1));
   *ppVal = aVal;
   if( !aVal ) return SQLITE_NOMEM;
@@ -815,6 +848,9 @@ static int exec_stmt(od_conn *c, SQLHDBC dbc, const od_sql *q, const pt_param *a
   if( !SQL_SUCCEEDED(r) && r != SQL_NO_DATA ){
     *pzErr = st_error(c, dbc, st);
     return SQLITE_ERROR;
+  }
+  if( isWrite && r == SQL_SUCCESS_WITH_INFO && c->dbms == OD_MYSQL ){
+    return mysql_warnings(c, sqlite3_strnicmp(q->z, "INSERT IGNORE", 13) == 0, pzErr);
   }
   return SQLITE_OK;
 }
@@ -1289,7 +1325,7 @@ static int odOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   int rc = sql_prepare(zSql, nParam, aParam, &q);
   od_pval *aVal = 0;
   if( rc == SQLITE_OK ){
-    rc = exec_stmt(c, cur->dbc, &q, aParam, cur->st, &aVal, pzErr);
+    rc = exec_stmt(c, cur->dbc, &q, aParam, cur->st, 0, &aVal, pzErr);
     if( aVal ) params_free(aVal, q.nMark, &q, aParam);
     sql_free(&q);
   }
@@ -1567,7 +1603,7 @@ static int odExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   rc = sql_prepare(zSql, nParam, aParam, &q);
   od_pval *aVal = 0;
   if( rc == SQLITE_OK ){
-    rc = exec_stmt(c, c->dbc, &q, aParam, st, &aVal, pzErr);
+    rc = exec_stmt(c, c->dbc, &q, aParam, st, 1, &aVal, pzErr);
     if( rc == SQLITE_OK ){
       SQLLEN n = -1;
       SQLSMALLINT nCol = 0;
@@ -1873,6 +1909,19 @@ static int bulk_send(od_bulk *b, SQLHSTMT st, int iFirst, int n, int tuples, cha
     if( !SQL_SUCCEEDED(r) && r != SQL_NO_DATA ){
       *pzErr = st_error(c, c->dbc, st);
       rc = SQLITE_ERROR;
+    }else if( c->dbms == OD_MYSQL ){
+      /* a failed write may come as success (mysql_warnings): the rows
+      ** written say so */
+      SQLLEN nRows = -1;
+      SQLRowCount(st, &nRows);
+      if( r == SQL_SUCCESS_WITH_INFO || (nRows >= 0 && nRows < n) ){
+        rc = mysql_warnings(c, 0, pzErr);
+        if( rc == SQLITE_OK && nRows >= 0 && nRows < n ){
+          *pzErr = sqlite3_mprintf("the server wrote %d of %d rows and gave no reason; nothing of "
+                                   "the statement is kept", (int)nRows, n);
+          rc = SQLITE_ERROR;
+        }
+      }
     }else if( n > 1 && !tuples ){
       /* a driver may report a failed row only in the status array */
       for(SQLULEN i = 0; i < nDone && i < (SQLULEN)n; i++){

@@ -57,3 +57,16 @@ CREATE VIRTUAL TABLE q USING pontoon(o, query='SELECT a, count(*) AS n FROM ob_t
 SELECT * FROM q ORDER BY a;
 INSERT INTO q VALUES (1, 1);
 SELECT pontoon_exec('o', 'SELECT * FROM ob_nosuch');
+-- MySQL reports some failed writes with a warning's SQLSTATE, which its ODBC
+-- driver passes on as success (from a parameter array, with nothing
+-- written): each is an error here, as a warning is for the MySQL driver
+CREATE VIRTUAL TABLE tw USING pontoon(o, ob_types2);
+DELETE FROM tw;
+INSERT INTO tw (id, e) VALUES (1, 'z'), (2, 'y');
+INSERT INTO tw (id, e) VALUES (3, 'z');
+INSERT INTO tw (id, e) VALUES (6, 'y'), (7, 'y');
+UPDATE tw SET e = 'q' WHERE id = 6;
+INSERT OR REPLACE INTO tw (id, e) VALUES (7, 'q');
+SELECT group_concat(id || e) FROM tw;
+-- a note is not a warning
+SELECT pontoon_exec('o', 'DROP TABLE IF EXISTS ob_no_such_table');
