@@ -662,12 +662,42 @@ static SQLSMALLINT sql_type_of(const od_conn *c, pt_kind k){
     case PT_K_BLOB: return SQL_VARBINARY;
     /* MySQL takes zero dates and times beyond 24 hours only as literals:
     ** its driver's own conversion refuses them */
-    case PT_K_DATE: return c->dbms == OD_MYSQL ? SQL_VARCHAR : SQL_TYPE_DATE;
-    case PT_K_TIME: return c->dbms == OD_MYSQL ? SQL_VARCHAR : SQL_TYPE_TIME;
-    case PT_K_TIMESTAMP: case PT_K_TIMESTAMPTZ: return c->dbms == OD_MYSQL ? SQL_VARCHAR : SQL_TYPE_TIMESTAMP;
+    case PT_K_DATE: return c->dbms == OD_MYSQL || c->dbms == OD_PG ? SQL_VARCHAR : SQL_TYPE_DATE;
+    case PT_K_TIME: return c->dbms == OD_MYSQL || c->dbms == OD_PG ? SQL_VARCHAR : SQL_TYPE_TIME;
+    case PT_K_TIMESTAMP: case PT_K_TIMESTAMPTZ:
+      return c->dbms == OD_MYSQL || c->dbms == OD_PG ? SQL_VARCHAR : SQL_TYPE_TIMESTAMP;
     case PT_K_UUID: return c->dbms == OD_PG ? SQL_GUID : SQL_WVARCHAR;
     default: return SQL_WVARCHAR;
   }
+}
+
+/*
+** The text a value of date kind k (date, time, timestamp[tz]) is sent as:
+** a timestamp with an offset turned to UTC (the session's zone); for
+** PostgreSQL, pontoon's signed years ("-0043-03-15", "+10000-01-01") in its
+** input form ("0044-03-15 BC", "10000-01-01").  tmp (64 bytes) holds a
+** changed text; *pn gets the length.
+*/
+static const char *date_param(const od_conn *c, pt_kind k, const char *z, int n, char *tmp, int *pn){
+  const char *r = z;
+  int m = n;
+  if( k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ ){
+    int u = pt_utc_time(z, n, tmp);
+    if( u > 0 ){ r = tmp; m = u; }
+  }
+  if( c->dbms == OD_PG && m > 1 && m < 40 && (r[0] == '-' || r[0] == '+') ){
+    int i = 1;
+    long long y = 0;
+    while( i < m && i < 12 && isdigit((unsigned char)r[i]) ) y = y * 10 + (r[i++] - '0');
+    if( i > 1 && i < m && r[i] == '-' ){
+      char t[64];
+      int k2 = r[0] == '-' ? snprintf(t, sizeof t, "%04lld%.*s BC", y + 1, m - i, r + i)
+                           : snprintf(t, sizeof t, "%lld%.*s", y, m - i, r + i);
+      if( k2 > 0 && k2 < 64 ){ memcpy(tmp, t, (size_t)k2); r = tmp; m = k2; }
+    }
+  }
+  *pn = m;
+  return r;
 }
 
 /* One parameter's bound data, owned until the statement has run. */
@@ -738,24 +768,16 @@ static int bind_one(od_conn *c, SQLHSTMT st, int iMark, const pt_param *a, od_pv
         if( digits == 0 ) sqlType = SQL_VARCHAR;   /* NaN, Infinity: the server decides */
         break;
       }
-      case PT_K_TIMESTAMPTZ: case PT_K_TIMESTAMP: {
-        /* the session is UTC: an offset is applied here, as the server would */
-        int m = pt_utc_time(a->z, a->n, v->tmp);
-        if( m > 0 ){ v->p = v->tmp; v->len = m; }
-        else{ v->p = (void*)a->z; v->len = a->n; }
-        colSize = (SQLULEN)v->len;
-        for(int j = 19; j < v->len; j++) if( v->tmp[j] == '.' ) scale = (SQLSMALLINT)(v->len - j - 1);
-        if( m <= 0 ) scale = 6;
+      case PT_K_TIMESTAMPTZ: case PT_K_TIMESTAMP: case PT_K_DATE: case PT_K_TIME: {
+        int m = 0;
+        v->p = (void*)date_param(c, a->kind, a->z, a->n, v->tmp, &m);
+        v->len = m;
+        colSize = (SQLULEN)m;
+        const char *dot = memchr(v->p, '.', (size_t)m);
+        if( dot ) scale = (SQLSMALLINT)((const char*)v->p + m - dot - 1);
+        else if( a->kind == PT_K_TIMESTAMP || a->kind == PT_K_TIMESTAMPTZ ) scale = 6;
         break;
       }
-      case PT_K_DATE: case PT_K_TIME:
-        v->p = (void*)a->z; v->len = a->n;
-        colSize = (SQLULEN)a->n;
-        if( a->kind == PT_K_TIME ){
-          const char *dot = memchr(a->z, '.', a->n);
-          if( dot ) scale = (SQLSMALLINT)(a->z + a->n - dot - 1);
-        }
-        break;
       case PT_K_UUID:
         if( sqlType == SQL_GUID ){ v->p = (void*)a->z; v->len = a->n; colSize = 36; break; }
         /* fall through */
@@ -1222,9 +1244,10 @@ static int bind_columns(od_cursor *cur, int nCol, const pt_kind *aKind, int nFet
         col->cType = SQL_C_CHAR; col->width = 48;
         break;
       case PT_K_DATE: case PT_K_TIMESTAMP: case PT_K_TIMESTAMPTZ:
-        if( cur->c->dbms == OD_MYSQL || cur->c->dbms == OD_SQLITE ){
-          /* MySQL's zero dates come as NULL in the structures, and SQLite
-          ** keeps whatever text was stored: read the text */
+        if( cur->c->dbms == OD_MYSQL || cur->c->dbms == OD_SQLITE || cur->c->dbms == OD_PG ){
+          /* MySQL's zero dates come as NULL in the structures, SQLite keeps
+          ** whatever text was stored, PostgreSQL's text is selected
+          ** (odSelectExprPg): read the text */
           col->cType = SQL_C_CHAR; col->width = 48;
         }else if( col->kind == PT_K_DATE ){
           col->cType = SQL_C_TYPE_DATE; col->width = sizeof(SQL_DATE_STRUCT);
@@ -1432,6 +1455,36 @@ static int fmt_date(char *out, int y, int m, int d){
   return pt_date_chars(out, days);
 }
 
+/*
+** PostgreSQL's ISO text of a date or timestamp[tz] (session in UTC):
+** "2024-01-01", "0044-03-15 BC", "10000-01-01 12:00:00.5", "... +00", as
+** pontoon's forms ("-0043-03-15", "+10000-01-01 12:00:00.5+00:00") in out.
+** 0 when z is not such a text (infinity passes as it is).
+*/
+static int pg_date_text(const char *z, int n, pt_kind k, pt_buf *out){
+  int bc = n > 3 && memcmp(z + n - 3, " BC", 3) == 0;
+  if( bc ) n -= 3;
+  int i = 0;
+  int64_t y = 0;
+  while( i < n && isdigit((unsigned char)z[i]) && i < 9 ) y = y * 10 + (z[i++] - '0');
+  if( i < 4 || i + 6 > n || z[i] != '-' || z[i+3] != '-' ) return 0;
+  int mo = (z[i+1] - '0') * 10 + (z[i+2] - '0'), d = (z[i+4] - '0') * 10 + (z[i+5] - '0');
+  if( mo < 1 || mo > 12 || d < 1 || d > 31 ) return 0;
+  i += 6;
+  if( bc ) y = 1 - y;   /* 1 BC is year 0 */
+  char buf[32];
+  pt_buf_append(out, buf, (size_t)pt_date_chars(buf, pt_days_from_civil(y, (unsigned)mo, (unsigned)d)));
+  if( k == PT_K_DATE ) return i == n;
+  if( i < n && z[i] == ' ' ){
+    int j = i + 1, e = n;
+    /* the zone, after the time: "+00" (the session is UTC) */
+    for(int q = j; q < n; q++) if( z[q] == '+' || (z[q] == '-' && q > j) ){ e = q; break; }
+    pt_buf_append(out, z + i, (size_t)(e - i));
+  }
+  if( k == PT_K_TIMESTAMPTZ ) pt_buf_append(out, "+00:00", 6);
+  return !out->oom;
+}
+
 static void odColumn(pt_cursor *p, int i, pt_value *v){
   od_cursor *cur = (od_cursor*)p;
   memset(v, 0, sizeof(*v));
@@ -1530,6 +1583,16 @@ static void odColumn(pt_cursor *p, int i, pt_value *v){
         return;
       }
       if( col->kind == PT_K_DECIMAL ){ v->type = PT_V_DECIMAL; v->p = b; v->n = n; return; }
+      if( cur->c->dbms == OD_PG && (col->kind == PT_K_DATE || col->kind == PT_K_TIMESTAMP
+                                    || col->kind == PT_K_TIMESTAMPTZ) ){
+        col->out.n = 0;
+        if( pg_date_text(b, n, col->kind, &col->out) ){
+          v->type = PT_V_TEXT; v->p = col->out.z; v->n = (int)col->out.n;
+          return;
+        }
+        v->type = PT_V_TEXT; v->p = b; v->n = n;   /* infinity, or a form not known here */
+        return;
+      }
       if( (col->kind == PT_K_TIMESTAMP || col->kind == PT_K_TIMESTAMPTZ) && n >= 19 && n < 40 ){
         /* drop trailing zeros of the fraction, as pontoon writes times */
         int m = n;
@@ -1836,11 +1899,11 @@ static int bulk_send(od_bulk *b, SQLHSTMT st, int iFirst, int n, int tuples, cha
              || k == PT_K_TIME || k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ
              || (k == PT_K_UUID && sqlType == SQL_GUID) ){
         /* pontoon's ASCII text form, converted by the driver */
-        if( k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ ){
-          int m = pt_utc_time(prm.z, prm.n, aV[r].tmp);
-          if( m > 0 ){ src = aV[r].tmp; len = m; }
-          else{ src = prm.z; len = prm.n; }
-          scale = 6;
+        if( k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ || k == PT_K_DATE || k == PT_K_TIME ){
+          int m = 0;
+          src = date_param(c, k, prm.z, prm.n, aV[r].tmp, &m);
+          len = m;
+          if( k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ ) scale = 6;
         }else if( k == PT_K_BOOL ){
           /* a C bit: the MariaDB driver crashes converting text to BIT in an array */
           aV[r].bit = (prm.n > 0 && (prm.z[0] == 't' || prm.z[0] == 'T' || prm.z[0] == '1')) ? 1 : 0;
@@ -2045,6 +2108,14 @@ static void odSelectExpr(sqlite3_str *s, const char *zq, pt_kind k){
   sqlite3_str_appendall(s, zq);
 }
 
+/* psqlODBC's date structures lose what PostgreSQL dates can hold: infinity
+** arrives as today, BC years as AD, years past 9999 mangled.  The server's
+** own ISO text (DateStyle is pinned) keeps them all: pg_date_text reads it. */
+static void odSelectExprPg(sqlite3_str *s, const char *zq, pt_kind k){
+  if( k == PT_K_DATE || k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ ) sqlite3_str_appendf(s, "CAST(%s AS text)", zq);
+  else sqlite3_str_appendall(s, zq);
+}
+
 /* The SQLite ODBC driver hands doubles over through 15-digit text
 ** (0.30000000000000004 arrives as 0.3); SQLite's own printf with the !
 ** flag writes them exactly.  Values of other types in a REAL column (SQLite
@@ -2142,7 +2213,7 @@ static const pt_driver *odSpecialize(pt_conn *p);
 
 /* Before the first connection: ANSI quoting, no LIMIT, no upsert. */
 const pt_driver pt_odbc_driver = OD_DRIVER(odQuoteDq, odSelectExpr, 0, 0);
-static const pt_driver odPg = OD_DRIVER(odQuoteDq, odSelectExpr, pt_sql_limit, odUpsertConflict);
+static const pt_driver odPg = OD_DRIVER(odQuoteDq, odSelectExprPg, pt_sql_limit, odUpsertConflict);
 static const pt_driver odSqlite = OD_DRIVER(odQuoteDq, odSelectExprSqlite, pt_sql_limit, odUpsertConflict);
 static const pt_driver odMysql = OD_DRIVER(odQuoteBt, odSelectExpr, pt_sql_limit, odUpsertDuplicate);
 static const pt_driver odFetchFirstDq = OD_DRIVER(odQuoteDq, odSelectExpr, odFetchFirst, 0);   /* Oracle, DB2 */
