@@ -381,7 +381,7 @@ static int pin_session(od_conn *c, SQLHDBC dbc, char **pzErr){
   switch( c->dbms ){
     case OD_PG:
       az[0] = "SET TimeZone = 'UTC'";
-      az[1] = "SET DateStyle = 'ISO, YMD'";
+      az[1] = "SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'";
       az[2] = "SET extra_float_digits = 3";
       if( c->readOnly ) az[3] = "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY";
       break;

@@ -30,7 +30,7 @@ SELECT * FROM imp.v ORDER BY id;
 -- types
 CREATE VIRTUAL TABLE types USING pontoon(o, odbc.types);
 SELECT id, i2, typeof(i2), i8, num, typeof(num), num_free, r4, r8, r8 = 0.1 + 0.2, typeof(r8), txt, vc, '[' || ch || ']', hex(bin), typeof(bin),
-  d, tm, ts, tstz, b, u, j FROM types ORDER BY id;
+  d, tm, ts, tstz, b, u, j, iv, arr FROM types ORDER BY id;
 
 -- every type round-trips: written through pontoon, equal on the server
 -- (remote to remote: a local table's NUMERIC affinity would round decimals)
