@@ -900,7 +900,7 @@ static int get_int(SQLHSTMT st, SQLUSMALLINT col, int *pNull){
 }
 
 /* pontoon's kind for an ODBC SQL type and the driver's type name. */
-static pt_kind kind_of(SQLSMALLINT t, const char *zName, int isUnsigned){
+static pt_kind kind_of(int dbms, SQLSMALLINT t, const char *zName, int isUnsigned){
   char zLow[64];
   int n = 0;
   for(; zName && zName[n] && n < 63; n++) zLow[n] = (char)tolower((unsigned char)zName[n]);
@@ -911,6 +911,8 @@ static pt_kind kind_of(SQLSMALLINT t, const char *zName, int isUnsigned){
   if( !strcmp(zLow, "bool") || !strcmp(zLow, "boolean") ) return PT_K_BOOL;
   if( strstr(zLow, "timestamptz") || strstr(zLow, "with time zone") ) return PT_K_TIMESTAMPTZ;
   if( !strcmp(zLow, "enum") ) return PT_K_ENUM;
+  /* MySQL's TIMESTAMP is a point in time (stored in UTC), DATETIME is not */
+  if( dbms == OD_MYSQL && !strcmp(zLow, "timestamp") ) return PT_K_TIMESTAMPTZ;
   if( !strncmp(zLow, "interval", 8) ) return PT_K_OTHER;
   if( !strncmp(zLow, "decimal", 7) || !strncmp(zLow, "numeric", 7) ) return PT_K_DECIMAL;   /* SQLite says VARCHAR */
   if( !strcmp(zLow, "bit") && (t == SQL_BINARY || t == SQL_VARBINARY) ) return PT_K_INT;  /* MySQL BIT(n>1) */
@@ -987,7 +989,7 @@ static int odDescribe(pt_conn *p, const char *zSchema, const char *zTable,
     int isNull;
     SQLSMALLINT t = (SQLSMALLINT)get_int(st, 5, &isNull);
     a[n].zRemoteType = get_text(st, 6);
-    a[n].kind = kind_of(t, a[n].zRemoteType, 0);
+    a[n].kind = kind_of(c->dbms, t, a[n].zRemoteType, 0);
     a[n].notNull = get_int(st, 11, &isNull) == SQL_NO_NULLS;
     if( !a[n].zName ) a[n].zName = pt_strdup("?");
     n++;
@@ -1076,7 +1078,8 @@ static int odDescribe(pt_conn *p, const char *zSchema, const char *zTable,
 }
 
 /* The kind of result column i of st, from SQLDescribeCol and the type name. */
-static pt_kind result_kind(SQLHSTMT st, SQLUSMALLINT i, char **pzName, SQLSMALLINT *pType, SQLULEN *pSize){
+static pt_kind result_kind(const od_conn *c, SQLHSTMT st, SQLUSMALLINT i, char **pzName,
+                           SQLSMALLINT *pType, SQLULEN *pSize){
   SQLWCHAR wName[256];
   SQLSMALLINT nName = 0, type = 0, digits = 0, nullable = 0;
   SQLULEN size = 0;
@@ -1093,7 +1096,7 @@ static pt_kind result_kind(SQLHSTMT st, SQLUSMALLINT i, char **pzName, SQLSMALLI
   }
   SQLLEN isUnsigned = 0;
   SQLColAttributeW(st, i, SQL_DESC_UNSIGNED, 0, 0, 0, &isUnsigned);
-  pt_kind k = kind_of(type, zType, type == SQL_BIGINT && isUnsigned == SQL_TRUE);
+  pt_kind k = kind_of(c->dbms, type, zType, type == SQL_BIGINT && isUnsigned == SQL_TRUE);
   sqlite3_free(zType);
   if( pType ) *pType = type;
   if( pSize ) *pSize = size;
@@ -1120,7 +1123,7 @@ static int odDescribeQuery(pt_conn *p, const char *zQuery, pt_table_desc **ppDes
   pt_table_desc *d = rc == SQLITE_OK ? pt_desc_new(n) : 0;
   if( rc == SQLITE_OK && !d ) rc = SQLITE_NOMEM;
   for(int i = 0; d && i < n; i++){
-    d->aCol[i].kind = result_kind(st, (SQLUSMALLINT)(i + 1), &d->aCol[i].zName, 0, 0);
+    d->aCol[i].kind = result_kind(c, st, (SQLUSMALLINT)(i + 1), &d->aCol[i].zName, 0, 0);
   }
   SQLFreeHandle(SQL_HANDLE_STMT, st);
   *ppDesc = d;
@@ -1208,7 +1211,7 @@ static int bind_columns(od_cursor *cur, int nCol, const pt_kind *aKind, int nFet
     od_col *col = &cur->aCol[i];
     SQLSMALLINT type = 0;
     SQLULEN size = 0;
-    result_kind(cur->st, (SQLUSMALLINT)(i + 1), 0, &type, &size);
+    result_kind(cur->c, cur->st, (SQLUSMALLINT)(i + 1), 0, &type, &size);
     col->kind = aKind[i];
     switch( col->kind ){
       case PT_K_INT:
