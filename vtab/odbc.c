@@ -1217,6 +1217,10 @@ static int bind_columns(od_cursor *cur, int nCol, const pt_kind *aKind, int nFet
       case PT_K_INT:
         if( type == SQL_BINARY || type == SQL_VARBINARY ){   /* MySQL BIT(n): big-endian bytes */
           col->cType = SQL_C_BINARY; col->width = 8; col->isBits = 1;
+        }else if( cur->c->dbms == OD_SQLITE ){
+          /* SQLite keeps what it is given: text in an INTEGER column, which
+          ** its driver would hand over as NULL in an integer */
+          col->cType = SQL_C_CHAR; col->width = 48; col->isLong = 1;
         }else if( type == SQL_DECIMAL || type == SQL_NUMERIC || type == SQL_BIGINT || type == SQL_INTEGER
          || type == SQL_SMALLINT || type == SQL_TINYINT || type == SQL_BIT ){
           col->cType = SQL_C_SBIGINT; col->width = sizeof(int64_t);
@@ -1563,12 +1567,15 @@ static void odColumn(pt_cursor *p, int i, pt_value *v){
     case SQL_C_CHAR: {
       int n = (int)ind;
       if( col->kind == PT_K_INT ){
+        /* an integer's text; else (SQLite) a real's, or any text as it is */
         char *e;
         char tmp[49];
         memcpy(tmp, b, n < 48 ? n : 48); tmp[n < 48 ? n : 48] = 0;
         long long x = strtoll(tmp, &e, 10);
-        if( *e == 0 && n > 0 ){ v->type = PT_V_INT; v->i = x; }
-        else{ v->type = PT_V_TEXT; v->p = b; v->n = n; }
+        if( *e == 0 && n > 0 && n < 48 ){ v->type = PT_V_INT; v->i = x; return; }
+        double r = n > 0 && n < 48 ? strtod(tmp, &e) : 0;
+        if( n > 0 && n < 48 && *e == 0 && !isspace((unsigned char)tmp[0]) ){ v->type = PT_V_REAL; v->r = r; return; }
+        v->type = PT_V_TEXT; v->p = b; v->n = n;
         return;
       }
       if( col->kind == PT_K_REAL ){

@@ -43,6 +43,14 @@ CREATE VIRTUAL TABLE w USING pontoon(s, w);
 CREATE VIRTUAL TABLE pair USING pontoon(s, pair);
 CREATE VIRTUAL TABLE pair2 USING pontoon(s, pair2);
 .read @TESTS@/sql/odbc_checks.inc
+-- SQLite keeps what it is given: text in an INTEGER column, text in a REAL
+-- one arrive as they are, and comparisons answer as in the file itself
+SELECT pontoon_exec('s', 'CREATE TABLE dyn (id INTEGER PRIMARY KEY, n INTEGER, r REAL)');
+SELECT pontoon_exec('s', 'INSERT INTO dyn VALUES (1, 5, 1.5), (2, ''abc'', ''xyz''), (3, 2.5, 7), (4, '''', NULL)');
+CREATE VIRTUAL TABLE dyn USING pontoon(s, dyn);
+SELECT id, n, typeof(n), r, typeof(r) FROM dyn;
+CREATE VIRTUAL TABLE dyn_remote USING pontoon(s, query='SELECT group_concat(id) AS ids FROM dyn WHERE n > 5');
+SELECT (SELECT group_concat(id) FROM dyn WHERE n > 5) IS (SELECT ids FROM dyn_remote);
 -- the harness's DSN names another file
 SELECT pontoon_connect('s2', 'odbc:DSN=pontoon_sqlite');
 SELECT pontoon_exec('s2', 'CREATE TABLE IF NOT EXISTS dsn_probe (x)');
