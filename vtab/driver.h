@@ -203,14 +203,22 @@ struct pt_driver {
   /* Close and free; NULL is a no-op. */
   void (*xClose)(pt_cursor *);
 
-  /* Run one statement; *pnChanged gets the rows affected (-1 if none). */
+  /* Run one statement; *pnChanged gets the rows it matched: for UPDATE the
+  ** rows its WHERE found, changed or not (MySQL: CLIENT_FOUND_ROWS), for
+  ** DELETE and INSERT the rows affected; -1 if the server cannot tell.  The
+  ** bridge checks that an UPDATE or DELETE by key matched exactly one row. */
   int (*xExec)(pt_conn *, const char *zSql, int nParam, const pt_param *aParam,
                int64_t *pnChanged, char **pzErr);
   /* Optional: queue one statement without waiting for its result (UPDATE
   ** and DELETE of many rows); its error, if any, comes from xSettle. */
   int (*xExecQueued)(pt_conn *, const char *zSql, int nParam,
                      const pt_param *aParam, char **pzErr);
-  /* Wait for every queued statement; the first error among them. */
+  /* Wait for every queued statement; the first error among them.  Each
+  ** queued statement is an UPDATE or DELETE of one row by key: one that
+  ** matched another number of rows fails with SQLITE_CONSTRAINT and the
+  ** message "no row matched the key: the row was changed or deleted on the
+  ** server since it was read" (0) or "N rows matched the key: the key does
+  ** not identify one row (key= must name unique columns)" (N > 1). */
   int (*xSettle)(pt_conn *, char **pzErr);
   /* Count rows of a query on the server (SELECT count(*) wrapped by the
   ** driver); used by pontoon_count. */
@@ -271,6 +279,16 @@ struct pt_driver {
   /* Append the text of one parameter holding all of aElem[n] (values of
   ** kind k), for PT_OP_IN conditions. */
   void (*xArrayParam)(sqlite3_str *, pt_kind k, int n, const pt_param *aElem);
+
+  /* Optional: append the clause that makes a SELECT of a base table lock
+  ** the rows it reads against other sessions' writes until the transaction
+  ** ends, reading their latest committed version (MySQL: " FOR UPDATE").
+  ** The bridge appends it to reads on a connection inside a write
+  ** transaction, so that an UPDATE computed from what was read cannot
+  ** overwrite another session's change.  NULL: the server's isolation
+  ** already refuses such an UPDATE (PostgreSQL REPEATABLE READ raises a
+  ** serialization error; SQLite serializes writers). */
+  void (*xLockRows)(sqlite3_str *);
 };
 
 /* The drivers linked into this build (conn.c walks the list). */
