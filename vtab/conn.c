@@ -53,6 +53,7 @@ static void server_close(pt_server *s){
 
 static void server_free(pt_server *s){
   server_close(s);
+  sqlite3_free(s->zTxnFailed);
   sqlite3_free(s->zName);
   sqlite3_free(s->zUri);
   sqlite3_free(s->zSecret);
@@ -102,6 +103,23 @@ char *pt_server_error(pt_server *s, const char *zTable, const char *zWhat, char 
 }
 
 /*
+** The read-write connection of s died: what was buffered for it is gone, and
+** so is the remote part of an open transaction, which can then no longer
+** commit.
+*/
+static void conn_lost(pt_server *s){
+  while( s->pWriters ) pt_writer_forget(s->pWriters);   /* they point into it */
+  s->nQueued = 0;
+  if( s->inTxn ){
+    pt_server_fail(s, "the connection was lost inside this transaction, and the server "
+                      "rolled back its part");
+    s->failedSp = 0;   /* no savepoint survived it */
+  }
+  s->inTxn = 0;
+  s->spOpen = 0;
+}
+
+/*
 ** The connection to use for server s, connecting or reconnecting as needed.
 ** readOnly picks the read-only connection of query= tables.  On error
 ** *pzErr is the driver's message (not yet prefixed).
@@ -110,21 +128,13 @@ int pt_server_conn(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr){
   pt_conn **pp = readOnly ? &s->pRoConn : &s->pConn;
   if( *pp && !s->pDriver->xAlive(*pp) ){
     pt_trace("server %s: connection lost, reconnecting", s->zName);
-    if( !readOnly ){
-      while( s->pWriters ) pt_writer_forget(s->pWriters);   /* they point into it */
-      s->nQueued = 0;
-      if( s->inTxn ) s->txnLost = 1;
-      s->inTxn = 0;
-      s->spOpen = 0;
-    }
+    if( !readOnly ) conn_lost(s);
     s->pDriver->xDisconnect(*pp);
     *pp = 0;
   }
-  if( !readOnly && s->txnLost ){
-    /* the writes made so far died with the connection: going on in a new
-    ** one would commit only the rest */
-    *pzErr = sqlite3_mprintf("the connection was lost inside this transaction, and the "
-                             "server rolled back its part; ROLLBACK and run it again");
+  if( !readOnly && s->zTxnFailed ){
+    /* going on would commit only part of what this transaction did */
+    *pzErr = sqlite3_mprintf("%s", s->zTxnFailed);
     return SQLITE_ERROR;
   }
   if( !*pp ){
@@ -144,13 +154,9 @@ int pt_server_conn(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr){
 ** reconnects. */
 void pt_server_check(pt_server *s){
   if( s->pConn && s->nCursor == 0 && !s->pDriver->xAlive(s->pConn) ){
-    while( s->pWriters ) pt_writer_forget(s->pWriters);
-    s->nQueued = 0;
+    conn_lost(s);
     s->pDriver->xDisconnect(s->pConn);
     s->pConn = 0;
-    if( s->inTxn ) s->txnLost = 1;
-    s->inTxn = 0;
-    s->spOpen = 0;
   }
   if( s->pRoConn && s->nCursor == 0 && !s->pDriver->xAlive(s->pRoConn) ){
     s->pDriver->xDisconnect(s->pRoConn);
@@ -240,24 +246,26 @@ int pt_server_remove(pt_registry *r, const char *zName, char **pzErr){
   return SQLITE_OK;
 }
 
-/* query= tables created in this session, by "db.name". */
-void pt_trust_table(pt_registry *r, const char *zDb, const char *zName){
-  if( pt_is_trusted(r, zDb, zName) ) return;
+/*
+** query= tables created in this session, by their whole argument list
+** (server, query, options).  A table whose definition comes from a file or
+** a backup is run only if this session created one with the very same
+** arguments: then the SQL it runs is the user's own, whatever its name.
+*/
+void pt_trust_table(pt_registry *r, const char *zArgs){
+  if( !zArgs || pt_is_trusted(r, zArgs) ) return;
   char **a = sqlite3_realloc(r->azTrusted, sizeof(char*) * (r->nTrusted + 1));
   if( !a ) return;
   r->azTrusted = a;
-  a[r->nTrusted] = sqlite3_mprintf("%s.%s", zDb, zName);
+  a[r->nTrusted] = pt_strdup(zArgs);
   if( a[r->nTrusted] ) r->nTrusted++;
 }
 
-int pt_is_trusted(pt_registry *r, const char *zDb, const char *zName){
-  char *z = sqlite3_mprintf("%s.%s", zDb, zName);
-  int found = 0;
-  for(int i = 0; z && i < r->nTrusted && !found; i++){
-    found = sqlite3_stricmp(r->azTrusted[i], z) == 0;
+int pt_is_trusted(pt_registry *r, const char *zArgs){
+  for(int i = 0; zArgs && i < r->nTrusted; i++){
+    if( strcmp(r->azTrusted[i], zArgs) == 0 ) return 1;
   }
-  sqlite3_free(z);
-  return found;
+  return 0;
 }
 
 /* ---- writes and remote transactions ----
@@ -269,7 +277,16 @@ int pt_is_trusted(pt_registry *r, const char *zDb, const char *zName){
 ** remote COMMIT happens in xSync (pt_server_commit), so an autocommit
 ** statement's error is that statement's error.  Savepoints map SQLite's
 ** nesting depth N onto remote SAVEPOINT pt_N; a rollback to a level never
-** opened here goes back to pt_begin, made right after BEGIN.
+** opened here, or to level -1 (the SAVEPOINT that opened the transaction),
+** goes back to pt_begin, made right after BEGIN.
+**
+** The local file and the servers: xSync first sends every server's
+** buffered rows and writes the local file's changed pages (taking its
+** lock, pt_registry_prepare), so that neither can fail after a server has
+** committed; only then does each server COMMIT.  docs/writing.md says what
+** that makes atomic.  A transaction that can no longer commit whole (a lost
+** connection, a statement the server applied only in part) is marked
+** failed: every later use and the COMMIT fail until SQLite rolls it back.
 */
 
 /* Stop tracking v's bulk writer (its rows are dropped). */
@@ -286,6 +303,33 @@ void pt_writer_forget(pt_vtab *v){
   v->pNextWriter = 0;
 }
 
+/* The message of an UPDATE or DELETE by key that matched n rows, not one
+** (the words of xSettle's contract in driver.h). */
+char *pt_rows_matched_error(int64_t n){
+  if( n == 0 ){
+    return sqlite3_mprintf("no row matched the key: the row was changed or deleted on the "
+                           "server since it was read");
+  }
+  return sqlite3_mprintf("%lld rows matched the key: the key does not identify one row "
+                         "(key= must name unique columns)", (long long)n);
+}
+
+/* Mark the open transaction of s as one that cannot commit (the first cause
+** is kept).  Outside a transaction this does nothing: the statement's own
+** error is enough, and SQLite rolls it back. */
+void pt_server_fail(pt_server *s, const char *zWhy){
+  if( !s->inTxn || s->zTxnFailed ) return;
+  s->zTxnFailed = sqlite3_mprintf("%s; nothing of this transaction can be committed on "
+    "server '%s': ROLLBACK (or ROLLBACK TO a savepoint taken before it)", zWhy, s->zName);
+  s->failedSp = s->spOpen;
+}
+
+static void clear_failure(pt_server *s){
+  sqlite3_free(s->zTxnFailed);
+  s->zTxnFailed = 0;
+  s->failedSp = 0;
+}
+
 /* Send every buffered row of every table on server s, and wait for the
 ** UPDATE and DELETE statements sent without waiting. */
 int pt_server_flush(pt_server *s, char **pzErr){
@@ -293,7 +337,8 @@ int pt_server_flush(pt_server *s, char **pzErr){
 }
 
 /* As pt_server_flush; settle 0 leaves queued statements queued (another
-** one is about to join them, and the connection keeps their order). */
+** one is about to join them, and the connection keeps their order).  A
+** failure may leave part of the rows applied: the transaction is failed. */
 int pt_server_flush_rows(pt_server *s, int settle, char **pzErr){
   /* queued statements first: they were sent first, so theirs is the cause */
   if( s->nQueued && settle ){
@@ -302,6 +347,7 @@ int pt_server_flush_rows(pt_server *s, int settle, char **pzErr){
     if( s->pConn && s->pDriver->xSettle(s->pConn, &zErr) != SQLITE_OK ){
       *pzErr = pt_server_error(s, s->zQueuedTable, "UPDATE or DELETE", zErr);
       pt_server_discard(s);
+      pt_server_fail(s, *pzErr);
       return SQLITE_ERROR;
     }
   }
@@ -310,6 +356,7 @@ int pt_server_flush_rows(pt_server *s, int settle, char **pzErr){
     if( s->pDriver->xBulkFlush(v->pBulk, &zErr) != SQLITE_OK ){
       *pzErr = pt_server_error(s, v->zRemoteTable ? v->zRemoteTable : v->zName, "INSERT", zErr);
       pt_server_discard(s);
+      pt_server_fail(s, *pzErr);
       return SQLITE_ERROR;
     }
   }
@@ -327,15 +374,14 @@ void pt_server_discard(pt_server *s){
   }
 }
 
-int pt_server_begin(pt_server *s, char **pzErr){
-  if( s->inTxn ) return SQLITE_OK;
+/* Open the remote transaction: BEGIN and the savepoint pt_begin.  The
+** message is not prefixed. */
+static int remote_begin(pt_server *s, char **pzErr){
   pt_conn *c;
-  char *zErr = 0;
-  int rc = pt_server_conn(s, 0, &c, &zErr);
-  if( rc == SQLITE_OK ) rc = s->pDriver->xBegin(c, 0, &zErr);
-  if( rc == SQLITE_OK ) rc = s->pDriver->xSavepoint(c, PT_SP_BEGIN, -1, &zErr);
+  int rc = pt_server_conn(s, 0, &c, pzErr);
+  if( rc == SQLITE_OK ) rc = s->pDriver->xBegin(c, 0, pzErr);
+  if( rc == SQLITE_OK ) rc = s->pDriver->xSavepoint(c, PT_SP_BEGIN, -1, pzErr);
   if( rc != SQLITE_OK ){
-    *pzErr = pt_server_error(s, 0, "BEGIN", zErr);
     pt_server_check(s);
     return rc;
   }
@@ -344,19 +390,68 @@ int pt_server_begin(pt_server *s, char **pzErr){
   return SQLITE_OK;
 }
 
+/* xBegin: SQLite's write transaction now includes server s. */
+int pt_server_begin(pt_server *s, char **pzErr){
+  s->inSqlTxn = 1;
+  if( s->inTxn || s->zTxnFailed ) return SQLITE_OK;
+  char *zErr = 0;
+  int rc = remote_begin(s, &zErr);
+  if( rc != SQLITE_OK ) *pzErr = pt_server_error(s, 0, "BEGIN", zErr);
+  return rc;
+}
+
+/*
+** The connection a write uses.  Inside SQLite's transaction it is always
+** inside a remote one: after a COMMIT that SQLite retries (the local file
+** was busy) or a ROLLBACK TO the start, SQLite calls no xBegin again, so
+** the remote transaction is opened here.  The message is not prefixed.
+*/
+int pt_server_write_conn(pt_server *s, pt_conn **ppConn, char **pzErr){
+  if( s->inSqlTxn && !s->inTxn && !s->zTxnFailed ){
+    int rc = remote_begin(s, pzErr);
+    if( rc != SQLITE_OK ) return rc;
+  }
+  return pt_server_conn(s, 0, ppConn, pzErr);
+}
+
+/*
+** First half of xSync, for every server of this SQLite connection: send
+** whatever is buffered and refuse a failed transaction, then write the
+** local database's changed pages, which takes the lock its commit needs.
+** An error here leaves every server uncommitted; SQLITE_BUSY leaves the
+** transaction open so that COMMIT can be run again.
+*/
+int pt_registry_prepare(pt_registry *r, char **pzErr){
+  for(pt_server *s = r->pServers; s; s = s->pNext){
+    if( s->zTxnFailed ){
+      *pzErr = pt_server_error(s, 0, "COMMIT", sqlite3_mprintf("%s", s->zTxnFailed));
+      return SQLITE_ERROR;
+    }
+    if( s->inTxn && pt_server_flush(s, pzErr) != SQLITE_OK ) return SQLITE_ERROR;
+  }
+  int rc = sqlite3_db_cacheflush(r->db);
+  if( rc == SQLITE_BUSY ){
+    *pzErr = sqlite3_mprintf("pontoon: COMMIT: the local database is locked by another "
+      "connection, so nothing was committed, on any server; run COMMIT again when it is "
+      "free, or ROLLBACK");
+    return SQLITE_BUSY;
+  }
+  if( rc != SQLITE_OK ){
+    *pzErr = sqlite3_mprintf("pontoon: COMMIT: the local database could not be written "
+      "(%s), so nothing was committed, on any server", sqlite3_errstr(rc));
+  }
+  return rc;
+}
+
+/* Second half of xSync: the remote COMMIT of s. */
 int pt_server_commit(pt_server *s, char **pzErr){
-  if( s->txnLost ){
-    s->txnLost = 0;
-    *pzErr = pt_server_error(s, 0, "COMMIT", sqlite3_mprintf("the connection was lost "
-      "inside this transaction, and the server rolled back its part; nothing is committed"));
+  if( s->zTxnFailed ){
+    *pzErr = pt_server_error(s, 0, "COMMIT", sqlite3_mprintf("%s", s->zTxnFailed));
     return SQLITE_ERROR;
   }
   if( !s->inTxn ) return SQLITE_OK;
   int rc = pt_server_flush(s, pzErr);
-  if( rc != SQLITE_OK ){
-    pt_server_rollback(s);
-    return rc;
-  }
+  if( rc != SQLITE_OK ) return rc;
   char *zErr = 0;
   rc = s->pDriver->xCommit(s->pConn, &zErr);
   s->inTxn = 0;
@@ -368,9 +463,18 @@ int pt_server_commit(pt_server *s, char **pzErr){
   return rc;
 }
 
+/* xCommit: SQLite's transaction is over (the remote COMMIT was in xSync). */
+void pt_server_end(pt_server *s){
+  if( s->inTxn ) pt_server_rollback(s);   /* never leave one open */
+  s->inSqlTxn = 0;
+  clear_failure(s);
+}
+
+/* xRollback. */
 void pt_server_rollback(pt_server *s){
   pt_server_discard(s);
-  s->txnLost = 0;
+  s->inSqlTxn = 0;
+  clear_failure(s);
   if( !s->inTxn ) return;
   char *zErr = 0;
   if( s->pConn && s->pDriver->xAlive(s->pConn) ) s->pDriver->xRollback(s->pConn, &zErr);
@@ -380,8 +484,15 @@ void pt_server_rollback(pt_server *s){
   pt_server_check(s);
 }
 
+/*
+** xSavepoint, xRelease, xRollbackTo at nesting level iLevel.  Level -1
+** (xRollbackTo only) is the SAVEPOINT that opened the transaction: back to
+** its start.
+*/
 int pt_server_savepoint(pt_server *s, int op, int iLevel, char **pzErr){
-  if( !s->inTxn || iLevel < 0 || iLevel > 62 ) return SQLITE_OK;
+  if( iLevel > 62 || (iLevel < 0 && op != PT_SP_ROLLBACK) ) return SQLITE_OK;
+  int toStart = iLevel < 0;
+  if( toStart ) iLevel = 0;
   char *zErr = 0;
   int rc = SQLITE_OK;
   /* Rows buffered before a new savepoint go before it; at a release they
@@ -389,11 +500,17 @@ int pt_server_savepoint(pt_server *s, int op, int iLevel, char **pzErr){
   ** drops the message of an error a release returns), and a rollback
   ** drops them. */
   if( op == PT_SP_ROLLBACK ) pt_server_discard(s);
-  else if( op == PT_SP_BEGIN ) rc = pt_server_flush(s, pzErr);
+  if( !s->inTxn ){
+    /* the connection died in this transaction: back to the start is the
+    ** server's own rollback, which already happened */
+    if( op == PT_SP_ROLLBACK && toStart ) clear_failure(s);
+    return SQLITE_OK;
+  }
+  if( op == PT_SP_BEGIN ) rc = pt_server_flush(s, pzErr);
   if( rc != SQLITE_OK ) return rc;
   uint64_t above = ~(((uint64_t)1 << iLevel) - 1);   /* levels >= iLevel */
   int lowest = -1;
-  for(int i = iLevel; i < 63; i++) if( s->spOpen & ((uint64_t)1 << i) ){ lowest = i; break; }
+  for(int i = iLevel; i < 63 && !toStart; i++) if( s->spOpen & ((uint64_t)1 << i) ){ lowest = i; break; }
   switch( op ){
     case PT_SP_BEGIN:
       if( s->spOpen & ((uint64_t)1 << iLevel) ) return SQLITE_OK;
@@ -406,6 +523,10 @@ int pt_server_savepoint(pt_server *s, int op, int iLevel, char **pzErr){
       break;
     case PT_SP_ROLLBACK:
       rc = s->pDriver->xSavepoint(s->pConn, PT_SP_ROLLBACK, lowest, &zErr);
+      if( rc == SQLITE_OK && s->zTxnFailed
+       && (lowest < 0 || (s->failedSp & ((uint64_t)1 << lowest))) ){
+        clear_failure(s);   /* what failed came after that savepoint */
+      }
       if( lowest >= 0 ) s->spOpen &= ~(above & ~((uint64_t)1 << lowest));
       else s->spOpen = 0;
       break;

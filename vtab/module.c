@@ -47,6 +47,11 @@ typedef struct pt_vcursor {
   pt_kind *aKind;          /* the select list's kinds */
   int64_t *aLastKey;       /* the last row's key values (integer keys) */
   char *zKeyText;          /* their text, 24 bytes each, and the page size's */
+  /* Rowids of a table without a key (ptRowid): content hashes seen in this
+  ** scan, with how often, in an open-addressing table. */
+  uint64_t *aSeenHash;
+  uint32_t *aSeenCount;
+  int nSeenSlot, nSeen;
 } pt_vcursor;
 
 static const char *affinity_of(pt_kind k){
@@ -114,9 +119,21 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
   v->pReg = reg;
   v->zDb = pt_strdup(argv[1]);
   v->zName = pt_strdup(argv[2]);
+  int keyOpen = 0;           /* the last argument was key=: an unquoted
+                             ** key=a,b arrives as "key=a" and "b" */
 
   for(int i = 3; i < argc; i++){
     char *zKey = 0, *zVal = 0;
+    int wasKey = keyOpen;
+    keyOpen = 0;
+    if( wasKey && nPos >= 2 && !strchr(argv[i], '=') && sqlite3_stricmp(argv[i], "readonly") != 0 ){
+      char *z = sqlite3_mprintf("%s,%s", zKeyOpt, argv[i]);
+      if( !z ){ rc = SQLITE_NOMEM; goto fail; }
+      sqlite3_free(zKeyOpt);
+      zKeyOpt = z;
+      keyOpen = 1;
+      continue;
+    }
     if( pt_arg_split(argv[i], &zKey, &zVal) ){
       if( pt_looks_secret(zKey, zVal) ){
         *pzErr = sqlite3_mprintf("pontoon: table %s: a password in CREATE VIRTUAL TABLE "
@@ -127,7 +144,7 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
       }
       if( strcmp(zKey, "query") == 0 ){ v->zQuery = zVal; zVal = 0; }
       else if( strcmp(zKey, "columns") == 0 ){ zColumns = zVal; zVal = 0; }
-      else if( strcmp(zKey, "key") == 0 ){ sqlite3_free(zKeyOpt); zKeyOpt = zVal; zVal = 0; }
+      else if( strcmp(zKey, "key") == 0 ){ sqlite3_free(zKeyOpt); zKeyOpt = zVal; zVal = 0; keyOpen = 1; }
       else if( strcmp(zKey, "fetch") == 0 ){
         v->nFetch = atoi(zVal);
         if( v->nFetch <= 0 ){
@@ -168,7 +185,8 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
     if( nPos == 0 ) v->zServer = zArg;
     else if( nPos == 1 ) zTableArg = zArg;
     else{
-      *pzErr = sqlite3_mprintf("pontoon: table %s: unexpected argument %s", v->zName, argv[i]);
+      *pzErr = sqlite3_mprintf("pontoon: table %s: unexpected argument %s (several key "
+        "columns are written key='a,b')", v->zName, argv[i]);
       sqlite3_free(zArg);
       goto fail;
     }
@@ -195,18 +213,24 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
     goto fail;
   }
   if( v->zQuery ){
+    /* the whole definition, server and options included, is what is trusted */
+    sqlite3_str *a = sqlite3_str_new(0);
+    for(int i = 3; i < argc; i++) sqlite3_str_appendf(a, "%d:%s;", (int)strlen(argv[i]), argv[i]);
+    char *zArgs = sqlite3_str_finish(a);
+    if( !zArgs ){ rc = SQLITE_NOMEM; goto fail; }
     v->readOnly = 1;
     if( isCreate ){
-      pt_trust_table(reg, v->zDb, v->zName);
-    }else if( !pt_is_trusted(reg, v->zDb, v->zName) ){
+      pt_trust_table(reg, zArgs);
+    }else if( !pt_is_trusted(reg, zArgs) ){
       const char *zFile = sqlite3_db_filename(db, v->zDb);
-      if( zFile && zFile[0] ){
-        *pzErr = sqlite3_mprintf("pontoon: table %s: query= tables stored in database "
-          "file %s are not run (their SQL comes from the file, not from this session); "
-          "re-create the table in this session or in the temp schema", v->zName, zFile);
-        goto fail;
-      }
+      *pzErr = sqlite3_mprintf("pontoon: table %s: query= tables are run only when this session "
+        "created them: this one's SQL comes from %s%s, not from this session; re-create the table "
+        "in this session to run it", v->zName, zFile && zFile[0] ? "database file " : "a database "
+        "file or a backup", zFile && zFile[0] ? zFile : "");
+      sqlite3_free(zArgs);
+      goto fail;
     }
+    sqlite3_free(zArgs);
   }
 
   if( zColumns ){
@@ -240,6 +264,11 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
   }
 
   /* key= names the columns that identify a row, instead of the remote key */
+  if( zKeyOpt && !zKeyOpt[strspn(zKeyOpt, " ,")] ){
+    *pzErr = sqlite3_mprintf("pontoon: table %s: key= names no column; name the columns that "
+                             "identify a row (key='a,b'), or leave the option out", v->zName);
+    goto fail;
+  }
   if( zKeyOpt ){
     for(int i = 0; i < v->pDesc->nCol; i++) v->pDesc->aCol[i].iKey = 0;
     const char *z = zKeyOpt;
@@ -346,6 +375,22 @@ static int ptDisconnect(sqlite3_vtab *pVtab){
   return SQLITE_OK;
 }
 
+/* DROP TABLE.  Inside a transaction that wrote to its server the table may
+** hold that transaction's rows, and once dropped SQLite would never call it
+** to COMMIT or ROLLBACK them: refuse, until the transaction ends. */
+static int ptDestroy(sqlite3_vtab *pVtab){
+  pt_vtab *v = (pt_vtab*)pVtab;
+  pt_server *s = pt_server_find(v->pReg, v->zServer);
+  if( s && (s->inTxn || s->inSqlTxn) ){
+    sqlite3_free(v->base.zErrMsg);
+    v->base.zErrMsg = sqlite3_mprintf("pontoon: table %s: cannot be dropped inside a "
+      "transaction that writes to server '%s'; COMMIT or ROLLBACK first", v->zName, v->zServer);
+    return SQLITE_LOCKED;
+  }
+  vtab_free(v);
+  return SQLITE_OK;
+}
+
 static int ptBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info){
   return pt_plan_best_index((pt_vtab*)pVtab, info);
 }
@@ -381,6 +426,9 @@ static void cursor_reset(pt_vcursor *c){
   sqlite3_free(c->aLastKey); c->aLastKey = 0;
   sqlite3_free(c->zKeyText); c->zKeyText = 0;
   c->nQParam = c->nPage = c->nInPage = 0;
+  sqlite3_free(c->aSeenHash); c->aSeenHash = 0;
+  sqlite3_free(c->aSeenCount); c->aSeenCount = 0;
+  c->nSeenSlot = c->nSeen = 0;
 }
 
 static int ptClose(sqlite3_vtab_cursor *cur){
@@ -396,6 +444,20 @@ static int cursor_error(pt_vcursor *c, const char *zWhat, char *zRemote){
   v->base.zErrMsg = pt_server_error(c->pServer, remote_label(v), zWhat, zRemote);
   cursor_reset(c);
   return SQLITE_ERROR;
+}
+
+/*
+** zSql with the driver's row-locking clause, when this read runs on the
+** connection of a write transaction: an UPDATE computed from the rows read
+** must not overwrite what another session changed meanwhile (lost updates).
+** NULL when no clause applies (or out of memory: then zSql runs as is).
+*/
+static char *locked_sql(pt_vtab *v, pt_server *s, const char *zSql){
+  if( v->zQuery || v->pDesc->isView || !s->inTxn || !s->pDriver->xLockRows ) return 0;
+  sqlite3_str *q = sqlite3_str_new(0);
+  sqlite3_str_appendall(q, zSql);
+  s->pDriver->xLockRows(q);
+  return sqlite3_str_finish(q);
 }
 
 /* Open the next page of a paged read: rows after the last key read. */
@@ -426,9 +488,12 @@ static int next_page(pt_vcursor *c, char **pzErr){
   pt_conn *conn;
   rc = pt_server_conn(s, v->zQuery != 0, &conn, pzErr);
   if( rc == SQLITE_OK ){
-    pt_trace("xNext %s: next page: %s", v->zName, c->zPageSql);
-    rc = s->pDriver->xOpen(conn, c->zPageSql, n, c->aQParam, c->nSel ? c->nSel : 1, c->aKind,
+    char *zLocked = locked_sql(v, s, c->zPageSql);
+    const char *zRun = zLocked ? zLocked : c->zPageSql;
+    pt_trace("xNext %s: next page: %s", v->zName, zRun);
+    rc = s->pDriver->xOpen(conn, zRun, n, c->aQParam, c->nSel ? c->nSel : 1, c->aKind,
                            v->nFetch, &c->pCur, pzErr);
+    sqlite3_free(zLocked);
   }
   if( rc != SQLITE_OK ) c->pCur = 0;
   c->nInPage = 0;
@@ -512,8 +577,11 @@ static int page_start(pt_vcursor *c, pt_vtab *v, pt_plan *p, const unsigned char
   pt_conn *conn;
   int rc = pt_server_conn(s, v->zQuery != 0, &conn, pzErr);
   if( rc == SQLITE_OK ){
-    pt_trace("xFilter %s: in pages: %s", v->zName, zFirst);
-    rc = s->pDriver->xOpen(conn, zFirst, nParam + 1, c->aQParam, nSel, c->aKind, v->nFetch, &c->pCur, pzErr);
+    char *zLocked = locked_sql(v, s, zFirst);
+    const char *zRun = zLocked ? zLocked : zFirst;
+    pt_trace("xFilter %s: in pages: %s", v->zName, zRun);
+    rc = s->pDriver->xOpen(conn, zRun, nParam + 1, c->aQParam, nSel, c->aKind, v->nFetch, &c->pCur, pzErr);
+    sqlite3_free(zLocked);
   }
   sqlite3_free(zFirst);
   return rc;
@@ -686,9 +754,12 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     if( nPage > 0 ){
       rc = page_start(c, v, p, aDrop, useLimit ? nParam - 1 : nParam, aParam, aKind, nPage, &zErr);
     }else{
+      char *zLocked = locked_sql(v, s, zRun);
+      if( zLocked ) zRun = zLocked;
       pt_trace("xFilter %s: %s", v->zName, zRun);
       rc = s->pDriver->xOpen(conn, zRun, nParam, aParam, p->nSel ? p->nSel : 1, aKind,
                              nFetch, &c->pCur, &zErr);
+      sqlite3_free(zLocked);
     }
   }
   sqlite3_free(zSql);
@@ -756,8 +827,76 @@ static int ptColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
   return SQLITE_OK;
 }
 
+/* FNV-1a over bytes, continuing from h. */
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n){
+  const unsigned char *z = p;
+  for(size_t i = 0; i < n; i++){ h ^= z[i]; h *= 0x100000001b3ULL; }
+  return h;
+}
+
+/* How many rows with content hash h this scan has already seen: counts
+** it.  -1 when out of memory. */
+static int64_t seen_before(pt_vcursor *c, uint64_t h){
+  if( (c->nSeen + 1) * 2 > c->nSeenSlot ){
+    int nNew = c->nSeenSlot ? c->nSeenSlot * 2 : 64;
+    uint64_t *aH = sqlite3_malloc64(sizeof(uint64_t) * nNew);
+    uint32_t *aC = sqlite3_malloc64(sizeof(uint32_t) * nNew);
+    if( !aH || !aC ){ sqlite3_free(aH); sqlite3_free(aC); return -1; }
+    memset(aC, 0, sizeof(uint32_t) * nNew);
+    for(int i = 0; i < c->nSeenSlot; i++){
+      if( !c->aSeenCount[i] ) continue;
+      int j = (int)(c->aSeenHash[i] & (uint64_t)(nNew - 1));
+      while( aC[j] ) j = (j + 1) & (nNew - 1);
+      aH[j] = c->aSeenHash[i];
+      aC[j] = c->aSeenCount[i];
+    }
+    sqlite3_free(c->aSeenHash); sqlite3_free(c->aSeenCount);
+    c->aSeenHash = aH; c->aSeenCount = aC; c->nSeenSlot = nNew;
+  }
+  int j = (int)(h & (uint64_t)(c->nSeenSlot - 1));
+  while( c->aSeenCount[j] && c->aSeenHash[j] != h ) j = (j + 1) & (c->nSeenSlot - 1);
+  if( !c->aSeenCount[j] ){ c->aSeenHash[j] = h; c->nSeen++; }
+  return c->aSeenCount[j]++;
+}
+
+/*
+** The rowid.  SQLite relies on it to identify a row across the scans of one
+** statement: a MULTI-INDEX OR plan drops rows of a later arm whose rowid an
+** earlier arm returned, and `rowid IN (SELECT rowid ...)` compares two
+** scans.  A table without a key reads every column (plan.c), and its rowid
+** is a hash of the row's content and how many identical rows this scan
+** returned before it: the same row gets the same rowid in every scan, and
+** identical rows stay distinct.  Tables with a key are WITHOUT ROWID.
+*/
 static int ptRowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *pRowid){
-  *pRowid = ((pt_vcursor*)cur)->iRow;
+  pt_vcursor *c = (pt_vcursor*)cur;
+  pt_vtab *v = (pt_vtab*)cur->pVtab;
+  if( v->nKey > 0 || !c->pCur || !c->aColPos ){
+    *pRowid = c->iRow;
+    return SQLITE_OK;
+  }
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for(int i = 0; i < v->pDesc->nCol; i++){
+    pt_value val;
+    memset(&val, 0, sizeof(val));
+    if( c->aColPos[i] >= 0 ) c->pServer->pDriver->xColumn(c->pCur, c->aColPos[i], &val);
+    else val.type = PT_V_NULL;
+    unsigned char t = (unsigned char)val.type;
+    h = hash_bytes(h, &t, 1);
+    switch( val.type ){
+      case PT_V_INT: h = hash_bytes(h, &val.i, sizeof(val.i)); break;
+      case PT_V_REAL: h = hash_bytes(h, &val.r, sizeof(val.r)); break;
+      case PT_V_NULL: break;
+      default:
+        h = hash_bytes(h, &val.n, sizeof(val.n));
+        if( val.n > 0 ) h = hash_bytes(h, val.p, (size_t)val.n);
+        break;
+    }
+  }
+  int64_t n = seen_before(c, h);
+  if( n < 0 ) return SQLITE_NOMEM;
+  h = hash_bytes(h, &n, sizeof(n));
+  *pRowid = (sqlite3_int64)(h & 0x7fffffffffffffffULL);
   return SQLITE_OK;
 }
 
@@ -829,10 +968,10 @@ static int params_from(pt_vtab *v, int n, const int *aCol, sqlite3_value **aVal,
 static int insert_row(pt_vtab *v, pt_server *s, sqlite3_value **aVal){
   int n = v->pDesc->nCol, rc;
   char *zErr = 0;
+  pt_conn *c;
+  rc = pt_server_write_conn(s, &c, &zErr);
+  if( rc != SQLITE_OK ) return vtab_error(v, pt_server_error(s, remote_label(v), "INSERT", zErr));
   if( !v->pBulk ){
-    pt_conn *c;
-    rc = pt_server_conn(s, 0, &c, &zErr);
-    if( rc != SQLITE_OK ) return vtab_error(v, pt_server_error(s, remote_label(v), "INSERT", zErr));
     char *zFrom = quoted_from(v);
     char **azCol = sqlite3_malloc64(sizeof(char*) * (n + 1));
     pt_kind *aKind = sqlite3_malloc64(sizeof(pt_kind) * (n + 1));
@@ -888,7 +1027,7 @@ static int upsert_row(pt_vtab *v, pt_server *s, sqlite3_value **aVal, int mode){
   rc = pt_server_flush(s, &zErr);
   if( rc != SQLITE_OK ) return vtab_error(v, zErr);
   pt_conn *c;
-  rc = pt_server_conn(s, 0, &c, &zErr);
+  rc = pt_server_write_conn(s, &c, &zErr);
   if( rc != SQLITE_OK ) return vtab_error(v, pt_server_error(s, remote_label(v), zWhat, zErr));
   pt_param *aParam = sqlite3_malloc64(sizeof(pt_param) * (n + 1));
   int *aCol = sqlite3_malloc64(sizeof(int) * (n + 1));
@@ -936,7 +1075,7 @@ static int update_row(pt_vtab *v, pt_server *s, int argc, sqlite3_value **argv){
   int rc = pt_server_flush_rows(s, 0, &zErr);
   if( rc != SQLITE_OK ) return vtab_error(v, zErr);
   pt_conn *c;
-  rc = pt_server_conn(s, 0, &c, &zErr);
+  rc = pt_server_write_conn(s, &c, &zErr);
   if( rc != SQLITE_OK ) return vtab_error(v, pt_server_error(s, remote_label(v), zWhat, zErr));
   const pt_driver *d = s->pDriver;
   int nMax = n + v->nKey + 1;
@@ -1024,10 +1163,19 @@ static int update_row(pt_vtab *v, pt_server *s, int argc, sqlite3_value **argv){
     }
   }else{
     rc = d->xExec(c, zSql, nParam, aParam, &nChanged, &zErr);
+    if( rc == SQLITE_OK && nChanged >= 0 && nChanged != 1 ){
+      /* the server applied it: an enclosing transaction cannot commit now */
+      zErr = pt_rows_matched_error(nChanged);
+      rc = SQLITE_CONSTRAINT;
+    }
   }
   sqlite3_free(zSql);
   if( rc != SQLITE_OK ){
     vtab_error(v, pt_server_error(s, remote_label(v), zWhat, zErr));
+    if( rc == SQLITE_CONSTRAINT ){
+      pt_server_fail(s, v->base.zErrMsg);
+      rc = SQLITE_ERROR;
+    }
     pt_server_check(s);
   }
 done:
@@ -1067,6 +1215,7 @@ static int ptUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite3
 
 static int ptBegin(sqlite3_vtab *pVtab){
   pt_vtab *v = (pt_vtab*)pVtab;
+  pt_trace("%s xBegin", v->zName);
   pt_server *s = vtab_server(v);
   if( !s ) return SQLITE_ERROR;
   char *zErr = 0;
@@ -1075,24 +1224,33 @@ static int ptBegin(sqlite3_vtab *pVtab){
   return rc;
 }
 
-/* The remote COMMIT: its error fails the statement or the COMMIT. */
+/* The remote COMMIT: its error fails the statement or the COMMIT.  Every
+** server's rows are sent and the local file's pages written first
+** (pt_registry_prepare), so that no server commits before the others and
+** the local file can fail. */
 static int ptSync(sqlite3_vtab *pVtab){
   pt_vtab *v = (pt_vtab*)pVtab;
+  pt_trace("%s xSync", v->zName);
   pt_server *s = pt_server_find(v->pReg, v->zServer);
   if( !s ) return SQLITE_OK;
   char *zErr = 0;
-  int rc = pt_server_commit(s, &zErr);
+  int rc = pt_registry_prepare(v->pReg, &zErr);
+  if( rc == SQLITE_OK ) rc = pt_server_commit(s, &zErr);
   if( rc != SQLITE_OK ) vtab_error(v, zErr);
   return rc;
 }
 
+/* SQLite's transaction is over; SQLite ignores what xCommit returns. */
 static int ptCommit(sqlite3_vtab *pVtab){
-  (void)pVtab;
-  return SQLITE_OK;   /* done in xSync; SQLite ignores what xCommit returns */
+  pt_vtab *v = (pt_vtab*)pVtab;
+  pt_server *s = pt_server_find(v->pReg, v->zServer);
+  if( s ) pt_server_end(s);
+  return SQLITE_OK;
 }
 
 static int ptRollback(sqlite3_vtab *pVtab){
   pt_vtab *v = (pt_vtab*)pVtab;
+  pt_trace("%s xRollback", v->zName);
   pt_server *s = pt_server_find(v->pReg, v->zServer);
   if( s ) pt_server_rollback(s);
   return SQLITE_OK;
@@ -1100,6 +1258,7 @@ static int ptRollback(sqlite3_vtab *pVtab){
 
 static int savepoint_op(sqlite3_vtab *pVtab, int op, int iLevel){
   pt_vtab *v = (pt_vtab*)pVtab;
+  pt_trace("%s %s(%d)", v->zName, op == PT_SP_BEGIN ? "xSavepoint" : op == PT_SP_RELEASE ? "xRelease" : "xRollbackTo", iLevel);
   pt_server *s = pt_server_find(v->pReg, v->zServer);
   if( !s ) return SQLITE_OK;
   char *zErr = 0;
@@ -1118,7 +1277,7 @@ static sqlite3_module ptModule = {
   /* xConnect    */ ptConnect,
   /* xBestIndex  */ ptBestIndex,
   /* xDisconnect */ ptDisconnect,
-  /* xDestroy    */ ptDisconnect,
+  /* xDestroy    */ ptDestroy,
   /* xOpen       */ ptOpen,
   /* xClose      */ ptClose,
   /* xFilter     */ ptFilter,

@@ -293,10 +293,13 @@ int pt_plan_best_index(pt_vtab *v, sqlite3_index_info *info){
   }
 
   /* The select list: the columns SQLite may read, and always the key
-  ** columns: DELETE reads no column (colUsed 0) yet needs each row's key. */
+  ** columns: DELETE reads no column (colUsed 0) yet needs each row's key.
+  ** A table without a key reads every column: its rowid is made from the
+  ** row's content (module.c), the same in every scan of a statement. */
   for(int j = 0; j < t->nCol; j++){
     int bit = j < 63 ? j : 63;
-    if( (info->colUsed & ((sqlite3_uint64)1 << bit)) || (v->nKey > 0 && t->aCol[j].iKey) ) p->aSel[p->nSel++] = j;
+    if( (info->colUsed & ((sqlite3_uint64)1 << bit)) || (v->nKey > 0 && t->aCol[j].iKey)
+     || v->nKey == 0 ) p->aSel[p->nSel++] = j;
   }
 
   if( nKey > 0 && nKeyEq == nKey ){

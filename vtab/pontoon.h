@@ -44,8 +44,13 @@ struct pt_server {
   pt_conn *pConn;            /* reads and writes; NULL until first needed */
   pt_conn *pRoConn;          /* read-only connection for query= tables */
   int nCursor;               /* open cursors on pConn and pRoConn */
-  int inTxn;                 /* 1 while SQLite has a write transaction open here */
-  int txnLost;               /* the connection died inside that transaction */
+  int inTxn;                 /* 1 while a remote transaction is open here */
+  int inSqlTxn;              /* 1 from xBegin until SQLite ends its transaction
+                             ** (xCommit, xRollback): a write in it with no
+                             ** remote transaction open starts one */
+  char *zTxnFailed;          /* why this transaction can no longer commit, or 0 */
+  uint64_t failedSp;         /* spOpen when that happened: a ROLLBACK TO one of
+                             ** these savepoints, or to the start, undoes it */
   uint64_t spOpen;           /* bit N: remote savepoint pt_N is open */
   pt_vtab *pWriters;         /* tables with rows buffered for this server */
   int nQueued;               /* UPDATE/DELETE statements sent, not settled */
@@ -58,7 +63,7 @@ typedef struct pt_registry {
   sqlite3 *db;
   pt_server *pServers;
   pt_vtab *pTables;          /* every connected pontoon table */
-  char **azTrusted;          /* "schema.table" of query= tables created here */
+  char **azTrusted;          /* the arguments of query= tables created here */
   int nTrusted;
 } pt_registry;
 
@@ -194,7 +199,7 @@ void pt_server_check(pt_server *);
 const pt_driver *pt_driver_for(const char *zUri);
 char *pt_server_error(pt_server *, const char *zTable, const char *zWhat,
                       char *zRemote);
-void pt_trust_table(pt_registry *, const char *zDb, const char *zName);
+void pt_trust_table(pt_registry *, const char *zArgs);
 int pt_server_flush(pt_server *, char **pzErr);
 int pt_server_flush_rows(pt_server *, int settle, char **pzErr);
 void pt_server_discard(pt_server *);
@@ -203,7 +208,12 @@ int pt_server_begin(pt_server *, char **pzErr);
 int pt_server_commit(pt_server *, char **pzErr);
 void pt_server_rollback(pt_server *);
 int pt_server_savepoint(pt_server *, int op, int iLevel, char **pzErr);
-int pt_is_trusted(pt_registry *, const char *zDb, const char *zName);
+int pt_is_trusted(pt_registry *, const char *zArgs);
+int pt_server_write_conn(pt_server *, pt_conn **ppConn, char **pzErr);
+void pt_server_fail(pt_server *, const char *zWhy);
+int pt_registry_prepare(pt_registry *, char **pzErr);
+void pt_server_end(pt_server *);
+char *pt_rows_matched_error(int64_t n);
 
 /* in module.c */
 int pt_module_register(sqlite3 *, pt_registry *);

@@ -458,6 +458,42 @@ static void append_real_exact(sqlite3_str *b, double r){
 ** the value cannot go into such a column at all.  Text is passed as it is:
 ** the server rejects what is not valid in its encoding, with its message.
 */
+/*
+** 1 if text z[0..n) written into a column of kind k is a number of that
+** kind: an integer (spaces around it allowed) for PT_K_INT; a decimal with
+** an optional exponent, or NaN / Infinity, for PT_K_REAL and PT_K_DECIMAL.
+** Anything else is refused before it reaches a server, which might read
+** part of it, round it, or (built into SQL text) run it.
+*/
+static int number_text(const char *z, int n, pt_kind k){
+  int i = 0, digits = 0;
+  while( i < n && isspace((unsigned char)z[i]) ) i++;
+  while( n > i && isspace((unsigned char)z[n-1]) ) n--;
+  if( i < n && (z[i] == '+' || z[i] == '-') ) i++;
+  if( k != PT_K_INT ){
+    static const char *const azWord[] = { "nan", "infinity", "inf" };
+    for(size_t w = 0; w < sizeof(azWord) / sizeof(azWord[0]); w++){
+      int len = (int)strlen(azWord[w]);
+      if( n - i == len && sqlite3_strnicmp(z + i, azWord[w], len) == 0 ) return 1;
+    }
+  }
+  while( i < n && isdigit((unsigned char)z[i]) ){ i++; digits++; }
+  if( k == PT_K_INT ) return digits > 0 && i == n;
+  if( i < n && z[i] == '.' ){
+    i++;
+    while( i < n && isdigit((unsigned char)z[i]) ){ i++; digits++; }
+  }
+  if( digits == 0 ) return 0;
+  if( i < n && (z[i] == 'e' || z[i] == 'E') ){
+    i++;
+    if( i < n && (z[i] == '+' || z[i] == '-') ) i++;
+    int e = 0;
+    while( i < n && isdigit((unsigned char)z[i]) ){ i++; e++; }
+    if( e == 0 ) return 0;
+  }
+  return i == n;
+}
+
 int pt_value_write(pt_kind k, sqlite3_value *v, pt_buf *pBuf, int *pIsBlob, char **pzErr){
   int t = sqlite3_value_type(v);
   *pIsBlob = 0;
@@ -493,13 +529,46 @@ int pt_value_write(pt_kind k, sqlite3_value *v, pt_buf *pBuf, int *pIsBlob, char
         double r = sqlite3_value_double(v);
         if( k == PT_K_INT && r == floor(r) && r >= -9223372036854775808.0 && r < 9223372036854775808.0 ){
           pt_buf_int(pBuf, (long long)r);
+        }else if( k == PT_K_INT ){
+          /* MySQL would round it silently; PostgreSQL refuses it */
+          char buf[40];
+          buf[real_exact_chars(buf, r)] = 0;
+          *pzErr = sqlite3_mprintf("%s is not an integer", buf);
+          return -1;
         }else{
           char buf[40];
           pt_buf_append(pBuf, buf, real_exact_chars(buf, r));
         }
         return PT_V_TEXT;
       }
+      if( !number_text((const char*)sqlite3_value_text(v), sqlite3_value_bytes(v), k) ){
+        /* a server might read part of it, or round it: refuse it here */
+        *pzErr = sqlite3_mprintf("'%.40s' is not %s", (const char*)sqlite3_value_text(v),
+                                 k == PT_K_INT ? "an integer" : "a number");
+        return -1;
+      }
       break;
+    case PT_K_TIMESTAMP: {
+      /* an offset is converted to UTC, the session's zone on every server
+      ** (PostgreSQL would drop it, MySQL convert it) */
+      const char *z = (const char*)sqlite3_value_text(v);
+      int n = sqlite3_value_bytes(v);
+      char tmp[64];
+      int m = n >= 19 && (z[n-1] == 'Z' || (n >= 25 && (z[n-6] == '+' || z[n-6] == '-') && z[n-3] == ':'))
+            ? pt_utc_time(z, n, tmp) : 0;
+      if( m > 0 ){
+        pt_buf_append(pBuf, tmp, m);
+        return PT_V_TEXT;
+      }
+      for(int i = 19; i < n; i++){
+        if( z[i] == '+' || z[i] == '-' || isalpha((unsigned char)z[i]) ){
+          *pzErr = sqlite3_mprintf("'%.40s' has a time zone that pontoon cannot convert to UTC "
+                                   "for a timestamp without time zone (write +HH:MM or Z)", z);
+          return -1;
+        }
+      }
+      break;
+    }
     default:
       break;
   }
