@@ -52,6 +52,8 @@ typedef struct pt_vcursor {
   uint64_t *aSeenHash;
   uint32_t *aSeenCount;
   int nSeenSlot, nSeen;
+  sqlite3_int64 iRowidRow;  /* the iRow whose rowid is iRowid, 0 if none */
+  sqlite3_int64 iRowid;
 } pt_vcursor;
 
 static const char *affinity_of(pt_kind k){
@@ -429,6 +431,7 @@ static void cursor_reset(pt_vcursor *c){
   sqlite3_free(c->aSeenHash); c->aSeenHash = 0;
   sqlite3_free(c->aSeenCount); c->aSeenCount = 0;
   c->nSeenSlot = c->nSeen = 0;
+  c->iRowidRow = 0;
 }
 
 static int ptClose(sqlite3_vtab_cursor *cur){
@@ -875,6 +878,10 @@ static int ptRowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *pRowid){
     *pRowid = c->iRow;
     return SQLITE_OK;
   }
+  if( c->iRowidRow == c->iRow ){   /* asked again for the same row */
+    *pRowid = c->iRowid;
+    return SQLITE_OK;
+  }
   uint64_t h = 0xcbf29ce484222325ULL;
   for(int i = 0; i < v->pDesc->nCol; i++){
     pt_value val;
@@ -896,7 +903,8 @@ static int ptRowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *pRowid){
   int64_t n = seen_before(c, h);
   if( n < 0 ) return SQLITE_NOMEM;
   h = hash_bytes(h, &n, sizeof(n));
-  *pRowid = (sqlite3_int64)(h & 0x7fffffffffffffffULL);
+  *pRowid = c->iRowid = (sqlite3_int64)(h & 0x7fffffffffffffffULL);
+  c->iRowidRow = c->iRow;
   return SQLITE_OK;
 }
 
