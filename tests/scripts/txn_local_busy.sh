@@ -10,12 +10,15 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pg_sql -c "DROP TABLE IF EXISTS public.busy_t; CREATE TABLE public.busy_t(id int PRIMARY KEY, v text)" >/dev/null
 out=$(cd "$tmp" && /usr/bin/python3 - "$BUILD/pontoon" "$PONTOON_PG_URI_NOPW" <<'PY' 2>&1
-import sqlite3, subprocess, sys
+import os, sqlite3, subprocess, sys
 so, uri = sys.argv[1], sys.argv[2]
+# psql runs without the sanitizer runtimes that the tests preload
+env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+def psql(q):
+    return subprocess.run(["psql", "-X", "-q", "-t", "-A", uri, "-c", q],
+                          capture_output=True, text=True, env=env).stdout.strip()
 def remote():
-    return subprocess.run(["psql", "-X", "-q", "-t", "-A", uri, "-c",
-        "SELECT coalesce(string_agg(id::text, ',' ORDER BY id), '-') FROM public.busy_t"],
-        capture_output=True, text=True).stdout.strip()
+    return psql("SELECT coalesce(string_agg(id::text, ',' ORDER BY id), '-') FROM public.busy_t")
 a = sqlite3.connect("local.db", isolation_level=None, timeout=0)
 a.enable_load_extension(True); a.load_extension(so)
 a.execute("CREATE TABLE loc(x)")
@@ -45,8 +48,7 @@ a.execute("ROLLBACK"); b.execute("COMMIT")
 print("after ROLLBACK: remote", remote(), "local", a.execute("SELECT count(*) FROM loc").fetchone()[0])
 a.execute("UPDATE r SET v = 'changed' WHERE id = 1")
 a.execute("BEGIN"); a.execute("UPDATE r SET v = 'undone' WHERE id = 2"); a.execute("ROLLBACK")
-print("later statements:", subprocess.run(["psql", "-X", "-q", "-t", "-A", uri, "-c",
-    "SELECT string_agg(v, ',' ORDER BY id) FROM public.busy_t"], capture_output=True, text=True).stdout.strip())
+print("later statements:", psql("SELECT string_agg(v, ',' ORDER BY id) FROM public.busy_t"))
 PY
 )
 echo "$out"
