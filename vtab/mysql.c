@@ -19,9 +19,15 @@
 ** transaction's writes: it runs on the main connection as a server-side
 ** cursor (a prepared statement fetched in batches), which leaves the
 ** connection free for the writes between fetches.  A cursor closed early closes its connection rather
-** than reading the rest.  Parameters are written into the SQL as escaped
+** than reading the rest.  The connections stay within max-connections
+** (default 8): past it a scan is a server-side cursor on a shared
+** connection.  Parameters are written into the SQL as checked, escaped
 ** literals (the text protocol has no placeholders); $n in the SQL the
-** planner builds marks where parameter n goes.
+** planner builds marks where parameter n goes (see bind_sql).
+**
+** Rationale (security): no client file is ever sent (LOAD DATA LOCAL is
+** served from pontoon's buffer only, see disarm_infile); ssl-mode=REQUIRED
+** refuses a connection without TLS.
 **
 ** MySQL's traps, handled in the dialect: default collations ignore case and
 ** trailing spaces, so text tests compare under utf8mb4_nopad_bin (bytes);
@@ -366,6 +372,13 @@ static void append_hex(sqlite3_str *s, const char *z, int n){
   sqlite3_str_appendchar(s, 1, '\'');
 }
 
+/* The message for a value z[0..n) that is no number of kind k. */
+static char *not_a_number(pt_kind k, const char *z, int n){
+  return sqlite3_mprintf("'%.*s' is not %s: it cannot go into a column of kind %s",
+    n > 40 ? 40 : n, z, k == PT_K_INT ? "an integer" : k == PT_K_BOOL ? "a boolean" : "a number",
+    pt_kind_name(k));
+}
+
 /* Append parameter p as a literal.  A value of a numeric kind that is not
 ** a number of that kind is an error (*pzErr): MySQL would read it as an
 ** expression unquoted, and convert it with a mere warning quoted. */
@@ -394,9 +407,7 @@ static int append_literal(sqlite3_str *s, MYSQL *my, const pt_param *p, char **p
         sqlite3_str_append(s, p->z, p->n);
         return SQLITE_OK;
       }
-      *pzErr = sqlite3_mprintf("'%.*s' is not %s: it cannot go into a column of kind %s",
-        p->n > 40 ? 40 : p->n, p->z, p->kind == PT_K_INT ? "an integer" : p->kind == PT_K_BOOL
-        ? "a boolean" : "a number", pt_kind_name(p->kind));
+      *pzErr = not_a_number(p->kind, p->z, p->n);
       return SQLITE_MISMATCH;
     case PT_K_TIMESTAMP: case PT_K_TIMESTAMPTZ: {
       /* MariaDB takes no UTC offset in a literal: shift to the session's UTC */
@@ -1370,10 +1381,18 @@ static void load_escape(pt_buf *out, const char *z, int n){
 static int myBulkRow(pt_bulk *p, const pt_param *a, char **pzErr){
   my_bulk *b = (my_bulk*)p;
   pt_buf *out = &b->buf;
+  size_t rowStart = out->n;
   for(int i = 0; i < b->nCol; i++){
     if( i ) pt_buf_char(out, '\t');
     if( !a[i].z ){ pt_buf_append(out, "\\N", 2); continue; }
     pt_kind k = b->aKind[i];
+    if( !a[i].isBinary && (k == PT_K_INT || k == PT_K_REAL || k == PT_K_DECIMAL)
+     && !is_number(a[i].z, a[i].n, k == PT_K_INT) ){
+      /* LOAD DATA would round 1.5 into an INT without a warning */
+      out->n = rowStart;
+      *pzErr = not_a_number(k, a[i].z, a[i].n);
+      return SQLITE_ERROR;
+    }
     char tmp[64];
     int m;
     if( !a[i].isBinary && (k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ)

@@ -99,3 +99,11 @@ SELECT pontoon_exec('ms', 'INSERT INTO md_session (w, probe) SELECT @@session.wa
 SELECT pontoon_exec('ms', 'INSERT INTO md_session (w, probe) SELECT @@session.wait_timeout, @pt_probe');
 CREATE VIRTUAL TABLE sess_rw USING pontoon(ms, md_session);
 SELECT * FROM sess_rw ORDER BY id;
+-- issue 10 item 20 (the traps table): MySQL rounds 1.5 into an INT without
+-- a warning, LOAD DATA included; pontoon refuses it on every write path
+CREATE VIRTUAL TABLE found USING pontoon(my, md_found);
+INSERT INTO found VALUES (10, 1.5);
+INSERT INTO found VALUES (11, '2.5');
+UPDATE found SET v = 1.5 WHERE id = 1;
+INSERT INTO found VALUES (12, '12'), (13, -3);
+SELECT * FROM found ORDER BY id;
