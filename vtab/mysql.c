@@ -19,9 +19,15 @@
 ** transaction's writes: it runs on the main connection as a server-side
 ** cursor (a prepared statement fetched in batches), which leaves the
 ** connection free for the writes between fetches.  A cursor closed early closes its connection rather
-** than reading the rest.  Parameters are written into the SQL as escaped
+** than reading the rest.  The connections stay within max-connections
+** (default 8): past it a scan is a server-side cursor on a shared
+** connection.  Parameters are written into the SQL as checked, escaped
 ** literals (the text protocol has no placeholders); $n in the SQL the
-** planner builds marks where parameter n goes.
+** planner builds marks where parameter n goes (see bind_sql).
+**
+** Rationale (security): no client file is ever sent (LOAD DATA LOCAL is
+** served from pontoon's buffer only, see disarm_infile); ssl-mode=REQUIRED
+** refuses a connection without TLS.
 **
 ** MySQL's traps, handled in the dialect: default collations ignore case and
 ** trailing spaces, so text tests compare under utf8mb4_nopad_bin (bytes);
@@ -46,10 +52,17 @@ struct my_conn {
   int readOnly;
   char *zVersion, *zHost, *zPort, *zDb, *zUser;
   my_cursor *pMainUser;    /* cursor streaming on the main connection */
+  int nMainCursors;        /* server-side cursors open on the main connection */
   MYSQL *aIdle[4];         /* pool of idle extra connections */
   int nIdle;
+  MYSQL *myShared;         /* server-side cursors past the bound, or NULL */
+  int nExtra;              /* connections open besides the main one */
+  int maxConn;             /* the bound on 1 + nExtra (max-connections=) */
   int inTxn;
 };
+
+/* The default bound on the connections one my_conn holds (docs/mysql.md). */
+#define MY_MAX_CONN_DEFAULT 8
 
 struct my_cursor {
   pt_cursor base;
@@ -84,6 +97,42 @@ static int myAccepts(const char *zUri){
   return sqlite3_strnicmp(zUri, "mysql://", 8) == 0 || sqlite3_strnicmp(zUri, "mariadb://", 10) == 0;
 }
 
+/*
+** LOAD DATA LOCAL INFILE handlers.  Every connection gets the refusing set
+** before it connects, so whatever file a server asks for, at any time (a
+** rogue server during the handshake's first queries, or a user's
+** pontoon_exec('LOAD DATA LOCAL INFILE ''/etc/passwd'' ...')), it gets an
+** error and no byte.  Only pontoon's bulk path arms the connection with
+** handlers that serve its own buffer (myBulkFlush), and disarms it after.
+**
+** Rationale (security): the client library's default handler opens any
+** file the server names; the capability itself must stay on for the bulk
+** path, so the handler is what refuses.
+*/
+static int refuse_init(void **pp, const char *zName, void *userdata){
+  (void)zName; (void)userdata;
+  *pp = 0;
+  return 1;
+}
+static int refuse_read(void *p, char *buf, unsigned int n){
+  (void)p; (void)buf; (void)n;
+  return -1;
+}
+static void refuse_end(void *p){ (void)p; }
+static int refuse_error(void *p, char *msg, unsigned int n){
+  (void)p;
+  snprintf(msg, n, "pontoon sends no client file: LOAD DATA LOCAL INFILE is refused");
+  return 2000;
+}
+static void disarm_infile(MYSQL *my){
+  mysql_set_local_infile_handler(my, refuse_init, refuse_read, refuse_end, refuse_error, 0);
+}
+
+/* The connection options (docs/mysql.md); max-connections is the
+** my_conn's, the others each connection's. */
+static const char *const azMyOption =
+  "connect_timeout, compress, ssl-mode, ssl-ca, ssl-cert, ssl-key, init-command, max-connections";
+
 /* Open and pin one connection to the server of URI u. */
 static MYSQL *open_one(const pt_uri *u, int timeout, int readOnly, char **pzErr){
   MYSQL *my = mysql_init(0);
@@ -92,26 +141,38 @@ static MYSQL *open_one(const pt_uri *u, int timeout, int readOnly, char **pzErr)
   mysql_options(my, MYSQL_OPT_CONNECT_TIMEOUT, &t);
   mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
   mysql_options(my, MYSQL_READ_DEFAULT_GROUP, "client");
-  unsigned int localInfile = 1;   /* served only from pontoon's own buffer */
+  unsigned int localInfile = 1;   /* for the bulk path; the handler refuses files */
   mysql_options(my, MYSQL_OPT_LOCAL_INFILE, &localInfile);
-  unsigned long flags = 0;
+  disarm_infile(my);
+  /* CLIENT_FOUND_ROWS: an UPDATE reports the rows it matched, changed or
+  ** not, so the bridge can tell "one row by key" from "no row" */
+  unsigned long flags = CLIENT_FOUND_ROWS;
+  int requireTls = 0;
   const char *zPw = u->zPassword ? u->zPassword : getenv("MYSQL_PWD");
   for(int i = 0; i < u->nParam; i++){
     const char *k = u->azKey[i], *v = u->azVal[i];
     if( sqlite3_stricmp(k, "connect_timeout") == 0 ){ t = (unsigned)atoi(v); mysql_options(my, MYSQL_OPT_CONNECT_TIMEOUT, &t); }
     else if( sqlite3_stricmp(k, "compress") == 0 && (v[0] == '1' || sqlite3_stricmp(v, "true") == 0) ) flags |= CLIENT_COMPRESS;
+    else if( sqlite3_stricmp(k, "compress") == 0 ) continue;
     else if( sqlite3_stricmp(k, "ssl-ca") == 0 || sqlite3_stricmp(k, "sslca") == 0 ) mysql_optionsv(my, MYSQL_OPT_SSL_CA, v);
     else if( sqlite3_stricmp(k, "ssl-cert") == 0 ) mysql_optionsv(my, MYSQL_OPT_SSL_CERT, v);
     else if( sqlite3_stricmp(k, "ssl-key") == 0 ) mysql_optionsv(my, MYSQL_OPT_SSL_KEY, v);
+    else if( sqlite3_stricmp(k, "init-command") == 0 ) mysql_options(my, MYSQL_INIT_COMMAND, v);
+    else if( sqlite3_stricmp(k, "max-connections") == 0 ) continue;   /* myConnect's */
     else if( sqlite3_stricmp(k, "ssl-mode") == 0 || sqlite3_stricmp(k, "sslmode") == 0 ){
-      my_bool on = sqlite3_stricmp(v, "DISABLED") != 0;
-      mysql_optionsv(my, MYSQL_OPT_SSL_ENFORCE, &on);
-      if( sqlite3_stricmp(v, "VERIFY_IDENTITY") == 0 || sqlite3_stricmp(v, "VERIFY_CA") == 0 ){
-        mysql_optionsv(my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+      int verify = sqlite3_stricmp(v, "VERIFY_IDENTITY") == 0 || sqlite3_stricmp(v, "VERIFY_CA") == 0;
+      if( sqlite3_stricmp(v, "DISABLED") == 0 ) continue;
+      if( !verify && sqlite3_stricmp(v, "REQUIRED") != 0 ){
+        *pzErr = sqlite3_mprintf("ssl-mode must be DISABLED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY, not '%s'", v);
+        mysql_close(my);
+        return 0;
       }
+      my_bool on = 1;
+      requireTls = 1;
+      mysql_optionsv(my, MYSQL_OPT_SSL_ENFORCE, &on);
+      if( verify ) mysql_optionsv(my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
     }else{
-      *pzErr = sqlite3_mprintf("unknown connection option '%s' (known: connect_timeout, "
-                               "compress, ssl-mode, ssl-ca, ssl-cert, ssl-key)", k);
+      *pzErr = sqlite3_mprintf("unknown connection option '%s' (known: %s)", k, azMyOption);
       mysql_close(my);
       return 0;
     }
@@ -119,6 +180,13 @@ static MYSQL *open_one(const pt_uri *u, int timeout, int readOnly, char **pzErr)
   unsigned port = u->zPort ? (unsigned)atoi(u->zPort) : 0;
   if( !mysql_real_connect(my, u->zHost ? u->zHost : "127.0.0.1", u->zUser, zPw, u->zPath, port, 0, flags) ){
     *pzErr = my_error(my);
+    mysql_close(my);
+    return 0;
+  }
+  if( requireTls && !mysql_get_ssl_cipher(my) ){
+    /* the client library's SSL_ENFORCE lets a server without TLS through:
+    ** required means refused, before any query is sent */
+    *pzErr = sqlite3_mprintf("ssl-mode requires TLS, but the server did not use it: connection refused");
     mysql_close(my);
     return 0;
   }
@@ -140,6 +208,18 @@ static int myConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppCo
   pt_uri u;
   *ppConn = 0;
   if( pt_uri_parse(zUri, &u, pzErr) != SQLITE_OK ) return SQLITE_ERROR;
+  int maxConn = MY_MAX_CONN_DEFAULT;
+  for(int i = 0; i < u.nParam; i++){
+    if( sqlite3_stricmp(u.azKey[i], "max-connections") != 0 ) continue;
+    char *zEnd = 0;
+    long n = strtol(u.azVal[i], &zEnd, 10);
+    if( !zEnd || *zEnd || zEnd == u.azVal[i] || n < 2 || n > 1000 ){
+      *pzErr = sqlite3_mprintf("max-connections must be a number from 2 to 1000, not '%s'", u.azVal[i]);
+      pt_uri_clear(&u);
+      return SQLITE_ERROR;
+    }
+    maxConn = (int)n;
+  }
   MYSQL *my = open_one(&u, timeout, readOnly, pzErr);
   if( !my ){ pt_uri_clear(&u); return SQLITE_CANTOPEN; }
   my_conn *c = sqlite3_malloc(sizeof(*c));
@@ -147,6 +227,7 @@ static int myConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppCo
   memset(c, 0, sizeof(*c));
   c->base.pDriver = &pt_mysql_driver;
   c->my = my;
+  c->maxConn = maxConn;
   c->zUri = pt_strdup(zUri);
   c->timeout = timeout;
   c->readOnly = readOnly;
@@ -166,6 +247,7 @@ static void myDisconnect(pt_conn *p){
   if( !c ) return;
   if( c->my ) mysql_close(c->my);
   for(int i = 0; i < c->nIdle; i++) mysql_close(c->aIdle[i]);
+  if( c->myShared ) mysql_close(c->myShared);
   sqlite3_free(c->zUri); sqlite3_free(c->zVersion); sqlite3_free(c->zHost);
   sqlite3_free(c->zPort); sqlite3_free(c->zDb); sqlite3_free(c->zUser);
   sqlite3_free(c);
@@ -194,86 +276,233 @@ static void check_main(my_conn *c){
   }
 }
 
-/* ---- SQL with $n parameters written as literals ---- */
+/* ---- SQL with $n parameters written as literals ----
+**
+** The text protocol has no placeholders, so a parameter is written into the
+** statement as a literal: text by mysql_real_escape_string (the server's
+** own rule, which follows its NO_BACKSLASH_ESCAPES mode), bytes as X'..',
+** and a number unquoted only when it is a number by the strict grammar
+** below, else the statement is refused.  The $n marks are found by one
+** tokenizer that knows MySQL's strings ('..', ".."), quoted identifiers
+** (`..`), comments (#, -- , / * * /) and unquoted identifiers that hold a
+** '$' (a$1): a $n inside any of them is text, not a parameter.
+**
+** Rationale (security): a value never becomes SQL.  A value that is not a
+** number cannot reach a numeric position, where MySQL would read it as
+** an expression ('0--' comments out the rest, 'e' names a column).
+*/
 
-static void append_literal(sqlite3_str *s, MYSQL *my, const pt_param *p){
-  static const char hex[] = "0123456789abcdef";
-  if( !p->z ){ sqlite3_str_appendall(s, "NULL"); return; }
-  if( p->isBinary ){
-    sqlite3_str_appendall(s, "X'");
-    for(int i = 0; i < p->n; i++){
-      unsigned char b = (unsigned char)p->z[i];
-      sqlite3_str_appendchar(s, 1, hex[b >> 4]);
-      sqlite3_str_appendchar(s, 1, hex[b & 15]);
-    }
-    sqlite3_str_appendchar(s, 1, '\'');
-    return;
-  }
-  if( p->kind == PT_K_INT || p->kind == PT_K_REAL || p->kind == PT_K_BOOL || p->kind == PT_K_DECIMAL ){
-    /* numbers stay numbers: a quoted one would be compared as a double,
-    ** and would go into a BIT column as characters; an unquoted decimal
-    ** literal is exact in MySQL */
-    int ok = p->n > 0;
-    for(int i = 0; i < p->n && ok; i++){
-      char ch = p->z[i];
-      ok = isdigit((unsigned char)ch) || ch == '-' || ch == '+' || ch == '.' || ch == 'e' || ch == 'E';
-    }
-    if( ok ){
-      if( p->kind == PT_K_BOOL ) sqlite3_str_appendall(s, (p->z[0] == 't' || p->z[0] == '1') ? "1" : "0");
-      else sqlite3_str_append(s, p->z, p->n);
-      return;
-    }
-    if( p->kind == PT_K_BOOL && (sqlite3_strnicmp(p->z, "true", p->n) == 0 || sqlite3_strnicmp(p->z, "false", p->n) == 0) ){
-      sqlite3_str_appendall(s, (p->z[0] == 't' || p->z[0] == 'T') ? "1" : "0");
-      return;
-    }
-  }
-  if( (p->kind == PT_K_TIMESTAMP || p->kind == PT_K_TIMESTAMPTZ) && p->n > 19 ){
-    /* MariaDB takes no UTC offset in a literal: shift to the session's UTC */
-    const char *z = p->z;
-    int n = p->n;
-    if( z[n-1] == 'Z' ){
-      sqlite3_str_appendf(s, "'%.*s'", n - 1, z);
-      return;
-    }
-    if( n >= 25 && (z[n-6] == '+' || z[n-6] == '-') && z[n-3] == ':' ){
-      int ok = 1;
-      for(int i = 0; i < n - 6 && ok; i++) ok = z[i] != '\'' && z[i] != '\\';
-      if( ok ){
-        sqlite3_str_appendf(s, "CONVERT_TZ('%.*s', '%.6s', '+00:00')", n - 6, z, z + n - 6);
-        return;
+/* If z starts a string, a quoted identifier or a comment, the byte after
+** it (the end of the text when it is not closed); else 0.  bsEsc: backslash
+** escapes the next character inside strings. */
+static const char *sql_skip(const char *z, int bsEsc){
+  char q = z[0];
+  if( q == '\'' || q == '"' || q == '`' ){
+    for(z++; *z; z++){
+      if( *z == '\\' && bsEsc && q != '`' && z[1] ){ z++; continue; }
+      if( *z == q ){
+        if( z[1] != q ) return z + 1;
+        z++;
       }
     }
+    return z;
   }
-  char *buf = sqlite3_malloc64((sqlite3_uint64)p->n * 2 + 1);
-  if( !buf ) return;
-  unsigned long n = mysql_real_escape_string(my, buf, p->z, (unsigned long)p->n);
-  sqlite3_str_appendchar(s, 1, '\'');
-  sqlite3_str_append(s, buf, (int)n);
-  sqlite3_str_appendchar(s, 1, '\'');
-  sqlite3_free(buf);
+  if( q == '#' || (q == '-' && z[1] == '-' && (z[2] == 0 || isspace((unsigned char)z[2]) || iscntrl((unsigned char)z[2]))) ){
+    while( *z && *z != '\n' ) z++;
+    return z;
+  }
+  if( q == '/' && z[1] == '*' ){
+    const char *e = strstr(z + 2, "*/");
+    return e ? e + 2 : z + strlen(z);
+  }
+  return 0;
 }
 
-/* zSql with every $n replaced by parameter n as a literal; $$n inserts
-** parameter n as it is (an IN list already written as literals). */
-static char *bind_sql(MYSQL *my, const char *zSql, int nParam, const pt_param *aParam){
+/* 1 if c can continue an unquoted identifier (then a '$' after it is part
+** of the name, as in a$1). */
+static int ident_char(char c){
+  return isalnum((unsigned char)c) || c == '_' || c == '$' || (unsigned char)c >= 0x80;
+}
+
+/* Whether the backslash escapes inside strings on this connection. */
+static int backslash_escapes(MYSQL *my){
+  return !my || (my->server_status & SERVER_STATUS_NO_BACKSLASH_ESCAPES) == 0;
+}
+
+/* 1 if z[0..n) is a number by the grammar [+-]digits[.digits][e[+-]digits]
+** (intOnly: [+-]digits), which MySQL reads as that number. */
+static int is_number(const char *z, int n, int intOnly){
+  int i = 0, nDigit = 0;
+  if( i < n && (z[i] == '-' || z[i] == '+') ) i++;
+  while( i < n && isdigit((unsigned char)z[i]) ){ i++; nDigit++; }
+  if( !intOnly && i < n && z[i] == '.' ){
+    i++;
+    while( i < n && isdigit((unsigned char)z[i]) ){ i++; nDigit++; }
+  }
+  if( nDigit == 0 ) return 0;
+  if( !intOnly && i < n && (z[i] == 'e' || z[i] == 'E') ){
+    i++;
+    if( i < n && (z[i] == '-' || z[i] == '+') ) i++;
+    if( i >= n || !isdigit((unsigned char)z[i]) ) return 0;
+    while( i < n && isdigit((unsigned char)z[i]) ) i++;
+  }
+  return i == n;
+}
+
+/* Append z[0..n) as a quoted string literal, escaped by the server's rule. */
+static int append_quoted(sqlite3_str *s, MYSQL *my, const char *z, int n){
+  char *buf = sqlite3_malloc64((sqlite3_uint64)n * 2 + 1);
+  if( !buf ) return SQLITE_NOMEM;
+  unsigned long m = mysql_real_escape_string(my, buf, z, (unsigned long)n);
+  sqlite3_str_appendchar(s, 1, '\'');
+  sqlite3_str_append(s, buf, (int)m);
+  sqlite3_str_appendchar(s, 1, '\'');
+  sqlite3_free(buf);
+  return SQLITE_OK;
+}
+
+static void append_hex(sqlite3_str *s, const char *z, int n){
+  static const char hex[] = "0123456789abcdef";
+  sqlite3_str_appendall(s, "X'");
+  for(int i = 0; i < n; i++){
+    unsigned char b = (unsigned char)z[i];
+    sqlite3_str_appendchar(s, 1, hex[b >> 4]);
+    sqlite3_str_appendchar(s, 1, hex[b & 15]);
+  }
+  sqlite3_str_appendchar(s, 1, '\'');
+}
+
+/* The message for a value z[0..n) that is no number of kind k. */
+static char *not_a_number(pt_kind k, const char *z, int n){
+  return sqlite3_mprintf("'%.*s' is not %s: it cannot go into a column of kind %s",
+    n > 40 ? 40 : n, z, k == PT_K_INT ? "an integer" : k == PT_K_BOOL ? "a boolean" : "a number",
+    pt_kind_name(k));
+}
+
+/* Append parameter p as a literal.  A value of a numeric kind that is not
+** a number of that kind is an error (*pzErr): MySQL would read it as an
+** expression unquoted, and convert it with a mere warning quoted. */
+static int append_literal(sqlite3_str *s, MYSQL *my, const pt_param *p, char **pzErr){
+  if( !p->z ){ sqlite3_str_appendall(s, "NULL"); return SQLITE_OK; }
+  if( p->isBinary ){ append_hex(s, p->z, p->n); return SQLITE_OK; }
+  switch( p->kind ){
+    case PT_K_BOOL:
+      if( (p->n == 1 && (p->z[0] == '1' || p->z[0] == 't')) || (p->n == 4 && sqlite3_strnicmp(p->z, "true", 4) == 0) ){
+        sqlite3_str_appendall(s, "1");
+        return SQLITE_OK;
+      }
+      if( (p->n == 1 && (p->z[0] == '0' || p->z[0] == 'f')) || (p->n == 5 && sqlite3_strnicmp(p->z, "false", 5) == 0) ){
+        sqlite3_str_appendall(s, "0");
+        return SQLITE_OK;
+      }
+      /* fall through */
+    case PT_K_INT: case PT_K_REAL: case PT_K_DECIMAL:
+      /* numbers stay numbers: a quoted one would be compared as a double,
+      ** and would go into a BIT column as characters; an unquoted decimal
+      ** literal is exact in MySQL */
+      if( p->kind != PT_K_BOOL && is_number(p->z, p->n, p->kind == PT_K_INT) ){
+        /* "- -5", never "--5" */
+        int m = sqlite3_str_length(s);
+        if( m > 0 && sqlite3_str_value(s)[m-1] == '-' ) sqlite3_str_appendchar(s, 1, ' ');
+        sqlite3_str_append(s, p->z, p->n);
+        return SQLITE_OK;
+      }
+      *pzErr = not_a_number(p->kind, p->z, p->n);
+      return SQLITE_MISMATCH;
+    case PT_K_TIMESTAMP: case PT_K_TIMESTAMPTZ: {
+      /* MariaDB takes no UTC offset in a literal: shift to the session's UTC */
+      const char *z = p->z;
+      int n = p->n;
+      if( n > 19 && z[n-1] == 'Z' ) return append_quoted(s, my, z, n - 1);
+      if( n >= 25 && (z[n-6] == '+' || z[n-6] == '-') && z[n-3] == ':' ){
+        sqlite3_str_appendall(s, "CONVERT_TZ(");
+        if( append_quoted(s, my, z, n - 6) ) return SQLITE_NOMEM;
+        sqlite3_str_appendall(s, ", ");
+        if( append_quoted(s, my, z + n - 6, 6) ) return SQLITE_NOMEM;
+        sqlite3_str_appendall(s, ", '+00:00')");
+        return SQLITE_OK;
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return append_quoted(s, my, p->z, p->n);
+}
+
+/* How many statements zSql holds: 1, or 2 for "more than one" (a ';'
+** outside strings and comments followed by more than spaces, comments and
+** semicolons). */
+static int statement_count(const char *zSql, int bsEsc){
+  const char *z = zSql;
+  int sawEnd = 0;
+  while( *z ){
+    const char *e = sql_skip(z, bsEsc);
+    if( e ){
+      if( sawEnd && *z != '#' && *z != '-' && *z != '/' ) return 2;
+      z = e;
+      continue;
+    }
+    if( *z == ';' ) sawEnd = 1;
+    else if( sawEnd && !isspace((unsigned char)*z) ) return 2;
+    z++;
+  }
+  return 1;
+}
+
+/*
+** zSql with every $n replaced by parameter n as a literal; $$n inserts
+** parameter n as it is (an IN list the driver wrote as literals).  Every
+** parameter must be used and every $n must have one, as a PostgreSQL
+** server demands.  NULL with *pzErr on error.
+*/
+static char *bind_sql(MYSQL *my, const char *zSql, int nParam, const pt_param *aParam, char **pzErr){
   sqlite3_str *s = sqlite3_str_new(0);
   const char *z = zSql;
-  int inStr = 0;
-  while( *z ){
-    if( *z == '\'' ) inStr = !inStr;
-    if( !inStr && *z == '$' && (isdigit((unsigned char)z[1]) || (z[1] == '$' && isdigit((unsigned char)z[2]))) ){
-      int n = 0, raw = z[1] == '$';
+  int bsEsc = backslash_escapes(my), nMax = 0, rc = SQLITE_OK;
+  while( *z && rc == SQLITE_OK ){
+    const char *e = sql_skip(z, bsEsc);
+    if( e ){
+      sqlite3_str_append(s, z, (int)(e - z));
+      z = e;
+      continue;
+    }
+    if( ident_char(*z) && *z != '$' ){
+      /* a whole word: a '$' inside it is part of the name (a$1) */
+      const char *w = z;
+      while( ident_char(*z) ) z++;
+      sqlite3_str_append(s, w, (int)(z - w));
+      continue;
+    }
+    if( *z == '$' && (isdigit((unsigned char)z[1]) || (z[1] == '$' && isdigit((unsigned char)z[2]))) ){
+      int raw = z[1] == '$';
+      long long n = 0;
       z += raw ? 2 : 1;
-      while( isdigit((unsigned char)*z) ) n = n * 10 + (*z++ - '0');
-      if( n >= 1 && n <= nParam && raw && aParam[n-1].z ) sqlite3_str_append(s, aParam[n-1].z, aParam[n-1].n);
-      else if( n >= 1 && n <= nParam ) append_literal(s, my, &aParam[n-1]);
-      else sqlite3_str_appendall(s, "NULL");
+      while( isdigit((unsigned char)*z) ){ if( n < 1000000 ) n = n * 10 + (*z - '0'); z++; }
+      if( n < 1 ){
+        *pzErr = sqlite3_mprintf("there is no parameter $0");
+        rc = SQLITE_RANGE;
+        break;
+      }
+      if( n > nMax ) nMax = (int)n;
+      if( n > nParam ) continue;   /* reported below */
+      if( raw && aParam[n-1].z ) sqlite3_str_append(s, aParam[n-1].z, aParam[n-1].n);
+      else rc = append_literal(s, my, &aParam[n-1], pzErr);
       continue;
     }
     sqlite3_str_appendchar(s, 1, *z++);
   }
-  return sqlite3_str_finish(s);
+  if( rc == SQLITE_OK && nMax != nParam ){
+    *pzErr = sqlite3_mprintf("bind message supplies %d parameters, but the statement requires %d", nParam, nMax);
+    rc = SQLITE_RANGE;
+  }
+  if( rc == SQLITE_OK && sqlite3_str_errcode(s) ){
+    *pzErr = sqlite3_mprintf("out of memory");
+    rc = SQLITE_NOMEM;
+  }
+  char *zOut = sqlite3_str_finish(s);
+  if( rc != SQLITE_OK ){ sqlite3_free(zOut); return 0; }
+  return zOut;
 }
 
 /* Run a statement on my; the result, if any, is stored (small results). */
@@ -325,8 +554,7 @@ static pt_kind kind_of(const char *zType, const char *zColumnType, int *pIsBit){
 }
 
 static void esc_str(sqlite3_str *s, MYSQL *my, const char *z){
-  pt_param p = { z, (int)strlen(z), PT_K_TEXT, 0 };
-  append_literal(s, my, &p);
+  append_quoted(s, my, z, (int)strlen(z));
 }
 
 static int myDescribe(pt_conn *p, const char *zSchema, const char *zTable,
@@ -446,22 +674,51 @@ static int myListTables(pt_conn *p, const char *zSchema, const char *zLike,
 
 /* ---- reading ---- */
 
-/* A connection for a new cursor: the main one when free, else the pool. */
-static MYSQL *take_conn(my_conn *c, int *pIsMain, char **pzErr){
-  *pIsMain = 0;
-  if( c->my && !c->pMainUser && !c->inTxn ){ *pIsMain = 1; return c->my; }
-  if( c->nIdle > 0 ) return c->aIdle[--c->nIdle];
+/*
+** Connections for reading.  A streaming scan (mysql_use_result) holds its
+** connection until its last row, so it takes the main connection when that
+** is free, else an idle one, else a new one, while the connections open
+** stay within c->maxConn, one of them kept for the shared connection.
+** Past that bound a scan is read as a server-side cursor on a connection
+** that streams nothing: the main one when it is not streaming, else the
+** shared one.  The server materializes such a result first; many cursors
+** share one connection, so a join of 50 tables takes at most maxConn.
+*/
+static MYSQL *open_extra(my_conn *c, char **pzErr){
   pt_uri u;
   if( pt_uri_parse(c->zUri, &u, pzErr) != SQLITE_OK ) return 0;
   MYSQL *my = open_one(&u, c->timeout, c->readOnly, pzErr);
   pt_uri_clear(&u);
+  if( my ) c->nExtra++;
   return my;
+}
+
+static void close_extra(my_conn *c, MYSQL *my){
+  mysql_close(my);
+  c->nExtra--;
+}
+
+/* A connection to stream a new scan on; NULL without *pzErr when the bound
+** is reached (read the scan as a server-side cursor instead). */
+static MYSQL *take_conn(my_conn *c, int *pIsMain, char **pzErr){
+  *pIsMain = 0;
+  if( c->my && !c->pMainUser && !c->inTxn && c->nMainCursors == 0 ){ *pIsMain = 1; return c->my; }
+  if( c->nIdle > 0 ) return c->aIdle[--c->nIdle];
+  if( 1 + c->nExtra + 1 + (c->myShared ? 0 : 1) > c->maxConn ) return 0;
+  return open_extra(c, pzErr);
 }
 
 static void give_back(my_conn *c, MYSQL *my, int healthy){
   if( my == c->my ) return;
   if( healthy && c->nIdle < (int)(sizeof(c->aIdle) / sizeof(c->aIdle[0])) ) c->aIdle[c->nIdle++] = my;
-  else mysql_close(my);
+  else close_extra(c, my);
+}
+
+/* The connection for a server-side cursor outside a write transaction. */
+static MYSQL *cursor_conn(my_conn *c, char **pzErr){
+  if( c->my && !c->pMainUser ) return c->my;
+  if( !c->myShared ) c->myShared = open_extra(c, pzErr);
+  return c->myShared;
 }
 
 /*
@@ -470,9 +727,8 @@ static void give_back(my_conn *c, MYSQL *my, int healthy){
 ** statement with CURSOR_TYPE_READ_ONLY, fetched a batch at a time) leaves
 ** that connection free for the writes between fetches.
 */
-static int stmt_open(my_cursor *cur, const char *zSql, char **pzErr){
-  my_conn *c = cur->c;
-  MYSQL_STMT *st = mysql_stmt_init(c->my);
+static int stmt_open(my_cursor *cur, MYSQL *my, const char *zSql, char **pzErr){
+  MYSQL_STMT *st = mysql_stmt_init(my);
   if( !st ){ *pzErr = sqlite3_mprintf("out of memory"); return SQLITE_NOMEM; }
   unsigned long type = CURSOR_TYPE_READ_ONLY, prefetch = 1000;
   mysql_stmt_attr_set(st, STMT_ATTR_CURSOR_TYPE, &type);
@@ -481,6 +737,7 @@ static int stmt_open(my_cursor *cur, const char *zSql, char **pzErr){
   if( mysql_stmt_prepare(st, zSql, (unsigned long)strlen(zSql)) || mysql_stmt_execute(st) ){
     *pzErr = sqlite3_mprintf("%s (MySQL error %u, SQLSTATE %s)", mysql_stmt_error(st),
                              mysql_stmt_errno(st), mysql_stmt_sqlstate(st));
+    cur->broken = mysql_stmt_errno(st) == 2013 || mysql_stmt_errno(st) == 2006;
     mysql_stmt_close(st);
     return SQLITE_ERROR;
   }
@@ -566,6 +823,39 @@ static void stmt_free(my_cursor *cur){
   cur->stmt = 0;
 }
 
+/* The end of a server-side cursor: the statement is closed, the
+** connection stays unless it failed. */
+static void cursor_end(my_cursor *cur){
+  my_conn *c = cur->c;
+  int broken = cur->broken;
+  stmt_free(cur);
+  if( cur->isMain && c->nMainCursors > 0 ) c->nMainCursors--;
+  if( broken && cur->my ){
+    if( cur->my == c->my ){ mysql_close(c->my); c->my = 0; }
+    else if( cur->my == c->myShared ){ close_extra(c, c->myShared); c->myShared = 0; }
+  }
+}
+
+static void cursor_free(my_cursor *cur){
+  sqlite3_free(cur->aKind);
+  sqlite3_free(cur->aIsBit);
+  sqlite3_free(cur);
+}
+
+/* Open a server-side cursor for zSql on my (the main or shared connection). */
+static int open_cursor(my_cursor *cur, MYSQL *my, const char *zSql, int nParam,
+                       const pt_param *aParam, char **pzErr){
+  char *zBound = bind_sql(my, zSql, nParam, aParam, pzErr);
+  if( !zBound ) return SQLITE_ERROR;
+  cur->my = my;
+  cur->isMain = my == cur->c->my;
+  if( cur->isMain ) cur->c->nMainCursors++;
+  int rc = stmt_open(cur, my, zBound, pzErr);
+  sqlite3_free(zBound);
+  if( rc != SQLITE_OK ) cursor_end(cur);
+  return rc;
+}
+
 static int myOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam,
                   int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur, char **pzErr){
   (void)nFetch;
@@ -581,26 +871,30 @@ static int myOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   if( !cur->aKind ){ sqlite3_free(cur); return SQLITE_NOMEM; }
   memcpy(cur->aKind, aKind, sizeof(pt_kind) * nCol);
   if( c->inTxn && c->my && !c->pMainUser ){
-    char *zBound = bind_sql(c->my, zSql, nParam, aParam);
-    int rc = zBound ? stmt_open(cur, zBound, pzErr) : SQLITE_NOMEM;
-    sqlite3_free(zBound);
-    if( rc != SQLITE_OK ){
-      stmt_free(cur);
-      sqlite3_free(cur->aIsBit);
-      sqlite3_free(cur->aKind);
-      sqlite3_free(cur);
-      return rc;
-    }
-    cur->my = c->my;
-    cur->isMain = 1;
+    /* inside a write transaction: a cursor on the transaction's connection */
+    int rc = open_cursor(cur, c->my, zSql, nParam, aParam, pzErr);
+    if( rc != SQLITE_OK ){ cursor_free(cur); return rc; }
     *ppCur = &cur->base;
     return SQLITE_OK;
   }
   int isMain = 0, bad = 1;
   for(int attempt = 0; attempt < 2 && bad; attempt++){
     cur->my = take_conn(c, &isMain, pzErr);
-    if( !cur->my ){ sqlite3_free(cur->aKind); sqlite3_free(cur); return SQLITE_ERROR; }
-    char *zBound = bind_sql(cur->my, zSql, nParam, aParam);
+    if( !cur->my && !*pzErr ){
+      /* the bound is reached: a server-side cursor on a shared connection */
+      MYSQL *my = cursor_conn(c, pzErr);
+      int rc = my ? open_cursor(cur, my, zSql, nParam, aParam, pzErr) : SQLITE_ERROR;
+      if( rc != SQLITE_OK ){ cursor_free(cur); return rc; }
+      *ppCur = &cur->base;
+      return SQLITE_OK;
+    }
+    if( !cur->my ){ cursor_free(cur); return SQLITE_ERROR; }
+    char *zBound = bind_sql(cur->my, zSql, nParam, aParam, pzErr);
+    if( !zBound ){
+      if( !isMain ) give_back(c, cur->my, 1);
+      cursor_free(cur);
+      return SQLITE_ERROR;
+    }
     pt_trace("mysql: %s", zBound);
     bad = mysql_real_query(cur->my, zBound, (unsigned long)strlen(zBound));
     sqlite3_free(zBound);
@@ -625,15 +919,14 @@ static int myOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
           sqlite3_free(zE);
         }
       }else{
-        give_back(c, cur->my, 0);
+        give_back(c, cur->my, !lost && mysql_errno(cur->my) != 0);
       }
       cur->my = 0;
       if( !lost ) break;
     }
   }
   if( bad ){
-    sqlite3_free(cur->aKind);
-    sqlite3_free(cur);
+    cursor_free(cur);
     return SQLITE_ERROR;
   }
   cur->isMain = isMain;
@@ -757,14 +1050,8 @@ static void myClose(pt_cursor *p){
   if( !cur ) return;
   my_conn *c = cur->c;
   if( cur->stmt ){
-    /* a server-side cursor: closing the statement ends it, the main
-    ** connection stays (unless it failed) */
-    int broken = cur->broken;
-    stmt_free(cur);
-    if( broken && c->my == cur->my ){ mysql_close(c->my); c->my = 0; }
-    sqlite3_free(cur->aKind);
-    sqlite3_free(cur->aIsBit);
-    sqlite3_free(cur);
+    cursor_end(cur);
+    cursor_free(cur);
     return;
   }
   if( cur->done && !cur->broken ){
@@ -782,7 +1069,7 @@ static void myClose(pt_cursor *p){
         else reopen_main(c);
       }
     }else{
-      mysql_close(cur->my);
+      close_extra(c, cur->my);
     }
   }
   if( c->pMainUser == cur ) c->pMainUser = 0;
@@ -793,34 +1080,113 @@ static void myClose(pt_cursor *p){
 
 /* ---- statements and transactions ---- */
 
+/* After a statement with mysql_warning_count() > 0: the first warning as
+** *pzErr (MySQL would otherwise change data silently: a warning is an
+** error).  Notes are not (DROP ... IF EXISTS), nor the duplicates INSERT
+** IGNORE exists to skip.  Returns SQLITE_ERROR when *pzErr is set. */
+static int warnings_error(MYSQL *my, int isIgnore, char **pzErr){
+  MYSQL_RES *w = 0;
+  char *zIgnore = 0;
+  if( run(my, "SHOW WARNINGS", &w, &zIgnore) == SQLITE_OK && w ){
+    MYSQL_ROW row;
+    while( !*pzErr && (row = mysql_fetch_row(w)) != 0 ){
+      if( sqlite3_stricmp(row[0], "Note") == 0 ) continue;
+      if( isIgnore && atoi(row[1]) == 1062 ) continue;
+      *pzErr = sqlite3_mprintf("%s (MySQL warning %s)", row[2], row[1]);
+    }
+    mysql_free_result(w);
+  }
+  sqlite3_free(zIgnore);
+  return *pzErr ? SQLITE_ERROR : SQLITE_OK;
+}
+
+/*
+** Several statements in one pontoon_exec ("a; b; c"): sent together with
+** multi-statements switched on for this call only, every result read, the
+** rows affected summed.  They run in order and stop at the first error,
+** which names the statement; the ones before it have run (inside a SQLite
+** transaction, in its remote transaction).  MySQL keeps the warnings of
+** the last statement only: a warning of an earlier one is reported by its
+** number.
+*/
+static int exec_multi(my_conn *c, const char *zSql, int64_t *pnChanged, char **pzErr){
+  MYSQL *my = c->my;
+  if( mysql_set_server_option(my, MYSQL_OPTION_MULTI_STATEMENTS_ON) ){
+    *pzErr = my_error(my);
+    check_main(c);
+    return SQLITE_ERROR;
+  }
+  pt_trace("mysql (multi): %s", zSql);
+  int rc = SQLITE_OK, iStmt = 1, iWarn = 0;
+  int64_t nSum = 0;
+  if( mysql_real_query(my, zSql, (unsigned long)strlen(zSql)) ){
+    *pzErr = sqlite3_mprintf("statement 1: %z", my_error(my));
+    rc = SQLITE_ERROR;
+  }else{
+    for(;;){
+      MYSQL_RES *r = mysql_store_result(my);
+      if( r ) mysql_free_result(r);
+      else if( mysql_field_count(my) > 0 ){
+        *pzErr = sqlite3_mprintf("statement %d: %z", iStmt, my_error(my));
+        rc = SQLITE_ERROR;
+        break;
+      }
+      my_ulonglong n = mysql_affected_rows(my);
+      if( n != (my_ulonglong)-1 ) nSum += (int64_t)n;
+      if( mysql_warning_count(my) > 0 && !iWarn ) iWarn = iStmt;
+      int k = mysql_next_result(my);
+      if( k < 0 ) break;
+      iStmt++;
+      if( k > 0 ){
+        *pzErr = sqlite3_mprintf("statement %d: %z", iStmt, my_error(my));
+        rc = SQLITE_ERROR;
+        break;
+      }
+    }
+  }
+  if( rc != SQLITE_OK ) check_main(c);
+  if( c->my && mysql_set_server_option(c->my, MYSQL_OPTION_MULTI_STATEMENTS_OFF) && rc == SQLITE_OK ){
+    *pzErr = my_error(c->my);
+    check_main(c);
+    return SQLITE_ERROR;
+  }
+  if( rc != SQLITE_OK ) return rc;
+  *pnChanged = nSum;
+  if( iWarn == iStmt ){
+    char *zW = 0;
+    if( warnings_error(my, 0, &zW) != SQLITE_OK ){
+      *pzErr = sqlite3_mprintf("statement %d: %z", iStmt, zW);
+      return SQLITE_ERROR;
+    }
+  }else if( iWarn ){
+    *pzErr = sqlite3_mprintf("statement %d raised a warning, which pontoon treats as an error "
+      "(MySQL keeps the warnings of the last statement only: run it alone to see it)", iWarn);
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
 static int myExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam,
                   int64_t *pnChanged, char **pzErr){
   my_conn *c = (my_conn*)p;
+  *pnChanged = -1;
   if( !c->my ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
-  char *zBound = bind_sql(c->my, zSql, nParam, aParam);
+  char *zBound = bind_sql(c->my, zSql, nParam, aParam, pzErr);
+  if( !zBound ) return SQLITE_ERROR;
+  /* counted on the statement before its values are in: values are
+  ** literals, whose semicolons are no statement's end anyway */
+  if( statement_count(zSql, backslash_escapes(c->my)) > 1 ){
+    int rc = exec_multi(c, zBound, pnChanged, pzErr);
+    sqlite3_free(zBound);
+    return rc;
+  }
   int rc = run(c->my, zBound, 0, pzErr);
   sqlite3_free(zBound);
   if( rc != SQLITE_OK ){ check_main(c); return rc; }
   my_ulonglong n = mysql_affected_rows(c->my);
   *pnChanged = n == (my_ulonglong)-1 ? -1 : (int64_t)n;
   if( mysql_warning_count(c->my) > 0 ){
-    /* MySQL would otherwise change data silently: a warning is an error.
-    ** Notes are not (DROP ... IF EXISTS), nor the duplicates INSERT IGNORE
-    ** exists to skip. */
-    int isIgnore = sqlite3_strnicmp(zSql, "INSERT IGNORE", 13) == 0;
-    MYSQL_RES *w = 0;
-    char *zIgnore = 0;
-    if( run(c->my, "SHOW WARNINGS", &w, &zIgnore) == SQLITE_OK && w ){
-      MYSQL_ROW row;
-      while( !*pzErr && (row = mysql_fetch_row(w)) != 0 ){
-        if( sqlite3_stricmp(row[0], "Note") == 0 ) continue;
-        if( isIgnore && atoi(row[1]) == 1062 ) continue;
-        *pzErr = sqlite3_mprintf("%s (MySQL warning %s)", row[2], row[1]);
-      }
-      mysql_free_result(w);
-    }
-    sqlite3_free(zIgnore);
-    if( *pzErr ) return SQLITE_ERROR;
+    return warnings_error(c->my, sqlite3_strnicmp(zSql, "INSERT IGNORE", 13) == 0, pzErr);
   }
   return SQLITE_OK;
 }
@@ -895,14 +1261,15 @@ typedef struct my_bulk {
 #define MY_BULK_BYTES (4 * 1024 * 1024)
 
 static int infile_init(void **pp, const char *zName, void *userdata){
-  (void)zName;
   my_bulk *b = userdata;
+  if( !b || strcmp(zName, "pontoon") != 0 ){ *pp = 0; return 1; }
   b->off = 0;
   *pp = b;
   return 0;
 }
 static int infile_read(void *p, char *buf, unsigned int n){
   my_bulk *b = p;
+  if( !b ) return -1;
   size_t left = b->buf.n - b->off;
   if( left > n ) left = n;
   memcpy(buf, b->buf.z + b->off, left);
@@ -911,7 +1278,7 @@ static int infile_read(void *p, char *buf, unsigned int n){
 }
 static void infile_end(void *p){ (void)p; }
 static int infile_error(void *p, char *msg, unsigned int n){
-  (void)p;
+  if( !p ) return refuse_error(p, msg, n);
   snprintf(msg, n, "pontoon: no such data");
   return 2000;
 }
@@ -920,7 +1287,9 @@ static int myBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *cons
                       const pt_kind *aKind, pt_bulk **pp, char **pzErr){
   my_conn *c = (my_conn*)p;
   if( !c->my ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
-  /* BIT columns take numbers, which LOAD DATA reads as strings: cast them */
+  /* BIT and YEAR columns take numbers, which LOAD DATA reads as strings
+  ** (b'1' as a character, YEAR '0' as 2000, numeric 0 as 0000): cast them;
+  ** aBit[j] is 1 for BIT, 2 for YEAR */
   unsigned char *aBit = sqlite3_malloc(nCol + 1);
   if( !aBit ) return SQLITE_NOMEM;
   memset(aBit, 0, nCol + 1);
@@ -934,7 +1303,9 @@ static int myBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *cons
     for(int j = 0; j < nCol; j++){
       /* azCol[j] is `name`, quoted */
       size_t n = strlen(row[0]);
-      if( strlen(azCol[j]) == n + 2 && strncmp(azCol[j] + 1, row[0], n) == 0 ) aBit[j] = strncmp(row[1], "bit", 3) == 0;
+      if( strlen(azCol[j]) == n + 2 && strncmp(azCol[j] + 1, row[0], n) == 0 ){
+        aBit[j] = strncmp(row[1], "bit", 3) == 0 ? 1 : strncmp(row[1], "year", 4) == 0 ? 2 : 0;
+      }
     }
   }
   mysql_free_result(r);
@@ -958,7 +1329,8 @@ static int myBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *cons
     int first = 1;
     for(int i = 0; i < nCol; i++){
       if( !aBit[i] ) continue;
-      sqlite3_str_appendf(q, "%s%s = CAST(@pt%d AS UNSIGNED)", first ? " SET " : ", ", azCol[i], i);
+      sqlite3_str_appendf(q, "%s%s = CAST(@pt%d AS %s)", first ? " SET " : ", ", azCol[i], i,
+                          aBit[i] == 1 ? "UNSIGNED" : "SIGNED");
       first = 0;
     }
   }
@@ -981,7 +1353,7 @@ static int myBulkFlush(pt_bulk *p, char **pzErr){
   pt_trace("mysql: LOAD DATA of %d rows", nRow);
   int64_t n;
   int rc = pt_mysql_driver.xExec(p->pConn, b->zLoad, 0, 0, &n, pzErr);
-  if( c->my ) mysql_set_local_infile_default(c->my);
+  if( c->my ) disarm_infile(c->my);
   b->buf.n = 0;
   return rc;
 }
@@ -1009,10 +1381,18 @@ static void load_escape(pt_buf *out, const char *z, int n){
 static int myBulkRow(pt_bulk *p, const pt_param *a, char **pzErr){
   my_bulk *b = (my_bulk*)p;
   pt_buf *out = &b->buf;
+  size_t rowStart = out->n;
   for(int i = 0; i < b->nCol; i++){
     if( i ) pt_buf_char(out, '\t');
     if( !a[i].z ){ pt_buf_append(out, "\\N", 2); continue; }
     pt_kind k = b->aKind[i];
+    if( !a[i].isBinary && (k == PT_K_INT || k == PT_K_REAL || k == PT_K_DECIMAL)
+     && !is_number(a[i].z, a[i].n, k == PT_K_INT) ){
+      /* LOAD DATA would round 1.5 into an INT without a warning */
+      out->n = rowStart;
+      *pzErr = not_a_number(k, a[i].z, a[i].n);
+      return SQLITE_ERROR;
+    }
     char tmp[64];
     int m;
     if( !a[i].isBinary && (k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ)
@@ -1150,17 +1530,12 @@ static void myArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
     pt_param x = a[i];
     x.kind = k;
     if( x.isBinary ){
-      static const char hex[] = "0123456789abcdef";
-      sqlite3_str_appendall(s, "X'");
-      for(int j = 0; j < x.n; j++){
-        unsigned char b = (unsigned char)x.z[j];
-        sqlite3_str_appendchar(s, 1, hex[b >> 4]);
-        sqlite3_str_appendchar(s, 1, hex[b & 15]);
-      }
-      sqlite3_str_appendchar(s, 1, '\'');
-    }else if( k == PT_K_INT || k == PT_K_REAL || k == PT_K_DECIMAL ){
+      append_hex(s, x.z, x.n);
+    }else if( (k == PT_K_INT || k == PT_K_REAL || k == PT_K_DECIMAL) && is_number(x.z, x.n, k == PT_K_INT) ){
       sqlite3_str_append(s, x.z, x.n);
     }else{
+      /* text; under NO_BACKSLASH_ESCAPES a doubled backslash is two
+      ** backslashes, which stays inside the string all the same */
       sqlite3_str_appendchar(s, 1, '\'');
       for(int j = 0; j < x.n; j++){
         char ch = x.z[j];
@@ -1170,6 +1545,12 @@ static void myArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
       sqlite3_str_appendchar(s, 1, '\'');
     }
   }
+}
+
+/* InnoDB: a locking read takes the latest committed version of each row it
+** reads and holds it against other writers until the transaction ends. */
+static void myLockRows(sqlite3_str *s){
+  sqlite3_str_appendall(s, " FOR UPDATE");
 }
 
 const pt_driver pt_mysql_driver = {
@@ -1212,4 +1593,5 @@ const pt_driver pt_mysql_driver = {
   /* xParamExpr     */ pt_sql_param,
   /* xLimit         */ pt_sql_limit,
   /* xArrayParam    */ myArrayParam,
+  /* xLockRows      */ myLockRows,
 };
