@@ -2212,22 +2212,37 @@ static void odArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
 
 static const pt_driver *odSpecialize(pt_conn *p);
 
+/*
+** MySQL and MariaDB read the snapshot of the transaction's first read
+** (REPEATABLE READ) and do not refuse an UPDATE computed from a row that
+** another session changed since: two sessions' "i = i + 1" lose one of
+** the increments.  A read inside a write transaction locks what it reads
+** and reads the latest committed rows instead; the other session waits.
+** The clause comes last, after LIMIT, as MySQL requires.  PostgreSQL
+** (REPEATABLE READ: a serialization error) and SQLite (one writer at a
+** time) need nothing.
+*/
+static void odLockForUpdate(sqlite3_str *s){
+  sqlite3_str_appendall(s, " FOR UPDATE");
+}
+
 /* The driver variants: every member the same but the dialect's. */
-#define OD_DRIVER(QUOTE, SELECT, LIMIT, UPSERT) { \
+#define OD_DRIVER(QUOTE, SELECT, LIMIT, UPSERT, LOCK) { \
   1, "odbc", odAccepts, odConnect, odDisconnect, odAlive, odInfo, odSpecialize, \
   odDescribe, odDescribeQuery, odListTables, odOpen, odPageRows, odNext, odColumn, odClose, \
   odExec, 0, 0, odCount, odBegin, odCommit, odRollback, odSavepoint, \
   odBulkOpen, odBulkRow, odBulkFlush, odBulkDiscard, odBulkClose, \
   QUOTE, SELECT, odPushable, odCondition, odOrderable, odOrderBy, \
-  UPSERT, pt_sql_param, LIMIT, odArrayParam }
+  UPSERT, pt_sql_param, LIMIT, odArrayParam, LOCK }
 
 /* Before the first connection: ANSI quoting, no LIMIT, no upsert. */
-const pt_driver pt_odbc_driver = OD_DRIVER(odQuoteDq, odSelectExpr, 0, 0);
-static const pt_driver odPg = OD_DRIVER(odQuoteDq, odSelectExprPg, pt_sql_limit, odUpsertConflict);
-static const pt_driver odSqlite = OD_DRIVER(odQuoteDq, odSelectExprSqlite, pt_sql_limit, odUpsertConflict);
-static const pt_driver odMysql = OD_DRIVER(odQuoteBt, odSelectExpr, pt_sql_limit, odUpsertDuplicate);
-static const pt_driver odFetchFirstDq = OD_DRIVER(odQuoteDq, odSelectExpr, odFetchFirst, 0);   /* Oracle, DB2 */
-static const pt_driver odOtherBt = OD_DRIVER(odQuoteBt, odSelectExpr, 0, 0);
+const pt_driver pt_odbc_driver = OD_DRIVER(odQuoteDq, odSelectExpr, 0, 0, 0);
+static const pt_driver odPg = OD_DRIVER(odQuoteDq, odSelectExprPg, pt_sql_limit, odUpsertConflict, 0);
+static const pt_driver odSqlite = OD_DRIVER(odQuoteDq, odSelectExprSqlite, pt_sql_limit, odUpsertConflict, 0);
+static const pt_driver odMysql = OD_DRIVER(odQuoteBt, odSelectExpr, pt_sql_limit, odUpsertDuplicate,
+                                           odLockForUpdate);
+static const pt_driver odFetchFirstDq = OD_DRIVER(odQuoteDq, odSelectExpr, odFetchFirst, 0, 0);   /* Oracle, DB2 */
+static const pt_driver odOtherBt = OD_DRIVER(odQuoteBt, odSelectExpr, 0, 0, 0);
 
 static const pt_driver *odSpecialize(pt_conn *p){
   od_conn *c = (od_conn*)p;
