@@ -664,6 +664,7 @@ typedef struct od_sql {
   char *z;
   int nMark;
   int *aMark;
+  int multi;               /* a ';' outside quotes and comments, and more after it */
 } od_sql;
 
 static void sql_free(od_sql *q);
@@ -782,6 +783,7 @@ static int sql_prepare(const od_conn *c, const char *zSql, int nParam, const pt_
   sqlite3_str *s = sqlite3_str_new(0);
   int nAlloc = 8;
   int nMax = 0;            /* the highest $n used */
+  int semi = 0;            /* a ';' seen outside quotes and comments */
   memset(out, 0, sizeof(*out));
   out->aMark = sqlite3_malloc64(sizeof(int) * nAlloc);
   if( !out->aMark ){ sqlite3_free(sqlite3_str_finish(s)); return SQLITE_NOMEM; }
@@ -824,6 +826,8 @@ static int sql_prepare(const od_conn *c, const char *zSql, int nParam, const pt_
       sqlite3_str_appendchar(s, 1, '?');
       continue;
     }
+    if( *z == ';' ) semi = 1;
+    else if( semi && !isspace((unsigned char)*z) ) out->multi = 1;
     sqlite3_str_appendchar(s, 1, *z);
     z++;
   }
@@ -1886,6 +1890,14 @@ static int odExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   od_sql q;
   rc = sql_prepare(c, zSql, nParam, aParam, &q, pzErr);
   od_pval *aVal = 0;
+  if( rc == SQLITE_OK && q.multi && c->dbms == OD_MYSQL ){
+    /* the server would say "syntax error" near the second statement, and
+    ** with the driver's MULTI_STATEMENTS option the connection is out of
+    ** step afterwards */
+    *pzErr = sqlite3_mprintf("MySQL through ODBC runs one statement per call: call pontoon_exec for each");
+    sql_free(&q);
+    rc = SQLITE_ERROR;
+  }
   if( rc == SQLITE_OK ){
     rc = exec_stmt(c, c->dbc, &q, aParam, st, 1, &aVal, pzErr);
     if( rc == SQLITE_OK ){
