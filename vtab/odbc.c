@@ -79,6 +79,7 @@ struct od_conn {
   int paramArrays;         /* SQL_ATTR_PARAMSET_SIZE > 1 is honoured */
   int catalogIsSchema;     /* the data source's "schema" is its catalog (MySQL) */
   int inTxn;
+  int nRoOpen;             /* read-only connection: statements open in its transaction */
   int dead;                /* the main connection failed: reconnect */
   od_cursor *pMainUser;    /* cursor streaming on the main connection */
   SQLHDBC aIdle[4];        /* pool of idle extra connections */
@@ -111,6 +112,7 @@ struct od_cursor {
   SQLUSMALLINT *aStatus;
   SQLULEN iRow;            /* current row in the block */
   int isMain;
+  int roTxn;               /* opened a read-only transaction on dbc (ro_begin) */
   int broken;
   int done;
 };
@@ -398,7 +400,64 @@ static int pin_session(od_conn *c, SQLHDBC dbc, char **pzErr){
   for(int i = 0; i < 4; i++){
     if( az[i] && run_simple(c, dbc, az[i], pzErr) != SQLITE_OK ) return SQLITE_ERROR;
   }
-  if( c->readOnly ) SQLSetConnectAttr(dbc, SQL_ATTR_ACCESS_MODE, (SQLPOINTER)SQL_MODE_READ_ONLY, 0);
+  if( c->readOnly ){
+    /* every statement then runs in a transaction of ro_begin() */
+    SQLSetConnectAttr(dbc, SQL_ATTR_ACCESS_MODE, (SQLPOINTER)SQL_MODE_READ_ONLY, 0);
+    if( !SQL_SUCCEEDED(SQLSetConnectAttr(dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_OFF, 0)) ){
+      *pzErr = od_diag(SQL_HANDLE_DBC, dbc, 0);
+      return SQLITE_ERROR;
+    }
+  }
+  return SQLITE_OK;
+}
+
+/*
+** Rationale (security): the read-only connection of query= tables runs
+** each statement in a transaction opened here as READ ONLY, whatever the
+** session's defaults say, and ends it with ROLLBACK, never COMMIT; the
+** connection is in manual-commit mode, so nothing the statement does is
+** ever committed by the driver.  The statement cannot leave that
+** transaction: it is one statement (ro_check refuses ';', since psqlODBC
+** and the SQLite driver run several statements given in one text), always
+** a SELECT that pontoon wraps around the query, and a function called
+** from a SELECT cannot COMMIT on any of these servers.  PostgreSQL refuses
+** to turn a transaction read-write once it has run a query, and its
+** set_config() of a session default is undone by the ROLLBACK; MySQL
+** refuses writes in START TRANSACTION READ ONLY and a COMMIT in a stored
+** function; a SQLite source also has query_only, which a query cannot
+** turn off (the pragma's table-valued function takes no argument).
+** Statements open at once on the connection (a join of two query=
+** tables) share one such transaction, rolled back when the last closes.
+*/
+static int ro_check(const char *zSql, char **pzErr){
+  if( !strchr(zSql, ';') ) return SQLITE_OK;
+  *pzErr = sqlite3_mprintf("a query= table's SQL cannot contain ';' (through ODBC it could end "
+                           "the read-only transaction the query runs in); write a literal ';' "
+                           "as chr(59) or CHAR(59), or name a column without it");
+  return SQLITE_ERROR;
+}
+
+static void ro_end(od_conn *c, SQLHDBC dbc){
+  if( !c->readOnly ) return;
+  if( dbc == c->dbc && c->nRoOpen > 0 && --c->nRoOpen > 0 ) return;
+  SQLEndTran(SQL_HANDLE_DBC, dbc, SQL_ROLLBACK);
+}
+
+static int ro_begin(od_conn *c, SQLHDBC dbc, char **pzErr){
+  if( !c->readOnly ) return SQLITE_OK;
+  if( dbc == c->dbc && c->nRoOpen++ > 0 ) return SQLITE_OK;
+  const char *zSql = 0;
+  switch( c->dbms ){
+    /* psqlODBC sends BEGIN before the first statement in manual-commit
+    ** mode: this sets that transaction's mode */
+    case OD_PG: zSql = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"; break;
+    case OD_MYSQL: zSql = "START TRANSACTION READ ONLY"; break;
+    default: break;
+  }
+  if( zSql && run_simple(c, dbc, zSql, pzErr) != SQLITE_OK ){
+    ro_end(c, dbc);
+    return SQLITE_ERROR;
+  }
   return SQLITE_OK;
 }
 
@@ -494,7 +553,30 @@ static int odConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppCo
     sqlite3_free(zV);
   }
   c->buffers = buffers;
-  if( zDriver && strstr(zDriver, "maodbc") && !has_attr(zStr, "CHARSET") ) zExtra = "CHARSET=utf8mb4";
+  char zMa[64] = "";
+  if( zDriver && strstr(zDriver, "maodbc") ){
+    /* UPDATE's row count is the rows it found, changed or not (FOUND_ROWS,
+    ** OPTION bit 2), as xExec promises: the bridge checks that an UPDATE
+    ** by key matched one row, and one that sets a value already there
+    ** matches it.  The driver takes the last OPTION given, so the bit is
+    ** added to what the string or the DSN set. */
+    char *zOpt = attr_value(zStr, "OPTION");
+    if( !zOpt ) zOpt = attr_value(zStr, "OPTIONS");
+    char *zDsn = attr_value(zStr, "DSN");
+    if( !zOpt && zDsn ){
+      char zBuf[32] = "";
+      if( (SQLGetPrivateProfileString(zDsn, "OPTION", "", zBuf, (int)sizeof zBuf, "odbc.ini") > 0 && zBuf[0])
+       || (SQLGetPrivateProfileString(zDsn, "OPTIONS", "", zBuf, (int)sizeof zBuf, "odbc.ini") > 0 && zBuf[0]) ){
+        zOpt = pt_strdup(zBuf);
+      }
+    }
+    unsigned long long opt = zOpt ? strtoull(zOpt, 0, 10) : 0;
+    sqlite3_free(zOpt);
+    sqlite3_free(zDsn);
+    snprintf(zMa, sizeof zMa, "%s%sOPTION=%llu", has_attr(zStr, "CHARSET") ? "" : "CHARSET=utf8mb4",
+             has_attr(zStr, "CHARSET") ? "" : ";", opt | 2);
+    zExtra = zMa;
+  }
   if( zDriver && strstr(zDriver, "psqlodbc") && !has_attr(zStr, "UseDeclareFetch") ){
     zExtra = has_attr(zStr, "BoolsAsChar") ? "UseDeclareFetch=1;Fetch=2000" : "UseDeclareFetch=1;Fetch=2000;BoolsAsChar=0";
   }else if( zDriver && strstr(zDriver, "sqlite3odbc") && !has_attr(zStr, "StepAPI") ){
@@ -582,7 +664,10 @@ typedef struct od_sql {
   char *z;
   int nMark;
   int *aMark;
+  int multi;               /* a ';' outside quotes and comments, and more after it */
 } od_sql;
+
+static void sql_free(od_sql *q);
 
 static int is_int_text(const char *z, int n){
   int i = 0;
@@ -592,55 +677,170 @@ static int is_int_text(const char *z, int n){
   return 1;
 }
 
-/* Turn pontoon's $n into ? outside quotes; an integer parameter of kind
-** INT is written into the text (safe: digits only), so LIMIT and key
-** lookups need no binding. */
-static int sql_prepare(const char *zSql, int nParam, const pt_param *a, od_sql *out){
+/* 1 if ch may continue an unquoted identifier (every tested dialect takes
+** '$' after the first character). */
+static int ident_char(int ch){
+  return isalnum(ch) || ch == '_' || ch == '$' || ch >= 0x80;
+}
+
+/*
+** The bytes of the string, quoted identifier, comment or dollar quote that
+** starts at z (zStart is the statement's first byte) in the dialect of c,
+** to its end or to the end of the text; 0 when z starts none.  It follows
+** each server's lexer, so that a "$1" or ";" inside any of them is text:
+**   PostgreSQL  '...' ('' inside; E'...' with backslash escapes), "...",
+**               $tag$...$tag$, -- to the end of the line, nested block
+**               comments
+**   MySQL       '...' and "..." (backslash escapes), `...`, #, "-- " (a
+**               space or control character after the dashes), block
+**               comments, except "/" "*!" ones: the server runs their text
+**   SQLite      '...', "...", `...`, [...], --, block comments
+**   others      '...', "...", the driver's quote character, --, block
+**               comments
+*/
+static size_t sql_span(const od_conn *c, const char *zStart, const char *z){
+  int dbms = c->dbms;
+  int prev = z > zStart ? (unsigned char)z[-1] : 0;
+  size_t i;
+  if( z[0] == '-' && z[1] == '-' && (dbms != OD_MYSQL || (z[2] && (unsigned char)z[2] <= ' ')) ){
+    for(i = 2; z[i] && z[i] != '\n'; i++){}
+    return i;
+  }
+  if( z[0] == '#' && dbms == OD_MYSQL ){
+    for(i = 1; z[i] && z[i] != '\n'; i++){}
+    return i;
+  }
+  if( z[0] == '/' && z[1] == '*' ){
+    int depth = 1;
+    if( dbms == OD_MYSQL && (z[2] == '!' || (z[2] == 'M' && z[3] == '!')) ) return 0;
+    for(i = 2; z[i]; ){
+      if( z[i] == '*' && z[i+1] == '/' ){
+        i += 2;
+        if( --depth == 0 ) return i;
+      }else if( dbms == OD_PG && z[i] == '/' && z[i+1] == '*' ){
+        i += 2;
+        depth++;
+      }else{
+        i++;
+      }
+    }
+    return i;
+  }
+  if( z[0] == '$' && dbms == OD_PG && !ident_char(prev) ){
+    /* $tag$: the tag is an identifier without '$', or empty */
+    size_t t = 1;
+    if( isdigit((unsigned char)z[1]) ) return 0;   /* a parameter */
+    while( z[t] && z[t] != '$' && (isalnum((unsigned char)z[t]) || z[t] == '_' || (unsigned char)z[t] >= 0x80) ) t++;
+    if( z[t] != '$' ) return 0;
+    t++;
+    for(i = t; z[i]; i++){
+      if( z[i] == '$' && strncmp(z + i, z, t) == 0 ) return i + t;
+    }
+    return i;
+  }
+  char close = 0;
+  int backslash = 0;
+  if( z[0] == '\'' ){
+    close = '\'';
+    /* E'...': the E starts a token (it does not end an identifier) */
+    backslash = dbms == OD_MYSQL
+             || (dbms == OD_PG && (prev == 'E' || prev == 'e')
+                 && !(z - zStart >= 2 && ident_char((unsigned char)z[-2])));
+  }else if( z[0] == '"' ){
+    close = '"';
+    backslash = dbms == OD_MYSQL;
+  }else if( z[0] == '`' && (dbms == OD_MYSQL || dbms == OD_SQLITE || c->cQuote == '`') ){
+    close = '`';
+  }else if( z[0] == '[' && dbms == OD_SQLITE ){
+    for(i = 1; z[i] && z[i] != ']'; i++){}
+    return z[i] ? i + 1 : i;
+  }else if( c->cQuote != ' ' && z[0] == c->cQuote && dbms == OD_OTHER ){
+    close = c->cQuote;
+  }
+  if( !close ) return 0;
+  for(i = 1; z[i]; i++){
+    if( backslash && z[i] == '\\' && z[i+1] ){ i++; continue; }
+    if( z[i] == close ){
+      if( z[i+1] == close ){ i++; continue; }
+      return i + 1;
+    }
+  }
+  return i;
+}
+
+/*
+** Turn pontoon's $n into ? markers, outside the dialect's strings, quoted
+** identifiers and comments (sql_span), and where the $ does not continue an
+** identifier (MySQL's a$1).  An integer parameter of kind INT is written
+** into the text (safe: digits only), so LIMIT and key lookups need no
+** binding.  The parameters must match the markers as PostgreSQL requires
+** them to: a $n beyond the arguments, or an argument no $n uses past the
+** last one used, is refused with PostgreSQL's own message, as pontoon_exec
+** says on every server.
+*/
+static int sql_prepare(const od_conn *c, const char *zSql, int nParam, const pt_param *a, od_sql *out,
+                       char **pzErr){
   sqlite3_str *s = sqlite3_str_new(0);
   int nAlloc = 8;
+  int nMax = 0;            /* the highest $n used */
+  int semi = 0;            /* a ';' seen outside quotes and comments */
   memset(out, 0, sizeof(*out));
   out->aMark = sqlite3_malloc64(sizeof(int) * nAlloc);
   if( !out->aMark ){ sqlite3_free(sqlite3_str_finish(s)); return SQLITE_NOMEM; }
   const char *z = zSql;
-  char q = 0;
   while( *z ){
-    char ch = *z;
-    if( q ){
-      if( ch == q ) q = 0;
-      sqlite3_str_appendchar(s, 1, ch);
-      z++;
+    size_t nSpan = sql_span(c, zSql, z);
+    if( nSpan ){
+      sqlite3_str_append(s, z, (int)nSpan);
+      z += nSpan;
       continue;
     }
-    if( ch == '\'' || ch == '"' || ch == '`' ){ q = ch; sqlite3_str_appendchar(s, 1, ch); z++; continue; }
-    if( ch == '$' && isdigit((unsigned char)z[1]) ){
-      int n = 0;
+    if( *z == '$' && isdigit((unsigned char)z[1]) && !(z > zSql && ident_char((unsigned char)z[-1])) ){
+      long long n = 0;
       z++;
-      while( isdigit((unsigned char)*z) ) n = n * 10 + (*z++ - '0');
-      if( n >= 1 && n <= nParam ){
-        const pt_param *p = &a[n-1];
-        if( p->z && p->kind == PT_K_INT && !p->isBinary && is_int_text(p->z, p->n) ){
-          sqlite3_str_append(s, p->z, p->n);
-          continue;
-        }
-        if( out->nMark == nAlloc ){
-          nAlloc *= 2;
-          int *aNew = sqlite3_realloc64(out->aMark, sizeof(int) * nAlloc);
-          if( !aNew ){ sqlite3_free(sqlite3_str_finish(s)); return SQLITE_NOMEM; }
-          out->aMark = aNew;
-        }
-        out->aMark[out->nMark++] = n - 1;
-        sqlite3_str_appendchar(s, 1, '?');
+      while( isdigit((unsigned char)*z) ){
+        if( n < 100000000 ) n = n * 10 + (*z - '0');
+        z++;
+      }
+      if( n < 1 || n > nParam ){
+        if( n < 1 ) *pzErr = sqlite3_mprintf("there is no parameter $%lld", n);
+        else *pzErr = sqlite3_mprintf("bind message supplies %d parameters, but prepared statement \"\" requires %lld",
+                                      nParam, n);
+        sqlite3_free(sqlite3_str_finish(s));
+        sql_free(out);
+        return SQLITE_ERROR;
+      }
+      if( n > nMax ) nMax = (int)n;
+      const pt_param *p = &a[n-1];
+      if( p->z && p->kind == PT_K_INT && !p->isBinary && is_int_text(p->z, p->n) ){
+        sqlite3_str_append(s, p->z, p->n);
         continue;
       }
-      sqlite3_str_appendf(s, "$%d", n);
+      if( out->nMark == nAlloc ){
+        nAlloc *= 2;
+        int *aNew = sqlite3_realloc64(out->aMark, sizeof(int) * nAlloc);
+        if( !aNew ){ sqlite3_free(sqlite3_str_finish(s)); sql_free(out); return SQLITE_NOMEM; }
+        out->aMark = aNew;
+      }
+      out->aMark[out->nMark++] = (int)n - 1;
+      sqlite3_str_appendchar(s, 1, '?');
       continue;
     }
-    sqlite3_str_appendchar(s, 1, ch);
+    if( *z == ';' ) semi = 1;
+    else if( semi && !isspace((unsigned char)*z) ) out->multi = 1;
+    sqlite3_str_appendchar(s, 1, *z);
     z++;
+  }
+  if( nParam > nMax ){
+    *pzErr = sqlite3_mprintf("bind message supplies %d parameters, but prepared statement \"\" requires %d",
+                             nParam, nMax);
+    sqlite3_free(sqlite3_str_finish(s));
+    sql_free(out);
+    return SQLITE_ERROR;
   }
   int nText = sqlite3_str_length(s);
   char *zOut = sqlite3_str_finish(s);
-  if( !zOut && nText ) return SQLITE_NOMEM;
+  if( !zOut && nText ){ sql_free(out); return SQLITE_NOMEM; }
   pt_trace("odbc: %s", zOut ? zOut : "");
   out->z = zOut ? zOut : pt_strdup("");
   return out->z ? SQLITE_OK : SQLITE_NOMEM;
@@ -1111,8 +1311,15 @@ static int odDescribeQuery(pt_conn *p, const char *zQuery, pt_table_desc **ppDes
   if( rc != SQLITE_OK ) return rc;
   char *zSql = sqlite3_mprintf("SELECT * FROM (%s) q WHERE 1 = 0", zQuery);
   od_sql q;
-  rc = zSql ? sql_prepare(zSql, 0, 0, &q) : SQLITE_NOMEM;
+  int inRo = 0;
+  rc = zSql ? sql_prepare(c, zSql, 0, 0, &q, pzErr) : SQLITE_NOMEM;
   sqlite3_free(zSql);
+  if( rc == SQLITE_OK && c->readOnly ){
+    rc = ro_check(q.z, pzErr);
+    if( rc == SQLITE_OK ) rc = ro_begin(c, c->dbc, pzErr);
+    inRo = rc == SQLITE_OK;
+    if( rc != SQLITE_OK ) sql_free(&q);
+  }
   if( rc == SQLITE_OK ){
     SQLRETURN r = exec_sql(c, st, q.z, 0);
     if( !SQL_SUCCEEDED(r) && r != SQL_NO_DATA ){ *pzErr = st_error(c, c->dbc, st); rc = SQLITE_ERROR; }
@@ -1126,6 +1333,7 @@ static int odDescribeQuery(pt_conn *p, const char *zQuery, pt_table_desc **ppDes
     d->aCol[i].kind = result_kind(c, st, (SQLUSMALLINT)(i + 1), &d->aCol[i].zName, 0, 0);
   }
   SQLFreeHandle(SQL_HANDLE_STMT, st);
+  if( inRo ) ro_end(c, c->dbc);
   *ppDesc = d;
   return rc;
 }
@@ -1352,8 +1560,14 @@ static int odOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
                  (SQLPOINTER)(uintptr_t)(isStatic || c->buffers ? SQL_CURSOR_STATIC : SQL_CURSOR_FORWARD_ONLY), 0);
   SQLSetStmtAttr(cur->st, SQL_ATTR_CONCURRENCY, (SQLPOINTER)SQL_CONCUR_READ_ONLY, 0);
   od_sql q;
-  int rc = sql_prepare(zSql, nParam, aParam, &q);
+  int rc = sql_prepare(c, zSql, nParam, aParam, &q, pzErr);
   od_pval *aVal = 0;
+  if( rc == SQLITE_OK && c->readOnly ){
+    rc = ro_check(q.z, pzErr);
+    if( rc == SQLITE_OK ) rc = ro_begin(c, cur->dbc, pzErr);
+    cur->roTxn = rc == SQLITE_OK;
+    if( rc != SQLITE_OK ) sql_free(&q);
+  }
   if( rc == SQLITE_OK ){
     rc = exec_stmt(c, cur->dbc, &q, aParam, cur->st, 0, &aVal, pzErr);
     if( aVal ) params_free(aVal, q.nMark, &q, aParam);
@@ -1647,6 +1861,7 @@ static void odClose(pt_cursor *p){
     }
     SQLFreeHandle(SQL_HANDLE_STMT, cur->st);
   }
+  if( cur->roTxn ) ro_end(c, cur->dbc);
   if( c->pMainUser == cur ) c->pMainUser = 0;
   if( !cur->isMain ) give_back(c, cur->dbc, healthy);
   else if( !healthy ){
@@ -1673,8 +1888,16 @@ static int odExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   int rc = new_stmt(c, &st, pzErr);
   if( rc != SQLITE_OK ) return rc;
   od_sql q;
-  rc = sql_prepare(zSql, nParam, aParam, &q);
+  rc = sql_prepare(c, zSql, nParam, aParam, &q, pzErr);
   od_pval *aVal = 0;
+  if( rc == SQLITE_OK && q.multi && c->dbms == OD_MYSQL ){
+    /* the server would say "syntax error" near the second statement, and
+    ** with the driver's MULTI_STATEMENTS option the connection is out of
+    ** step afterwards */
+    *pzErr = sqlite3_mprintf("MySQL through ODBC runs one statement per call: call pontoon_exec for each");
+    sql_free(&q);
+    rc = SQLITE_ERROR;
+  }
   if( rc == SQLITE_OK ){
     rc = exec_stmt(c, c->dbc, &q, aParam, st, 1, &aVal, pzErr);
     if( rc == SQLITE_OK ){
@@ -2212,22 +2435,37 @@ static void odArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
 
 static const pt_driver *odSpecialize(pt_conn *p);
 
+/*
+** MySQL and MariaDB read the snapshot of the transaction's first read
+** (REPEATABLE READ) and do not refuse an UPDATE computed from a row that
+** another session changed since: two sessions' "i = i + 1" lose one of
+** the increments.  A read inside a write transaction locks what it reads
+** and reads the latest committed rows instead; the other session waits.
+** The clause comes last, after LIMIT, as MySQL requires.  PostgreSQL
+** (REPEATABLE READ: a serialization error) and SQLite (one writer at a
+** time) need nothing.
+*/
+static void odLockForUpdate(sqlite3_str *s){
+  sqlite3_str_appendall(s, " FOR UPDATE");
+}
+
 /* The driver variants: every member the same but the dialect's. */
-#define OD_DRIVER(QUOTE, SELECT, LIMIT, UPSERT) { \
+#define OD_DRIVER(QUOTE, SELECT, LIMIT, UPSERT, LOCK) { \
   1, "odbc", odAccepts, odConnect, odDisconnect, odAlive, odInfo, odSpecialize, \
   odDescribe, odDescribeQuery, odListTables, odOpen, odPageRows, odNext, odColumn, odClose, \
   odExec, 0, 0, odCount, odBegin, odCommit, odRollback, odSavepoint, \
   odBulkOpen, odBulkRow, odBulkFlush, odBulkDiscard, odBulkClose, \
   QUOTE, SELECT, odPushable, odCondition, odOrderable, odOrderBy, \
-  UPSERT, pt_sql_param, LIMIT, odArrayParam }
+  UPSERT, pt_sql_param, LIMIT, odArrayParam, LOCK }
 
 /* Before the first connection: ANSI quoting, no LIMIT, no upsert. */
-const pt_driver pt_odbc_driver = OD_DRIVER(odQuoteDq, odSelectExpr, 0, 0);
-static const pt_driver odPg = OD_DRIVER(odQuoteDq, odSelectExprPg, pt_sql_limit, odUpsertConflict);
-static const pt_driver odSqlite = OD_DRIVER(odQuoteDq, odSelectExprSqlite, pt_sql_limit, odUpsertConflict);
-static const pt_driver odMysql = OD_DRIVER(odQuoteBt, odSelectExpr, pt_sql_limit, odUpsertDuplicate);
-static const pt_driver odFetchFirstDq = OD_DRIVER(odQuoteDq, odSelectExpr, odFetchFirst, 0);   /* Oracle, DB2 */
-static const pt_driver odOtherBt = OD_DRIVER(odQuoteBt, odSelectExpr, 0, 0);
+const pt_driver pt_odbc_driver = OD_DRIVER(odQuoteDq, odSelectExpr, 0, 0, 0);
+static const pt_driver odPg = OD_DRIVER(odQuoteDq, odSelectExprPg, pt_sql_limit, odUpsertConflict, 0);
+static const pt_driver odSqlite = OD_DRIVER(odQuoteDq, odSelectExprSqlite, pt_sql_limit, odUpsertConflict, 0);
+static const pt_driver odMysql = OD_DRIVER(odQuoteBt, odSelectExpr, pt_sql_limit, odUpsertDuplicate,
+                                           odLockForUpdate);
+static const pt_driver odFetchFirstDq = OD_DRIVER(odQuoteDq, odSelectExpr, odFetchFirst, 0, 0);   /* Oracle, DB2 */
+static const pt_driver odOtherBt = OD_DRIVER(odQuoteBt, odSelectExpr, 0, 0, 0);
 
 static const pt_driver *odSpecialize(pt_conn *p){
   od_conn *c = (od_conn*)p;
