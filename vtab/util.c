@@ -86,25 +86,72 @@ int pt_utf8_valid(const unsigned char *z, int n){
 }
 
 /*
-** Replace every occurrence of zSecret in zMsg by "***".  Takes ownership of
-** zMsg (sqlite3_malloc'd) and returns the message to use instead.  Every
-** text that could carry a URI passes here before it reaches the user.
+** Does the occurrence z[0..n) of a password field's text in message zMsg
+** stand where that field stands?  The field was between the characters
+** before and after in the connection string; the occurrence counts when the
+** message has the same character before it and the same after it (or a
+** quote, or the end of the message): that is the connection string, or a
+** piece of it such as "user:pw@host", quoted by libpq or a driver.  Text
+** that merely contains the password ("pass" in "password") does not.  A
+** quoted token that is exactly the field counts too when the field has a
+** '%' in it: libpq quotes a bad %-escape with its whole field.
+*/
+static int field_here(const char *zMsg, const char *z, int n, char before, char after, const char *zField){
+  char p = z > zMsg ? z[-1] : 0;
+  char a = z[n];
+  if( before && p == before && (a == after || a == 0 || a == '"' || a == '\'') ) return 1;
+  if( (p == '"' || p == '\'') && a == p && memchr(zField, '%', n) ) return 1;
+  return 0;
+}
+
+/*
+** Mask the password of a connection string wherever the string or a piece
+** of it appears in zMsg: each password field is replaced by "***" where it
+** stands in its context (field_here), never where the same letters happen
+** to appear in other words.  zSecret comes from pt_conninfo_password() (the
+** password, then the fields' positions); NULL: nothing to mask.  Takes
+** ownership of zMsg (sqlite3_malloc'd) and returns the message to use
+** instead.  Every text that could carry a URI passes here before it
+** reaches the user.
 */
 char *pt_redact(char *zMsg, const char *zSecret){
   if( !zMsg || !zSecret || !zSecret[0] ) return zMsg;
-  size_t nSecret = strlen(zSecret);
-  if( !strstr(zMsg, zSecret) ) return zMsg;
-  sqlite3_str *s = sqlite3_str_new(0);
-  const char *z = zMsg;
-  const char *hit;
-  while( (hit = strstr(z, zSecret)) != 0 ){
-    sqlite3_str_append(s, z, (int)(hit - z));
-    sqlite3_str_appendall(s, "***");
-    z = hit + nSecret;
+  const unsigned char *pSpec = (const unsigned char*)zSecret + strlen(zSecret) + 1;
+  if( memcmp(pSpec, "\1PTS", 4) != 0 ) return zMsg;
+  int nEntry = pSpec[4];
+  pSpec += 5;
+  for(int e = 0; e < nEntry; e++){
+    char before = (char)pSpec[0], after = (char)pSpec[1];
+    int n = (int)(pSpec[2] | pSpec[3] << 8 | pSpec[4] << 16 | (unsigned)pSpec[5] << 24);
+    const char *zField = (const char*)pSpec + 6;
+    pSpec += 6 + n;
+    if( n == 0 ) continue;
+    sqlite3_str *s = 0;
+    const char *z = zMsg;
+    const char *zDone = zMsg;
+    while( *z ){
+      const char *hit = 0;
+      for(const char *q = z; *q; q++){
+        if( *q == zField[0] && strncmp(q, zField, n) == 0 ){ hit = q; break; }
+      }
+      if( !hit ) break;
+      if( field_here(zMsg, hit, n, before, after, zField) ){
+        if( !s ) s = sqlite3_str_new(0);
+        sqlite3_str_append(s, zDone, (int)(hit - zDone));
+        sqlite3_str_appendall(s, "***");
+        zDone = z = hit + n;
+      }else{
+        z = hit + 1;
+      }
+    }
+    if( s ){
+      sqlite3_str_appendall(s, zDone);
+      sqlite3_free(zMsg);
+      zMsg = sqlite3_str_finish(s);
+      if( !zMsg ) return 0;
+    }
   }
-  sqlite3_str_appendall(s, z);
-  sqlite3_free(zMsg);
-  return sqlite3_str_finish(s);
+  return zMsg;
 }
 
 /* PONTOON_TRACE=1 logs every callback and remote statement to stderr. */

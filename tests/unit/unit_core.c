@@ -373,12 +373,53 @@ static void test_plan_sql(void){
   pt_registry_free(reg);
 
   /* redaction */
-  char *m = pt_redact(sqlite3_mprintf("pw s3cret and s3cret again"), "s3cret");
-  CHECK_STR(m, "pw *** and *** again");
-  sqlite3_free(m);
-  m = pt_redact(sqlite3_mprintf("nothing"), 0);
+  char *m = pt_redact(sqlite3_mprintf("nothing"), 0);
   CHECK_STR(m, "nothing");
   sqlite3_free(m);
+}
+
+/* issue 10 item 12: the password is masked where its field stands in the
+** connection string (or a piece of it) quoted in a message, never by a
+** plain text search that would also hit ordinary words. */
+static void redact_case(const char *zUri, const char *zMsg, const char *zWant){
+  char *zSecret = pt_conninfo_password(zUri);
+  char *m = pt_redact(sqlite3_mprintf("%s", zMsg), zSecret);
+  CHECK_STR(m, zWant);
+  sqlite3_free(m);
+  sqlite3_free(zSecret);
+}
+
+static void test_redact(void){
+  /* plain words are left alone: masking them would give the password away */
+  redact_case("postgresql://u:pass@h/d", "password authentication failed for user \"u\"",
+              "password authentication failed for user \"u\"");
+  redact_case("postgresql://u:failed@h/d", "password authentication failed for user \"u\"",
+              "password authentication failed for user \"u\"");
+  redact_case("postgresql://u:u@h/d", "password authentication failed for user \"u\"",
+              "password authentication failed for user \"u\"");
+  /* the URI quoted whole (libpq on a typo in an IPv6 host) */
+  redact_case("postgresql://u:s3cret@[::1/d",
+              "end of string reached when looking for matching \"]\" in IPv6 host address in URI: \"postgresql://u:s3cret@[::1/d\"",
+              "end of string reached when looking for matching \"]\" in IPv6 host address in URI: \"postgresql://u:***@[::1/d\"");
+  redact_case("postgresql://u:pass@[::1/d", "in URI: \"postgresql://u:pass@[::1/d\" (password)",
+              "in URI: \"postgresql://u:***@[::1/d\" (password)");
+  /* a bare % (libpq quotes the field) */
+  redact_case("postgresql://u:a%zz@h/d", "invalid percent-encoded token: \"a%zz\"",
+              "invalid percent-encoded token: \"***\"");
+  redact_case("postgresql://u:a%zz@h/d", "in URI: \"postgresql://u:a%zz@h/d\"",
+              "in URI: \"postgresql://u:***@h/d\"");
+  /* the same password twice, and a query parameter */
+  redact_case("postgresql://u@h/d?password=pw1&sslmode=require", "bad: \"postgresql://u@h/d?password=pw1&sslmode=require\"",
+              "bad: \"postgresql://u@h/d?password=***&sslmode=require\"");
+  redact_case("host=h password=pass user=u", "invalid: \"host=h password=pass user=u\" password",
+              "invalid: \"host=h password=*** user=u\" password");
+  redact_case("odbc:DSN=x;PWD={a;b};UID=u", "[unixODBC] DSN=x;PWD={a;b};UID=u: a;b",
+              "[unixODBC] DSN=x;PWD={***};UID=u: a;b");
+  /* a password with '/' or '@' in it, unencoded */
+  redact_case("postgresql://u:p/w@x@h/d", "\"postgresql://u:p/w@x@h/d\"", "\"postgresql://u:***@h/d\"");
+  char *z = pt_conninfo_password("postgresql://u:a%zz@[::1/d");
+  CHECK_STR(z, "a%zz");
+  sqlite3_free(z);
 }
 
 int main(void){
@@ -392,6 +433,7 @@ int main(void){
   test_param();
   test_write();
   test_plan_sql();
+  test_redact();
   sqlite3_close(db);
   return check_report();
 }
