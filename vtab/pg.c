@@ -425,6 +425,17 @@ static int pgListTables(pt_conn *p, const char *zSchema, const char *zLike,
     "ORDER BY c.relname COLLATE \"C\"", 2, az, pzErr);
   if( !r ) return SQLITE_ERROR;
   int n = PQntuples(r);
+  if( n == 0 && zSchema ){
+    /* nothing listed: an empty schema, or none at all (an error) */
+    PQclear(r);
+    r = exec_params(c, "SELECT 1 FROM pg_namespace WHERE nspname = $1", 1, az, pzErr);
+    if( !r ) return SQLITE_ERROR;
+    int found = PQntuples(r) > 0;
+    PQclear(r);
+    if( found ) return SQLITE_OK;
+    *pzErr = sqlite3_mprintf("schema \"%s\" does not exist", zSchema);
+    return SQLITE_NOTFOUND;
+  }
   char **a = sqlite3_malloc64(sizeof(char*) * (n + 1));
   if( !a ){ PQclear(r); return SQLITE_NOMEM; }
   for(int i = 0; i < n; i++) a[i] = pt_strdup(PQgetvalue(r, i, 0));
@@ -880,6 +891,11 @@ static int pgExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   sqlite3_free(azConv);
   sqlite3_free(azVal); sqlite3_free(anLen); sqlite3_free(anFmt);
   ExecStatusType st = PQresultStatus(r);
+  if( st == PGRES_EMPTY_QUERY ){   /* only spaces or comments: nothing, as psql */
+    PQclear(r);
+    *pnChanged = 0;
+    return SQLITE_OK;
+  }
   if( st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK ){
     *pzErr = result_error(r, c->pg);
     PQclear(r);

@@ -2,6 +2,7 @@
 ** util.c — small shared pieces: table descriptions, kind names, UTF-8
 ** validation, password redaction and the PONTOON_TRACE switch.
 */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,4 +265,195 @@ void pt_sql_limit(sqlite3_str *s, int iParam){
 void pt_sql_param(sqlite3_str *s, pt_kind k, int iParam){
   (void)k;
   sqlite3_str_appendf(s, "$%d", iParam);
+}
+
+/* ---- reading SQL text: calls of pontoon's functions, statement keywords ---- */
+
+static int ident_char(unsigned char c){
+  return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
+}
+
+/* Skip whitespace and comments from z; nested: PostgreSQL's nested block
+** comments; hash: MySQL's '#' line comments. */
+static const char *skip_space(const char *z, int nested, int hash){
+  for(;;){
+    while( isspace((unsigned char)*z) ) z++;
+    if( (z[0] == '-' && z[1] == '-' && (!hash || z[2] == 0 || (unsigned char)z[2] <= ' '))
+     || (hash && z[0] == '#') ){
+      /* MySQL: "--" opens a comment only before a space or control character */
+      while( *z && *z != '\n' ) z++;
+    }else if( z[0] == '/' && z[1] == '*' && z[2] != '!' ){
+      /* MySQL runs the text of a comment opened by slash-star-bang: not a comment here */
+      int depth = 1;
+      z += 2;
+      while( *z && depth > 0 ){
+        if( z[0] == '*' && z[1] == '/' ){ depth--; z += 2; }
+        else if( nested && z[0] == '/' && z[1] == '*' ){ depth++; z += 2; }
+        else z++;
+      }
+    }else{
+      return z;
+    }
+  }
+}
+
+/*
+** 1 if SQLite SQL text zSql calls function zName (any case, bare or quoted
+** as "name", [name] or `name`): the name as a token outside strings and
+** comments, followed by '('.  Reads SQLite's own tokens: strings '...',
+** identifiers "...", [...], `...`, comments -- and slash-star.
+*/
+int pt_sql_calls(const char *zSql, const char *zName){
+  int nName = (int)strlen(zName);
+  const char *z = zSql;
+  while( z && *z ){
+    const char *zTok = 0;
+    int nTok = 0;
+    char c = *z;
+    if( c == '\'' ){
+      for(z++; *z; z++){ if( *z == '\'' ){ if( z[1] == '\'' ) z++; else break; } }
+      if( *z ) z++;
+      continue;
+    }else if( c == '"' || c == '`' || c == '[' ){
+      char cEnd = c == '[' ? ']' : c;
+      zTok = ++z;
+      for(; *z; z++){ if( *z == cEnd ){ if( cEnd != ']' && z[1] == cEnd ) z++; else break; } }
+      nTok = (int)(z - zTok);
+      if( *z ) z++;
+    }else if( (c == '-' && z[1] == '-') || (c == '/' && z[1] == '*') ){
+      if( c == '-' ){ while( *z && *z != '\n' ) z++; }
+      else{ z += 2; while( *z && !(z[0] == '*' && z[1] == '/') ) z++; if( *z ) z += 2; }
+      continue;
+    }else if( ident_char((unsigned char)c) ){
+      zTok = z;
+      while( ident_char((unsigned char)*z) ) z++;
+      nTok = (int)(z - zTok);
+    }else{
+      z++;
+      continue;
+    }
+    if( nTok == nName && sqlite3_strnicmp(zTok, zName, nName) == 0 ){
+      const char *p = z;
+      for(;;){
+        while( isspace((unsigned char)*p) ) p++;
+        if( p[0] == '-' && p[1] == '-' ){ while( *p && *p != '\n' ) p++; continue; }
+        if( p[0] == '/' && p[1] == '*' ){
+          p += 2;
+          while( *p && !(p[0] == '*' && p[1] == '/') ) p++;
+          if( *p ) p += 2;
+          continue;
+        }
+        break;
+      }
+      if( *p == '(' ) return 1;
+    }
+  }
+  return 0;
+}
+
+/*
+** The conservative form of pt_sql_calls for text from a database file: 1 if
+** zName (any case) appears anywhere, strings and comments included, after a
+** character that cannot be part of a name and followed, after an optional
+** closing quote, spaces and comments, by '('.  It may see calls that are
+** not there; it misses none that SQLite would make.
+*/
+int pt_sql_may_call(const char *zSql, const char *zName){
+  int nName = (int)strlen(zName);
+  for(const char *z = zSql; z && *z; z++){
+    if( sqlite3_strnicmp(z, zName, nName) != 0 ) continue;
+    if( z > zSql && ident_char((unsigned char)z[-1]) && z[-1] != '$' ) continue;
+    const char *p = z + nName;
+    if( *p == '"' || *p == ']' || *p == '`' ) p++;
+    p = skip_space(p, 0, 0);
+    if( *p == '(' ) return 1;
+  }
+  return 0;
+}
+
+/* Words that end, open or split transactions, as the first word of a
+** statement (with the second word where the first is ambiguous). */
+/* Every way of reading: bit 0 nested comments, bit 1 MySQL's '#' and "-- ". */
+static const char *txn_word(const char *z, int nested, int hash){
+  static const char *const azWord[] = {
+    "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT",
+    "RELEASE", "XA", "LOCK", "UNLOCK", 0
+  };
+  z = skip_space(z, nested, hash);
+  const char *zW = z;
+  while( isalpha((unsigned char)*z) ) z++;
+  int n = (int)(z - zW);
+  if( n == 0 ) return 0;
+  for(int i = 0; azWord[i]; i++){
+    if( (int)strlen(azWord[i]) == n && sqlite3_strnicmp(zW, azWord[i], n) == 0 ) return azWord[i];
+  }
+  const char *z2 = skip_space(z, nested, hash);
+  if( n == 7 && sqlite3_strnicmp(zW, "PREPARE", 7) == 0
+   && sqlite3_strnicmp(z2, "TRANSACTION", 11) == 0 && !ident_char((unsigned char)z2[11]) ) return "PREPARE TRANSACTION";
+  if( n == 3 && sqlite3_strnicmp(zW, "SET", 3) == 0 ){
+    if( sqlite3_strnicmp(z2, "TRANSACTION", 11) == 0 && !ident_char((unsigned char)z2[11]) ) return "SET TRANSACTION";
+    if( sqlite3_strnicmp(z2, "AUTOCOMMIT", 10) == 0 && !ident_char((unsigned char)z2[10]) ) return "SET autocommit";
+  }
+  return 0;
+}
+
+static const char *txn_scan(const char *zSql, int nested, int hash){
+  const char *z = zSql;
+  const char *zHit = txn_word(z, nested, hash);
+  while( !zHit && *z ){
+    char c = *z;
+    if( c == '\'' || c == '"' || c == '`' ){
+      /* backslashes are taken as plain characters: a string that the
+      ** server ends later only makes more text look like statements */
+      for(z++; *z && *z != c; z++){}
+      if( *z ) z++;
+    }else if( !hash && c == '$' && (z == zSql || !ident_char((unsigned char)z[-1])) ){
+      /* PostgreSQL's dollar quotes (read as plain text the MySQL way) */
+      const char *t = z + 1;
+      while( isalnum((unsigned char)*t) || *t == '_' || (unsigned char)*t >= 0x80 ) t++;
+      if( *t == '$' && !isdigit((unsigned char)z[1]) ){
+        int nTag = (int)(t - z + 1);
+        const char *e = t + 1;
+        while( *e && strncmp(e, z, nTag) != 0 ) e++;
+        z = *e ? e + nTag : e;
+      }else{
+        z++;
+      }
+    }else if( (c == '-' && z[1] == '-') || (hash && c == '#') || (c == '/' && z[1] == '*' && z[2] != '!') ){
+      const char *zNext = skip_space(z, nested, hash);
+      z = zNext > z ? zNext : z + 1;
+    }else if( c == ';' ){
+      z++;
+      zHit = txn_word(z, nested, hash);
+    }else{
+      z++;
+    }
+  }
+  return zHit;
+}
+
+/*
+** The first transaction-control statement in remote SQL text zSql (BEGIN,
+** START TRANSACTION, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT, RELEASE,
+** PREPARE TRANSACTION, SET TRANSACTION, SET autocommit, XA, LOCK, UNLOCK),
+** as a static word, or NULL.  Skips strings, quoted identifiers, comments
+** and dollar quotes.  Where PostgreSQL and MySQL read the text differently
+** ('#' comments, nested comments, executable comments) it reads it every
+** way: it may see a statement that is not there, never miss one.
+*/
+const char *pt_sql_txn_control(const char *zSql){
+  const char *z = 0;
+  for(int i = 0; i < 4 && !z; i++) z = txn_scan(zSql, i & 1, i >> 1);
+  return z;
+}
+
+/* 1 if zSql holds nothing but spaces, comments and semicolons. */
+int pt_sql_empty(const char *zSql){
+  const char *z = zSql;
+  for(;;){
+    z = skip_space(z, 1, 0);
+    if( *z != ';' ) break;
+    z++;
+  }
+  return *z == 0;
 }
