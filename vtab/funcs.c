@@ -35,7 +35,9 @@
 /* in util.c (SQL text readers) */
 int pt_sql_calls(const char *zSql, const char *zName);
 int pt_sql_may_call(const char *zSql, const char *zName);
-const char *pt_sql_txn_control(const char *zSql);
+const char *pt_sql_txn_control(const char *zSql, int dialect);
+#define PT_DIALECT_PG    1
+#define PT_DIALECT_MYSQL 2
 int pt_sql_empty(const char *zSql);
 
 /* The functions that reach a server or change the registry. */
@@ -233,8 +235,13 @@ static void fnImport(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     int dup = 0;
     for(int j = 0; j < i && !dup; j++) dup = sqlite3_stricmp(azName[i], azName[j]) == 0;
     if( zType || dup ){
-      sqlite3_str_appendf(pColl, "%s%s.%s (%s)", nColl ? ", " : "", zLocal, azName[i],
-                          zType ? zType : "twice among the remote names");
+      if( zType ){
+        sqlite3_str_appendf(pColl, "%scannot create %s.%s: %s \"%s\" already exists", nColl ? "; " : "",
+                            zLocal, azName[i], zType, azName[i]);
+      }else{
+        sqlite3_str_appendf(pColl, "%scannot create %s.%s: the server has two tables named so "
+                            "but for case", nColl ? "; " : "", zLocal, azName[i]);
+      }
       nColl++;
     }
     sqlite3_reset(pTaken);
@@ -243,8 +250,7 @@ static void fnImport(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   if( nColl ){
     char *zList = sqlite3_str_finish(pColl);
     pColl = 0;
-    result_error(ctx, sqlite3_mprintf("pontoon_import: server '%s': nothing imported: %d name%s "
-      "already taken: %s", s->zName, nColl, nColl > 1 ? "s are" : " is", zList ? zList : ""));
+    result_error(ctx, sqlite3_mprintf("pontoon_import: %s", zList ? zList : ""));
     sqlite3_free(zList);
     goto done;
   }
@@ -409,7 +415,10 @@ static void fnExec(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     return;
   }
   if( s->inTxn ){
-    const char *zWord = pt_sql_txn_control(zSql);
+    /* ODBC: the server behind the driver is not known; read it every way */
+    int dialect = strcmp(s->pDriver->zName, "postgresql") == 0 ? PT_DIALECT_PG
+                : strcmp(s->pDriver->zName, "mysql") == 0 ? PT_DIALECT_MYSQL : 0;
+    const char *zWord = pt_sql_txn_control(zSql, dialect);
     if( zWord ){
       result_error(ctx, sqlite3_mprintf("pontoon_exec: server '%s': %s is refused inside a SQLite "
         "transaction that writes to this server: it would end or split the remote transaction "

@@ -374,9 +374,11 @@ int pt_sql_may_call(const char *zSql, const char *zName){
 /* Words that end, open or split transactions, as the first word of a
 ** statement (with the second word where the first is ambiguous). */
 /* Every way of reading: bit 0 nested comments, bit 1 MySQL's '#' and "-- ". */
+#define PT_DIALECT_PG    1
+#define PT_DIALECT_MYSQL 2
 static const char *txn_word(const char *z, int nested, int hash){
   static const char *const azWord[] = {
-    "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT",
+    "BEGIN", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT",
     "RELEASE", "XA", "LOCK", "UNLOCK", 0
   };
   z = skip_space(z, nested, hash);
@@ -384,6 +386,7 @@ static const char *txn_word(const char *z, int nested, int hash){
   while( isalpha((unsigned char)*z) ) z++;
   int n = (int)(z - zW);
   if( n == 0 ) return 0;
+  if( n == 5 && sqlite3_strnicmp(zW, "START", 5) == 0 ) return "START TRANSACTION";
   for(int i = 0; azWord[i]; i++){
     if( (int)strlen(azWord[i]) == n && sqlite3_strnicmp(zW, azWord[i], n) == 0 ) return azWord[i];
   }
@@ -437,12 +440,17 @@ static const char *txn_scan(const char *zSql, int nested, int hash){
 ** START TRANSACTION, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT, RELEASE,
 ** PREPARE TRANSACTION, SET TRANSACTION, SET autocommit, XA, LOCK, UNLOCK),
 ** as a static word, or NULL.  Skips strings, quoted identifiers, comments
-** and dollar quotes.  Where PostgreSQL and MySQL read the text differently
-** ('#' comments, nested comments, executable comments) it reads it every
-** way: it may see a statement that is not there, never miss one.
+** and dollar quotes, as the server of dialect reads them: PT_DIALECT_PG
+** (nested comments, dollar quotes), PT_DIALECT_MYSQL ('#' and "-- "
+** comments, no dollar quotes), or 0 when the server is not known (ODBC):
+** then it reads the text every way.  Executable comments (slash-star-bang)
+** are read as text.  Backslashes never escape a quote here.  It may see a
+** statement that is not there, never miss one.
 */
-const char *pt_sql_txn_control(const char *zSql){
+const char *pt_sql_txn_control(const char *zSql, int dialect){
   const char *z = 0;
+  if( dialect == PT_DIALECT_PG ) return txn_scan(zSql, 1, 0);
+  if( dialect == PT_DIALECT_MYSQL ) return txn_scan(zSql, 0, 1);
   for(int i = 0; i < 4 && !z; i++) z = txn_scan(zSql, i & 1, i >> 1);
   return z;
 }
