@@ -7,15 +7,123 @@
 **   SELECT pontoon_count('old.users' [, 'id > 100']);
 **   SELECT pontoon_exec('new', 'CREATE INDEX ON users (email)');
 **
-** Rationale (security): every function here reaches the network, so each is
-** registered SQLITE_DIRECTONLY: a view or trigger in a database file cannot
-** call it.
+** Rationale (security): every function here reaches the network or changes
+** the servers this connection knows, so a database file from someone else
+** must never get to call one.  Each is registered SQLITE_DIRECTONLY, which
+** keeps views and triggers of a file from calling it; but SQLite 3.40.1
+** still runs a DIRECTONLY function in a CHECK constraint of a file (on
+** INSERT and on PRAGMA integrity_check), whatever PRAGMA trusted_schema says
+** (measured: tests/scripts/sec_hostile_file.sh).  So each function also
+** checks where the call comes from before doing anything (call_allowed):
+**
+**   1. the text of a statement this connection is running must name the
+**      function as a call (pt_sql_calls): a call typed by the user does, a
+**      CHECK, generated column, DEFAULT or index expression of a file never
+**      does, since its text is not a statement's;
+**   2. no table or index of any attached database may have the function in
+**      its definition (pt_sql_may_call, which errs on the side of seeing
+**      one): this closes the gap of 1, a statement typed by the user that
+**      both names the function and writes into a table whose CHECK calls it.
+**
+** What stays possible: a TEMP trigger or view made by the user in this
+** session may not call these functions either (rule 1); call them from the
+** statement itself.  docs/security.md states the rules and their tests.
 */
 #include <string.h>
 #include "pontoon.h"
 
-static const char *arg_text(sqlite3_value *v){
-  return sqlite3_value_type(v) == SQLITE_NULL ? 0 : (const char*)sqlite3_value_text(v);
+/* in util.c (SQL text readers) */
+int pt_sql_calls(const char *zSql, const char *zName);
+int pt_sql_may_call(const char *zSql, const char *zName);
+const char *pt_sql_txn_control(const char *zSql, int dialect);
+#define PT_DIALECT_PG    1
+#define PT_DIALECT_MYSQL 2
+int pt_sql_empty(const char *zSql);
+
+/* The functions that reach a server or change the registry. */
+static const char *const azNetFunc[] = {
+  "pontoon_connect", "pontoon_disconnect", "pontoon_import", "pontoon_count",
+  "pontoon_exec", 0
+};
+
+/*
+** 0 (with an error set on ctx) unless this call of zFunc comes from the text
+** of a statement the connection is running and no table or index definition
+** in any attached database calls a pontoon function.  See the Rationale
+** above.
+*/
+static int call_allowed(sqlite3_context *ctx, const char *zFunc){
+  sqlite3 *db = sqlite3_context_db_handle(ctx);
+  int typed = 0;
+  for(sqlite3_stmt *p = sqlite3_next_stmt(db, 0); p && !typed; p = sqlite3_next_stmt(db, p)){
+    const char *zSql = sqlite3_stmt_busy(p) ? sqlite3_sql(p) : 0;
+    if( zSql && pt_sql_calls(zSql, zFunc) ) typed = 1;
+  }
+  if( !typed ){
+    char *z = sqlite3_mprintf("%s: refused: only a statement that calls %s itself may run it, "
+      "not a CHECK constraint, generated column, DEFAULT, index or trigger "
+      "(a database file must not reach a server)", zFunc, zFunc);
+    sqlite3_result_error(ctx, z ? z : "pontoon: out of memory", -1);
+    sqlite3_free(z);
+    return 0;
+  }
+  sqlite3_stmt *pDb = 0;
+  int ok = 1;
+  if( sqlite3_prepare_v2(db, "SELECT name FROM pragma_database_list", -1, &pDb, 0) != SQLITE_OK ){
+    sqlite3_result_error(ctx, sqlite3_errmsg(db), -1);
+    return 0;
+  }
+  while( ok && sqlite3_step(pDb) == SQLITE_ROW ){
+    const char *zSchema = (const char*)sqlite3_column_text(pDb, 0);
+    char *zQ = sqlite3_mprintf("SELECT name, sql FROM \"%w\".sqlite_schema "
+      "WHERE type IN ('table','index') AND sql LIKE '%%pontoon%%'", zSchema ? zSchema : "main");
+    sqlite3_stmt *pObj = 0;
+    if( !zQ || sqlite3_prepare_v2(db, zQ, -1, &pObj, 0) != SQLITE_OK ){
+      sqlite3_free(zQ);
+      continue;   /* a schema that cannot be read cannot run anything either */
+    }
+    sqlite3_free(zQ);
+    while( ok && sqlite3_step(pObj) == SQLITE_ROW ){
+      const char *zSql = (const char*)sqlite3_column_text(pObj, 1);
+      for(int i = 0; zSql && azNetFunc[i]; i++){
+        if( pt_sql_may_call(zSql, azNetFunc[i]) ){
+          char *z = sqlite3_mprintf("%s: refused: %s.%s calls %s in its definition "
+            "(a CHECK constraint, generated column, DEFAULT or index); pontoon's functions "
+            "do not run while such a table or index is attached",
+            zFunc, zSchema, (const char*)sqlite3_column_text(pObj, 0), azNetFunc[i]);
+          sqlite3_result_error(ctx, z ? z : "pontoon: out of memory", -1);
+          sqlite3_free(z);
+          ok = 0;
+          break;
+        }
+      }
+    }
+    sqlite3_finalize(pObj);
+  }
+  sqlite3_finalize(pDb);
+  return ok;
+}
+
+/*
+** Text argument v of zFunc in *pz (NULL for SQL NULL).  0, with an error set
+** on ctx, if the text holds a NUL byte: everything after it would be dropped
+** silently (a connection string losing "?sslmode=require", a WHERE losing a
+** condition), so such text is refused.
+*/
+static int arg_text_ok(sqlite3_context *ctx, sqlite3_value *v, const char *zFunc,
+                       const char *zWhat, const char **pz){
+  *pz = 0;
+  if( sqlite3_value_type(v) == SQLITE_NULL ) return 1;
+  const char *z = (const char*)sqlite3_value_text(v);
+  if( !z ){ sqlite3_result_error_nomem(ctx); return 0; }
+  if( (int)strlen(z) != sqlite3_value_bytes(v) ){
+    char *zE = sqlite3_mprintf("%s: the %s contains a NUL byte (char(0)); it would be cut there", zFunc, zWhat);
+    sqlite3_result_error(ctx, zE ? zE : "pontoon: out of memory", -1);
+    sqlite3_free(zE);
+    return 0;
+  }
+  *pz = z;
+  return 1;
 }
 
 static void result_error(sqlite3_context *ctx, char *z){
@@ -27,9 +135,11 @@ static void result_error(sqlite3_context *ctx, char *z){
 static void fnConnect(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   (void)argc;
   pt_registry *r = sqlite3_user_data(ctx);
-  const char *zName = arg_text(argv[0]);
-  const char *zUri = arg_text(argv[1]);
+  const char *zName, *zUri;
   char *zErr = 0;
+  if( !call_allowed(ctx, "pontoon_connect") ) return;
+  if( !arg_text_ok(ctx, argv[0], "pontoon_connect", "server name", &zName)
+   || !arg_text_ok(ctx, argv[1], "pontoon_connect", "connection string", &zUri) ) return;
   if( !zName || !zUri ){
     sqlite3_result_error(ctx, "pontoon_connect(name, uri): both arguments are required", -1);
     return;
@@ -45,15 +155,19 @@ static void fnConnect(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 static void fnDisconnect(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   (void)argc;
   pt_registry *r = sqlite3_user_data(ctx);
+  const char *zName;
   char *zErr = 0;
-  int rc = pt_server_remove(r, arg_text(argv[0]), &zErr);
+  if( !call_allowed(ctx, "pontoon_disconnect") ) return;
+  if( !arg_text_ok(ctx, argv[0], "pontoon_disconnect", "server name", &zName) ) return;
+  int rc = pt_server_remove(r, zName, &zErr);
   if( rc == SQLITE_NOTFOUND ){ sqlite3_result_int(ctx, 0); return; }
   if( rc != SQLITE_OK ){ result_error(ctx, zErr); return; }
   sqlite3_result_int(ctx, 1);
 }
 
 static pt_server *server_arg(sqlite3_context *ctx, pt_registry *r, sqlite3_value *v, const char *zFunc){
-  const char *zName = arg_text(v);
+  const char *zName;
+  if( !arg_text_ok(ctx, v, zFunc, "server name", &zName) ) return 0;
   pt_server *s = pt_server_find(r, zName);
   if( !s ){
     char *z = sqlite3_mprintf("%s: server '%s' is not registered in this session; call "
@@ -67,63 +181,134 @@ static pt_server *server_arg(sqlite3_context *ctx, pt_registry *r, sqlite3_value
 ** pontoon_import(server, local_schema [, remote_schema [, like]]): one
 ** virtual table per remote table and view, created in local_schema with the
 ** column list in its arguments (so reopening the file needs no network).
-** Returns the number of tables created.
+** Returns the number of tables created.  All or nothing: every name is
+** checked for a collision with an existing local table, view or index
+** before anything is created, and the error names every collision; a
+** remote schema that does not exist is an error.
 */
 static void fnImport(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   pt_registry *r = sqlite3_user_data(ctx);
+  if( !call_allowed(ctx, "pontoon_import") ) return;
   pt_server *s = server_arg(ctx, r, argv[0], "pontoon_import");
   if( !s ) return;
-  const char *zLocal = arg_text(argv[1]);
-  const char *zRemote = argc > 2 ? arg_text(argv[2]) : 0;
-  const char *zLike = argc > 3 ? arg_text(argv[3]) : 0;
+  const char *zLocal, *zRemote = 0, *zLike = 0;
+  if( !arg_text_ok(ctx, argv[1], "pontoon_import", "local schema", &zLocal)
+   || (argc > 2 && !arg_text_ok(ctx, argv[2], "pontoon_import", "remote schema", &zRemote))
+   || (argc > 3 && !arg_text_ok(ctx, argv[3], "pontoon_import", "LIKE pattern", &zLike)) ) return;
   if( !zLocal ){
     sqlite3_result_error(ctx, "pontoon_import: the local schema is required ('main', or an attached database)", -1);
     return;
   }
+  sqlite3 *db = sqlite3_context_db_handle(ctx);
   pt_conn *c;
   char *zErr = 0;
   char **azName = 0;
+  char **azSql = 0;
   int nName = 0, nMade = 0;
   int rc = pt_server_conn(s, 0, &c, &zErr);
   if( rc == SQLITE_OK ) rc = s->pDriver->xListTables(c, zRemote, zLike, &azName, &nName, &zErr);
   if( rc != SQLITE_OK ){
+    if( rc == SQLITE_NOTFOUND && zRemote ){
+      sqlite3_free(zErr);
+      zErr = sqlite3_mprintf("remote schema '%s' does not exist", zRemote);
+    }
     result_error(ctx, pt_server_error(s, 0, "pontoon_import", zErr));
     pt_server_check(s);
     return;
   }
-  sqlite3 *db = sqlite3_context_db_handle(ctx);
-  for(int i = 0; i < nName && rc == SQLITE_OK; i++){
+
+  /* 1. the local names: none may be taken, in the schema or twice here */
+  sqlite3_str *pColl = sqlite3_str_new(0);
+  int nColl = 0;
+  sqlite3_stmt *pTaken = 0;
+  char *zQ = sqlite3_mprintf("SELECT type FROM \"%w\".sqlite_schema WHERE name = ?1 COLLATE NOCASE", zLocal);
+  rc = zQ ? sqlite3_prepare_v2(db, zQ, -1, &pTaken, 0) : SQLITE_NOMEM;
+  sqlite3_free(zQ);
+  if( rc != SQLITE_OK ){
+    result_error(ctx, sqlite3_mprintf("pontoon_import: %s", sqlite3_errmsg(db)));
+    goto done;
+  }
+  for(int i = 0; i < nName; i++){
+    const char *zType = 0;
+    sqlite3_bind_text(pTaken, 1, azName[i], -1, SQLITE_STATIC);
+    if( sqlite3_step(pTaken) == SQLITE_ROW ) zType = (const char*)sqlite3_column_text(pTaken, 0);
+    int dup = 0;
+    for(int j = 0; j < i && !dup; j++) dup = sqlite3_stricmp(azName[i], azName[j]) == 0;
+    if( zType || dup ){
+      if( zType ){
+        sqlite3_str_appendf(pColl, "%scannot create %s.%s: %s \"%s\" already exists", nColl ? "; " : "",
+                            zLocal, azName[i], zType, azName[i]);
+      }else{
+        sqlite3_str_appendf(pColl, "%scannot create %s.%s: the server has two tables named so "
+                            "but for case", nColl ? "; " : "", zLocal, azName[i]);
+      }
+      nColl++;
+    }
+    sqlite3_reset(pTaken);
+  }
+  sqlite3_finalize(pTaken);
+  if( nColl ){
+    char *zList = sqlite3_str_finish(pColl);
+    pColl = 0;
+    result_error(ctx, sqlite3_mprintf("pontoon_import: %s", zList ? zList : ""));
+    sqlite3_free(zList);
+    goto done;
+  }
+
+  /* 2. describe everything before creating anything */
+  azSql = sqlite3_malloc64(sizeof(char*) * ((sqlite3_uint64)nName + 1));
+  if( !azSql ){ sqlite3_result_error_nomem(ctx); goto done; }
+  memset(azSql, 0, sizeof(char*) * (nName + 1));
+  for(int i = 0; i < nName; i++){
     pt_table_desc *d = 0;
     rc = s->pDriver->xDescribe(c, zRemote, azName[i], &d, &zErr);
     if( rc != SQLITE_OK ){
       char *zT = sqlite3_mprintf("%s", azName[i]);
-      result_error(ctx, pt_server_error(s, zT, "pontoon_import", zErr));
+      result_error(ctx, pt_server_error(s, zT, "pontoon_import: nothing imported", zErr));
       sqlite3_free(zT);
-      break;
+      pt_server_check(s);
+      goto done;
     }
     char *zCols = pt_columns_format(d);
     sqlite3_str *q = sqlite3_str_new(0);
     if( d->zSchema ) sqlite3_str_appendf(q, "\"%w\".", d->zSchema);
     sqlite3_str_appendf(q, "\"%w\"", azName[i]);
     char *zRemoteName = sqlite3_str_finish(q);
-    char *zSql = sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING pontoon(%s, %s, columns=%Q)",
-                                 zLocal, azName[i], s->zName, zRemoteName, zCols);
+    azSql[i] = sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING pontoon(%s, %s, columns=%Q)",
+                               zLocal, azName[i], s->zName, zRemoteName, zCols);
     pt_desc_free(d);
     sqlite3_free(zCols);
     sqlite3_free(zRemoteName);
+    if( !azSql[i] ){ sqlite3_result_error_nomem(ctx); goto done; }
+  }
+
+  /* 3. create them; on a failure, drop the ones made */
+  for(int i = 0; i < nName; i++){
     char *zE = 0;
-    rc = sqlite3_exec(db, zSql, 0, 0, &zE);
-    sqlite3_free(zSql);
+    rc = sqlite3_exec(db, azSql[i], 0, 0, &zE);
     if( rc != SQLITE_OK ){
-      result_error(ctx, sqlite3_mprintf("pontoon_import: cannot create %s.%s: %s", zLocal, azName[i], zE ? zE : sqlite3_errmsg(db)));
+      result_error(ctx, sqlite3_mprintf("pontoon_import: nothing imported: cannot create %s.%s: %s",
+                                        zLocal, azName[i], zE ? zE : sqlite3_errmsg(db)));
       sqlite3_free(zE);
-      break;
+      for(int j = 0; j < i; j++){
+        char *zDrop = sqlite3_mprintf("DROP TABLE \"%w\".\"%w\"", zLocal, azName[j]);
+        if( zDrop ) sqlite3_exec(db, zDrop, 0, 0, 0);
+        sqlite3_free(zDrop);
+      }
+      goto done;
     }
     nMade++;
   }
-  for(int i = 0; i < nName; i++) sqlite3_free(azName[i]);
+  sqlite3_result_int(ctx, nMade);
+
+done:
+  if( pColl ) sqlite3_free(sqlite3_str_finish(pColl));
+  for(int i = 0; i < nName; i++){
+    sqlite3_free(azName[i]);
+    if( azSql ) sqlite3_free(azSql[i]);
+  }
   sqlite3_free(azName);
-  if( rc == SQLITE_OK ) sqlite3_result_int(ctx, nMade);
+  sqlite3_free(azSql);
 }
 
 /*
@@ -160,11 +345,20 @@ static pt_vtab *table_arg(sqlite3_context *ctx, pt_registry *r, const char *zArg
   return v;
 }
 
-/* pontoon_count(table [, where]): count(*) computed by the server; `where`
-** is remote SQL. */
+/*
+** pontoon_count(table [, where]): count(*) computed by the server; `where`
+** is remote SQL.  It runs read-only: on the read-only connection, or,
+** inside a SQLite transaction that writes to the server (so that it counts
+** that transaction's own rows), on the write connection in a part of the
+** remote transaction the driver makes read-only and undoes (pg.c pgCount).
+*/
 static void fnCount(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   pt_registry *r = sqlite3_user_data(ctx);
-  pt_vtab *v = table_arg(ctx, r, arg_text(argv[0]), "pontoon_count");
+  const char *zTable, *zWhere = 0;
+  if( !call_allowed(ctx, "pontoon_count") ) return;
+  if( !arg_text_ok(ctx, argv[0], "pontoon_count", "table name", &zTable)
+   || (argc > 1 && !arg_text_ok(ctx, argv[1], "pontoon_count", "where", &zWhere)) ) return;
+  pt_vtab *v = table_arg(ctx, r, zTable, "pontoon_count");
   if( !v ) return;
   pt_server *s = pt_server_find(r, v->zServer);
   if( !s ){
@@ -172,7 +366,6 @@ static void fnCount(sqlite3_context *ctx, int argc, sqlite3_value **argv){
       "in this session; call pontoon_connect('%s', uri) first", v->zName, v->zServer, v->zServer));
     return;
   }
-  const char *zWhere = argc > 1 ? arg_text(argv[1]) : 0;
   sqlite3_str *q = sqlite3_str_new(0);
   pt_append_from(q, v);
   if( zWhere && zWhere[0] ) sqlite3_str_appendf(q, " WHERE %s", zWhere);
@@ -182,7 +375,7 @@ static void fnCount(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   int64_t n = 0;
   int rc = pt_server_flush(s, &zErr);
   if( rc != SQLITE_OK ){ sqlite3_free(zFrom); result_error(ctx, zErr); return; }
-  rc = pt_server_conn(s, v->zQuery != 0, &c, &zErr);
+  rc = pt_server_conn(s, v->zQuery != 0 || !s->inTxn, &c, &zErr);
   if( rc == SQLITE_OK ) rc = s->pDriver->xCount(c, zFrom, 0, 0, &n, &zErr);
   sqlite3_free(zFrom);
   if( rc != SQLITE_OK ){
@@ -194,23 +387,44 @@ static void fnCount(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 }
 
 /*
-** pontoon_exec(server, sql [, params ...]): one remote statement, with the
-** arguments bound as $1, $2 ... (text; BLOBs as bytes).  Returns the rows
-** affected (0 for DDL).  Inside a SQLite transaction that writes to the
-** server it runs in that remote transaction.
+** pontoon_exec(server, sql [, params ...]): remote SQL, with the arguments
+** bound as $1, $2 ... (text; BLOBs as bytes).  Returns the rows affected (0
+** for DDL).  Inside a SQLite transaction that writes to the server it runs
+** in that remote transaction, so it may not end or split it: statements
+** that control transactions (pt_sql_txn_control) are refused there.  SQL
+** with no statement in it (spaces, comments) does nothing and returns 0,
+** as psql does.
 */
 static void fnExec(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   pt_registry *r = sqlite3_user_data(ctx);
+  if( !call_allowed(ctx, "pontoon_exec") ) return;
   if( argc < 2 ){
     sqlite3_result_error(ctx, "pontoon_exec(server, sql [, params ...]): server and sql are required", -1);
     return;
   }
   pt_server *s = server_arg(ctx, r, argv[0], "pontoon_exec");
   if( !s ) return;
-  const char *zSql = arg_text(argv[1]);
+  const char *zSql;
+  if( !arg_text_ok(ctx, argv[1], "pontoon_exec", "sql", &zSql) ) return;
   if( !zSql ){
     sqlite3_result_error(ctx, "pontoon_exec(server, sql [, params ...]): sql is required", -1);
     return;
+  }
+  if( pt_sql_empty(zSql) ){
+    sqlite3_result_int(ctx, 0);
+    return;
+  }
+  if( s->inTxn ){
+    /* ODBC: the server behind the driver is not known; read it every way */
+    int dialect = strcmp(s->pDriver->zName, "postgresql") == 0 ? PT_DIALECT_PG
+                : strcmp(s->pDriver->zName, "mysql") == 0 ? PT_DIALECT_MYSQL : 0;
+    const char *zWord = pt_sql_txn_control(zSql, dialect);
+    if( zWord ){
+      result_error(ctx, sqlite3_mprintf("pontoon_exec: server '%s': %s is refused inside a SQLite "
+        "transaction that writes to this server: it would end or split the remote transaction "
+        "apart from the local one; use SQLite's own COMMIT, ROLLBACK or SAVEPOINT", s->zName, zWord));
+      return;
+    }
   }
   int nParam = argc - 2;
   pt_param *aParam = sqlite3_malloc64(sizeof(pt_param) * (nParam + 1));

@@ -187,28 +187,50 @@ bad_escape:
 }
 
 /*
-** The password in a connection string, URI or key=value form, or NULL.
-** Used only to scrub it from messages.
+** The password fields of connection string zUri: where the text that holds
+** a password starts and how long it is, as written (still %-encoded, inside
+** its quotes or braces).  Up to nMax fields; returns how many.  A malformed
+** string is read the way a lenient parser would, so that a password is found
+** even where libpq or a driver would fail on the string (and quote it).
+**
+**   URI:      scheme://user:FIELD@host...?password=FIELD&...
+**             (userinfo ends at the last '@' before '?', since an
+**             unencoded '@' or '/' in a password must still be found)
+**   key=value password=FIELD, password='FIELD', pwd={FIELD}; ODBC strings
+**             (odbc:...) run a value to the next ';' unless in braces.
 */
-char *pt_conninfo_password(const char *zUri){
-  if( !zUri ) return 0;
-  if( strstr(zUri, "://") ){
-    pt_uri u;
-    char *zErr = 0;
-    char *zPw = 0;
-    if( pt_uri_parse(zUri, &u, &zErr) == SQLITE_OK ){
-      if( u.zPassword && u.zPassword[0] ) zPw = pt_strdup(u.zPassword);
-      for(int i = 0; i < u.nParam && !zPw; i++){
-        if( sqlite3_stricmp(u.azKey[i], "password") == 0 ) zPw = pt_strdup(u.azVal[i]);
+static int password_fields(const char *zUri, int *aOff, int *aLen, int nMax){
+  int n = 0;
+  const char *zSep = strstr(zUri, "://");
+  if( zSep ){
+    const char *zA = zSep + 3;
+    const char *zQ = strchr(zA, '?');
+    if( !zQ ) zQ = zA + strlen(zA);
+    const char *zAt = 0;
+    for(const char *p = zA; p < zQ; p++) if( *p == '@' ) zAt = p;
+    if( zAt ){
+      const char *zColon = memchr(zA, ':', zAt - zA);
+      if( zColon && zAt > zColon + 1 && n < nMax ){
+        aOff[n] = (int)(zColon + 1 - zUri);
+        aLen[n] = (int)(zAt - zColon - 1);
+        n++;
       }
-      pt_uri_clear(&u);
     }
-    sqlite3_free(zErr);
-    return zPw;
+    const char *z = *zQ ? zQ + 1 : zQ;
+    while( *z ){
+      int nItem = (int)strcspn(z, "&");
+      const char *zEq = memchr(z, '=', nItem);
+      if( zEq && zEq - z == 8 && sqlite3_strnicmp(z, "password", 8) == 0
+       && z + nItem > zEq + 1 && n < nMax ){
+        aOff[n] = (int)(zEq + 1 - zUri);
+        aLen[n] = (int)(z + nItem - zEq - 1);
+        n++;
+      }
+      z += nItem;
+      if( *z == '&' ) z++;
+    }
+    return n;
   }
-  /* key = value pairs; values may be single-quoted with \ escapes; ODBC
-  ** strings use ';' and PWD=, and a value runs to the next ';' (spaces and
-  ** quotes included) unless it is in braces, where '}}' is a '}'. */
   int odbc = sqlite3_strnicmp(zUri, "odbc:", 5) == 0;
   const char *z = zUri;
   while( *z ){
@@ -220,45 +242,115 @@ char *pt_conninfo_password(const char *zUri){
     if( *z != '=' ){ if( *z ) z++; continue; }
     z++;
     while( *z && isspace((unsigned char)*z) ) z++;
-    sqlite3_str *v = sqlite3_str_new(0);
+    const char *zStart, *zEnd;
     if( odbc && *z == '{' ){
-      z++;
-      while( *z && (*z != '}' || z[1] == '}') ){
-        if( *z == '}' ) z++;
-        sqlite3_str_appendchar(v, 1, *z++);
-      }
+      zStart = ++z;
+      while( *z && (*z != '}' || z[1] == '}') ) z += *z == '}' ? 2 : 1;
+      zEnd = z;
       if( *z ) z++;
     }else if( odbc ){
-      const char *zStart = z;
+      zStart = z;
       while( *z && *z != ';' ) z++;
-      const char *zEnd = z;
+      zEnd = z;
       while( zEnd > zStart && isspace((unsigned char)zEnd[-1]) ) zEnd--;
-      sqlite3_str_append(v, zStart, (int)(zEnd - zStart));
     }else if( *z == '\'' ){
-      z++;
+      zStart = ++z;
       while( *z && *z != '\'' ){
         if( *z == '\\' && z[1] ) z++;
-        sqlite3_str_appendchar(v, 1, *z++);
+        z++;
       }
+      zEnd = z;
       if( *z ) z++;
     }else if( *z == '{' ){
-      z++;
-      while( *z && *z != '}' ) sqlite3_str_appendchar(v, 1, *z++);
+      zStart = ++z;
+      while( *z && *z != '}' ) z++;
+      zEnd = z;
       if( *z ) z++;
     }else{
+      zStart = z;
       while( *z && !isspace((unsigned char)*z) && *z != ';' ){
         if( *z == '\\' && z[1] ) z++;
-        sqlite3_str_appendchar(v, 1, *z++);
+        z++;
       }
+      zEnd = z;
     }
-    char *zVal = sqlite3_str_finish(v);
-    if( (nKey == 8 && sqlite3_strnicmp(zKey, "password", 8) == 0)
-     || (nKey == 3 && sqlite3_strnicmp(zKey, "pwd", 3) == 0) ){
-      if( zVal && zVal[0] ) return zVal;
+    if( ((nKey == 8 && sqlite3_strnicmp(zKey, "password", 8) == 0)
+      || (nKey == 3 && sqlite3_strnicmp(zKey, "pwd", 3) == 0))
+     && zEnd > zStart && n < nMax ){
+      aOff[n] = (int)(zStart - zUri);
+      aLen[n] = (int)(zEnd - zStart);
+      n++;
     }
-    sqlite3_free(zVal);
   }
-  return 0;
+  return n;
+}
+
+/* The password as the server receives it, from field z[0..n) of a
+** connection string (password_fields): %-decoded in a URI (as written if
+** the escapes are bad), unescaped in key=value and ODBC strings. */
+static char *field_value(const char *zUri, const char *z, int n){
+  if( strstr(zUri, "://") ){
+    char *zPw = pct_decode(z, n);
+    return zPw ? zPw : pt_strndup(z, n);
+  }
+  int odbc = sqlite3_strnicmp(zUri, "odbc:", 5) == 0;
+  int braced = z > zUri && z[-1] == '{';
+  sqlite3_str *v = sqlite3_str_new(0);
+  for(int i = 0; i < n; i++){
+    if( odbc && braced && z[i] == '}' && i + 1 < n ) i++;
+    else if( !odbc && z[i] == '\\' && i + 1 < n ) i++;
+    sqlite3_str_appendchar(v, 1, z[i]);
+  }
+  return sqlite3_str_finish(v);
+}
+
+/*
+** The password in a connection string (URI, key=value or ODBC form), or
+** NULL if it has none.  Used only to keep it out of messages.
+**
+** The result is the password as a C string; the same allocation carries,
+** after its terminating NUL, what pt_redact() needs to find the password by
+** its position rather than by its text: for each password field, the field
+** as written and as decoded, and the characters around it in the string:
+**
+**   "\1PTS" nField { before after len(4 bytes, little-endian) text } ...
+**
+** Free with sqlite3_free().  Only strings made here may be given to
+** pt_redact().
+*/
+char *pt_conninfo_password(const char *zUri){
+  if( !zUri ) return 0;
+  int aOff[8], aLen[8];
+  int nField = password_fields(zUri, aOff, aLen, 8);
+  if( nField == 0 ) return 0;
+  /* the password the server gets: libpq takes ?password= over user:pw@ */
+  char *zPw = 0;
+  for(int i = nField - 1; i >= 0 && !zPw; i--){
+    zPw = field_value(zUri, zUri + aOff[i], aLen[i]);
+    if( zPw && !zPw[0] ){ sqlite3_free(zPw); zPw = 0; }
+  }
+  if( !zPw ) return 0;
+  sqlite3_str *s = sqlite3_str_new(0);
+  sqlite3_str_appendall(s, zPw);
+  sqlite3_free(zPw);
+  sqlite3_str_append(s, "\0\1PTS", 5);
+  sqlite3_str_appendchar(s, 1, (char)(nField * 2));
+  for(int i = 0; i < nField; i++){
+    char before = zUri[aOff[i] - 1];
+    char after = zUri[aOff[i] + aLen[i]];
+    char *zDec = field_value(zUri, zUri + aOff[i], aLen[i]);
+    for(int j = 0; j < 2; j++){
+      const char *zT = j == 0 ? zUri + aOff[i] : (zDec ? zDec : "");
+      unsigned n = j == 0 ? (unsigned)aLen[i] : (unsigned)strlen(zT);
+      unsigned char aHdr[6] = { (unsigned char)before, (unsigned char)after,
+        (unsigned char)n, (unsigned char)(n >> 8), (unsigned char)(n >> 16), (unsigned char)(n >> 24) };
+      sqlite3_str_append(s, (const char*)aHdr, 6);
+      sqlite3_str_append(s, zT, (int)n);
+    }
+    sqlite3_free(zDec);
+  }
+  if( sqlite3_str_errcode(s) ){ sqlite3_free(sqlite3_str_finish(s)); return 0; }
+  return sqlite3_str_finish(s);
 }
 
 /* Strip one level of SQL quoting: 'x''y' -> x'y, "a""b" -> a"b, [x] -> x.

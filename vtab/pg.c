@@ -41,6 +41,8 @@ typedef struct pg_conn {
   pg_bulk *pCopy;          /* bulk writer whose COPY FROM STDIN is open */
   int nQueued;             /* statements sent in pipeline mode, unread */
   char *zQueuedErr;        /* the first error among them */
+  int queuedRc;            /* its result code */
+  int readOnly;            /* the read-only connection of query= tables */
 } pg_conn;
 
 struct pg_cursor {
@@ -117,6 +119,32 @@ static int exec_simple(pg_conn *c, const char *zSql, char **pzErr){
   return SQLITE_OK;
 }
 
+/*
+** Rationale (security): on the read-only connection of query= tables, every
+** statement runs inside a transaction opened here as READ ONLY and ended
+** with ROLLBACK, never COMMIT.  A query cannot leave it: PostgreSQL refuses
+** to turn a transaction read-write once it has run a query, and a statement
+** inside it cannot COMMIT (functions cannot, procedures called from a query
+** cannot, and the query is always wrapped in a SELECT or DECLARE).  Session
+** settings the query changes (set_config(..., false)) are undone by the
+** ROLLBACK, so no session default decides anything.  What the server lets a
+** read-only transaction do outside itself (dblink, another connection made
+** by an extension) is beyond any client: docs/security.md.
+**
+** ro_begin() opens that transaction when the connection is idle and sets
+** *pOpened; ro_end() rolls it back if ro_begin() opened it.
+*/
+static int ro_begin(pg_conn *c, int *pOpened, char **pzErr){
+  *pOpened = 0;
+  if( !c->readOnly || PQtransactionStatus(c->pg) != PQTRANS_IDLE ) return SQLITE_OK;
+  int rc = exec_simple(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", pzErr);
+  if( rc == SQLITE_OK ) *pOpened = 1;
+  return rc;
+}
+static void ro_end(pg_conn *c, int opened){
+  if( opened ) exec_simple(c, "ROLLBACK", 0);
+}
+
 /* The library never prints: server notices go to the trace only. */
 static void notice_quiet(void *arg, const char *zMsg){
   (void)arg;
@@ -154,7 +182,9 @@ static int pgConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppCo
     "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; "
     "SET extra_float_digits = 3; SET client_encoding = 'UTF8'", pzErr);
   if( rc == SQLITE_OK && readOnly ){
+    /* belt and braces: what guarantees read-only is ro_begin() below */
     rc = exec_simple(c, "SET default_transaction_read_only = on", pzErr);
+    c->readOnly = 1;
   }
   if( rc != SQLITE_OK ){
     PQfinish(pg);
@@ -333,10 +363,19 @@ static int pgDescribe(pt_conn *p, const char *zSchema, const char *zTable,
   return SQLITE_OK;
 }
 
+static int describe_query(pg_conn *c, const char *zQuery, pt_table_desc **ppDesc, char **pzErr);
 static int pgDescribeQuery(pt_conn *p, const char *zQuery, pt_table_desc **ppDesc, char **pzErr){
   pg_conn *c = (pg_conn*)p;
   *ppDesc = 0;
   pg_drain(c);
+  int opened;
+  if( ro_begin(c, &opened, pzErr) != SQLITE_OK ) return SQLITE_ERROR;
+  int rc = describe_query(c, zQuery, ppDesc, pzErr);
+  ro_end(c, opened);
+  return rc;
+}
+
+static int describe_query(pg_conn *c, const char *zQuery, pt_table_desc **ppDesc, char **pzErr){
   char *zSql = sqlite3_mprintf("SELECT * FROM (%s) AS q", zQuery);
   PGresult *r = PQprepare(c->pg, "", zSql, 0, 0);
   sqlite3_free(zSql);
@@ -386,6 +425,17 @@ static int pgListTables(pt_conn *p, const char *zSchema, const char *zLike,
     "ORDER BY c.relname COLLATE \"C\"", 2, az, pzErr);
   if( !r ) return SQLITE_ERROR;
   int n = PQntuples(r);
+  if( n == 0 && zSchema ){
+    /* nothing listed: an empty schema, or none at all (an error) */
+    PQclear(r);
+    r = exec_params(c, "SELECT 1 FROM pg_namespace WHERE nspname = $1", 1, az, pzErr);
+    if( !r ) return SQLITE_ERROR;
+    int found = PQntuples(r) > 0;
+    PQclear(r);
+    if( found ) return SQLITE_OK;
+    *pzErr = sqlite3_mprintf("schema \"%s\" does not exist", zSchema);
+    return SQLITE_NOTFOUND;
+  }
   char **a = sqlite3_malloc64(sizeof(char*) * (n + 1));
   if( !a ){ PQclear(r); return SQLITE_NOMEM; }
   for(int i = 0; i < n; i++) a[i] = pt_strdup(PQgetvalue(r, i, 0));
@@ -469,9 +519,17 @@ static int pgOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   pg_drain(c);
   int rc = SQLITE_OK;
   if( nFetch == PT_FETCH_FEW ){
-    pt_trace("pg: %s", zSql);
-    PGresult *r = PQexecParams(c->pg, zSql, nParam, 0, azVal, anLen, anFmt, 1);
-    if( PQresultStatus(r) != PGRES_TUPLES_OK ){
+    int opened;
+    rc = ro_begin(c, &opened, pzErr);
+    PGresult *r = 0;
+    if( rc == SQLITE_OK ){
+      pt_trace("pg: %s", zSql);
+      r = PQexecParams(c->pg, zSql, nParam, 0, azVal, anLen, anFmt, 1);
+      ro_end(c, opened);
+    }
+    if( rc != SQLITE_OK ){
+      /* *pzErr is set */
+    }else if( PQresultStatus(r) != PGRES_TUPLES_OK ){
       *pzErr = result_error(r, c->pg);
       PQclear(r);
       rc = SQLITE_ERROR;
@@ -482,7 +540,8 @@ static int pgOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   }else{
     cur->nFetch = nFetch > 0 ? nFetch : 1000;
     if( PQtransactionStatus(c->pg) == PQTRANS_IDLE ){
-      rc = exec_simple(c, "BEGIN ISOLATION LEVEL REPEATABLE READ", pzErr);
+      rc = exec_simple(c, c->readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                                      : "BEGIN ISOLATION LEVEL REPEATABLE READ", pzErr);
       if( rc == SQLITE_OK ){ c->implicitTxn = 1; c->txnFailed = 0; }
     }
     if( rc == SQLITE_OK ){
@@ -779,7 +838,8 @@ static void pgClose(pt_cursor *p){
       char zSql[96];
       int ok = PQtransactionStatus(c->pg) == PQTRANS_INTRANS;
       if( c->nCursor == 0 && c->implicitTxn ){
-        snprintf(zSql, sizeof zSql, ok && !c->txnFailed ? "CLOSE %s; COMMIT" : "ROLLBACK", cur->zName);
+        /* the read-only connection never commits (ro_begin) */
+        snprintf(zSql, sizeof zSql, ok && !c->txnFailed && !c->readOnly ? "CLOSE %s; COMMIT" : "ROLLBACK", cur->zName);
         c->implicitTxn = 0;
         c->txnFailed = 0;
         exec_simple(c, zSql, 0);
@@ -831,6 +891,11 @@ static int pgExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   sqlite3_free(azConv);
   sqlite3_free(azVal); sqlite3_free(anLen); sqlite3_free(anFmt);
   ExecStatusType st = PQresultStatus(r);
+  if( st == PGRES_EMPTY_QUERY ){   /* only spaces or comments: nothing, as psql */
+    PQclear(r);
+    *pnChanged = 0;
+    return SQLITE_OK;
+  }
   if( st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK ){
     *pzErr = result_error(r, c->pg);
     PQclear(r);
@@ -848,11 +913,28 @@ static int pgExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
 ** PG_QUEUE_MAX statements so the server never blocks writing them. */
 #define PG_QUEUE_MAX 1000
 
+/* Record the first error of the queued statements. */
+static void queued_error(pg_conn *c, int rc, char *z){
+  if( c->zQueuedErr || c->queuedRc ){ sqlite3_free(z); return; }
+  c->zQueuedErr = z;
+  c->queuedRc = rc;
+}
+
+/* Check that a queued UPDATE or DELETE by key matched exactly one row
+** (driver.h, xSettle). */
+static void queued_check_rows(pg_conn *c, const char *zTuples){
+  long long n = zTuples && zTuples[0] ? atoll(zTuples) : -1;
+  if( n == 1 || n < 0 ) return;
+  queued_error(c, SQLITE_CONSTRAINT, n == 0
+    ? sqlite3_mprintf("no row matched the key: the row was changed or deleted on the server since it was read")
+    : sqlite3_mprintf("%lld rows matched the key: the key does not identify one row (key= must name unique columns)", n));
+}
+
 static void pipeline_end(pg_conn *c){
   if( !c->nQueued ) return;
   c->nQueued = 0;
   if( PQpipelineSync(c->pg) != 1 ){
-    if( !c->zQueuedErr ) c->zQueuedErr = result_error(0, c->pg);
+    queued_error(c, SQLITE_ERROR, result_error(0, c->pg));
     PQexitPipelineMode(c->pg);
     return;
   }
@@ -860,14 +942,15 @@ static void pipeline_end(pg_conn *c){
     PGresult *r = PQgetResult(c->pg);
     if( !r ){
       if( PQstatus(c->pg) != CONNECTION_OK ){
-        if( !c->zQueuedErr ) c->zQueuedErr = result_error(0, c->pg);
+        queued_error(c, SQLITE_ERROR, result_error(0, c->pg));
         break;
       }
       continue;   /* end of one statement's results */
     }
     ExecStatusType st = PQresultStatus(r);
     if( st == PGRES_PIPELINE_SYNC ){ PQclear(r); break; }
-    if( st == PGRES_FATAL_ERROR && !c->zQueuedErr ) c->zQueuedErr = result_error(r, c->pg);
+    if( st == PGRES_FATAL_ERROR ) queued_error(c, SQLITE_ERROR, result_error(r, c->pg));
+    else if( st == PGRES_COMMAND_OK ) queued_check_rows(c, PQcmdTuples(r));
     PQclear(r);
   }
   PQexitPipelineMode(c->pg);
@@ -888,8 +971,14 @@ static int pgExecQueued(pt_conn *p, const char *zSql, int nParam, const pt_param
   if( nParam > 64 ){
     /* wide rows: settle and run it the plain way */
     pipeline_end(c);
-    int64_t n;
-    return pt_pg_driver.xExec(p, zSql, nParam, aParam, &n, pzErr);
+    int64_t n = -1;
+    int rc = pt_pg_driver.xExec(p, zSql, nParam, aParam, &n, pzErr);
+    if( rc == SQLITE_OK ){
+      char zN[24];
+      snprintf(zN, sizeof zN, "%lld", (long long)n);
+      queued_check_rows(c, zN);
+    }
+    return rc;
   }
   for(int i = 0; i < nParam; i++){
     azConv[i] = 0;
@@ -920,31 +1009,46 @@ static int pgExecQueued(pt_conn *p, const char *zSql, int nParam, const pt_param
 static int pgSettle(pt_conn *p, char **pzErr){
   pg_conn *c = (pg_conn*)p;
   pipeline_end(c);
-  if( c->zQueuedErr ){
+  int rc = c->queuedRc;
+  if( rc != SQLITE_OK ){
     *pzErr = c->zQueuedErr;
     c->zQueuedErr = 0;
-    return SQLITE_ERROR;
+    c->queuedRc = SQLITE_OK;
   }
-  return SQLITE_OK;
+  return rc;
 }
 
+/*
+** Rationale (security): the `where` of pontoon_count is remote SQL typed
+** by the user; it runs read-only whatever connection it comes on.  Outside
+** a transaction: in a READ ONLY one rolled back afterwards; inside one (the
+** write transaction, to see its own rows): in a savepoint made read-only
+** with SET LOCAL and rolled back to afterwards.
+*/
 static int pgCount(pt_conn *p, const char *zFrom, int nParam, const pt_param *aParam,
                    int64_t *pn, char **pzErr){
   (void)aParam; (void)nParam;
   pg_conn *c = (pg_conn*)p;
   char *zSql = sqlite3_mprintf("SELECT count(*) FROM %s", zFrom);
+  if( !zSql ) return SQLITE_NOMEM;
   pg_drain(c);
+  int inTxn = PQtransactionStatus(c->pg) != PQTRANS_IDLE;
+  int rc = exec_simple(c, inTxn ? "SAVEPOINT pt_count; SET LOCAL transaction_read_only = on"
+                                : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", pzErr);
+  if( rc != SQLITE_OK ){ sqlite3_free(zSql); return rc; }
   pt_trace("pg: %s", zSql);
   PGresult *r = PQexecParams(c->pg, zSql, 0, 0, 0, 0, 0, 0);
   sqlite3_free(zSql);
   if( PQresultStatus(r) != PGRES_TUPLES_OK ){
     *pzErr = result_error(r, c->pg);
-    PQclear(r);
-    return SQLITE_ERROR;
+    rc = SQLITE_ERROR;
+  }else{
+    *pn = atoll(PQgetvalue(r, 0, 0));
   }
-  *pn = atoll(PQgetvalue(r, 0, 0));
   PQclear(r);
-  return SQLITE_OK;
+  int rc2 = exec_simple(c, inTxn ? "ROLLBACK TO SAVEPOINT pt_count; RELEASE SAVEPOINT pt_count"
+                                 : "ROLLBACK", rc == SQLITE_OK ? pzErr : 0);
+  return rc != SQLITE_OK ? rc : rc2;
 }
 
 /* ---- transactions ---- */
@@ -964,6 +1068,7 @@ static int pgBegin(pt_conn *p, int flags, char **pzErr){
 ** reported as success: catch that, or the writes would vanish silently. */
 static int pgCommit(pt_conn *p, char **pzErr){
   pg_conn *c = (pg_conn*)p;
+  if( c->readOnly ) return exec_simple(c, "ROLLBACK", pzErr);   /* ro_begin */
   pg_drain(c);
   pt_trace("pg: COMMIT");
   PGresult *r = PQexec(c->pg, "COMMIT");
@@ -1756,4 +1861,5 @@ const pt_driver pt_pg_driver = {
   /* xParamExpr     */ pt_sql_param,
   /* xLimit         */ pgLimit,
   /* xArrayParam    */ pgArrayParam,
+  /* xLockRows      */ 0,   /* REPEATABLE READ raises serialization errors */
 };

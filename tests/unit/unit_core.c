@@ -373,12 +373,118 @@ static void test_plan_sql(void){
   pt_registry_free(reg);
 
   /* redaction */
-  char *m = pt_redact(sqlite3_mprintf("pw s3cret and s3cret again"), "s3cret");
-  CHECK_STR(m, "pw *** and *** again");
-  sqlite3_free(m);
-  m = pt_redact(sqlite3_mprintf("nothing"), 0);
+  char *m = pt_redact(sqlite3_mprintf("nothing"), 0);
   CHECK_STR(m, "nothing");
   sqlite3_free(m);
+}
+
+/* issue 10 item 12: the password is masked where its field stands in the
+** connection string (or a piece of it) quoted in a message, never by a
+** plain text search that would also hit ordinary words. */
+static void redact_case(const char *zUri, const char *zMsg, const char *zWant){
+  char *zSecret = pt_conninfo_password(zUri);
+  char *m = pt_redact(sqlite3_mprintf("%s", zMsg), zSecret);
+  CHECK_STR(m, zWant);
+  sqlite3_free(m);
+  sqlite3_free(zSecret);
+}
+
+static void test_redact(void){
+  /* plain words are left alone: masking them would give the password away */
+  redact_case("postgresql://u:pass@h/d", "password authentication failed for user \"u\"",
+              "password authentication failed for user \"u\"");
+  redact_case("postgresql://u:failed@h/d", "password authentication failed for user \"u\"",
+              "password authentication failed for user \"u\"");
+  redact_case("postgresql://u:u@h/d", "password authentication failed for user \"u\"",
+              "password authentication failed for user \"u\"");
+  /* the URI quoted whole (libpq on a typo in an IPv6 host) */
+  redact_case("postgresql://u:s3cret@[::1/d",
+              "end of string reached when looking for matching \"]\" in IPv6 host address in URI: \"postgresql://u:s3cret@[::1/d\"",
+              "end of string reached when looking for matching \"]\" in IPv6 host address in URI: \"postgresql://u:***@[::1/d\"");
+  redact_case("postgresql://u:pass@[::1/d", "in URI: \"postgresql://u:pass@[::1/d\" (password)",
+              "in URI: \"postgresql://u:***@[::1/d\" (password)");
+  /* a bare % (libpq quotes the field) */
+  redact_case("postgresql://u:a%zz@h/d", "invalid percent-encoded token: \"a%zz\"",
+              "invalid percent-encoded token: \"***\"");
+  redact_case("postgresql://u:a%zz@h/d", "in URI: \"postgresql://u:a%zz@h/d\"",
+              "in URI: \"postgresql://u:***@h/d\"");
+  /* the same password twice, and a query parameter */
+  redact_case("postgresql://u@h/d?password=pw1&sslmode=require", "bad: \"postgresql://u@h/d?password=pw1&sslmode=require\"",
+              "bad: \"postgresql://u@h/d?password=***&sslmode=require\"");
+  redact_case("host=h password=pass user=u", "invalid: \"host=h password=pass user=u\" password",
+              "invalid: \"host=h password=*** user=u\" password");
+  redact_case("odbc:DSN=x;PWD={a;b};UID=u", "[unixODBC] DSN=x;PWD={a;b};UID=u: a;b",
+              "[unixODBC] DSN=x;PWD={***};UID=u: a;b");
+  /* a password with '/' or '@' in it, unencoded */
+  redact_case("postgresql://u:p/w@x@h/d", "\"postgresql://u:p/w@x@h/d\"", "\"postgresql://u:***@h/d\"");
+  char *z = pt_conninfo_password("postgresql://u:a%zz@[::1/d");
+  CHECK_STR(z, "a%zz");
+  sqlite3_free(z);
+}
+
+/* in util.c: SQL text readers (declared in funcs.c) */
+int pt_sql_calls(const char *zSql, const char *zName);
+int pt_sql_may_call(const char *zSql, const char *zName);
+const char *pt_sql_txn_control(const char *zSql, int dialect);
+int pt_sql_empty(const char *zSql);
+
+/* issue 10 item 7: a network function runs only when the statement's own
+** text calls it; a definition from a file that calls one is refused. */
+static void test_sql_calls(void){
+  CHECK(pt_sql_calls("SELECT pontoon_exec('pg', 'x')", "pontoon_exec"));
+  CHECK(pt_sql_calls("select PONTOON_EXEC /* c */ ('pg','x')", "pontoon_exec"));
+  CHECK(pt_sql_calls("select \"pontoon_exec\"('pg','x')", "pontoon_exec"));
+  CHECK(pt_sql_calls("select [pontoon_exec] -- c\n ('pg','x')", "pontoon_exec"));
+  CHECK(pt_sql_calls("select `pontoon_exec`('pg','x')", "pontoon_exec"));
+  CHECK(!pt_sql_calls("INSERT INTO t VALUES (1)", "pontoon_exec"));
+  CHECK(!pt_sql_calls("INSERT INTO t VALUES ('pontoon_exec(1)')", "pontoon_exec"));
+  CHECK(!pt_sql_calls("SELECT 1 -- pontoon_exec(1)", "pontoon_exec"));
+  CHECK(!pt_sql_calls("SELECT 1 /* pontoon_exec(1) */", "pontoon_exec"));
+  CHECK(!pt_sql_calls("SELECT my_pontoon_exec(1)", "pontoon_exec"));
+  CHECK(!pt_sql_calls("SELECT pontoon_exec2(1)", "pontoon_exec"));
+  CHECK(!pt_sql_calls("SELECT pontoon_exec FROM t", "pontoon_exec"));
+  CHECK(!pt_sql_calls("SELECT pontoon_count('a') FROM t", "pontoon_exec"));
+  CHECK(pt_sql_may_call("CREATE TABLE t(a CHECK (Pontoon_Exec/**/('pg','x')))", "pontoon_exec"));
+  CHECK(pt_sql_may_call("CREATE TABLE t(a CHECK (\"pontoon_exec\" ('pg','x')))", "pontoon_exec"));
+  CHECK(pt_sql_may_call("CREATE TABLE t(a DEFAULT ('pontoon_exec('))", "pontoon_exec"));
+  CHECK(!pt_sql_may_call("CREATE TABLE t(pontoon_exec INT)", "pontoon_exec"));
+  CHECK(!pt_sql_may_call("CREATE TABLE t(a CHECK (my_pontoon_exec(1)))", "pontoon_exec"));
+}
+
+/* issue 10 item 20: transaction control in pontoon_exec's SQL */
+static void test_txn_control(void){
+  CHECK_STR(pt_sql_txn_control("COMMIT", 1), "COMMIT");
+  CHECK_STR(pt_sql_txn_control("  /* x */ rollback", 1), "ROLLBACK");
+  CHECK_STR(pt_sql_txn_control("SELECT 1; end", 1), "END");
+  CHECK_STR(pt_sql_txn_control("start transaction", 2), "START TRANSACTION");
+  CHECK_STR(pt_sql_txn_control("prepare  transaction 'x'", 1), "PREPARE TRANSACTION");
+  CHECK(pt_sql_txn_control("PREPARE q AS SELECT 1", 1) == 0);
+  CHECK_STR(pt_sql_txn_control("set transaction read only", 1), "SET TRANSACTION");
+  CHECK_STR(pt_sql_txn_control("SET autocommit = 1", 2), "SET autocommit");
+  CHECK(pt_sql_txn_control("SET search_path = x", 1) == 0);
+  CHECK(pt_sql_txn_control("SELECT 'a; COMMIT'", 1) == 0);
+  CHECK(pt_sql_txn_control("SELECT \"a; COMMIT\"", 1) == 0);
+  CHECK(pt_sql_txn_control("SELECT $$; COMMIT$$", 1) == 0);
+  CHECK(pt_sql_txn_control("SELECT $q$; COMMIT$q$", 1) == 0);
+  CHECK(pt_sql_txn_control("DO $$BEGIN PERFORM 1; END$$", 1) == 0);
+  CHECK_STR(pt_sql_txn_control("SELECT $$; COMMIT$$", 2), "COMMIT");   /* MySQL: no dollar quotes */
+  CHECK_STR(pt_sql_txn_control("SELECT $1; COMMIT", 1), "COMMIT");
+  CHECK(pt_sql_txn_control("SELECT 1 /* /* */ ; COMMIT */", 1) == 0);       /* nested, PostgreSQL */
+  CHECK_STR(pt_sql_txn_control("SELECT 1 /* /* */ ; COMMIT */", 2), "COMMIT");
+  CHECK(pt_sql_txn_control("SELECT 1 # ; COMMIT", 2) == 0);
+  CHECK_STR(pt_sql_txn_control("SELECT 1 # x\n; COMMIT", 2), "COMMIT");
+  CHECK_STR(pt_sql_txn_control("SELECT 1 --1\n; COMMIT", 2), "COMMIT");
+  CHECK_STR(pt_sql_txn_control("SELECT 1 --1; COMMIT", 2), "COMMIT");      /* "--1" is no comment in MySQL */
+  CHECK(pt_sql_txn_control("SELECT 1 --1; COMMIT", 1) == 0);
+  CHECK_STR(pt_sql_txn_control("SELECT 1 /*!; COMMIT */", 2), "COMMIT");   /* executable comment */
+  CHECK_STR(pt_sql_txn_control("SELECT 'a\\'; COMMIT; -- '", 2), "COMMIT"); /* backslash: seen */
+  CHECK_STR(pt_sql_txn_control("SELECT 1 # ; COMMIT", 0), "COMMIT");      /* unknown: every way */
+  CHECK_STR(pt_sql_txn_control("XA START 'x'", 0), "XA");
+  CHECK(pt_sql_txn_control("UPDATE t SET commit = 1", 0) == 0);
+  CHECK(pt_sql_empty(""));
+  CHECK(pt_sql_empty("  -- x\n /* y */ ; ;"));
+  CHECK(!pt_sql_empty("SELECT 1"));
+  CHECK(!pt_sql_empty("/* x */ ;SELECT 1"));
 }
 
 int main(void){
@@ -392,6 +498,9 @@ int main(void){
   test_param();
   test_write();
   test_plan_sql();
+  test_redact();
+  test_sql_calls();
+  test_txn_control();
   sqlite3_close(db);
   return check_report();
 }
