@@ -319,6 +319,7 @@ char *pt_rows_matched_error(int64_t n){
 ** error is enough, and SQLite rolls it back. */
 void pt_server_fail(pt_server *s, const char *zWhy){
   if( !s->inTxn || s->zTxnFailed ) return;
+  if( strncmp(zWhy, "pontoon: ", 9) == 0 ) zWhy += 9;   /* it is quoted inside another */
   s->zTxnFailed = sqlite3_mprintf("%s; nothing of this transaction can be committed on "
     "server '%s': ROLLBACK (or ROLLBACK TO a savepoint taken before it)", zWhy, s->zName);
   s->failedSp = s->spOpen;
