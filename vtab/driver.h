@@ -180,7 +180,8 @@ struct pt_driver {
                         char **pzErr);
   /* List tables and views of zSchema (NULL: the default schema) whose names
   ** match the LIKE pattern zLike (NULL: all).  *pazName is an array of *pn
-  ** sqlite3_malloc'd names, itself sqlite3_malloc'd. */
+  ** sqlite3_malloc'd names, itself sqlite3_malloc'd.  SQLITE_NOTFOUND with
+  ** a message when zSchema does not exist (an empty one lists nothing). */
   int (*xListTables)(pt_conn *, const char *zSchema, const char *zLike,
                      char ***pazName, int *pn, char **pzErr);
 

@@ -33,12 +33,6 @@
 #include "pontoon.h"
 
 /* in util.c (SQL text readers) */
-int pt_sql_calls(const char *zSql, const char *zName);
-int pt_sql_may_call(const char *zSql, const char *zName);
-const char *pt_sql_txn_control(const char *zSql, int dialect);
-#define PT_DIALECT_PG    1
-#define PT_DIALECT_MYSQL 2
-int pt_sql_empty(const char *zSql);
 
 /* The functions that reach a server or change the registry. */
 static const char *const azNetFunc[] = {

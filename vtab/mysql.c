@@ -663,6 +663,23 @@ static int myListTables(pt_conn *p, const char *zSchema, const char *zLike,
   sqlite3_free(zSql);
   if( rc != SQLITE_OK ) return rc;
   int n = (int)mysql_num_rows(r);
+  if( n == 0 && zSchema ){
+    /* nothing listed: an empty database, or none at all (an error) */
+    mysql_free_result(r);
+    r = 0;
+    q = sqlite3_str_new(0);
+    sqlite3_str_appendall(q, "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ");
+    esc_str(q, c->my, zSchema);
+    zSql = sqlite3_str_finish(q);
+    rc = run_main(c, zSql, &r, pzErr);
+    sqlite3_free(zSql);
+    if( rc != SQLITE_OK ) return rc;
+    int found = mysql_num_rows(r) > 0;
+    mysql_free_result(r);
+    if( found ) return SQLITE_OK;
+    *pzErr = sqlite3_mprintf("database `%s` does not exist", zSchema);
+    return SQLITE_NOTFOUND;
+  }
   char **a = sqlite3_malloc64(sizeof(char*) * (n + 1));
   if( !a ){ mysql_free_result(r); return SQLITE_NOMEM; }
   for(int i = 0; i < n; i++) a[i] = pt_strdup(mysql_fetch_row(r)[0]);

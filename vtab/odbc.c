@@ -1338,6 +1338,28 @@ static int odDescribeQuery(pt_conn *p, const char *zQuery, pt_table_desc **ppDes
   return rc;
 }
 
+/* 0 when the data source lists its schemas (catalogs where those name
+** databases) and zSchema is not among them; 1 otherwise, a driver that
+** lists none included. */
+static int schema_listed(od_conn *c, const char *zSchema){
+  SQLHSTMT st;
+  char *zErr = 0;
+  if( new_stmt(c, &st, &zErr) != SQLITE_OK ){ sqlite3_free(zErr); return 1; }
+  SQLWCHAR *wAll = od_wide("%", -1, 0), *wNone = od_wide("", -1, 0);
+  SQLRETURN r = c->catalogIsSchema
+    ? SQLTablesW(st, wAll, SQL_NTS, wNone, 0, wNone, 0, 0, 0)
+    : SQLTablesW(st, wNone, 0, wAll, SQL_NTS, wNone, 0, 0, 0);
+  int seen = 0, found = 0;
+  while( SQL_SUCCEEDED(r) && !found && SQL_SUCCEEDED(SQLFetch(st)) ){
+    char *zName = get_text(st, c->catalogIsSchema ? 1 : 2);
+    if( zName ){ seen = 1; found = strcmp(zName, zSchema) == 0; }
+    sqlite3_free(zName);
+  }
+  SQLFreeHandle(SQL_HANDLE_STMT, st);
+  sqlite3_free(wAll); sqlite3_free(wNone);
+  return found || !seen;
+}
+
 static int odListTables(pt_conn *p, const char *zSchema, const char *zLike,
                         char ***pazName, int *pn, char **pzErr){
   od_conn *c = (od_conn*)p;
@@ -1367,6 +1389,10 @@ static int odListTables(pt_conn *p, const char *zSchema, const char *zLike,
   if( !a ) rc = SQLITE_NOMEM;
   SQLFreeHandle(SQL_HANDLE_STMT, st);
   sqlite3_free(wCat); sqlite3_free(wSch); sqlite3_free(wLike); sqlite3_free(wTypes);
+  if( rc == SQLITE_OK && n == 0 && zSchema && !schema_listed(c, zSchema) ){
+    *pzErr = sqlite3_mprintf("schema %s does not exist", zSchema);
+    rc = SQLITE_NOTFOUND;
+  }
   if( rc != SQLITE_OK ){
     for(int i = 0; i < n; i++) sqlite3_free(a[i]);
     sqlite3_free(a);

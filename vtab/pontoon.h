@@ -136,6 +136,12 @@ char *pt_redact(char *zMsg, const char *zSecret);
 int pt_trace_on(void);
 void pt_trace(const char *zFormat, ...);
 void pt_savepoint_sql(char *zBuf, size_t n, int op, int iLevel);
+int pt_sql_calls(const char *zSql, const char *zName);
+int pt_sql_may_call(const char *zSql, const char *zName);
+#define PT_DIALECT_PG    1
+#define PT_DIALECT_MYSQL 2
+const char *pt_sql_txn_control(const char *zSql, int dialect);
+int pt_sql_empty(const char *zSql);
 void pt_sql_limit(sqlite3_str *, int iParam);
 void pt_sql_param(sqlite3_str *, pt_kind, int iParam);
 void pt_upsert_on_conflict(sqlite3_str *, const char *zTable, int nCol, const char *const *azCol,

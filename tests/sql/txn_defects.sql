@@ -114,3 +114,15 @@ INSERT INTO stamps VALUES (5, '2024-01-02 03:04:05', '7 --', 0);
 INSERT INTO stamps VALUES (6, '2024-01-02 03:04:05', ' 8 ', '-0.5e-2');
 INSERT INTO stamps VALUES (7, '2024-01-02 03:04:05', 7, '5-3');
 SELECT * FROM stamps ORDER BY id;
+-- issue 10 item 18: pontoon_import of a schema that does not exist is an
+-- error on every driver; an empty match is 0
+SELECT pontoon_connect('my', '@MY_URI_NOPW@');
+SELECT pontoon_connect('omy', 'odbc:DSN=pontoon_my');
+SELECT pontoon_connect('opg', 'odbc:DSN=pontoon_pg');
+ATTACH ':memory:' AS imp;
+SELECT pontoon_import('pg', 'imp', 'nosuch');
+SELECT pontoon_import('my', 'imp', 'nosuch');
+SELECT pontoon_import('omy', 'imp', 'nosuch');
+SELECT pontoon_import('opg', 'imp', 'nosuch');
+SELECT pontoon_import('my', 'imp', 'shop', 'no_such_table%');
+SELECT pontoon_import('opg', 'imp', 'public', 'no_such_table%');

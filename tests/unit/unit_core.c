@@ -423,10 +423,6 @@ static void test_redact(void){
 }
 
 /* in util.c: SQL text readers (declared in funcs.c) */
-int pt_sql_calls(const char *zSql, const char *zName);
-int pt_sql_may_call(const char *zSql, const char *zName);
-const char *pt_sql_txn_control(const char *zSql, int dialect);
-int pt_sql_empty(const char *zSql);
 
 /* issue 10 item 7: a network function runs only when the statement's own
 ** text calls it; a definition from a file that calls one is refused. */
