@@ -29,16 +29,7 @@ CREATE VIRTUAL TABLE ro_reset USING pontoon(o, query='SELECT 1 AS a) AS q; RESET
 -- two query= tables read at once share one read-only transaction
 CREATE VIRTUAL TABLE ro_ids USING pontoon(o, query='SELECT id FROM odd_rows');
 SELECT count(*) FROM ro_ids a, ro_ids b;
-CREATE VIRTUAL TABLE rows USING pontoon(o, odd_rows);
-SELECT group_concat(id || v, ' ') FROM rows;
-
--- issue 10 item 14 (ODBC): names with $1 and quotes; a$1 is not a1
-CREATE VIRTUAL TABLE names USING pontoon(o, "odd'names");
-SELECT * FROM names WHERE id = 1;
-UPDATE names SET "a$1" = 'y', "it's" = 11 WHERE id = 1;
-INSERT INTO names VALUES (2, 'z$1', 20, 'two');
-DELETE FROM names WHERE id = 2;
-SELECT * FROM names ORDER BY id;
+.read @TESTS@/sql/odbc_defects_names.inc
 -- $n inside strings, quoted names and comments is text
 SELECT pontoon_exec('o', 'UPDATE "odd''names" SET a1 = ''$1'' || $1 WHERE id = 1 /* $2 */ -- $3', 'x');
 SELECT pontoon_exec('o', 'UPDATE "odd''names" SET a1 = a1 || $q$$2'';$q$ || E''\'' $3'' WHERE "a$1" = $1', 'y');

@@ -26,16 +26,7 @@ SELECT * FROM ro_state;
 CREATE VIRTUAL TABLE ro_ids USING pontoon(o, query='SELECT id FROM odd_rows');
 SELECT count(*) FROM ro_ids a, ro_ids b;
 SELECT pontoon_exec('o', 'UPDATE odd_rows SET v = v WHERE id = 1');
-CREATE VIRTUAL TABLE rows USING pontoon(o, odd_rows);
-SELECT group_concat(id || v, ' ') FROM rows;
-
--- issue 10 item 14 (ODBC): names with $1 and quotes; a$1 is not a1
-CREATE VIRTUAL TABLE names USING pontoon(o, "odd'names");
-SELECT * FROM names WHERE id = 1;
-UPDATE names SET "a$1" = 'y', "it's" = 11 WHERE id = 1;
-INSERT INTO names VALUES (2, 'z$1', 20, 'two');
-DELETE FROM names WHERE id = 2;
-SELECT * FROM names ORDER BY id;
+.read @TESTS@/sql/odbc_defects_names.inc
 -- $n inside strings, quoted names and comments is text
 SELECT pontoon_exec('o', 'UPDATE "odd''names" SET a1 = ''$1'' || $1 || [a$1] WHERE id = 1 /* $2 */ -- $3', 'x');
 SELECT a1 FROM names;
