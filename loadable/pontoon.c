@@ -16,11 +16,9 @@ int sqlite3_pontoon_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routine
   SQLITE_EXTENSION_INIT2(pApi);
   pt_registry *reg = pt_registry_new(db);
   if( !reg ) return SQLITE_NOMEM;
-  int rc = pt_module_register(db, reg);   /* owns reg from here on */
-  if( rc != SQLITE_OK ){
-    pt_registry_free(reg);
-    return rc;
-  }
+  /* SQLite owns reg from here on: when registering fails, it has already
+  ** called the destructor (pt_registry_free) */
+  int rc = pt_module_register(db, reg);
   if( rc == SQLITE_OK ) rc = pt_servers_register(db, reg);
   if( rc == SQLITE_OK ) rc = pt_funcs_register(db, reg);
   if( rc != SQLITE_OK && pzErrMsg ) *pzErrMsg = sqlite3_mprintf("pontoon: cannot register: %s", sqlite3_errmsg(db));

@@ -187,8 +187,10 @@ struct pt_driver {
 
   /* Run a query and stream its rows.  aKind[nCol] are the kinds of the
   ** select list, in order.  The rows are fetched in bounded batches of
-  ** nFetch rows (0: the driver sizes them; PT_FETCH_FEW: a handful of rows
-  ** are expected, fetch them in one round trip).  Another cursor on the same
+  ** exactly nFetch rows when nFetch > 0 (the table's fetch=); 0: the driver
+  ** sizes them, adapting to the rows' width (about 4 MB a batch);
+  ** PT_FETCH_FEW: a handful of rows are expected, fetch them in one round
+  ** trip.  Another cursor on the same
   ** connection may be opened while this one is open. */
   int (*xOpen)(pt_conn *, const char *zSql, int nParam, const pt_param *aParam,
                int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur,

@@ -50,7 +50,8 @@ struct pg_cursor {
   pg_conn *c;
   char zName[24];
   int declared;            /* a server-side cursor exists */
-  int nFetch;              /* rows per FETCH; 0 adaptive */
+  int nFetch;              /* rows per FETCH */
+  int adaptive;            /* nFetch grows toward ~4 MB batches (no fetch=) */
   int nCol;
   pt_kind *aKind;
   Oid *aType;
@@ -473,6 +474,7 @@ static int send_fetch(pg_cursor *cur){
   char zSql[64];
   if( cur->c->pCopy ) copy_end(cur->c->pCopy);
   snprintf(zSql, sizeof zSql, "FETCH %d FROM %s", cur->nFetch, cur->zName);
+  pt_trace("pg (sent): %s", zSql);
   if( !PQsendQueryParams(cur->c->pg, zSql, 0, 0, 0, 0, 0, 1) ){
     cur->zNextErr = result_error(0, cur->c->pg);
     return SQLITE_ERROR;
@@ -539,6 +541,7 @@ static int pgOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
     }
   }else{
     cur->nFetch = nFetch > 0 ? nFetch : 1000;
+    cur->adaptive = nFetch <= 0;
     if( PQtransactionStatus(c->pg) == PQTRANS_IDLE ){
       rc = exec_simple(c, c->readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
                                       : "BEGIN ISOLATION LEVEL REPEATABLE READ", pzErr);
@@ -615,7 +618,7 @@ static int pgNext(pt_cursor *p, char **pzErr){
         int want = (int)(4.0 * 1024 * 1024 / perRow);
         if( want < 100 ) want = 100;
         if( want > 50000 ) want = 50000;
-        if( cur->nFetch < want && cur->nFetch < 50000 ) cur->nFetch = cur->nFetch * 4 < want ? cur->nFetch * 4 : want;
+        if( cur->adaptive && cur->nFetch < want && cur->nFetch < 50000 ) cur->nFetch = cur->nFetch * 4 < want ? cur->nFetch * 4 : want;
         if( send_fetch(cur) != SQLITE_OK ){
           *pzErr = cur->zNextErr;
           cur->zNextErr = 0;
