@@ -126,3 +126,13 @@ SELECT pontoon_import('omy', 'imp', 'nosuch');
 SELECT pontoon_import('opg', 'imp', 'nosuch');
 SELECT pontoon_import('my', 'imp', 'shop', 'no_such_table%');
 SELECT pontoon_import('opg', 'imp', 'public', 'no_such_table%');
+-- issue 10 item 6 through MySQL: key= on a column that is not unique
+SELECT pontoon_exec('my', 'DROP TABLE IF EXISTS txd_dup');
+SELECT pontoon_exec('my', 'CREATE TABLE txd_dup (k int, v int) ENGINE=InnoDB');
+SELECT pontoon_exec('my', 'INSERT INTO txd_dup VALUES (1, 1), (2, 2), (2, 3)');
+CREATE VIRTUAL TABLE mdup USING pontoon(my, txd_dup, key=k);
+DELETE FROM mdup WHERE k = 2;
+UPDATE mdup SET v = 9 WHERE k = 2;
+UPDATE mdup SET v = 1 WHERE k = 1;
+DELETE FROM mdup WHERE k = 1;
+SELECT * FROM mdup ORDER BY k, v;
