@@ -360,10 +360,7 @@ static void fnCount(sqlite3_context *ctx, int argc, sqlite3_value **argv){
       "in this session; call pontoon_connect('%s', uri) first", v->zName, v->zServer, v->zServer));
     return;
   }
-  sqlite3_str *q = sqlite3_str_new(0);
-  pt_append_from(q, v);
-  if( zWhere && zWhere[0] ) sqlite3_str_appendf(q, " WHERE %s", zWhere);
-  char *zFrom = sqlite3_str_finish(q);
+  char *zFrom = pt_deparse_count(v, zWhere);
   pt_conn *c;
   char *zErr = 0;
   int64_t n = 0;

@@ -449,20 +449,6 @@ static int cursor_error(pt_vcursor *c, const char *zWhat, char *zRemote){
   return SQLITE_ERROR;
 }
 
-/*
-** zSql with the driver's row-locking clause, when this read runs on the
-** connection of a write transaction: an UPDATE computed from the rows read
-** must not overwrite what another session changed meanwhile (lost updates).
-** NULL when no clause applies (or out of memory: then zSql runs as is).
-*/
-static char *locked_sql(pt_vtab *v, pt_server *s, const char *zSql){
-  if( v->zQuery || v->pDesc->isView || !s->inTxn || !s->pDriver->xLockRows ) return 0;
-  sqlite3_str *q = sqlite3_str_new(0);
-  sqlite3_str_appendall(q, zSql);
-  s->pDriver->xLockRows(q);
-  return sqlite3_str_finish(q);
-}
-
 /* Open the next page of a paged read: rows after the last key read. */
 static int next_page(pt_vcursor *c, char **pzErr){
   pt_vtab *v = (pt_vtab*)c->base.pVtab;
@@ -491,7 +477,7 @@ static int next_page(pt_vcursor *c, char **pzErr){
   pt_conn *conn;
   rc = pt_server_conn(s, v->zQuery != 0, &conn, pzErr);
   if( rc == SQLITE_OK ){
-    char *zLocked = locked_sql(v, s, c->zPageSql);
+    char *zLocked = pt_deparse_locked(v, s, c->zPageSql);
     const char *zRun = zLocked ? zLocked : c->zPageSql;
     pt_trace("xNext %s: next page: %s", v->zName, zRun);
     rc = s->pDriver->xOpen(conn, zRun, n, c->aQParam, c->nSel ? c->nSel : 1, c->aKind,
@@ -580,7 +566,7 @@ static int page_start(pt_vcursor *c, pt_vtab *v, pt_plan *p, const unsigned char
   pt_conn *conn;
   int rc = pt_server_conn(s, v->zQuery != 0, &conn, pzErr);
   if( rc == SQLITE_OK ){
-    char *zLocked = locked_sql(v, s, zFirst);
+    char *zLocked = pt_deparse_locked(v, s, zFirst);
     const char *zRun = zLocked ? zLocked : zFirst;
     pt_trace("xFilter %s: in pages: %s", v->zName, zRun);
     rc = s->pDriver->xOpen(conn, zRun, nParam + 1, c->aQParam, nSel, c->aKind, v->nFetch, &c->pCur, pzErr);
@@ -757,7 +743,7 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     if( nPage > 0 ){
       rc = page_start(c, v, p, aDrop, useLimit ? nParam - 1 : nParam, aParam, aKind, nPage, &zErr);
     }else{
-      char *zLocked = locked_sql(v, s, zRun);
+      char *zLocked = pt_deparse_locked(v, s, zRun);
       if( zLocked ) zRun = zLocked;
       pt_trace("xFilter %s: %s", v->zName, zRun);
       rc = s->pDriver->xOpen(conn, zRun, nParam, aParam, p->nSel ? p->nSel : 1, aKind,
@@ -935,13 +921,6 @@ static pt_server *vtab_server(pt_vtab *v){
   return s;
 }
 
-/* "schema"."table" and quoted column names, in the driver's dialect. */
-static char *quoted_from(pt_vtab *v){
-  sqlite3_str *q = sqlite3_str_new(0);
-  pt_append_from(q, v);
-  return sqlite3_str_finish(q);
-}
-
 /* Turn argv values into parameters for columns aCol[n], their text kept in
 ** pBuf (reset first; the parameters point into it until its next use, each
 ** followed by a NUL byte that n does not count).  On
@@ -980,14 +959,12 @@ static int insert_row(pt_vtab *v, pt_server *s, sqlite3_value **aVal){
   rc = pt_server_write_conn(s, &c, &zErr);
   if( rc != SQLITE_OK ) return vtab_error(v, pt_server_error(s, remote_label(v), "INSERT", zErr));
   if( !v->pBulk ){
-    char *zFrom = quoted_from(v);
+    char *zFrom = pt_deparse_from(v);
     char **azCol = sqlite3_malloc64(sizeof(char*) * (n + 1));
     pt_kind *aKind = sqlite3_malloc64(sizeof(pt_kind) * (n + 1));
     if( !zFrom || !azCol || !aKind ){ sqlite3_free(zFrom); sqlite3_free(azCol); sqlite3_free(aKind); return SQLITE_NOMEM; }
     for(int i = 0; i < n; i++){
-      sqlite3_str *q = sqlite3_str_new(0);
-      s->pDriver->xQuoteIdent(q, v->pDesc->aCol[i].zName);
-      azCol[i] = sqlite3_str_finish(q);
+      azCol[i] = pt_deparse_ident(s->pDriver, v->pDesc->aCol[i].zName);
       aKind[i] = v->pDesc->aCol[i].kind;
     }
     rc = s->pDriver->xBulkOpen(c, zFrom, n, (const char *const*)azCol, aKind, &v->pBulk, &zErr);
@@ -1039,36 +1016,20 @@ static int upsert_row(pt_vtab *v, pt_server *s, sqlite3_value **aVal, int mode){
   if( rc != SQLITE_OK ) return vtab_error(v, pt_server_error(s, remote_label(v), zWhat, zErr));
   pt_param *aParam = sqlite3_malloc64(sizeof(pt_param) * (n + 1));
   int *aCol = sqlite3_malloc64(sizeof(int) * (n + 1));
-  char **azCol = sqlite3_malloc64(sizeof(char*) * (n + 1));
-  pt_kind *aKind = sqlite3_malloc64(sizeof(pt_kind) * (n + 1));
-  if( !aParam || !aCol || !azCol || !aKind ){
-    sqlite3_free(aParam); sqlite3_free(aCol); sqlite3_free(azCol); sqlite3_free(aKind);
-    return SQLITE_NOMEM;
-  }
-  for(int i = 0; i < n; i++){
-    aCol[i] = i;
-    sqlite3_str *q = sqlite3_str_new(0);
-    s->pDriver->xQuoteIdent(q, v->pDesc->aCol[i].zName);
-    azCol[i] = sqlite3_str_finish(q);
-    aKind[i] = v->pDesc->aCol[i].kind;
-  }
+  if( !aParam || !aCol ){ sqlite3_free(aParam); sqlite3_free(aCol); return SQLITE_NOMEM; }
+  for(int i = 0; i < n; i++) aCol[i] = i;
   rc = params_from(v, n, aCol, aVal, aParam, &v->rowBuf);
   if( rc == SQLITE_OK ){
-    char *zFrom = quoted_from(v);
-    sqlite3_str *q = sqlite3_str_new(0);
-    s->pDriver->xUpsert(q, zFrom, n, (const char *const*)azCol, aKind, v->nKey, v->aKey, mode);
-    char *zSql = sqlite3_str_finish(q);
+    char *zSql = pt_deparse_upsert(v, mode);
     int64_t nChanged;
-    rc = s->pDriver->xExec(c, zSql, n, aParam, &nChanged, &zErr);
-    if( rc != SQLITE_OK ){
+    rc = zSql ? s->pDriver->xExec(c, zSql, n, aParam, &nChanged, &zErr) : SQLITE_NOMEM;
+    if( rc != SQLITE_OK && rc != SQLITE_NOMEM ){
       vtab_error(v, pt_server_error(s, remote_label(v), zWhat, zErr));
       pt_server_check(s);
     }
     sqlite3_free(zSql);
-    sqlite3_free(zFrom);
   }
-  for(int i = 0; i < n; i++) sqlite3_free(azCol[i]);
-  sqlite3_free(aParam); sqlite3_free(aCol); sqlite3_free(azCol); sqlite3_free(aKind);
+  sqlite3_free(aParam); sqlite3_free(aCol);
   return rc;
 }
 
@@ -1093,7 +1054,6 @@ static int update_row(pt_vtab *v, pt_server *s, int argc, sqlite3_value **argv){
   pt_kind *aKind = sqlite3_malloc64(sizeof(pt_kind) * nMax);
   int *anLen = sqlite3_malloc64(sizeof(int) * nMax);
   char **azKey = sqlite3_malloc64(sizeof(char*) * nMax);
-  sqlite3_str *q = 0;
   int nParam = 0, nKeyFree = 0, nSet = 0;
   if( !aParam || !aCol || !aVal || !aKind || !anLen || !azKey ){ rc = SQLITE_NOMEM; goto done; }
   if( !isDelete ){
@@ -1135,31 +1095,9 @@ static int update_row(pt_vtab *v, pt_server *s, int argc, sqlite3_value **argv){
       nParam++;
     }
   }
-  q = sqlite3_str_new(0);
-  char *zFrom = quoted_from(v);
-  if( isDelete ){
-    sqlite3_str_appendf(q, "DELETE FROM %s", zFrom);
-  }else{
-    sqlite3_str_appendf(q, "UPDATE %s SET ", zFrom);
-    for(int i = 0; i < nSet; i++){
-      if( i ) sqlite3_str_appendall(q, ", ");
-      d->xQuoteIdent(q, v->pDesc->aCol[aCol[i]].zName);
-      sqlite3_str_appendf(q, " = ");
-      d->xParamExpr(q, v->pDesc->aCol[aCol[i]].kind, i + 1);
-    }
-  }
-  sqlite3_free(zFrom);
-  for(int j = 0; j < v->nKey; j++){
-    pt_column *kc = &v->pDesc->aCol[v->aKey[j]];
-    sqlite3_str *kq = sqlite3_str_new(0);
-    d->xQuoteIdent(kq, kc->zName);
-    char *zKey = sqlite3_str_finish(kq);
-    sqlite3_str_appendall(q, j ? " AND " : " WHERE ");
-    d->xCondition(q, zKey, kc->kind, SQLITE_INDEX_CONSTRAINT_EQ, nSet + 1 + j);
-    sqlite3_free(zKey);
-  }
-  char *zSql = sqlite3_str_finish(q);
-  q = 0;
+  char *zSql = pt_deparse_write(v, isDelete ? -1 : nSet, aCol);
+  if( !zSql ){ rc = SQLITE_NOMEM; goto done; }
+
   int64_t nChanged = 0;
   pt_trace("xUpdate %s: %s", v->zName, zSql);
   if( d->xExecQueued ){
@@ -1188,7 +1126,6 @@ static int update_row(pt_vtab *v, pt_server *s, int argc, sqlite3_value **argv){
   }
 done:
   for(int j = 0; j < nKeyFree; j++) sqlite3_free(azKey[j]);
-  if( q ) sqlite3_free(sqlite3_str_finish(q));
   sqlite3_free(aParam); sqlite3_free(aCol); sqlite3_free(aVal);
   sqlite3_free(aKind); sqlite3_free(anLen); sqlite3_free(azKey);
   return rc;

@@ -1,5 +1,5 @@
 /*
-** plan.c — what is pushed to the server, and the remote SQL text.
+** plan.c — what is pushed to the server.
 **
 ** The assumptions that make a remote answer equal to SQLite's:
 **   - SQLite re-checks every pushed constraint: omit is never set.  A pushed
@@ -20,9 +20,10 @@
 **     processed one value at a time.  xFilter drops the cap when it drops a
 **     term.
 **
-** The plan is visible: idxStr is the remote SQL, with $n for the values
-** xFilter binds in argv order, so EXPLAIN QUERY PLAN shows what the server
-** runs.  Plans are cached on the table, keyed by that text.
+** The plan is visible: idxStr is the remote SQL (written by deparse.c),
+** with $n for the values xFilter binds in argv order, so EXPLAIN QUERY PLAN
+** shows what the server runs.  Plans are cached on the table, keyed by that
+** text.
 */
 #include <string.h>
 #include "pontoon.h"
@@ -51,122 +52,6 @@ pt_plan *pt_plan_find(pt_vtab *v, const char *zIdxStr){
     if( strcmp(p->zSql, zIdxStr) == 0 ) return p;
   }
   return 0;
-}
-
-static const pt_driver *vtab_driver(pt_vtab *v){
-  pt_server *s = pt_server_find(v->pReg, v->zServer);
-  return s ? s->pDriver : 0;
-}
-
-/* The FROM item: "schema"."table", or (query) for query= tables. */
-void pt_append_from(sqlite3_str *s, pt_vtab *v){
-  const pt_driver *d = vtab_driver(v);
-  if( v->zQuery ){
-    sqlite3_str_appendf(s, "(%s) AS q", v->zQuery);
-    return;
-  }
-  if( v->zRemoteSchema ){
-    d->xQuoteIdent(s, v->zRemoteSchema);
-    sqlite3_str_appendchar(s, 1, '.');
-  }
-  d->xQuoteIdent(s, v->zRemoteTable);
-}
-
-static char *quoted(const pt_driver *d, const char *zName){
-  sqlite3_str *s = sqlite3_str_new(0);
-  d->xQuoteIdent(s, zName);
-  return sqlite3_str_finish(s);
-}
-
-static char *build_sql(pt_vtab *v, const pt_plan *p, const unsigned char *aDrop, int useLimit,
-                       int page);
-
-/*
-** The remote SQL of plan p.  aDrop[i] non-zero leaves op i out; useLimit 0
-** leaves the cap out.  Parameters are numbered in the order xFilter binds
-** them: kept ops with a value, then the limit.
-*/
-char *pt_plan_sql(pt_vtab *v, const pt_plan *p, const unsigned char *aDrop, int useLimit){
-  return build_sql(v, p, aDrop, useLimit, -1);
-}
-
-/*
-** The SQL of one page of plan p read in key order, for drivers that cannot
-** stream a result (xPageRows): after 0 is the first page; after 1 adds
-** "key > the last key read", whose values are the parameters that follow
-** the query's own.  The page's row count is the last parameter.
-*/
-char *pt_plan_page_sql(pt_vtab *v, const pt_plan *p, const unsigned char *aDrop, int after){
-  return build_sql(v, p, aDrop, 0, after ? 1 : 0);
-}
-
-/* page: -1 not paged; 0 the first page; 1 a later page (see above). */
-static char *build_sql(pt_vtab *v, const pt_plan *p, const unsigned char *aDrop, int useLimit,
-                       int page){
-  const pt_driver *d = vtab_driver(v);
-  pt_table_desc *t = v->pDesc;
-  sqlite3_str *s = sqlite3_str_new(0);
-  sqlite3_str_appendall(s, "SELECT ");
-  if( p->nSel == 0 ) sqlite3_str_appendall(s, "1");
-  for(int i = 0; i < p->nSel; i++){
-    char *zq = quoted(d, t->aCol[p->aSel[i]].zName);
-    if( i ) sqlite3_str_appendall(s, ", ");
-    d->xSelectExpr(s, zq, t->aCol[p->aSel[i]].kind);
-    sqlite3_free(zq);
-  }
-  sqlite3_str_appendall(s, " FROM ");
-  pt_append_from(s, v);
-  int iParam = 0, nWhere = 0;
-  for(int i = 0; i < p->nOp; i++){
-    const pt_plan_op *o = &p->aOp[i];
-    if( aDrop && aDrop[i] ) continue;
-    char *zq = quoted(d, t->aCol[o->iCol].zName);
-    sqlite3_str_appendall(s, nWhere++ ? " AND " : " WHERE ");
-    if( o->iArgv >= 0 ) iParam++;
-    d->xCondition(s, zq, t->aCol[o->iCol].kind, o->op, iParam);
-    sqlite3_free(zq);
-  }
-  if( page >= 0 ){
-    /* (k1 > $a) OR (k1 = $a AND k2 > $b) OR ...: after the last key read */
-    if( page > 0 ){
-      sqlite3_str_appendall(s, nWhere++ ? " AND (" : " WHERE (");
-      for(int i = 0; i < v->nKey; i++){
-        sqlite3_str_appendall(s, i ? " OR (" : "(");
-        for(int j = 0; j <= i; j++){
-          pt_column *kc = &t->aCol[v->aKey[j]];
-          char *zq = quoted(d, kc->zName);
-          if( j ) sqlite3_str_appendall(s, " AND ");
-          d->xCondition(s, zq, kc->kind, j < i ? SQLITE_INDEX_CONSTRAINT_EQ : SQLITE_INDEX_CONSTRAINT_GT,
-                        iParam + 1 + j);
-          sqlite3_free(zq);
-        }
-        sqlite3_str_appendall(s, ")");
-      }
-      sqlite3_str_appendall(s, ")");
-      iParam += v->nKey;
-    }
-    for(int i = 0; i < v->nKey; i++){
-      pt_column *kc = &t->aCol[v->aKey[i]];
-      char *zq = quoted(d, kc->zName);
-      sqlite3_str_appendall(s, i ? ", " : " ORDER BY ");
-      sqlite3_str_appendf(s, "%s ASC", zq);   /* key columns hold no NULL */
-      sqlite3_free(zq);
-    }
-    sqlite3_str_appendchar(s, 1, ' ');
-    d->xLimit(s, iParam + 1);
-    return sqlite3_str_finish(s);
-  }
-  for(int i = 0; i < p->nOrder; i++){
-    char *zq = quoted(d, t->aCol[p->aOrderCol[i]].zName);
-    sqlite3_str_appendall(s, i ? ", " : " ORDER BY ");
-    d->xOrderBy(s, zq, t->aCol[p->aOrderCol[i]].kind, p->aOrderDesc[i]);
-    sqlite3_free(zq);
-  }
-  if( useLimit && p->iLimitArgv >= 0 ){
-    sqlite3_str_appendchar(s, 1, ' ');
-    d->xLimit(s, iParam + 1);
-  }
-  return sqlite3_str_finish(s);
 }
 
 /* Fraction of rows an operator keeps, for the cost estimate. */

@@ -135,7 +135,7 @@ int pt_utf8_valid(const unsigned char *, int n);
 char *pt_redact(char *zMsg, const char *zSecret);
 int pt_trace_on(void);
 void pt_trace(const char *zFormat, ...);
-void pt_savepoint_sql(char *zBuf, size_t n, int op, int iLevel);
+void pt_savepoint_sql(char *zBuf, size_t n, int op, int iLevel);   /* deparse.c */
 int pt_sql_calls(const char *zSql, const char *zName);
 int pt_sql_may_call(const char *zSql, const char *zName);
 #define PT_DIALECT_PG    1
@@ -187,11 +187,19 @@ int pt_utc_time(const char *z, int n, char *out);
 /* in plan.c */
 int pt_plan_best_index(pt_vtab *, sqlite3_index_info *);
 pt_plan *pt_plan_find(pt_vtab *, const char *zIdxStr);
+void pt_plan_free_all(pt_vtab *);
+
+/* in deparse.c: every remote statement's text */
 char *pt_plan_sql(pt_vtab *, const pt_plan *, const unsigned char *aDrop,
                   int useLimit);
 char *pt_plan_page_sql(pt_vtab *, const pt_plan *, const unsigned char *aDrop, int after);
-void pt_plan_free_all(pt_vtab *);
 void pt_append_from(sqlite3_str *, pt_vtab *);
+char *pt_deparse_ident(const pt_driver *, const char *zName);
+char *pt_deparse_from(pt_vtab *);
+char *pt_deparse_count(pt_vtab *, const char *zWhere);
+char *pt_deparse_write(pt_vtab *, int nSet, const int *aSet);
+char *pt_deparse_upsert(pt_vtab *, int mode);
+char *pt_deparse_locked(pt_vtab *, pt_server *, const char *zSql);
 
 /* in conn.c */
 pt_registry *pt_registry_new(sqlite3 *);
