@@ -229,6 +229,23 @@ int pt_registry_prepare(pt_registry *, char **pzErr);
 void pt_server_end(pt_server *);
 char *pt_rows_matched_error(int64_t n);
 
+/* in write.c */
+int pt_write_insert(pt_vtab *, pt_server *, sqlite3_value **aVal);
+int pt_write_upsert(pt_vtab *, pt_server *, sqlite3_value **aVal, int mode);
+int pt_write_update(pt_vtab *, pt_server *, int argc, sqlite3_value **argv);
+
+/* The table's name for messages: the remote name, or the local one of a
+** query= table. */
+static inline const char *pt_table_label(pt_vtab *v){
+  return v->zRemoteTable ? v->zRemoteTable : v->zName;
+}
+/* Set the table's error message (taking zMsg); returns SQLITE_ERROR. */
+static inline int pt_vtab_error(pt_vtab *v, char *zMsg){
+  sqlite3_free(v->base.zErrMsg);
+  v->base.zErrMsg = zMsg;
+  return SQLITE_ERROR;
+}
+
 /* in module.c */
 int pt_module_register(sqlite3 *, pt_registry *);
 pt_vtab *pt_table_lookup(pt_registry *, const char *zDb, const char *zName);
