@@ -18,13 +18,9 @@
 #include "pontoon.h"
 
 static const pt_driver *const aDriver[] = {
-  &pt_pg_driver,
-#ifdef PT_WITH_MYSQL
-  &pt_mysql_driver,
-#endif
-#ifdef PT_WITH_ODBC
-  &pt_odbc_driver,
-#endif
+#define PT_DRIVER(name) &name,
+#include "pt_drivers.h"
+#undef PT_DRIVER
 };
 
 const pt_driver *pt_driver_for(const char *zUri){
@@ -183,19 +179,12 @@ int pt_server_add(pt_registry *r, const char *zName, const char *zUri, char **pz
   }
   const pt_driver *d = pt_driver_for(zUri);
   if( !d ){
-    *pzErr = sqlite3_mprintf("pontoon_connect: server '%s': unknown kind of connection "
-      "string; use postgresql://..., postgres://... or libpq key=value pairs%s", zName,
-#ifdef PT_WITH_MYSQL
-      ", mysql://... or mariadb://..."
-#else
-      ""
-#endif
-#ifdef PT_WITH_ODBC
-      ", odbc:DSN=... or odbc:Driver={...};..."
-#else
-      ""
-#endif
-      );
+    sqlite3_str *m = sqlite3_str_new(0);
+    sqlite3_str_appendf(m, "pontoon_connect: server '%s': unknown kind of connection string; use ", zName);
+    for(size_t i = 0; i < sizeof(aDriver) / sizeof(aDriver[0]); i++){
+      sqlite3_str_appendf(m, "%s%s", i == 0 ? "" : ", ", aDriver[i]->zSchemes);
+    }
+    *pzErr = sqlite3_str_finish(m);
     return SQLITE_ERROR;
   }
   pt_server *old = pt_server_find(r, zName);
@@ -380,7 +369,7 @@ void pt_server_discard(pt_server *s){
 static int remote_begin(pt_server *s, char **pzErr){
   pt_conn *c;
   int rc = pt_server_conn(s, 0, &c, pzErr);
-  if( rc == SQLITE_OK ) rc = s->pDriver->xBegin(c, 0, pzErr);
+  if( rc == SQLITE_OK ) rc = s->pDriver->xBegin(c, pzErr);
   if( rc == SQLITE_OK ) rc = s->pDriver->xSavepoint(c, PT_SP_BEGIN, -1, pzErr);
   if( rc != SQLITE_OK ){
     pt_server_check(s);

@@ -138,10 +138,6 @@ typedef struct pt_bulk {
 
 #define PT_FETCH_FEW (-1)
 
-/* Transaction flags for xBegin. */
-#define PT_TXN_READ      0x01   /* opened by a read; may be promoted to write */
-#define PT_TXN_READONLY  0x02   /* a read-only remote transaction (query= tables) */
-
 /* Savepoint operations for xSavepoint. */
 #define PT_SP_BEGIN    0
 #define PT_SP_RELEASE  1
@@ -150,6 +146,7 @@ typedef struct pt_bulk {
 struct pt_driver {
   int iVersion;            /* 1 */
   const char *zName;       /* "postgresql" */
+  const char *zSchemes;    /* the connection strings it takes, for messages */
 
   /* 1 if this driver handles the connection string (by its scheme). */
   int (*xAccepts)(const char *zUri);
@@ -165,11 +162,6 @@ struct pt_driver {
   int (*xAlive)(pt_conn *);
   /* Fill *pInfo; never fails. */
   void (*xInfo)(pt_conn *, pt_server_info *pInfo);
-  /* Optional: the driver that serves this connection's server from now on,
-  ** for a driver whose dialect depends on the server it reached (ODBC: the
-  ** quote character, LIMIT syntax and upsert form of the data source).  The
-  ** result shares every non-dialect member with this driver. */
-  const pt_driver *(*xSpecialize)(pt_conn *);
 
   /* Describe [zSchema.]zTable (zSchema NULL: the search path).  SQLITE_NOTFOUND
   ** with a message when it does not exist. */
@@ -195,10 +187,6 @@ struct pt_driver {
   int (*xOpen)(pt_conn *, const char *zSql, int nParam, const pt_param *aParam,
                int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur,
                char **pzErr);
-  /* Optional: 0 when xOpen streams a result with bounded memory; else the
-  ** driver keeps whole results, and the bridge reads tables with a key in
-  ** pages of this many rows, in key order (WHERE key > last ... LIMIT n). */
-  int (*xPageRows)(pt_conn *);
   /* Advance: SQLITE_ROW, SQLITE_DONE, or an error code with *pzErr. */
   int (*xNext)(pt_cursor *, char **pzErr);
   /* The value of column i of the current row. */
@@ -212,26 +200,23 @@ struct pt_driver {
   ** bridge checks that an UPDATE or DELETE by key matched exactly one row. */
   int (*xExec)(pt_conn *, const char *zSql, int nParam, const pt_param *aParam,
                int64_t *pnChanged, char **pzErr);
-  /* Optional: queue one statement without waiting for its result (UPDATE
-  ** and DELETE of many rows); its error, if any, comes from xSettle. */
-  int (*xExecQueued)(pt_conn *, const char *zSql, int nParam,
-                     const pt_param *aParam, char **pzErr);
-  /* Wait for every queued statement; the first error among them.  Each
-  ** queued statement is an UPDATE or DELETE of one row by key: one that
-  ** matched another number of rows fails with SQLITE_CONSTRAINT and the
-  ** message "no row matched the key: the row was changed or deleted on the
-  ** server since it was read" (0) or "N rows matched the key: the key does
-  ** not identify one row (key= must name unique columns)" (N > 1). */
-  int (*xSettle)(pt_conn *, char **pzErr);
   /* Count rows of a query on the server (SELECT count(*) wrapped by the
   ** driver); used by pontoon_count. */
   int (*xCount)(pt_conn *, const char *zFromWhere, int nParam,
                 const pt_param *aParam, int64_t *pnRow, char **pzErr);
 
-  /* Remote transactions. */
-  int (*xBegin)(pt_conn *, int flags, char **pzErr);
+  /* ---- remote transactions (conn.c decides when) ---- */
+  /* Open a read-write transaction with one snapshot for all its reads
+  ** (REPEATABLE READ or the engine's equivalent). */
+  int (*xBegin)(pt_conn *, char **pzErr);
+  /* Commit it; a COMMIT the server turned into a rollback is an error. */
   int (*xCommit)(pt_conn *, char **pzErr);
+  /* Roll it back; called only on a live connection, its error is ignored. */
   int (*xRollback)(pt_conn *, char **pzErr);
+  /* op (PT_SP_*) on the remote savepoint of SQLite's nesting level iLevel,
+  ** named pt_<iLevel>; iLevel -1 is pt_begin, made right after xBegin, to
+  ** which a ROLLBACK TO the transaction's start returns
+  ** (pt_savepoint_sql writes the statement). */
   int (*xSavepoint)(pt_conn *, int op, int iLevel, char **pzErr);
 
   /* ---- bulk INSERT ---- */
@@ -267,6 +252,33 @@ struct pt_driver {
   ** sorts the values pontoon returns (NULLs first ascending). */
   int (*xOrderable)(pt_kind k);
   void (*xOrderBy)(sqlite3_str *, const char *zQuoted, pt_kind k, int desc);
+  /* Append parameter iParam as the value assigned to a column of kind k. */
+  void (*xParamExpr)(sqlite3_str *, pt_kind k, int iParam);
+  /* Append the text of one parameter holding all of aElem[n] (values of
+  ** kind k), for PT_OP_IN conditions. */
+  void (*xArrayParam)(sqlite3_str *, pt_kind k, int n, const pt_param *aElem);
+
+  /* ---- optional members: NULL means not supported ---- */
+  /* The driver that serves this connection's server from now on,
+  ** for a driver whose dialect depends on the server it reached (ODBC: the
+  ** quote character, LIMIT syntax and upsert form of the data source).  The
+  ** result shares every non-dialect member with this driver. */
+  const pt_driver *(*xSpecialize)(pt_conn *);
+  /* 0 when xOpen streams a result with bounded memory; else the
+  ** driver keeps whole results, and the bridge reads tables with a key in
+  ** pages of this many rows, in key order (WHERE key > last ... LIMIT n). */
+  int (*xPageRows)(pt_conn *);  /* NULL: always streams */
+  /* Queue one statement without waiting for its result (UPDATE
+  ** and DELETE of many rows); its error, if any, comes from xSettle. */
+  int (*xExecQueued)(pt_conn *, const char *zSql, int nParam,
+                     const pt_param *aParam, char **pzErr);
+  /* (with xExecQueued) Wait for every queued statement; the first error among them.  Each
+  ** queued statement is an UPDATE or DELETE of one row by key: one that
+  ** matched another number of rows fails with SQLITE_CONSTRAINT and the
+  ** message "no row matched the key: the row was changed or deleted on the
+  ** server since it was read" (0) or "N rows matched the key: the key does
+  ** not identify one row (key= must name unique columns)" (N > 1). */
+  int (*xSettle)(pt_conn *, char **pzErr);
   /* Append a one-row INSERT into zTable of azCol[nCol] (kinds aKind) with
   ** parameters $1..$nCol; onConflict is SQLITE_REPLACE (update the row whose
   ** key columns aKey[nKey] match) or SQLITE_IGNORE (keep the old row).
@@ -274,16 +286,10 @@ struct pt_driver {
   void (*xUpsert)(sqlite3_str *, const char *zTable, int nCol,
                   const char *const *azCol, const pt_kind *aKind, int nKey,
                   const int *aKey, int onConflict);
-  /* Append parameter iParam as the value assigned to a column of kind k. */
-  void (*xParamExpr)(sqlite3_str *, pt_kind k, int iParam);
   /* Append a LIMIT clause whose row count is parameter iParam.  NULL: the
   ** server has no trailing LIMIT syntax (LIMIT is then left to SQLite). */
   void (*xLimit)(sqlite3_str *, int iParam);
-  /* Append the text of one parameter holding all of aElem[n] (values of
-  ** kind k), for PT_OP_IN conditions. */
-  void (*xArrayParam)(sqlite3_str *, pt_kind k, int n, const pt_param *aElem);
-
-  /* Optional: append the clause that makes a SELECT of a base table lock
+  /* Append the clause that makes a SELECT of a base table lock
   ** the rows it reads against other sessions' writes until the transaction
   ** ends, reading their latest committed version (MySQL: " FOR UPDATE").
   ** The bridge appends it to reads on a connection inside a write
@@ -294,13 +300,10 @@ struct pt_driver {
   void (*xLockRows)(sqlite3_str *);
 };
 
-/* The drivers linked into this build (conn.c walks the list). */
-extern const pt_driver pt_pg_driver;
-#ifdef PT_WITH_MYSQL
-extern const pt_driver pt_mysql_driver;
-#endif
-#ifdef PT_WITH_ODBC
-extern const pt_driver pt_odbc_driver;
-#endif
+/* The drivers linked into this build, listed by CMake in pt_drivers.h as
+** PT_DRIVER(name) lines (conn.c walks the list). */
+#define PT_DRIVER(name) extern const pt_driver name;
+#include "pt_drivers.h"
+#undef PT_DRIVER
 
 #endif /* PT_DRIVER_H */

@@ -356,17 +356,17 @@ static void test_plan_sql(void){
   sqlite3_free(z);
   v.zQuery = 0;
 
-#ifdef PT_WITH_MYSQL
-  srv.pDriver = &pt_mysql_driver;
-  p.nSel = 1; p.aSel = aSel;
-  pt_plan_op aMy[] = { { 1, SQLITE_INDEX_CONSTRAINT_EQ, 0, PT_PUSH_EXACT } };
-  p.nOp = 1; p.aOp = aMy;
-  p.nOrder = 1; p.aOrderCol = aOrderCol; p.aOrderDesc = aOrderDesc;
-  z = pt_plan_sql(&v, &p, 0, 1);
-  CHECK_STR(z, "SELECT `id` FROM `we\"ird`.`a b` WHERE (`name` = $1 AND CONVERT(`name` USING utf8mb4)"
-    " COLLATE utf8mb4_nopad_bin = $1) ORDER BY CONVERT(`name` USING utf8mb4) COLLATE utf8mb4_nopad_bin ASC");
-  sqlite3_free(z);
-#endif
+  /* the MySQL dialect, when this build has the driver */
+  if( (srv.pDriver = pt_driver_for("mysql://u@h/db")) != 0 ){
+    p.nSel = 1; p.aSel = aSel;
+    pt_plan_op aMy[] = { { 1, SQLITE_INDEX_CONSTRAINT_EQ, 0, PT_PUSH_EXACT } };
+    p.nOp = 1; p.aOp = aMy;
+    p.nOrder = 1; p.aOrderCol = aOrderCol; p.aOrderDesc = aOrderDesc;
+    z = pt_plan_sql(&v, &p, 0, 1);
+    CHECK_STR(z, "SELECT `id` FROM `we\"ird`.`a b` WHERE (`name` = $1 AND CONVERT(`name` USING utf8mb4)"
+      " COLLATE utf8mb4_nopad_bin = $1) ORDER BY CONVERT(`name` USING utf8mb4) COLLATE utf8mb4_nopad_bin ASC");
+    sqlite3_free(z);
+  }
 
   reg->pServers = 0;
   pt_desc_free(v.pDesc);

@@ -1056,15 +1056,14 @@ static int pgCount(pt_conn *p, const char *zFrom, int nParam, const pt_param *aP
 
 /* ---- transactions ---- */
 
-static int pgBegin(pt_conn *p, int flags, char **pzErr){
+static int pgBegin(pt_conn *p, char **pzErr){
   pg_conn *c = (pg_conn*)p;
   if( c->implicitTxn ){
     c->implicitTxn = 0;   /* adopt the cursors' transaction */
     return SQLITE_OK;
   }
   /* one snapshot for the whole SQLite transaction, as postgres_fdw does */
-  return exec_simple(c, (flags & PT_TXN_READONLY) ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-                                                  : "BEGIN ISOLATION LEVEL REPEATABLE READ", pzErr);
+  return exec_simple(c, "BEGIN ISOLATION LEVEL REPEATABLE READ", pzErr);
 }
 
 /* COMMIT of a transaction that saw an error is a ROLLBACK in PostgreSQL,
@@ -1825,44 +1824,43 @@ static void pgArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
 }
 
 const pt_driver pt_pg_driver = {
-  /* iVersion       */ 1,
-  /* zName          */ "postgresql",
-  /* xAccepts       */ pgAccepts,
-  /* xConnect       */ pgConnect,
-  /* xDisconnect    */ pgDisconnect,
-  /* xAlive         */ pgAlive,
-  /* xInfo          */ pgInfo,
-  /* xSpecialize    */ 0,
-  /* xDescribe      */ pgDescribe,
-  /* xDescribeQuery */ pgDescribeQuery,
-  /* xListTables    */ pgListTables,
-  /* xOpen          */ pgOpen,
-  /* xPageRows      */ 0,
-  /* xNext          */ pgNext,
-  /* xColumn        */ pgColumn,
-  /* xClose         */ pgClose,
-  /* xExec          */ pgExec,
-  /* xExecQueued    */ pgExecQueued,
-  /* xSettle        */ pgSettle,
-  /* xCount         */ pgCount,
-  /* xBegin         */ pgBegin,
-  /* xCommit        */ pgCommit,
-  /* xRollback      */ pgRollback,
-  /* xSavepoint     */ pgSavepoint,
-  /* xBulkOpen      */ pgBulkOpen,
-  /* xBulkRow       */ pgBulkRow,
-  /* xBulkFlush     */ pgBulkFlush,
-  /* xBulkDiscard   */ pgBulkDiscard,
-  /* xBulkClose     */ pgBulkClose,
-  /* xQuoteIdent    */ pgQuoteIdent,
-  /* xSelectExpr    */ pgSelectExpr,
-  /* xPushable      */ pgPushable,
-  /* xCondition     */ pgCondition,
-  /* xOrderable     */ pgOrderable,
-  /* xOrderBy       */ pgOrderBy,
-  /* xUpsert        */ pgUpsert,
-  /* xParamExpr     */ pt_sql_param,
-  /* xLimit         */ pgLimit,
-  /* xArrayParam    */ pgArrayParam,
-  /* xLockRows      */ 0,   /* REPEATABLE READ raises serialization errors */
+  .iVersion = 1,
+  .zName = "postgresql",
+  .zSchemes = "postgresql://..., postgres://... or libpq key=value pairs",
+  .xAccepts = pgAccepts,
+  .xConnect = pgConnect,
+  .xDisconnect = pgDisconnect,
+  .xAlive = pgAlive,
+  .xInfo = pgInfo,
+  .xDescribe = pgDescribe,
+  .xDescribeQuery = pgDescribeQuery,
+  .xListTables = pgListTables,
+  .xOpen = pgOpen,
+  .xNext = pgNext,
+  .xColumn = pgColumn,
+  .xClose = pgClose,
+  .xExec = pgExec,
+  .xExecQueued = pgExecQueued,
+  .xSettle = pgSettle,
+  .xCount = pgCount,
+  .xBegin = pgBegin,
+  .xCommit = pgCommit,
+  .xRollback = pgRollback,
+  .xSavepoint = pgSavepoint,
+  .xBulkOpen = pgBulkOpen,
+  .xBulkRow = pgBulkRow,
+  .xBulkFlush = pgBulkFlush,
+  .xBulkDiscard = pgBulkDiscard,
+  .xBulkClose = pgBulkClose,
+  .xQuoteIdent = pgQuoteIdent,
+  .xSelectExpr = pgSelectExpr,
+  .xPushable = pgPushable,
+  .xCondition = pgCondition,
+  .xOrderable = pgOrderable,
+  .xOrderBy = pgOrderBy,
+  .xUpsert = pgUpsert,
+  .xParamExpr = pt_sql_param,
+  .xLimit = pgLimit,
+  .xArrayParam = pgArrayParam,
+  /* no xLockRows: REPEATABLE READ raises serialization errors */
 };

@@ -1979,9 +1979,8 @@ static int end_tran(od_conn *c, SQLSMALLINT how, char **pzErr){
   return rc;
 }
 
-static int odBegin(pt_conn *p, int flags, char **pzErr){
+static int odBegin(pt_conn *p, char **pzErr){
   od_conn *c = (od_conn*)p;
-  (void)flags;
   if( c->dbc == SQL_NULL_HDBC || c->dead ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
   if( !SQL_SUCCEEDED(SQLSetConnectAttr(c->dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_OFF, 0)) ){
     int dead = 0;
@@ -2477,12 +2476,18 @@ static void odLockForUpdate(sqlite3_str *s){
 
 /* The driver variants: every member the same but the dialect's. */
 #define OD_DRIVER(QUOTE, SELECT, LIMIT, UPSERT, LOCK) { \
-  1, "odbc", odAccepts, odConnect, odDisconnect, odAlive, odInfo, odSpecialize, \
-  odDescribe, odDescribeQuery, odListTables, odOpen, odPageRows, odNext, odColumn, odClose, \
-  odExec, 0, 0, odCount, odBegin, odCommit, odRollback, odSavepoint, \
-  odBulkOpen, odBulkRow, odBulkFlush, odBulkDiscard, odBulkClose, \
-  QUOTE, SELECT, odPushable, odCondition, odOrderable, odOrderBy, \
-  UPSERT, pt_sql_param, LIMIT, odArrayParam, LOCK }
+  .iVersion = 1, .zName = "odbc", .zSchemes = "odbc:DSN=... or odbc:Driver={...};...", .xAccepts = odAccepts, .xConnect = odConnect, \
+  .xDisconnect = odDisconnect, .xAlive = odAlive, .xInfo = odInfo, .xSpecialize = odSpecialize, \
+  .xDescribe = odDescribe, .xDescribeQuery = odDescribeQuery, .xListTables = odListTables, \
+  .xOpen = odOpen, .xPageRows = odPageRows, .xNext = odNext, .xColumn = odColumn, \
+  .xClose = odClose, .xExec = odExec, .xCount = odCount, .xBegin = odBegin, \
+  .xCommit = odCommit, .xRollback = odRollback, .xSavepoint = odSavepoint, \
+  .xBulkOpen = odBulkOpen, .xBulkRow = odBulkRow, .xBulkFlush = odBulkFlush, \
+  .xBulkDiscard = odBulkDiscard, .xBulkClose = odBulkClose, \
+  .xQuoteIdent = QUOTE, .xSelectExpr = SELECT, .xPushable = odPushable, \
+  .xCondition = odCondition, .xOrderable = odOrderable, .xOrderBy = odOrderBy, \
+  .xUpsert = UPSERT, .xParamExpr = pt_sql_param, .xLimit = LIMIT, \
+  .xArrayParam = odArrayParam, .xLockRows = LOCK }
 
 /* Before the first connection: ANSI quoting, no LIMIT, no upsert. */
 const pt_driver pt_odbc_driver = OD_DRIVER(odQuoteDq, odSelectExpr, 0, 0, 0);
