@@ -574,6 +574,20 @@ static int page_start(pt_vcursor *c, pt_vtab *v, pt_plan *p, const unsigned char
   return rc;
 }
 
+/*
+** xFilter: run plan idxStr (the table's plan cache, plan.c) with the values
+** in argv (the layout is the table above pt_plan_best_index) and position
+** the cursor on the first row.  Contract:
+**   - each value is converted by value.c to its column's kind; a value that
+**     cannot match drops its term for this run (PT_DROP: the SQL is written
+**     again without it, and the LIMIT cap goes too) or proves that no row
+**     matches (PT_EMPTY: the server is not asked);
+**   - buffered writes of the server are sent first (read-your-writes);
+**   - inside a write transaction the read may lock its rows (xLockRows);
+**   - a driver that cannot stream (xPageRows) reads a keyed table in pages;
+**   - on error the table's zErrMsg names server and table, and the cursor
+**     is at EOF holding nothing.
+*/
 static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
                     int argc, sqlite3_value **argv){
   pt_vcursor *c = (pt_vcursor*)cur;

@@ -67,6 +67,30 @@ static double selectivity(int op){
   }
 }
 
+/*
+** xBestIndex: choose what of info's constraints, ORDER BY and LIMIT the
+** server evaluates, and describe it to SQLite.  No network I/O: it runs at
+** prepare time, often, for plans never run.  Contract:
+**   - a constraint is pushed only when the driver's xPushable says the
+**     remote test keeps every row SQLite would (omit stays 0: SQLite tests
+**     again); a usable=0 constraint is never used;
+**   - the plan is cached on the table and idxStr is its remote SQL
+**     (deparse.c), which xFilter finds the plan by; needToFreeIdxStr is set;
+**   - orderByConsumed only when every ORDER BY term sorts remotely exactly as
+**     SQLite sorts pontoon's values;
+**   - LIMIT (and OFFSET) only as a cap, under the rules at the top.
+** What xFilter receives:
+**
+**   idxNum  bit 0   OFFSET's value follows LIMIT's in argv
+**   idxStr          the plan's remote SQL ($1..$n in argv order, then the cap)
+**   argv[i]         the right-hand side of the i-th pushed op with a value,
+**                   in aOp order (IS NULL / IS NOT NULL take none); an IN op
+**                   taken whole is one argv walked with sqlite3_vtab_in_*
+**   argv[iLimitArgv]     LIMIT's value, when the plan caps (-1: it does not)
+**   argv[iLimitArgv + 1] OFFSET's value, when idxNum bit 0 is set
+**
+** Returns SQLITE_OK, or SQLITE_NOMEM.
+*/
 int pt_plan_best_index(pt_vtab *v, sqlite3_index_info *info){
   pt_server *srv = pt_server_find(v->pReg, v->zServer);
   if( !srv ){
