@@ -8,6 +8,16 @@
 SELECT pontoon_connect('my', '@MY_URI_NOPW@');
 CREATE VIRTUAL TABLE t USING pontoon(my, chk_t);
 CREATE VIRTUAL TABLE nk USING pontoon(my, chk_nk);
+CREATE VIRTUAL TABLE tk USING pontoon(my, chk_tk);
+.read @TESTS@/sql/pushdown_checks.inc
+-- again in batches of two rows (fetch=2): the answers do not depend on
+-- where a batch ends
+DROP TABLE t;
+CREATE VIRTUAL TABLE t USING pontoon(my, chk_t, fetch=2);
+DROP TABLE nk;
+DROP TABLE tk;
+CREATE VIRTUAL TABLE nk USING pontoon(my, chk_nk, fetch=2);
+CREATE VIRTUAL TABLE tk USING pontoon(my, chk_tk, fetch=2);
 .read @TESTS@/sql/pushdown_checks.inc
 -- what this engine is asked (the shared checks do not depend on it)
 EXPLAIN QUERY PLAN SELECT id FROM t WHERE txt = 'abc';

@@ -8,6 +8,16 @@
 SELECT pontoon_connect('o', 'odbc:DSN=pontoon_pg');
 CREATE VIRTUAL TABLE t USING pontoon(o, chko.t);
 CREATE VIRTUAL TABLE nk USING pontoon(o, chko.nk);
+CREATE VIRTUAL TABLE tk USING pontoon(o, chko.tk);
+.read @TESTS@/sql/pushdown_checks.inc
+-- again in batches of two rows (fetch=2): the answers do not depend on
+-- where a batch ends
+DROP TABLE t;
+CREATE VIRTUAL TABLE t USING pontoon(o, chko.t, fetch=2);
+DROP TABLE nk;
+DROP TABLE tk;
+CREATE VIRTUAL TABLE nk USING pontoon(o, chko.nk, fetch=2);
+CREATE VIRTUAL TABLE tk USING pontoon(o, chko.tk, fetch=2);
 .read @TESTS@/sql/pushdown_checks.inc
 -- what this engine is asked (the shared checks do not depend on it)
 EXPLAIN QUERY PLAN SELECT id FROM t WHERE txt = 'abc';

@@ -14,10 +14,20 @@ WITH RECURSIVE s(stmt, rest) AS (
   SELECT substr(rest, 1, instr(rest, ';' || char(10))), substr(rest, instr(rest, ';' || char(10)) + 2)
   FROM s WHERE instr(rest, ';' || char(10)) > 0)
 SELECT count(pontoon_exec('o', stmt)) FROM s WHERE stmt IS NOT NULL;
-CREATE VIRTUAL TABLE fixture USING pontoon(o, query='SELECT (SELECT count(*) FROM chk_t) AS t, (SELECT count(*) FROM chk_nk) AS nk, (SELECT count(*) FROM chk_ty) AS ty');
+CREATE VIRTUAL TABLE fixture USING pontoon(o, query='SELECT (SELECT count(*) FROM chk_t) AS t, (SELECT count(*) FROM chk_nk) AS nk, (SELECT count(*) FROM chk_tk) AS tk, (SELECT count(*) FROM chk_ty) AS ty');
 SELECT * FROM fixture;
 CREATE VIRTUAL TABLE t USING pontoon(o, chk_t);
 CREATE VIRTUAL TABLE nk USING pontoon(o, chk_nk);
+CREATE VIRTUAL TABLE tk USING pontoon(o, chk_tk);
+.read @TESTS@/sql/pushdown_checks.inc
+-- again in batches of two rows (fetch=2): the answers do not depend on
+-- where a batch ends
+DROP TABLE t;
+CREATE VIRTUAL TABLE t USING pontoon(o, chk_t, fetch=2);
+DROP TABLE nk;
+DROP TABLE tk;
+CREATE VIRTUAL TABLE nk USING pontoon(o, chk_nk, fetch=2);
+CREATE VIRTUAL TABLE tk USING pontoon(o, chk_tk, fetch=2);
 .read @TESTS@/sql/pushdown_checks.inc
 -- what this engine is asked (the shared checks do not depend on it)
 EXPLAIN QUERY PLAN SELECT id FROM t WHERE txt = 'abc';

@@ -7,6 +7,16 @@
 SELECT pontoon_connect('pg', '@PG_URI_NOPW@');
 CREATE VIRTUAL TABLE t USING pontoon(pg, chk.t);
 CREATE VIRTUAL TABLE nk USING pontoon(pg, chk.nk);
+CREATE VIRTUAL TABLE tk USING pontoon(pg, chk.tk);
+.read @TESTS@/sql/pushdown_checks.inc
+-- again in batches of two rows (fetch=2): the answers do not depend on
+-- where a batch ends
+DROP TABLE t;
+CREATE VIRTUAL TABLE t USING pontoon(pg, chk.t, fetch=2);
+DROP TABLE nk;
+DROP TABLE tk;
+CREATE VIRTUAL TABLE nk USING pontoon(pg, chk.nk, fetch=2);
+CREATE VIRTUAL TABLE tk USING pontoon(pg, chk.tk, fetch=2);
 .read @TESTS@/sql/pushdown_checks.inc
 -- what this engine is asked (the shared checks do not depend on it)
 EXPLAIN QUERY PLAN SELECT id FROM t WHERE txt = 'abc';
