@@ -140,7 +140,7 @@ int pt_server_conn(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr){
       if( *pzErr ) *pzErr = pt_redact(*pzErr, s->zSecret);
       return rc;
     }
-    if( s->pDriver->xSpecialize ) s->pDriver = s->pDriver->xSpecialize(*pp);
+    if( s->pDriver->xDialect ) s->pDialect = s->pDriver->xDialect(*pp);
   }
   *ppConn = *pp;
   return SQLITE_OK;
@@ -200,6 +200,7 @@ int pt_server_add(pt_registry *r, const char *zName, const char *zUri, char **pz
   s->zUri = pt_strdup(zUri);
   s->zSecret = pt_conninfo_password(zUri);
   s->pDriver = d;
+  s->pDialect = d->pDialect;
   char *zRemote = 0;
   pt_conn *c;
   int rc = pt_server_conn(s, 0, &c, &zRemote);

@@ -5,8 +5,8 @@
 **   UPDATE "shop"."users" SET "email" = $1 WHERE "id" = $2::int8
 **
 ** The bridge decides what a statement does (plan.c, module.c, write.c,
-** funcs.c); this file alone turns that into text, asking the driver's
-** dialect members for what differs between engines: quoting, select
+** funcs.c); this file alone turns that into text, asking the server's
+** dialect (dialect.h) for what differs between engines: quoting, select
 ** expressions, conditions, ORDER BY, LIMIT, upserts, locking.  Values never
 ** appear in the text: they are parameters $1..$n, which each driver sends
 ** in its own way.  The text a user writes (query=, pontoon_exec, the where
@@ -16,14 +16,19 @@
 #include <string.h>
 #include "pontoon.h"
 
-static const pt_driver *vtab_driver(pt_vtab *v){
+static const pt_dialect *vtab_dialect(pt_vtab *v){
   pt_server *s = pt_server_find(v->pReg, v->zServer);
-  return s ? s->pDriver : 0;
+  return s ? s->pDialect : 0;
+}
+
+static int vtab_read_flags(pt_vtab *v){
+  pt_server *s = pt_server_find(v->pReg, v->zServer);
+  return s ? s->pDriver->readFlags : 0;
 }
 
 /* The FROM item: "schema"."table", or (query) for query= tables. */
 void pt_append_from(sqlite3_str *s, pt_vtab *v){
-  const pt_driver *d = vtab_driver(v);
+  const pt_dialect *d = vtab_dialect(v);
   if( v->zQuery ){
     sqlite3_str_appendf(s, "(%s) AS q", v->zQuery);
     return;
@@ -35,7 +40,7 @@ void pt_append_from(sqlite3_str *s, pt_vtab *v){
   d->xQuoteIdent(s, v->zRemoteTable);
 }
 
-char *pt_deparse_ident(const pt_driver *d, const char *zName){
+char *pt_deparse_ident(const pt_dialect *d, const char *zName){
   sqlite3_str *s = sqlite3_str_new(0);
   d->xQuoteIdent(s, zName);
   return sqlite3_str_finish(s);
@@ -66,7 +71,7 @@ char *pt_plan_page_sql(pt_vtab *v, const pt_plan *p, const unsigned char *aDrop,
 /* page: -1 not paged; 0 the first page; 1 a later page (see above). */
 static char *build_sql(pt_vtab *v, const pt_plan *p, const unsigned char *aDrop, int useLimit,
                        int page){
-  const pt_driver *d = vtab_driver(v);
+  const pt_dialect *d = vtab_dialect(v);
   pt_table_desc *t = v->pDesc;
   sqlite3_str *s = sqlite3_str_new(0);
   sqlite3_str_appendall(s, "SELECT ");
@@ -74,7 +79,7 @@ static char *build_sql(pt_vtab *v, const pt_plan *p, const unsigned char *aDrop,
   for(int i = 0; i < p->nSel; i++){
     char *zq = pt_deparse_ident(d, t->aCol[p->aSel[i]].zName);
     if( i ) sqlite3_str_appendall(s, ", ");
-    d->xSelectExpr(s, zq, t->aCol[p->aSel[i]].kind);
+    d->xSelectExpr(s, zq, t->aCol[p->aSel[i]].kind, vtab_read_flags(v));
     sqlite3_free(zq);
   }
   sqlite3_str_appendall(s, " FROM ");
@@ -156,7 +161,7 @@ char *pt_deparse_count(pt_vtab *v, const char *zWhere){
 ** follow.
 */
 char *pt_deparse_write(pt_vtab *v, int nSet, const int *aSet){
-  const pt_driver *d = vtab_driver(v);
+  const pt_dialect *d = vtab_dialect(v);
   sqlite3_str *q = sqlite3_str_new(0);
   char *zFrom = pt_deparse_from(v);
   if( nSet < 0 ){
@@ -185,7 +190,7 @@ char *pt_deparse_write(pt_vtab *v, int nSet, const int *aSet){
 /* A one-row INSERT OR REPLACE / OR IGNORE (mode) of every column, resolved
 ** by the key, or NULL when the dialect has no such statement. */
 char *pt_deparse_upsert(pt_vtab *v, int mode){
-  const pt_driver *d = vtab_driver(v);
+  const pt_dialect *d = vtab_dialect(v);
   int n = v->pDesc->nCol;
   if( !d->xUpsert ) return 0;
   char **azCol = sqlite3_malloc64(sizeof(char*) * (n + 1));
@@ -213,10 +218,10 @@ char *pt_deparse_upsert(pt_vtab *v, int mode){
 ** NULL when no clause applies (or out of memory: then zSql runs as is).
 */
 char *pt_deparse_locked(pt_vtab *v, pt_server *s, const char *zSql){
-  if( v->zQuery || v->pDesc->isView || !s->inTxn || !s->pDriver->xLockRows ) return 0;
+  if( v->zQuery || v->pDesc->isView || !s->inTxn || !s->pDialect->xLockRows ) return 0;
   sqlite3_str *q = sqlite3_str_new(0);
   sqlite3_str_appendall(q, zSql);
-  s->pDriver->xLockRows(q);
+  s->pDialect->xLockRows(q);
   return sqlite3_str_finish(q);
 }
 

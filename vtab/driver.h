@@ -1,9 +1,12 @@
 /*
-** driver.h — the one interface between the bridge and a remote database.
+** driver.h — the interface between the bridge and a client library.
 **
-** Everything above this line (module.c, plan.c, conn.c, value.c, funcs.c)
-** is backend-neutral; everything below it is one file per backend (pg.c,
-** mysql.c, odbc.c), each exporting one `const pt_driver`.  The shape
+** Everything above this line (module.c, plan.c, deparse.c, write.c, conn.c,
+** value.c, funcs.c) is backend-neutral; below it is one file per client
+** library (drivers/pg.c, drivers/mysql.c, drivers/odbc.c), each exporting
+** one `const pt_driver`.  What an engine says (quoting, pushdown, SQL forms)
+** is not here but in dialect.h; a driver says which dialect its server
+** speaks (pDialect, xDialect).  The shape
 ** follows sqlite3_module: an iVersion, required members first, optional
 ** groups after; a NULL optional member means "not supported" and the bridge
 ** falls back or refuses with a clear message.
@@ -113,6 +116,7 @@ typedef struct pt_server_info {
 
 /* The base of every driver connection and cursor. */
 typedef struct pt_driver pt_driver;
+typedef struct pt_dialect pt_dialect;   /* dialect.h: the engine's SQL */
 typedef struct pt_conn {
   const pt_driver *pDriver;
 } pt_conn;
@@ -147,6 +151,8 @@ struct pt_driver {
   int iVersion;            /* 1 */
   const char *zName;       /* "postgresql" */
   const char *zSchemes;    /* the connection strings it takes, for messages */
+  const pt_dialect *pDialect;  /* the engine it speaks (before xDialect says) */
+  int readFlags;           /* PT_READ_*: how xColumn decodes what it reads */
 
   /* 1 if this driver handles the connection string (by its scheme). */
   int (*xAccepts)(const char *zUri);
@@ -235,35 +241,10 @@ struct pt_driver {
   /* Free; buffered rows are dropped.  NULL is a no-op. */
   void (*xBulkClose)(pt_bulk *);
 
-  /* ---- the dialect: remote SQL text ---- */
-  /* Append zName quoted as an identifier. */
-  void (*xQuoteIdent)(sqlite3_str *, const char *zName);
-  /* Append the select-list expression that reads column zQuoted of kind k in
-  ** the form xColumn decodes. */
-  void (*xSelectExpr)(sqlite3_str *, const char *zQuoted, pt_kind k);
-  /* How `column op value` (op an SQLITE_INDEX_CONSTRAINT_* or PT_OP_*) on a
-  ** column of kind k under SQLite collation zColl can be tested remotely. */
-  int (*xPushable)(pt_kind k, int op, const char *zColl);
-  /* Append the remote condition for a pushable op; iParam is the 1-based
-  ** parameter number (unused for IS NULL / IS NOT NULL). */
-  void (*xCondition)(sqlite3_str *, const char *zQuoted, pt_kind k, int op,
-                     int iParam);
-  /* 1 if ORDER BY on kind k, rendered by xOrderBy, sorts exactly as SQLite
-  ** sorts the values pontoon returns (NULLs first ascending). */
-  int (*xOrderable)(pt_kind k);
-  void (*xOrderBy)(sqlite3_str *, const char *zQuoted, pt_kind k, int desc);
-  /* Append parameter iParam as the value assigned to a column of kind k. */
-  void (*xParamExpr)(sqlite3_str *, pt_kind k, int iParam);
-  /* Append the text of one parameter holding all of aElem[n] (values of
-  ** kind k), for PT_OP_IN conditions. */
-  void (*xArrayParam)(sqlite3_str *, pt_kind k, int n, const pt_param *aElem);
-
   /* ---- optional members: NULL means not supported ---- */
-  /* The driver that serves this connection's server from now on,
-  ** for a driver whose dialect depends on the server it reached (ODBC: the
-  ** quote character, LIMIT syntax and upsert form of the data source).  The
-  ** result shares every non-dialect member with this driver. */
-  const pt_driver *(*xSpecialize)(pt_conn *);
+  /* The dialect of the server this connection reached, for a driver that
+  ** reaches several engines (ODBC); NULL: always pDialect. */
+  const pt_dialect *(*xDialect)(pt_conn *);
   /* 0 when xOpen streams a result with bounded memory; else the
   ** driver keeps whole results, and the bridge reads tables with a key in
   ** pages of this many rows, in key order (WHERE key > last ... LIMIT n). */
@@ -279,25 +260,6 @@ struct pt_driver {
   ** server since it was read" (0) or "N rows matched the key: the key does
   ** not identify one row (key= must name unique columns)" (N > 1). */
   int (*xSettle)(pt_conn *, char **pzErr);
-  /* Append a one-row INSERT into zTable of azCol[nCol] (kinds aKind) with
-  ** parameters $1..$nCol; onConflict is SQLITE_REPLACE (update the row whose
-  ** key columns aKey[nKey] match) or SQLITE_IGNORE (keep the old row).
-  ** NULL: the server has no such statement (INSERT OR REPLACE is refused). */
-  void (*xUpsert)(sqlite3_str *, const char *zTable, int nCol,
-                  const char *const *azCol, const pt_kind *aKind, int nKey,
-                  const int *aKey, int onConflict);
-  /* Append a LIMIT clause whose row count is parameter iParam.  NULL: the
-  ** server has no trailing LIMIT syntax (LIMIT is then left to SQLite). */
-  void (*xLimit)(sqlite3_str *, int iParam);
-  /* Append the clause that makes a SELECT of a base table lock
-  ** the rows it reads against other sessions' writes until the transaction
-  ** ends, reading their latest committed version (MySQL: " FOR UPDATE").
-  ** The bridge appends it to reads on a connection inside a write
-  ** transaction, so that an UPDATE computed from what was read cannot
-  ** overwrite another session's change.  NULL: the server's isolation
-  ** already refuses such an UPDATE (PostgreSQL REPEATABLE READ raises a
-  ** serialization error; SQLite serializes writers). */
-  void (*xLockRows)(sqlite3_str *);
 };
 
 /* The drivers linked into this build, listed by CMake in pt_drivers.h as

@@ -653,7 +653,7 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
         nElem++;
       }
       if( rc == SQLITE_OK && !drop && nElem > 0 ){
-        s->pDriver->xArrayParam(b, k, nElem, aElem);
+        s->pDialect->xArrayParam(b, k, nElem, aElem);
       }
       for(int j = 0; j < nElem; j++) sqlite3_free(azElem[j]);
       sqlite3_free(aElem);
@@ -671,7 +671,7 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     azFree[nParam] = z;
     aParam[nParam].z = z ? z : "";
     aParam[nParam].n = n;
-    aParam[nParam].kind = k;
+    aParam[nParam].kind = o->op == PT_OP_IN ? PT_K_ARRAY : k;   /* an IN list is one array */
     aParam[nParam].isBinary = isBlob;
     nParam++;
   }
@@ -744,7 +744,7 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     if( !nFetch && useLimit && atoll(zCap) <= 1000 ) nFetch = PT_FETCH_FEW;
     /* a driver that keeps whole results reads a keyed table in pages */
     int nPage = 0;
-    if( s->pDriver->xPageRows && s->pDriver->xLimit && v->nKey > 0 && p->nOrder == 0
+    if( s->pDriver->xPageRows && s->pDialect->xLimit && v->nKey > 0 && p->nOrder == 0
      && nFetch != PT_FETCH_FEW && (nPage = s->pDriver->xPageRows(conn)) > 0 ){
       if( v->nFetch > 0 ) nPage = v->nFetch;   /* fetch=: rows per batch, here a page */
       for(int j = 0; j < v->nKey; j++){

@@ -5,7 +5,7 @@
 **   - SQLite re-checks every pushed constraint: omit is never set.  A pushed
 **     test may therefore keep extra rows (PT_PUSH_SUPERSET) but must never
 **     lose one.  Which (kind, operator, collation) may be pushed, and how, is
-**     the driver's table (xPushable, xCondition); anything else stays local.
+**     the dialect's table (xPushable, xCondition); anything else stays local.
 **   - The right-hand side is converted in xFilter by value.c, by SQLite's
 **     affinity rules; a value that would change the answer is not sent (the
 **     term is dropped for that run) or proves that no row matches.
@@ -100,7 +100,7 @@ int pt_plan_best_index(pt_vtab *v, sqlite3_index_info *info){
       "call pontoon_connect('%s', uri) first", v->zName, v->zServer, v->zServer);
     return SQLITE_ERROR;
   }
-  const pt_driver *d = srv->pDriver;
+  const pt_dialect *d = srv->pDialect;
   pt_table_desc *t = v->pDesc;
   pt_plan *p = sqlite3_malloc(sizeof(*p));
   if( !p ) return SQLITE_NOMEM;
@@ -136,7 +136,7 @@ int pt_plan_best_index(pt_vtab *v, sqlite3_index_info *info){
       else if( op == SQLITE_INDEX_CONSTRAINT_LT || op == SQLITE_INDEX_CONSTRAINT_LE ) op = PT_OP_DATE_LT;
     }
     int push;
-    if( op == SQLITE_INDEX_CONSTRAINT_EQ && sqlite3_vtab_in(info, i, -1)
+    if( op == SQLITE_INDEX_CONSTRAINT_EQ && d->xArrayParam && sqlite3_vtab_in(info, i, -1)
      && (push = d->xPushable(k, PT_OP_IN, zColl)) != PT_PUSH_NONE ){
       sqlite3_vtab_in(info, i, 1);
       op = PT_OP_IN;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "pt_sqlite.h"
 #include "driver.h"
+#include "dialect.h"
 
 /* A growable byte buffer for the hot write path (sqlite3_str frees its
 ** memory on reset; this one keeps it).  oom is set when growing failed. */
@@ -41,6 +42,8 @@ struct pt_server {
   char *zUri;                /* as given; may hold a password: never shown */
   char *zSecret;             /* the password found in zUri, for redaction */
   const pt_driver *pDriver;
+  const pt_dialect *pDialect;  /* the engine's SQL: the driver's, or what
+                             ** xDialect said of the server reached */
   pt_conn *pConn;            /* reads and writes; NULL until first needed */
   pt_conn *pRoConn;          /* read-only connection for query= tables */
   int nCursor;               /* open cursors on pConn and pRoConn */
@@ -194,7 +197,7 @@ char *pt_plan_sql(pt_vtab *, const pt_plan *, const unsigned char *aDrop,
                   int useLimit);
 char *pt_plan_page_sql(pt_vtab *, const pt_plan *, const unsigned char *aDrop, int after);
 void pt_append_from(sqlite3_str *, pt_vtab *);
-char *pt_deparse_ident(const pt_driver *, const char *zName);
+char *pt_deparse_ident(const pt_dialect *, const char *zName);
 char *pt_deparse_from(pt_vtab *);
 char *pt_deparse_count(pt_vtab *, const char *zWhere);
 char *pt_deparse_write(pt_vtab *, int nSet, const int *aSet);

@@ -59,7 +59,7 @@ int pt_write_insert(pt_vtab *v, pt_server *s, sqlite3_value **aVal){
     pt_kind *aKind = sqlite3_malloc64(sizeof(pt_kind) * (n + 1));
     if( !zFrom || !azCol || !aKind ){ sqlite3_free(zFrom); sqlite3_free(azCol); sqlite3_free(aKind); return SQLITE_NOMEM; }
     for(int i = 0; i < n; i++){
-      azCol[i] = pt_deparse_ident(s->pDriver, v->pDesc->aCol[i].zName);
+      azCol[i] = pt_deparse_ident(s->pDialect, v->pDesc->aCol[i].zName);
       aKind[i] = v->pDesc->aCol[i].kind;
     }
     rc = s->pDriver->xBulkOpen(c, zFrom, n, (const char *const*)azCol, aKind, &v->pBulk, &zErr);
@@ -99,7 +99,7 @@ int pt_write_upsert(pt_vtab *v, pt_server *s, sqlite3_value **aVal, int mode){
       "%s has no primary key; name the columns that identify a row with the key= option",
       v->zName, zWhat, pt_table_label(v)));
   }
-  if( !s->pDriver->xUpsert ){
+  if( !s->pDialect->xUpsert ){
     return pt_vtab_error(v, pt_server_error(s, pt_table_label(v), zWhat, sqlite3_mprintf(
       "this server has no statement that resolves a conflict on the key; use INSERT, "
       "or UPDATE the rows that exist")));

@@ -305,6 +305,7 @@ static void test_plan_sql(void){
   memset(&srv, 0, sizeof srv);
   srv.zName = "pg";
   srv.pDriver = &pt_pg_driver;
+  srv.pDialect = pt_pg_driver.pDialect;
   reg->pServers = &srv;
   pt_vtab v;
   memset(&v, 0, sizeof v);
@@ -358,6 +359,7 @@ static void test_plan_sql(void){
 
   /* the MySQL dialect, when this build has the driver */
   if( (srv.pDriver = pt_driver_for("mysql://u@h/db")) != 0 ){
+    srv.pDialect = srv.pDriver->pDialect;
     p.nSel = 1; p.aSel = aSel;
     pt_plan_op aMy[] = { { 1, SQLITE_INDEX_CONSTRAINT_EQ, 0, PT_PUSH_EXACT } };
     p.nOp = 1; p.aOp = aMy;

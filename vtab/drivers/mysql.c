@@ -1443,136 +1443,11 @@ static void myBulkClose(pt_bulk *p){
   sqlite3_free(b);
 }
 
-/* ---- the dialect ---- */
-
-static void myQuoteIdent(sqlite3_str *s, const char *z){
-  sqlite3_str_appendchar(s, 1, '`');
-  for(; *z; z++){
-    if( *z == '`' ) sqlite3_str_appendchar(s, 1, '`');
-    sqlite3_str_appendchar(s, 1, *z);
-  }
-  sqlite3_str_appendchar(s, 1, '`');
-}
-
-static void mySelectExpr(sqlite3_str *s, const char *zq, pt_kind k){
-  (void)k;
-  sqlite3_str_appendall(s, zq);
-}
-
-/*
-** The pushdown table for MySQL.  Text compares under utf8mb4_nopad_bin:
-** bytes, no padding, no case folding: exactly SQLite's BINARY.
-*/
-static int myPushable(pt_kind k, int op, const char *zColl){
-  if( op == SQLITE_INDEX_CONSTRAINT_ISNULL || op == SQLITE_INDEX_CONSTRAINT_ISNOTNULL ) return PT_PUSH_EXACT;
-  if( zColl && sqlite3_stricmp(zColl, "BINARY") != 0 ) return PT_PUSH_NONE;
-  int eq = op == SQLITE_INDEX_CONSTRAINT_EQ || op == PT_OP_IN;
-  int ord = op == SQLITE_INDEX_CONSTRAINT_LT || op == SQLITE_INDEX_CONSTRAINT_LE
-         || op == SQLITE_INDEX_CONSTRAINT_GT || op == SQLITE_INDEX_CONSTRAINT_GE;
-  int ne = op == SQLITE_INDEX_CONSTRAINT_NE;
-  switch( k ){
-    case PT_K_INT: case PT_K_BLOB:
-      return (eq || ord || ne) ? PT_PUSH_EXACT : PT_PUSH_NONE;
-    case PT_K_TEXT:
-      if( eq || ord || ne ) return PT_PUSH_EXACT;
-      return op == SQLITE_INDEX_CONSTRAINT_LIKE ? PT_PUSH_SUPERSET : PT_PUSH_NONE;
-    case PT_K_REAL:
-      /* the text protocol prints a FLOAT rounded (0.1 for 0.100000001...),
-      ** so the server's comparison and SQLite's could differ: stays local */
-      return PT_PUSH_NONE;
-    case PT_K_DECIMAL: case PT_K_DATE: case PT_K_TIMESTAMP:
-      return eq ? PT_PUSH_EXACT : PT_PUSH_NONE;
-    default:
-      return PT_PUSH_NONE;
-  }
-}
-
-static void myCondition(sqlite3_str *s, const char *zq, pt_kind k, int op, int n){
-  const char *zOp = "=";
-  switch( op ){
-    case SQLITE_INDEX_CONSTRAINT_ISNULL: sqlite3_str_appendf(s, "%s IS NULL", zq); return;
-    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: sqlite3_str_appendf(s, "%s IS NOT NULL", zq); return;
-    case SQLITE_INDEX_CONSTRAINT_LIKE:
-      /* the column's case-insensitive collation: a superset of SQLite's
-      ** LIKE; backslash is MySQL's escape, so the pattern's are doubled */
-      sqlite3_str_appendf(s, "%s LIKE REPLACE($%d, '\\\\', '\\\\\\\\')", zq, n); return;
-    case PT_OP_IN:
-      if( k == PT_K_TEXT ) sqlite3_str_appendf(s, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin IN ($$%d)", zq, n);
-      else sqlite3_str_appendf(s, "%s IN ($$%d)", zq, n);
-      return;
-    case SQLITE_INDEX_CONSTRAINT_NE: zOp = "<>"; break;
-    case SQLITE_INDEX_CONSTRAINT_LT: zOp = "<"; break;
-    case SQLITE_INDEX_CONSTRAINT_LE: zOp = "<="; break;
-    case SQLITE_INDEX_CONSTRAINT_GT: zOp = ">"; break;
-    case SQLITE_INDEX_CONSTRAINT_GE: zOp = ">="; break;
-    default: break;
-  }
-  if( k == PT_K_TEXT ){
-    if( op == SQLITE_INDEX_CONSTRAINT_EQ ){
-      /* the column's own collation finds the rows by index; bytes decide */
-      sqlite3_str_appendf(s, "(%s = $%d AND CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin = $%d)", zq, n, zq, n);
-    }else{
-      sqlite3_str_appendf(s, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin %s $%d", zq, zOp, n);
-    }
-  }else if( k == PT_K_BLOB ){
-    sqlite3_str_appendf(s, "%s %s $%d", zq, zOp, n);
-  }else{
-    sqlite3_str_appendf(s, "%s %s $%d", zq, zOp, n);
-  }
-}
-
-static int myOrderable(pt_kind k){
-  return k == PT_K_INT || k == PT_K_TEXT || k == PT_K_BLOB;
-}
-
-static void myOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc){
-  /* MySQL sorts NULLs first ascending, last descending: SQLite's order */
-  if( k == PT_K_TEXT ) sqlite3_str_appendf(s, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin %s", zq, desc ? "DESC" : "ASC");
-  else sqlite3_str_appendf(s, "%s %s", zq, desc ? "DESC" : "ASC");
-}
-
-static void myUpsert(sqlite3_str *s, const char *zTable, int nCol, const char *const *azCol,
-                     const pt_kind *aKind, int nKey, const int *aKey, int onConflict){
-  (void)aKey; (void)aKind; (void)nKey;
-  pt_upsert_on_duplicate(s, zTable, nCol, azCol, onConflict);
-}
-
-/* IN lists are written as a literal list: $n expands to "a, b, c". */
-static void myArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
-  /* the elements are written as literals here; the condition refers to
-  ** the parameter as $$n, which bind_sql inserts without quoting */
-  for(int i = 0; i < n; i++){
-    if( i ) sqlite3_str_appendall(s, ", ");
-    pt_param x = a[i];
-    x.kind = k;
-    if( x.isBinary ){
-      append_hex(s, x.z, x.n);
-    }else if( (k == PT_K_INT || k == PT_K_REAL || k == PT_K_DECIMAL) && is_number(x.z, x.n, k == PT_K_INT) ){
-      sqlite3_str_append(s, x.z, x.n);
-    }else{
-      /* text; under NO_BACKSLASH_ESCAPES a doubled backslash is two
-      ** backslashes, which stays inside the string all the same */
-      sqlite3_str_appendchar(s, 1, '\'');
-      for(int j = 0; j < x.n; j++){
-        char ch = x.z[j];
-        if( ch == '\'' || ch == '\\' ) sqlite3_str_appendchar(s, 1, ch == '\'' ? '\'' : '\\');
-        sqlite3_str_appendchar(s, 1, ch);
-      }
-      sqlite3_str_appendchar(s, 1, '\'');
-    }
-  }
-}
-
-/* InnoDB: a locking read takes the latest committed version of each row it
-** reads and holds it against other writers until the transaction ends. */
-static void myLockRows(sqlite3_str *s){
-  sqlite3_str_appendall(s, " FOR UPDATE");
-}
-
 const pt_driver pt_mysql_driver = {
   .iVersion = 1,
   .zName = "mysql",
   .zSchemes = "mysql://... or mariadb://...",
+  .pDialect = &pt_dialect_mysql,
   .xAccepts = myAccepts,
   .xConnect = myConnect,
   .xDisconnect = myDisconnect,
@@ -1596,15 +1471,4 @@ const pt_driver pt_mysql_driver = {
   .xBulkFlush = myBulkFlush,
   .xBulkDiscard = myBulkDiscard,
   .xBulkClose = myBulkClose,
-  .xQuoteIdent = myQuoteIdent,
-  .xSelectExpr = mySelectExpr,
-  .xPushable = myPushable,
-  .xCondition = myCondition,
-  .xOrderable = myOrderable,
-  .xOrderBy = myOrderBy,
-  .xUpsert = myUpsert,
-  .xParamExpr = pt_sql_param,
-  .xLimit = pt_sql_limit,
-  .xArrayParam = myArrayParam,
-  .xLockRows = myLockRows,
 };

@@ -14,13 +14,12 @@
 ** which is faster and avoids their UTF-16 bugs (SQLite's driver mangles
 ** characters outside the BMP in UTF-16 SQL text).
 **
-** The dialect comes from the data source: SQLGetInfo gives the identifier
-** quote character and the DBMS name, which picks the LIMIT syntax and the
-** upsert statement (xSpecialize returns the driver variant that fits).
-** Pushdown is what any SQL engine evaluates as SQLite does: integer
-** comparisons, NULL tests, text equality as a superset (a collation that
-** ignores case or padding keeps more rows, which SQLite drops again), and
-** ORDER BY on integers with NULLs forced first.  The rest stays in SQLite.
+** The dialect comes from the data source: SQLGetInfo gives the DBMS name
+** and the identifier quote character, and odDialect picks PostgreSQL,
+** MySQL, SQLite or ANSI (dialect.h): psqlODBC gets the PostgreSQL pushdown,
+** the MariaDB driver the MySQL one (without IN lists: each parameter is
+** bound), an unknown data source what any SQL engine evaluates as SQLite
+** does.  Every value is read as text (PT_READ_TEXT).
 **
 ** Reading: block cursors (row arrays bound column by column, about 4 MB a
 ** block).  Some drivers buffer whole results unless told otherwise; the
@@ -1464,7 +1463,7 @@ static int bind_columns(od_cursor *cur, int nCol, const pt_kind *aKind, int nFet
         break;
       case PT_K_REAL:
         if( cur->c->dbms == OD_SQLITE ){
-          col->cType = SQL_C_CHAR; col->width = 48;   /* odSelectExprSqlite's exact text */
+          col->cType = SQL_C_CHAR; col->width = 48;   /* the SQLite dialect's exact text */
         }else{
           col->cType = SQL_C_DOUBLE; col->width = sizeof(double);
         }
@@ -1488,7 +1487,7 @@ static int bind_columns(od_cursor *cur, int nCol, const pt_kind *aKind, int nFet
         if( cur->c->dbms == OD_MYSQL || cur->c->dbms == OD_SQLITE || cur->c->dbms == OD_PG ){
           /* MySQL's zero dates come as NULL in the structures, SQLite keeps
           ** whatever text was stored, PostgreSQL's text is selected
-          ** (odSelectExprPg): read the text */
+          ** (the PostgreSQL dialect, PT_READ_TEXT): read the text */
           col->cType = SQL_C_CHAR; col->width = 48;
         }else if( col->kind == PT_K_DATE ){
           col->cType = SQL_C_TYPE_DATE; col->width = sizeof(SQL_DATE_STRUCT);
@@ -2348,163 +2347,51 @@ static void odBulkClose(pt_bulk *p){
   sqlite3_free(b);
 }
 
-/* ---- the dialect ---- */
-
-static void quote_with(sqlite3_str *s, const char *z, char open, char close){
-  sqlite3_str_appendchar(s, 1, open);
-  for(; *z; z++){
-    if( *z == close ) sqlite3_str_appendchar(s, 1, close);
-    sqlite3_str_appendchar(s, 1, *z);
-  }
-  sqlite3_str_appendchar(s, 1, close);
-}
-static void odQuoteDq(sqlite3_str *s, const char *z){ quote_with(s, z, '"', '"'); }
-static void odQuoteBt(sqlite3_str *s, const char *z){ quote_with(s, z, '`', '`'); }
-
-static void odSelectExpr(sqlite3_str *s, const char *zq, pt_kind k){
-  (void)k;
-  sqlite3_str_appendall(s, zq);
-}
-
-/* psqlODBC's date structures lose what PostgreSQL dates can hold: infinity
-** arrives as today, BC years as AD, years past 9999 mangled.  The server's
-** own ISO text (DateStyle is pinned) keeps them all: pg_date_text reads it. */
-static void odSelectExprPg(sqlite3_str *s, const char *zq, pt_kind k){
-  if( k == PT_K_DATE || k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ ) sqlite3_str_appendf(s, "CAST(%s AS text)", zq);
-  else sqlite3_str_appendall(s, zq);
-}
-
-/* The SQLite ODBC driver hands doubles over through 15-digit text
-** (0.30000000000000004 arrives as 0.3); SQLite's own printf with the !
-** flag writes them exactly.  Values of other types in a REAL column (SQLite
-** keeps what it is given) pass as they are. */
-static void odSelectExprSqlite(sqlite3_str *s, const char *zq, pt_kind k){
-  if( k == PT_K_REAL ) sqlite3_str_appendf(s, "CASE WHEN typeof(%s) = 'real' THEN printf('%%!.17g', %s) ELSE %s END", zq, zq, zq);
-  else sqlite3_str_appendall(s, zq);
-}
-
 /*
-** The pushdown table for any SQL engine: what every engine evaluates as
-** SQLite does.  Integer comparisons and NULL tests are exact.  Text
-** equality under SQLite's BINARY is pushed as a superset: a collation that
-** ignores case or trailing spaces keeps more rows, never fewer, and SQLite
-** checks again.  Everything else (ranges on text, LIKE, reals, decimals,
-** dates) stays in SQLite: engines differ there.
+** The dialect of the data source: by its DBMS name (SQLGetInfo).  MySQL
+** takes backticks whatever its sql_mode; a driver here binds each
+** parameter, so IN lists are not pushed to it.
 */
-static int odPushable(pt_kind k, int op, const char *zColl){
-  if( op == SQLITE_INDEX_CONSTRAINT_ISNULL || op == SQLITE_INDEX_CONSTRAINT_ISNOTNULL ) return PT_PUSH_EXACT;
-  if( k == PT_K_INT ){
-    switch( op ){
-      case SQLITE_INDEX_CONSTRAINT_EQ: case SQLITE_INDEX_CONSTRAINT_NE:
-      case SQLITE_INDEX_CONSTRAINT_LT: case SQLITE_INDEX_CONSTRAINT_LE:
-      case SQLITE_INDEX_CONSTRAINT_GT: case SQLITE_INDEX_CONSTRAINT_GE:
-        return PT_PUSH_EXACT;
-      default:
-        return PT_PUSH_NONE;
-    }
-  }
-  if( k == PT_K_TEXT && op == SQLITE_INDEX_CONSTRAINT_EQ && (!zColl || sqlite3_stricmp(zColl, "BINARY") == 0) ){
-    return PT_PUSH_SUPERSET;
-  }
-  return PT_PUSH_NONE;
-}
-
-static void odCondition(sqlite3_str *s, const char *zq, pt_kind k, int op, int n){
-  (void)k;
-  const char *zOp = "=";
-  switch( op ){
-    case SQLITE_INDEX_CONSTRAINT_ISNULL: sqlite3_str_appendf(s, "%s IS NULL", zq); return;
-    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: sqlite3_str_appendf(s, "%s IS NOT NULL", zq); return;
-    case SQLITE_INDEX_CONSTRAINT_NE: zOp = "<>"; break;
-    case SQLITE_INDEX_CONSTRAINT_LT: zOp = "<"; break;
-    case SQLITE_INDEX_CONSTRAINT_LE: zOp = "<="; break;
-    case SQLITE_INDEX_CONSTRAINT_GT: zOp = ">"; break;
-    case SQLITE_INDEX_CONSTRAINT_GE: zOp = ">="; break;
-    default: break;
-  }
-  sqlite3_str_appendf(s, "%s %s $%d", zq, zOp, n);
-}
-
-static int odOrderable(pt_kind k){
-  return k == PT_K_INT;
-}
-
-static void odOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc){
-  (void)k;
-  /* engines differ on where NULLs go: this puts them first ascending and
-  ** last descending, as SQLite does, in any of them */
-  sqlite3_str_appendf(s, "CASE WHEN %s IS NULL THEN 0 ELSE 1 END %s, %s %s", zq, desc ? "DESC" : "ASC",
-                      zq, desc ? "DESC" : "ASC");
-}
-
-static void odFetchFirst(sqlite3_str *s, int n){
-  sqlite3_str_appendf(s, "FETCH FIRST $%d ROWS ONLY", n);
-}
-
-static void odUpsertConflict(sqlite3_str *s, const char *zTable, int nCol, const char *const *azCol,
-                             const pt_kind *aKind, int nKey, const int *aKey, int onConflict){
-  (void)aKind;
-  pt_upsert_on_conflict(s, zTable, nCol, azCol, nKey, aKey, onConflict);
-}
-
-static void odUpsertDuplicate(sqlite3_str *s, const char *zTable, int nCol, const char *const *azCol,
-                              const pt_kind *aKind, int nKey, const int *aKey, int onConflict){
-  (void)aKind; (void)nKey; (void)aKey;
-  pt_upsert_on_duplicate(s, zTable, nCol, azCol, onConflict);
-}
-
-/* IN is not pushed (odPushable), so no array parameter is ever asked for. */
-static void odArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
-  (void)s; (void)k; (void)n; (void)a;
-}
-
-static const pt_driver *odSpecialize(pt_conn *p);
-
-/*
-** MySQL and MariaDB read the snapshot of the transaction's first read
-** (REPEATABLE READ) and do not refuse an UPDATE computed from a row that
-** another session changed since: two sessions' "i = i + 1" lose one of
-** the increments.  A read inside a write transaction locks what it reads
-** and reads the latest committed rows instead; the other session waits.
-** The clause comes last, after LIMIT, as MySQL requires.  PostgreSQL
-** (REPEATABLE READ: a serialization error) and SQLite (one writer at a
-** time) need nothing.
-*/
-static void odLockForUpdate(sqlite3_str *s){
-  sqlite3_str_appendall(s, " FOR UPDATE");
-}
-
-/* The driver variants: every member the same but the dialect's. */
-#define OD_DRIVER(QUOTE, SELECT, LIMIT, UPSERT, LOCK) { \
-  .iVersion = 1, .zName = "odbc", .zSchemes = "odbc:DSN=... or odbc:Driver={...};...", .xAccepts = odAccepts, .xConnect = odConnect, \
-  .xDisconnect = odDisconnect, .xAlive = odAlive, .xInfo = odInfo, .xSpecialize = odSpecialize, \
-  .xDescribe = odDescribe, .xDescribeQuery = odDescribeQuery, .xListTables = odListTables, \
-  .xOpen = odOpen, .xPageRows = odPageRows, .xNext = odNext, .xColumn = odColumn, \
-  .xClose = odClose, .xExec = odExec, .xCount = odCount, .xBegin = odBegin, \
-  .xCommit = odCommit, .xRollback = odRollback, .xSavepoint = odSavepoint, \
-  .xBulkOpen = odBulkOpen, .xBulkRow = odBulkRow, .xBulkFlush = odBulkFlush, \
-  .xBulkDiscard = odBulkDiscard, .xBulkClose = odBulkClose, \
-  .xQuoteIdent = QUOTE, .xSelectExpr = SELECT, .xPushable = odPushable, \
-  .xCondition = odCondition, .xOrderable = odOrderable, .xOrderBy = odOrderBy, \
-  .xUpsert = UPSERT, .xParamExpr = pt_sql_param, .xLimit = LIMIT, \
-  .xArrayParam = odArrayParam, .xLockRows = LOCK }
-
-/* Before the first connection: ANSI quoting, no LIMIT, no upsert. */
-const pt_driver pt_odbc_driver = OD_DRIVER(odQuoteDq, odSelectExpr, 0, 0, 0);
-static const pt_driver odPg = OD_DRIVER(odQuoteDq, odSelectExprPg, pt_sql_limit, odUpsertConflict, 0);
-static const pt_driver odSqlite = OD_DRIVER(odQuoteDq, odSelectExprSqlite, pt_sql_limit, odUpsertConflict, 0);
-static const pt_driver odMysql = OD_DRIVER(odQuoteBt, odSelectExpr, pt_sql_limit, odUpsertDuplicate,
-                                           odLockForUpdate);
-static const pt_driver odFetchFirstDq = OD_DRIVER(odQuoteDq, odSelectExpr, odFetchFirst, 0, 0);   /* Oracle, DB2 */
-static const pt_driver odOtherBt = OD_DRIVER(odQuoteBt, odSelectExpr, 0, 0, 0);
-
-static const pt_driver *odSpecialize(pt_conn *p){
+static const pt_dialect *odDialect(pt_conn *p){
   od_conn *c = (od_conn*)p;
   switch( c->dbms ){
-    case OD_PG: return &odPg;
-    case OD_SQLITE: return &odSqlite;
-    case OD_MYSQL: return c->cQuote == '`' ? &odMysql : &odSqlite;
-    case OD_FETCH_FIRST: return &odFetchFirstDq;
-    default: return c->cQuote == '`' ? &odOtherBt : &pt_odbc_driver;
+    case OD_PG: return &pt_dialect_postgresql;
+    case OD_SQLITE: return &pt_dialect_sqlite;
+    case OD_MYSQL: return &pt_dialect_mysql_params;
+    case OD_FETCH_FIRST: return &pt_dialect_ansi_fetch;
+    default: return c->cQuote == '`' ? &pt_dialect_ansi_backtick : &pt_dialect_ansi;
   }
 }
+
+const pt_driver pt_odbc_driver = {
+  .iVersion = 1,
+  .zName = "odbc",
+  .zSchemes = "odbc:DSN=... or odbc:Driver={...};...",
+  .pDialect = &pt_dialect_ansi,
+  .readFlags = PT_READ_TEXT,
+  .xAccepts = odAccepts,
+  .xConnect = odConnect,
+  .xDisconnect = odDisconnect,
+  .xAlive = odAlive,
+  .xInfo = odInfo,
+  .xDescribe = odDescribe,
+  .xDescribeQuery = odDescribeQuery,
+  .xListTables = odListTables,
+  .xOpen = odOpen,
+  .xNext = odNext,
+  .xColumn = odColumn,
+  .xClose = odClose,
+  .xExec = odExec,
+  .xCount = odCount,
+  .xBegin = odBegin,
+  .xCommit = odCommit,
+  .xRollback = odRollback,
+  .xSavepoint = odSavepoint,
+  .xBulkOpen = odBulkOpen,
+  .xBulkRow = odBulkRow,
+  .xBulkFlush = odBulkFlush,
+  .xBulkDiscard = odBulkDiscard,
+  .xBulkClose = odBulkClose,
+  .xDialect = odDialect,
+  .xPageRows = odPageRows,
+};

@@ -1,0 +1,107 @@
+/*
+** dialect.h — what a database ENGINE says, apart from the client library
+** that reaches it (driver.h).
+**
+** A dialect is PostgreSQL, MySQL/MariaDB, SQLite or generic ANSI SQL: how
+** it quotes names, which of SQLite's comparisons it evaluates exactly as
+** SQLite does (the pushdown table), how it reads, orders, limits, upserts
+** and locks.  A driver reports which dialect its server speaks, so
+** psqlODBC gets the PostgreSQL dialect and its full pushdown, the MariaDB
+** ODBC driver the MySQL one, the SQLite ODBC driver the SQLite one, any
+** other data source ANSI.  deparse.c is the only caller of the text
+** members; plan.c asks the pushdown members.
+**
+** Every member writes pontoon's placeholders, $1..$n, numbered as the
+** caller says; each driver sends them in its own way.  Required members
+** come first; a NULL optional member means the engine has no such
+** statement, and the bridge leaves the work to SQLite or refuses.
+*/
+#ifndef PT_DIALECT_H
+#define PT_DIALECT_H
+
+#include "driver.h"      /* pt_kind, pt_param, PT_OP_*, PT_PUSH_*; it declares pt_dialect */
+
+/* Flags a driver passes to xSelectExpr: how it decodes what it reads. */
+#define PT_READ_TEXT 0x01   /* every value as the server's text (ODBC) */
+
+struct pt_dialect {
+  int iVersion;            /* 1 */
+  const char *zName;       /* "postgresql", "mysql", "sqlite", "ansi" */
+
+  /* Append zName quoted as an identifier. */
+  void (*xQuoteIdent)(sqlite3_str *, const char *zName);
+  /* Append the select-list expression that reads column zQuoted of kind k
+  ** in the form the driver decodes (readFlags: PT_READ_*). */
+  void (*xSelectExpr)(sqlite3_str *, const char *zQuoted, pt_kind k, int readFlags);
+  /* How `column op value` (op an SQLITE_INDEX_CONSTRAINT_* or PT_OP_*) on
+  ** a column of kind k under SQLite collation zColl can be tested by the
+  ** server: PT_PUSH_EXACT, PT_PUSH_SUPERSET or PT_PUSH_NONE.  PT_OP_IN is
+  ** asked only of a dialect with xArrayParam. */
+  int (*xPushable)(pt_kind k, int op, const char *zColl);
+  /* Append the condition for a pushable op; iParam is the 1-based
+  ** parameter number (unused for IS NULL / IS NOT NULL). */
+  void (*xCondition)(sqlite3_str *, const char *zQuoted, pt_kind k, int op, int iParam);
+  /* 1 if ORDER BY on kind k, written by xOrderBy, sorts exactly as SQLite
+  ** sorts the values pontoon returns (NULLs first ascending). */
+  int (*xOrderable)(pt_kind k);
+  void (*xOrderBy)(sqlite3_str *, const char *zQuoted, pt_kind k, int desc);
+  /* Append parameter iParam as the value assigned to a column of kind k. */
+  void (*xParamExpr)(sqlite3_str *, pt_kind k, int iParam);
+
+  /* ---- optional members: NULL means the engine has no such thing ---- */
+  /* Append a LIMIT clause whose row count is parameter iParam.  NULL: no
+  ** trailing LIMIT syntax (LIMIT is then left to SQLite). */
+  void (*xLimit)(sqlite3_str *, int iParam);
+  /* Append the text of one parameter holding all of aElem[n] (values of
+  ** kind k), for PT_OP_IN conditions.  NULL: IN is not pushed. */
+  void (*xArrayParam)(sqlite3_str *, pt_kind k, int n, const pt_param *aElem);
+  /* Append a one-row INSERT into zTable of azCol[nCol] (kinds aKind) with
+  ** parameters $1..$nCol; onConflict is SQLITE_REPLACE (update the row
+  ** whose key columns aKey[nKey] match) or SQLITE_IGNORE (keep the old
+  ** row).  NULL: INSERT OR REPLACE / OR IGNORE are refused. */
+  void (*xUpsert)(sqlite3_str *, const char *zTable, int nCol, const char *const *azCol,
+                  const pt_kind *aKind, int nKey, const int *aKey, int onConflict);
+  /* Append the clause that makes a SELECT of a base table lock the rows it
+  ** reads against other sessions' writes until the transaction ends,
+  ** reading their latest committed version (MySQL: " FOR UPDATE").  The
+  ** bridge appends it to reads on a connection inside a write transaction,
+  ** so that an UPDATE computed from what was read cannot overwrite another
+  ** session's change.  NULL: the engine's isolation already refuses such an
+  ** UPDATE (PostgreSQL REPEATABLE READ raises a serialization error;
+  ** SQLite serializes writers). */
+  void (*xLockRows)(sqlite3_str *);
+
+  /* ---- for the migration layer (filled by its issues; NULL for now) ---- */
+  /* Append the column type that holds kind k (zSourceType: the source's own
+  ** type name) in CREATE TABLE for this engine (pontoon_ddl). */
+  void (*xDdlType)(sqlite3_str *, pt_kind k, const char *zSourceType);
+  /* Append the expression giving the canonical text of column zQuoted of
+  ** kind k, the same on every engine (pontoon_checksum, pontoon_diff). */
+  void (*xCanonicalText)(sqlite3_str *, const char *zQuoted, pt_kind k);
+  /* Append the expression that hashes a row's canonical text zExpr. */
+  void (*xHashExpr)(sqlite3_str *, const char *zExpr);
+  /* Append the statements that install the change-capture triggers of
+  ** table zTable keyed by azKey[nKey] (pontoon_capture). */
+  void (*xCaptureTriggers)(sqlite3_str *, const char *zTable, int nKey, const char *const *azKey);
+  /* Append the statements that refuse writes to zTable (pontoon_freeze). */
+  void (*xFreezeTrigger)(sqlite3_str *, const char *zTable, const char *zMessage);
+};
+
+/* The dialects (vtab/dialects/). */
+extern const pt_dialect pt_dialect_postgresql;
+extern const pt_dialect pt_dialect_mysql;          /* IN lists as $$n, expanded by the native driver */
+extern const pt_dialect pt_dialect_mysql_params;   /* no IN lists: drivers that bind each parameter */
+extern const pt_dialect pt_dialect_sqlite;
+extern const pt_dialect pt_dialect_ansi;           /* "names", no LIMIT */
+extern const pt_dialect pt_dialect_ansi_fetch;     /* "names", FETCH FIRST n ROWS ONLY */
+extern const pt_dialect pt_dialect_ansi_backtick;  /* `names`, no LIMIT */
+
+/* Pieces several dialects share (dialects/ansi.c). */
+void pt_ansi_quote(sqlite3_str *, const char *zName, char open, char close);
+int pt_ansi_pushable(pt_kind k, int op, const char *zColl);
+void pt_ansi_condition(sqlite3_str *, const char *zQuoted, pt_kind k, int op, int iParam);
+int pt_ansi_orderable(pt_kind k);
+void pt_ansi_order_by(sqlite3_str *, const char *zQuoted, pt_kind k, int desc);
+void pt_ansi_select(sqlite3_str *, const char *zQuoted, pt_kind k, int readFlags);
+
+#endif /* PT_DIALECT_H */

@@ -1,0 +1,171 @@
+/*
+** postgresql.c — the PostgreSQL dialect, spoken by the native driver
+** (libpq) and by psqlODBC.
+**
+**   SELECT "id", to_json("tags")::text FROM "shop"."users"
+**     WHERE "email" COLLATE "C" >= $1::text ORDER BY "id" ASC NULLS FIRST
+**
+** Comparisons carry an explicit cast of the parameter, so the server never
+** guesses a type; text ranges and ORDER BY use COLLATE "C" (SQLite's byte
+** order); NULLs are placed as SQLite places them.
+*/
+#include "pontoon.h"
+
+static void pgUpsert(sqlite3_str *s, const char *zTable, int nCol, const char *const *azCol,
+                     const pt_kind *aKind, int nKey, const int *aKey, int onConflict){
+  (void)aKind;
+  pt_upsert_on_conflict(s, zTable, nCol, azCol, nKey, aKey, onConflict);
+}
+
+static void pgQuoteIdent(sqlite3_str *s, const char *z){ pt_ansi_quote(s, z, '"', '"'); }
+
+/* Arrays as JSON, the text kinds as text; the drivers that read every value
+** as text (psqlODBC, whose date structures lose infinity, BC years and
+** years past 9999) get dates as the server's ISO text, DateStyle pinned. */
+static void pgSelectExpr(sqlite3_str *s, const char *zq, pt_kind k, int readFlags){
+  if( (readFlags & PT_READ_TEXT) && (k == PT_K_DATE || k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ) ){
+    sqlite3_str_appendf(s, "CAST(%s AS text)", zq);
+    return;
+  }
+  switch( k ){
+    case PT_K_ARRAY: sqlite3_str_appendf(s, "to_json(%s)::text", zq); break;
+    case PT_K_INTERVAL: case PT_K_JSON: case PT_K_OTHER:
+      sqlite3_str_appendf(s, "%s::text", zq); break;
+    default: sqlite3_str_appendall(s, zq); break;
+  }
+}
+
+static const char *cast_of(pt_kind k){
+  switch( k ){
+    case PT_K_INT: return "int8";
+    case PT_K_BOOL: return "bool";
+    case PT_K_REAL: return "float8";
+    case PT_K_DECIMAL: return "numeric";
+    case PT_K_CHAR: return "bpchar";
+    case PT_K_BLOB: return "bytea";
+    case PT_K_DATE: return "date";
+    case PT_K_TIME: return "time";
+    case PT_K_TIMESTAMP: return "timestamp";
+    case PT_K_TIMESTAMPTZ: return "timestamptz";
+    case PT_K_UUID: return "uuid";
+    default: return "text";
+  }
+}
+
+/*
+** The pushdown table.  EXACT: the server's test equals SQLite's for the
+** values value.c lets through; SUPERSET: it may keep extra rows.
+*/
+static int pgPushable(pt_kind k, int op, const char *zColl){
+  if( op == SQLITE_INDEX_CONSTRAINT_ISNULL || op == SQLITE_INDEX_CONSTRAINT_ISNOTNULL ) return PT_PUSH_EXACT;
+  if( zColl && sqlite3_stricmp(zColl, "BINARY") != 0 ) return PT_PUSH_NONE;
+  int eq = op == SQLITE_INDEX_CONSTRAINT_EQ || op == PT_OP_IN;
+  int ord = op == SQLITE_INDEX_CONSTRAINT_LT || op == SQLITE_INDEX_CONSTRAINT_LE
+         || op == SQLITE_INDEX_CONSTRAINT_GT || op == SQLITE_INDEX_CONSTRAINT_GE;
+  int ne = op == SQLITE_INDEX_CONSTRAINT_NE;
+  switch( k ){
+    case PT_K_INT: case PT_K_REAL: case PT_K_BLOB:
+      return (eq || ord || ne) ? PT_PUSH_EXACT : PT_PUSH_NONE;
+    case PT_K_TEXT:
+      if( eq || ord || ne ) return PT_PUSH_EXACT;
+      return op == SQLITE_INDEX_CONSTRAINT_LIKE ? PT_PUSH_SUPERSET : PT_PUSH_NONE;
+    case PT_K_BOOL: case PT_K_DECIMAL: case PT_K_ENUM: case PT_K_TIME: case PT_K_UUID:
+      return eq ? PT_PUSH_EXACT : PT_PUSH_NONE;
+    case PT_K_CHAR:
+      return eq ? PT_PUSH_SUPERSET : PT_PUSH_NONE;
+    case PT_K_DATE: case PT_K_TIMESTAMP: case PT_K_TIMESTAMPTZ:
+      if( eq ) return PT_PUSH_EXACT;
+      return (op == PT_OP_DATE_GE || op == PT_OP_DATE_LT) ? PT_PUSH_SUPERSET : PT_PUSH_NONE;
+    default:
+      return PT_PUSH_NONE;
+  }
+}
+
+static void pgCondition(sqlite3_str *s, const char *zq, pt_kind k, int op, int n){
+  const char *zCast = cast_of(k);
+  const char *zOp = 0;
+  switch( op ){
+    case SQLITE_INDEX_CONSTRAINT_ISNULL: sqlite3_str_appendf(s, "%s IS NULL", zq); return;
+    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: sqlite3_str_appendf(s, "%s IS NOT NULL", zq); return;
+    case SQLITE_INDEX_CONSTRAINT_LIKE:
+      sqlite3_str_appendf(s, "%s ILIKE $%d::text ESCAPE ''", zq, n); return;
+    case PT_OP_IN:
+      if( k == PT_K_ENUM ) sqlite3_str_appendf(s, "%s::text = ANY($%d::text[])", zq, n);
+      else sqlite3_str_appendf(s, "%s = ANY($%d::%s[])", zq, n, zCast);
+      return;
+    case PT_OP_DATE_GE: case PT_OP_DATE_LT:
+      sqlite3_str_appendf(s, "(%s %s $%d::%s OR %s < '0001-01-01'::%s OR %s >= '10000-01-01'::%s)",
+                          zq, op == PT_OP_DATE_GE ? ">=" : "<", n, zCast, zq, zCast, zq, zCast);
+      return;
+    case SQLITE_INDEX_CONSTRAINT_EQ: zOp = "="; break;
+    case SQLITE_INDEX_CONSTRAINT_NE: zOp = "<>"; break;
+    case SQLITE_INDEX_CONSTRAINT_LT: zOp = "<"; break;
+    case SQLITE_INDEX_CONSTRAINT_LE: zOp = "<="; break;
+    case SQLITE_INDEX_CONSTRAINT_GT: zOp = ">"; break;
+    case SQLITE_INDEX_CONSTRAINT_GE: zOp = ">="; break;
+    default: zOp = "="; break;
+  }
+  if( k == PT_K_ENUM ){
+    sqlite3_str_appendf(s, "%s::text %s $%d::text", zq, zOp, n);
+  }else if( k == PT_K_TEXT && op != SQLITE_INDEX_CONSTRAINT_EQ && op != SQLITE_INDEX_CONSTRAINT_NE ){
+    sqlite3_str_appendf(s, "%s COLLATE \"C\" %s $%d::text", zq, zOp, n);
+  }else{
+    sqlite3_str_appendf(s, "%s %s $%d::%s", zq, zOp, n, zCast);
+  }
+}
+
+static int pgOrderable(pt_kind k){
+  return k == PT_K_INT || k == PT_K_BOOL || k == PT_K_REAL || k == PT_K_TEXT
+      || k == PT_K_BLOB || k == PT_K_UUID || k == PT_K_TIME;
+}
+
+static void pgOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc){
+  sqlite3_str_appendf(s, "%s%s %s", zq, k == PT_K_TEXT ? " COLLATE \"C\"" : "",
+                      desc ? "DESC NULLS LAST" : "ASC NULLS FIRST");
+}
+
+static void pgLimit(sqlite3_str *s, int n){
+  sqlite3_str_appendf(s, "LIMIT $%d::int8", n);
+}
+
+static void pgArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
+  (void)k;
+  static const char hex[] = "0123456789abcdef";
+  sqlite3_str_appendchar(s, 1, '{');
+  for(int i = 0; i < n; i++){
+    if( i ) sqlite3_str_appendchar(s, 1, ',');
+    sqlite3_str_appendchar(s, 1, '"');
+    if( a[i].isBinary ){
+      sqlite3_str_appendall(s, "\\\\x");
+      for(int j = 0; j < a[i].n; j++){
+        unsigned char b = (unsigned char)a[i].z[j];
+        sqlite3_str_appendchar(s, 1, hex[b >> 4]);
+        sqlite3_str_appendchar(s, 1, hex[b & 15]);
+      }
+    }else{
+      for(int j = 0; j < a[i].n; j++){
+        char ch = a[i].z[j];
+        if( ch == '"' || ch == '\\' ) sqlite3_str_appendchar(s, 1, '\\');
+        sqlite3_str_appendchar(s, 1, ch);
+      }
+    }
+    sqlite3_str_appendchar(s, 1, '"');
+  }
+  sqlite3_str_appendchar(s, 1, '}');
+}
+
+const pt_dialect pt_dialect_postgresql = {
+  .iVersion = 1,
+  .zName = "postgresql",
+  .xQuoteIdent = pgQuoteIdent,
+  .xSelectExpr = pgSelectExpr,
+  .xPushable = pgPushable,
+  .xCondition = pgCondition,
+  .xOrderable = pgOrderable,
+  .xOrderBy = pgOrderBy,
+  .xParamExpr = pt_sql_param,
+  .xLimit = pgLimit,
+  .xArrayParam = pgArrayParam,
+  .xUpsert = pgUpsert,
+  /* no xLockRows: REPEATABLE READ raises serialization errors */
+};
