@@ -124,7 +124,8 @@ CREATE VIRTUAL TABLE temp.u USING pontoon(old, public.bench_users);
 .timer on
 SELECT count(*), sum(length(u.email)) FROM keys k CROSS JOIN temp.u u ON u.id = k.id;
 SQL
-printf '\\set id random(1, %s)\nSELECT * FROM bench_users WHERE id = :id;\n' "$users" >"$tmp/lookup.pgbench"
+# pgbench runs the statement pontoon sends (the columns the query reads)
+printf '\\set id random(1, %s)\nSELECT id, email FROM bench_users WHERE id = :id;\n' "$users" >"$tmp/lookup.pgbench"
 if [ -n "$lib2" ]; then
   sed "s|^\.load .*|.load $lib2|" "$tmp/lookup.sql" >"$tmp/lookup2.sql"
 fi
@@ -207,6 +208,13 @@ odbc_run() {
 run_time() { grep "Run Time" "$1" | tail -1 | awk '{print $4}'; }
 
 declare -A T
+# lookup_by "" or 2: the lookups by this build or by PONTOON_BENCH_LIB2
+lookup_by() {
+  local r
+  read -r _ r < <(timed "$tmp/lookup$1.out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/lookup$1.sql")
+  add "lookup$1" "$(run_time "$tmp/lookup$1.out")"
+  if [ -z "$1" ]; then rss_lookup=$(maxr "$rss_lookup" "$r"); else rss_lookup2=$(maxr "$rss_lookup2" "$r"); fi
+}
 add() { T[$1]="${T[$1]:-} $2"; }
 rss_scan=0; rss_copy=0; rss_local=0; rss_lookup=0; rss_lookup2=0; rss_join=0; rss_myscan=0; rss_mycopy=0; rss_pgloader=0
 n_pontoon=0; n_pgloader=0
@@ -242,12 +250,14 @@ for round in $(seq "$rounds"); do
 
   if want lookup; then
 
-  read -r _ r < <(timed "$tmp/lookup.out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/lookup.sql"); add lookup "$(run_time "$tmp/lookup.out")"; rss_lookup=$(maxr "$rss_lookup" "$r")
+  # with a second build, the two swap places every round
+  if [ -n "$lib2" ] && [ $((round % 2)) = 0 ]; then lookup_by 2; fi
+  lookup_by ""
   tps=$(pgbench -n -M simple -c 1 -t "$lookups" -f "$tmp/lookup.pgbench" "$old" 2>/dev/null | awk '/^tps/ {print $3}')
   add lookup_ref "$(python3 -c "print('%.3f' % ($lookups / float('$tps')))")"
-  if [ -n "$lib2" ]; then
-    read -r _ r < <(timed "$tmp/lookup2.out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/lookup2.sql"); add lookup2 "$(run_time "$tmp/lookup2.out")"; rss_lookup2=$(maxr "$rss_lookup2" "$r")
-  fi
+  tps=$(pgbench -n -M prepared -c 1 -t "$lookups" -f "$tmp/lookup.pgbench" "$old" 2>/dev/null | awk '/^tps/ {print $3}')
+  add lookup_prep "$(python3 -c "print('%.3f' % ($lookups / float('$tps')))")"
+  if [ -n "$lib2" ] && [ $((round % 2)) = 1 ]; then lookup_by 2; fi
   fi
 
   if want mysql; then
@@ -295,6 +305,7 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
   line "copy users PostgreSQL -> PostgreSQL" copy "postgres_fdw INSERT ... SELECT, fetch_size 10000" copy_fdw "$rss_copy"
   line "users into a local SQLite file (CREATE TABLE AS)" local "psql \\copy to CSV + sqlite3 .import" local_ref "$rss_local"
   line "$lookups primary-key lookups" lookup "pgbench -M simple, 1 client, same lookups" lookup_ref "$rss_lookup"
+  line "$lookups primary-key lookups" lookup "pgbench -M prepared, 1 client, same lookups (the limit)" lookup_prep "$rss_lookup"
   if [ -n "$lib2" ]; then
     line "$lookups primary-key lookups, PONTOON_BENCH_LIB2" lookup2 "pgbench -M simple, 1 client, same lookups" lookup_ref "$rss_lookup2"
     line "$lookups primary-key lookups" lookup "the same by PONTOON_BENCH_LIB2" lookup2 "$rss_lookup"

@@ -281,6 +281,47 @@ static int stmt_fill(pg_conn *c, pg_stmt *p, const char *zSql, unsigned h){
   return 1;
 }
 
+/* Prepare p (filled) and run it in one round trip: Parse and Execute sent
+** together in pipeline mode, as PQexecParams() sends them unnamed, so a
+** statement run once costs what it did unprepared.  When the Parse fails
+** the slot is freed and its error returned. */
+static PGresult *stmt_prepare_exec(pg_conn *c, pg_stmt *p, const char *zName, int nParam,
+                                   const char *const *azVal, const int *anLen, const int *anFmt,
+                                   int resultFormat){
+  PGresult *aRes[2] = { 0, 0 };
+  pt_trace("pg: PREPARE %s AS %s", zName, p->zSql);
+  pt_trace("pg: EXECUTE %s", zName);
+  if( PQenterPipelineMode(c->pg) != 1 ){
+    PGresult *r = PQprepare(c->pg, zName, p->zSql, nParam, 0);
+    if( PQresultStatus(r) != PGRES_COMMAND_OK ){ stmt_forget(c, p); return r; }
+    PQclear(r);
+    return PQexecPrepared(c->pg, zName, nParam, azVal, anLen, anFmt, resultFormat);
+  }
+  if( PQsendPrepare(c->pg, zName, p->zSql, nParam, 0)
+   && PQsendQueryPrepared(c->pg, zName, nParam, azVal, anLen, anFmt, resultFormat)
+   && PQpipelineSync(c->pg) ){
+    int iCmd = 0;
+    for(;;){
+      PGresult *r = PQgetResult(c->pg);
+      if( !r ){
+        if( PQstatus(c->pg) != CONNECTION_OK ) break;
+        iCmd++;     /* end of one command's results */
+        continue;
+      }
+      if( PQresultStatus(r) == PGRES_PIPELINE_SYNC ){ PQclear(r); break; }
+      if( iCmd < 2 && !aRes[iCmd] ) aRes[iCmd] = r; else PQclear(r);
+    }
+  }
+  PQexitPipelineMode(c->pg);
+  if( PQresultStatus(aRes[0]) != PGRES_COMMAND_OK ){
+    stmt_forget(c, p);
+    PQclear(aRes[1]);
+    return aRes[0];   /* the statement's own error, as unprepared */
+  }
+  PQclear(aRes[0]);
+  return aRes[1];
+}
+
 /* Run zSql as PQexecParams() would, by name once prepared.  *pRetry is set
 ** when the failure may be the cache's (26000 or 0A000 of a statement run by
 ** name): the caller may run it once more if no transaction was open. */
@@ -303,13 +344,7 @@ static PGresult *stmt_exec(pg_conn *c, const char *zSql, int nParam, const char 
         p = 0;
       }else{
         stmt_name(zName, sizeof zName, p);
-        pt_trace("pg: PREPARE %s AS %s", zName, zSql);
-        PGresult *r = PQprepare(c->pg, zName, zSql, nParam, 0);
-        if( PQresultStatus(r) != PGRES_COMMAND_OK ){
-          stmt_forget(c, p);
-          return r;     /* the statement's own error, as unprepared */
-        }
-        PQclear(r);
+        return stmt_prepare_exec(c, p, zName, nParam, azVal, anLen, anFmt, resultFormat);
       }
     }
   }

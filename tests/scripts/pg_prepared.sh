@@ -52,6 +52,15 @@ check "ALTER TABLE between lookups: right answers" [ "$(grep -cx "1000|3893|5005
 check "ALTER TABLE between lookups: no error" none "error\|cached plan" "$out"
 pg_sql -c "ALTER TABLE public.prep_t ALTER COLUMN v TYPE text" >/dev/null
 
+# a lookup whose statement the server refuses gets the server's error, and
+# works again once the column is back
+out=$(run "$lookup" "SELECT pontoon_exec('pg', 'ALTER TABLE public.prep_t RENAME COLUMN v TO v2');" "$lookup")
+check "a column renamed away: the server's error" grep -q 'column "v" does not exist' <<<"$out"
+pg_sql -c "ALTER TABLE public.prep_t RENAME COLUMN v2 TO v" >/dev/null
+out=$(run "$lookup" "SELECT pontoon_exec('pg', 'ALTER TABLE public.prep_t RENAME COLUMN v TO v2');" \
+  "SELECT pontoon_exec('pg', 'ALTER TABLE public.prep_t RENAME COLUMN v2 TO v');" "$lookup")
+check "renamed away and back: right answers" [ "$(grep -cx "1000|3893|500500" <<<"$out")" = 2 ]
+
 # the same with another session altering the table
 out=$(run "$lookup" ".shell env -u LD_PRELOAD psql -X -q '$PONTOON_PG_URI_NOPW' -c 'ALTER TABLE public.prep_t ALTER COLUMN w TYPE bigint'" \
   "$lookup" ".shell env -u LD_PRELOAD psql -X -q '$PONTOON_PG_URI_NOPW' -c 'ALTER TABLE public.prep_t ALTER COLUMN w TYPE int'" "$lookup")
