@@ -57,6 +57,10 @@ pg_sql -c "ALTER TABLE public.prep_t ALTER COLUMN v TYPE text" >/dev/null
 out=$(run "$lookup" "SELECT pontoon_exec('pg', 'ALTER TABLE public.prep_t RENAME COLUMN v TO v2');" "$lookup")
 check "a column renamed away: the server's error" grep -q 'column "v" does not exist' <<<"$out"
 pg_sql -c "ALTER TABLE public.prep_t RENAME COLUMN v2 TO v" >/dev/null
+out=$(run "SELECT pontoon_exec('pg', 'ALTER TABLE public.prep_t RENAME COLUMN v TO v2');" "$lookup")
+check "a column renamed away before the first lookup: the server's error" grep -q 'column "v" does not exist' <<<"$out"
+check "tried once" [ "$(grep -c "^pontoon: pg: PREPARE" <<<"$out")" = 1 ]
+pg_sql -c "ALTER TABLE public.prep_t RENAME COLUMN v2 TO v" >/dev/null
 out=$(run "$lookup" "SELECT pontoon_exec('pg', 'ALTER TABLE public.prep_t RENAME COLUMN v TO v2');" \
   "SELECT pontoon_exec('pg', 'ALTER TABLE public.prep_t RENAME COLUMN v2 TO v');" "$lookup")
 check "renamed away and back: right answers" [ "$(grep -cx "1000|3893|500500" <<<"$out")" = 2 ]
