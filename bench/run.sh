@@ -9,6 +9,12 @@
 #   bash bench/run.sh                                   1,000,000 users, 2,000,000 orders
 #   PONTOON_BENCH_USERS=100000 PONTOON_BENCH_ORDERS=200000 bash bench/run.sh
 #   PONTOON_BENCH_ROUNDS=5 bash bench/run.sh
+#   PONTOON_BENCH_ONLY=lookup bash bench/run.sh         only some rows: a comma list
+#       of scan, copy, local, lookup, join, mysql (the ODBC rows come with scan
+#       and mysql; MySQL data is loaded only for mysql)
+#   PONTOON_BENCH_LIB2=/path/to/other/pontoon bash bench/run.sh
+#       the lookups also by another build of pontoon, alternated with this one
+#       in each round (a before/after comparison on the same data)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${PONTOON_HARNESS_DIR:-}" ]; then
@@ -23,6 +29,9 @@ users=${PONTOON_BENCH_USERS:-1000000}
 orders=${PONTOON_BENCH_ORDERS:-2000000}
 rounds=${PONTOON_BENCH_ROUNDS:-3}
 lookups=10000
+only=${PONTOON_BENCH_ONLY:-}
+lib2=${PONTOON_BENCH_LIB2:-}
+want() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
 export PGPASSFILE=$PONTOON_PG_PASSFILE
 old=$PONTOON_PG_URI_NOPW
 new=$PONTOON_PG_URI2_NOPW
@@ -33,10 +42,12 @@ psql_() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 echo "== data: $users users and $orders orders in the old database"
 psql_ "$old" -v users="$users" -v orders="$orders" -f "$top/bench/shop.pg.sql"
 psql_ "$old" -c "VACUUM ANALYZE bench_users" -c "VACUUM ANALYZE bench_orders"
-echo "== data: the same shop in MariaDB"
 export MYSQL_PWD=$PONTOON_MY_PASSWORD
 my_() { mariadb --default-character-set=utf8mb4 -h "$PONTOON_MY_HOST" -P "$PONTOON_MY_PORT" -u "$PONTOON_MY_USER" "$PONTOON_MY_DB" "$@"; }
-{ echo "SET @users = $users, @orders = $orders;"; cat "$top/bench/shop.my.sql"; } | my_ >/dev/null
+if want mysql; then
+  echo "== data: the same shop in MariaDB"
+  { echo "SET @users = $users, @orders = $orders;"; cat "$top/bench/shop.my.sql"; } | my_ >/dev/null
+fi
 my_uri="mysql://$PONTOON_MY_USER@$PONTOON_MY_HOST:$PONTOON_MY_PORT/$PONTOON_MY_DB"
 psql_ "$new" -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS shop CASCADE; CREATE SCHEMA shop;
   CREATE TABLE shop.bench_users (id bigint PRIMARY KEY, email text NOT NULL, name text, bio text,
@@ -113,7 +124,11 @@ CREATE VIRTUAL TABLE temp.u USING pontoon(old, public.bench_users);
 .timer on
 SELECT count(*), sum(length(u.email)) FROM keys k CROSS JOIN temp.u u ON u.id = k.id;
 SQL
-printf '\\set id random(1, %s)\nSELECT * FROM bench_users WHERE id = :id;\n' "$users" >"$tmp/lookup.pgbench"
+# pgbench runs the statement pontoon sends (the columns the query reads)
+printf '\\set id random(1, %s)\nSELECT id, email FROM bench_users WHERE id = :id;\n' "$users" >"$tmp/lookup.pgbench"
+if [ -n "$lib2" ]; then
+  sed "s|^\.load .*|.load $lib2|" "$tmp/lookup.sql" >"$tmp/lookup2.sql"
+fi
 # 5. a join of two remote tables of one server: 20,000 orders with their users
 shell_sql "$tmp/join.sql" <<'SQL'
 CREATE VIRTUAL TABLE o USING pontoon(old, public.bench_orders);
@@ -193,12 +208,20 @@ odbc_run() {
 run_time() { grep "Run Time" "$1" | tail -1 | awk '{print $4}'; }
 
 declare -A T
+# lookup_by "" or 2: the lookups by this build or by PONTOON_BENCH_LIB2
+lookup_by() {
+  local r
+  read -r _ r < <(timed "$tmp/lookup$1.out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/lookup$1.sql")
+  add "lookup$1" "$(run_time "$tmp/lookup$1.out")"
+  if [ -z "$1" ]; then rss_lookup=$(maxr "$rss_lookup" "$r"); else rss_lookup2=$(maxr "$rss_lookup2" "$r"); fi
+}
 add() { T[$1]="${T[$1]:-} $2"; }
-rss_scan=0; rss_copy=0; rss_local=0; rss_lookup=0; rss_join=0; rss_myscan=0; rss_mycopy=0; rss_pgloader=0
+rss_scan=0; rss_copy=0; rss_local=0; rss_lookup=0; rss_lookup2=0; rss_join=0; rss_myscan=0; rss_mycopy=0; rss_pgloader=0
 n_pontoon=0; n_pgloader=0
 maxr() { local v=$1 r=$2; [ "$r" -gt "$v" ] && echo "$r" || echo "$v"; }
 for round in $(seq "$rounds"); do
   echo "== round $round of $rounds"
+  if want scan; then
   read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/scan.sql"); add scan "$s"; rss_scan=$(maxr "$rss_scan" "$r")
   read -r s _ < <(timed /dev/null psql -X -q "$old" -c "\\copy (select * from bench_users) to /dev/null"); add scan_ref "$s"
   if [ "$have_odbc" = 1 ]; then
@@ -206,6 +229,9 @@ for round in $(seq "$rounds"); do
     odbc_run oscan_ref "$build/odbc_fetch" "$odbc_pg_stream" "SELECT $odbc_users_cols FROM public.bench_users"
     odbc_run oscan_buf "$build/odbc_fetch" "DSN=pontoon_pg" "SELECT $odbc_users_cols FROM public.bench_users"
   fi
+  fi
+
+  if want copy; then
 
   psql_ "$new" -c "TRUNCATE bench_users"
   read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/copy.sql"); add copy "$s"; rss_copy=$(maxr "$rss_copy" "$r")
@@ -213,14 +239,28 @@ for round in $(seq "$rounds"); do
   read -r s _ < <(timed /dev/null bash -c "psql -X -q '$old' -c 'COPY bench_users TO STDOUT' | psql -X -q '$new' -c 'COPY bench_users FROM STDIN'"); add copy_ref "$s"
   psql_ "$new" -c "TRUNCATE bench_users"
   read -r s _ < <(timed /dev/null psql -X -q "$new" -c "INSERT INTO bench_users SELECT * FROM fdw.bench_users"); add copy_fdw "$s"
+  fi
+
+  if want local; then
 
   rm -f "$tmp/local.db" "$tmp/ref.db" "$tmp/users.csv"
   read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/local.sql"); add local "$s"; rss_local=$(maxr "$rss_local" "$r")
   read -r s _ < <(timed /dev/null bash -c "psql -X -q '$old' -c \"\\copy bench_users to '$tmp/users.csv' csv\" && sqlite3 -batch '$tmp/ref.db' 'CREATE TABLE users(id INTEGER, email TEXT, name TEXT, bio TEXT, country TEXT, balance NUMERIC, created_at TEXT, active INTEGER)' '.import --csv $tmp/users.csv users'"); add local_ref "$s"
+  fi
 
-  read -r _ r < <(timed "$tmp/lookup.out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/lookup.sql"); add lookup "$(run_time "$tmp/lookup.out")"; rss_lookup=$(maxr "$rss_lookup" "$r")
+  if want lookup; then
+
+  # with a second build, the two swap places every round
+  if [ -n "$lib2" ] && [ $((round % 2)) = 0 ]; then lookup_by 2; fi
+  lookup_by ""
   tps=$(pgbench -n -M simple -c 1 -t "$lookups" -f "$tmp/lookup.pgbench" "$old" 2>/dev/null | awk '/^tps/ {print $3}')
   add lookup_ref "$(python3 -c "print('%.3f' % ($lookups / float('$tps')))")"
+  tps=$(pgbench -n -M prepared -c 1 -t "$lookups" -f "$tmp/lookup.pgbench" "$old" 2>/dev/null | awk '/^tps/ {print $3}')
+  add lookup_prep "$(python3 -c "print('%.3f' % ($lookups / float('$tps')))")"
+  if [ -n "$lib2" ] && [ $((round % 2)) = 1 ]; then lookup_by 2; fi
+  fi
+
+  if want mysql; then
 
   read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/myscan.sql"); add myscan "$s"; rss_myscan=$(maxr "$rss_myscan" "$r")
   read -r s _ < <(timed /dev/null bash -c "mariadb --quick -h '$PONTOON_MY_HOST' -P '$PONTOON_MY_PORT' -u '$PONTOON_MY_USER' '$PONTOON_MY_DB' -e 'SELECT * FROM bench_users' >/dev/null"); add myscan_ref "$s"
@@ -236,13 +276,18 @@ for round in $(seq "$rounds"); do
     read -r s r < <(timed "$tmp/pgloader.out" pgloader --no-ssl-cert-verification "$tmp/pgloader.load"); add mycopy_ref "$s"; rss_pgloader=$(maxr "$rss_pgloader" "$r")
     n_pgloader=$(psql -X -q -t -A "$new" -c "SELECT (SELECT count(*) FROM shop.bench_users) + (SELECT count(*) FROM shop.bench_orders)")
   fi
+  fi
+
+  if want join; then
 
   read -r _ r < <(timed "$tmp/join.out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/join.sql"); add join "$(run_time "$tmp/join.out")"; rss_join=$(maxr "$rss_join" "$r")
   read -r s _ < <(timed /dev/null psql -X -q "$old" -c "SELECT count(*), sum(o.total), count(DISTINCT u.country) FROM bench_orders o JOIN bench_users u ON u.id = o.user_id WHERE o.id <= 20000"); add join_ref "$s"
+  fi
 done
 m() { printf '%s\n' ${T[$1]:-} | median; }
 line() { # line WHAT KEY REFNAME REFKEY RSS
   local p r; p=$(m "$2"); r=$(m "$4")
+  if [ -z "$p" ] && [ -z "$r" ]; then return; fi   # not run (PONTOON_BENCH_ONLY)
   if [ -z "$p" ] || [ -z "$r" ]; then
     printf '| %s | %s | %s | %s | failed | %s MiB |\n' "$1" "${p:-failed}" "$3" "${r:-failed}" "$(( $5 / 1024 ))"
     return
@@ -260,6 +305,11 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
   line "copy users PostgreSQL -> PostgreSQL" copy "postgres_fdw INSERT ... SELECT, fetch_size 10000" copy_fdw "$rss_copy"
   line "users into a local SQLite file (CREATE TABLE AS)" local "psql \\copy to CSV + sqlite3 .import" local_ref "$rss_local"
   line "$lookups primary-key lookups" lookup "pgbench -M simple, 1 client, same lookups" lookup_ref "$rss_lookup"
+  line "$lookups primary-key lookups" lookup "pgbench -M prepared, 1 client, same lookups (the limit)" lookup_prep "$rss_lookup"
+  if [ -n "$lib2" ]; then
+    line "$lookups primary-key lookups, PONTOON_BENCH_LIB2" lookup2 "pgbench -M simple, 1 client, same lookups" lookup_ref "$rss_lookup2"
+    line "$lookups primary-key lookups" lookup "the same by PONTOON_BENCH_LIB2" lookup2 "$rss_lookup"
+  fi
   line "join of two remote tables, 20,000 orders" join "the same join run by the server (psql)" join_ref "$rss_join"
   line "MySQL: scan users, every column" myscan "mariadb --quick -e 'SELECT * ...' (the limit)" myscan_ref "$rss_myscan"
   if [ "$have_pgloader" = 1 ]; then
@@ -273,11 +323,13 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
     line "ODBC MariaDB: scan users, every column" omscan "pontoon's MySQL driver, same round (MySQL: scan users)" myscan "${RSS[omscan]:-0}"
   fi
   echo
-  echo "rows copied MySQL -> PostgreSQL: pontoon $n_pontoon, pgloader $n_pgloader (of $my_rows); pgloader's peak RSS: $(( rss_pgloader / 1024 )) MiB"
-  if [ "$have_odbc" = 1 ]; then
+  want mysql && echo "rows copied MySQL -> PostgreSQL: pontoon $n_pontoon, pgloader $n_pgloader (of $my_rows); pgloader's peak RSS: $(( rss_pgloader / 1024 )) MiB"
+  if [ "$have_odbc" = 1 ] && want scan; then
     echo "ODBC C loops' peak RSS: psqlODBC streaming $(( ${RSS[oscan_ref]:-0} / 1024 )) MiB, psqlODBC defaults $(( ${RSS[oscan_buf]:-0} / 1024 )) MiB, MariaDB ODBC $(( ${RSS[omscan_ref]:-0} / 1024 )) MiB"
   fi
 } | tee "$tmp/table.md"
-echo
-echo "== libpq read protocols on the users table (bench/pg_read_modes.c, median seconds)"
-"$build/pg_read_modes" "$old" public.bench_users "$rounds"
+if want scan; then
+  echo
+  echo "== libpq read protocols on the users table (bench/pg_read_modes.c, median seconds)"
+  "$build/pg_read_modes" "$old" public.bench_users "$rounds"
+fi

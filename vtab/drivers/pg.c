@@ -29,6 +29,18 @@
 typedef struct pg_cursor pg_cursor;
 typedef struct pg_bulk pg_bulk;
 
+/* A statement prepared on the server under the name pt_s<id> (stmt_exec). */
+#define PG_STMT_MAX 64
+typedef struct pg_stmt {
+  char *zSql;              /* its text; NULL: the slot is free */
+  unsigned h;              /* hash of zSql */
+  unsigned id;             /* never reused on one connection */
+  int stale;               /* the server refused it (0A000): DEALLOCATE first */
+  int iPipe;               /* its Parse queued in pipeline mode as command
+                           ** number iPipe, unanswered; 0 otherwise */
+  unsigned long long used; /* last use, for LRU */
+} pg_stmt;
+
 typedef struct pg_conn {
   pt_conn base;
   PGconn *pg;
@@ -43,6 +55,13 @@ typedef struct pg_conn {
   char *zQueuedErr;        /* the first error among them */
   int queuedRc;            /* its result code */
   int readOnly;            /* the read-only connection of query= tables */
+  int nPipeCmd;            /* commands sent in pipeline mode (Parse included) */
+  int nPipeParse;          /* Parse commands among them, unanswered */
+  int pipePrepare;         /* the pipeline may prepare statements */
+  int needResync;          /* ask the server which of aStmt it still has */
+  unsigned nextStmt;       /* id of the next prepared statement */
+  unsigned long long clock;/* LRU clock of aStmt */
+  pg_stmt aStmt[PG_STMT_MAX];
 } pg_conn;
 
 struct pg_cursor {
@@ -146,6 +165,221 @@ static void ro_end(pg_conn *c, int opened){
   if( opened ) exec_simple(c, "ROLLBACK", 0);
 }
 
+/* ---- prepared statements ----
+** Statements pontoon repeats (lookups by key, UPDATE and DELETE by key) are
+** prepared once per connection under the names pt_s<N> and then run by
+** name: their text travels once and the server parses it once.  At most
+** PG_STMT_MAX are kept; the least recently used is evicted by DEALLOCATE.
+** They are prepared without parameter types and run with the same formats
+** as the unprepared statements were, so answers do not change.
+**
+** Prepared statements belong to the session and survive ROLLBACK.  What
+** takes them away behind pontoon's back: DISCARD ALL or DEALLOCATE through
+** pontoon_exec (pgExec sees the word and the cache is then checked against
+** pg_prepared_statements: stmt_resync), and a table altered so that a
+** statement's result changes type (SQLSTATE 0A000, "cached plan must not
+** change result type": the entry turns stale and is prepared anew).  A
+** statement run by name that fails with 26000 or 0A000 is run once more by
+** its caller when no transaction was open around it; inside a transaction
+** the server has already aborted it, so that error stands.  In a failed
+** transaction nothing is prepared (the statement gets the transaction's
+** error as before).  A new connection starts with an empty cache. */
+
+static unsigned stmt_hash(const char *z){
+  unsigned h = 2166136261u;
+  while( *z ) h = (h ^ (unsigned char)*z++) * 16777619u;
+  return h;
+}
+
+static void stmt_name(char *zBuf, size_t n, const pg_stmt *p){
+  snprintf(zBuf, n, "pt_s%u", p->id);
+}
+
+static void stmt_forget(pg_conn *c, pg_stmt *p){
+  if( p->iPipe ) c->nPipeParse--;
+  sqlite3_free(p->zSql);
+  memset(p, 0, sizeof(*p));
+}
+
+/* DEALLOCATE a statement and free its slot, never failing the transaction
+** around it (a statement the server no longer has is no matter).  Returns
+** 0, slot kept, when the transaction state forbids it. */
+static int stmt_deallocate(pg_conn *c, pg_stmt *p){
+  char zName[24], zSql[128];
+  stmt_name(zName, sizeof zName, p);
+  switch( PQtransactionStatus(c->pg) ){
+    case PQTRANS_IDLE:
+      snprintf(zSql, sizeof zSql, "DEALLOCATE %s", zName);
+      exec_simple(c, zSql, 0);
+      break;
+    case PQTRANS_INTRANS:
+      snprintf(zSql, sizeof zSql, "SAVEPOINT pt_stmt; DEALLOCATE %s; RELEASE SAVEPOINT pt_stmt", zName);
+      if( exec_simple(c, zSql, 0) != SQLITE_OK ){
+        exec_simple(c, "ROLLBACK TO SAVEPOINT pt_stmt; RELEASE SAVEPOINT pt_stmt", 0);
+      }
+      break;
+    default:
+      return 0;
+  }
+  stmt_forget(c, p);
+  return 1;
+}
+
+/* Keep only the statements the server still has. */
+static void stmt_resync(pg_conn *c){
+  const char *zSql = "SELECT name FROM pg_prepared_statements WHERE name LIKE 'pt_s%'";
+  c->needResync = 0;
+  pt_trace("pg: %s", zSql);
+  PGresult *r = PQexec(c->pg, zSql);
+  int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+  for(int i = 0; i < PG_STMT_MAX; i++){
+    pg_stmt *p = &c->aStmt[i];
+    char zName[24];
+    int found = 0;
+    if( !p->zSql ) continue;
+    stmt_name(zName, sizeof zName, p);
+    for(int j = 0; ok && !found && j < PQntuples(r); j++) found = strcmp(PQgetvalue(r, j, 0), zName) == 0;
+    if( !found ) stmt_forget(c, p);
+  }
+  PQclear(r);
+}
+
+static pg_stmt *stmt_find(pg_conn *c, const char *zSql, unsigned h){
+  for(int i = 0; i < PG_STMT_MAX; i++){
+    pg_stmt *p = &c->aStmt[i];
+    if( p->zSql && p->h == h && strcmp(p->zSql, zSql) == 0 ){
+      p->used = ++c->clock;
+      return p;
+    }
+  }
+  return 0;
+}
+
+/* A free slot; when none, the least recently used one is evicted if
+** canEvict (not in pipeline mode).  NULL: no slot. */
+static pg_stmt *stmt_slot(pg_conn *c, int canEvict){
+  pg_stmt *pOld = 0;
+  for(int i = 0; i < PG_STMT_MAX; i++){
+    pg_stmt *p = &c->aStmt[i];
+    if( !p->zSql ) return p;
+    if( !p->iPipe && (!pOld || p->used < pOld->used) ) pOld = p;
+  }
+  if( !pOld || !canEvict || !stmt_deallocate(c, pOld) ) return 0;
+  return pOld;
+}
+
+/* Fill slot p with zSql under a new name (the caller prepares it). */
+static int stmt_fill(pg_conn *c, pg_stmt *p, const char *zSql, unsigned h){
+  char *z = pt_strdup(zSql);
+  if( !z ) return 0;
+  p->zSql = z;
+  p->h = h;
+  p->id = ++c->nextStmt;
+  p->stale = 0;
+  p->iPipe = 0;
+  p->used = ++c->clock;
+  return 1;
+}
+
+/* Prepare p (filled) and run it in one round trip: Parse and Execute sent
+** together in pipeline mode, as PQexecParams() sends them unnamed, so a
+** statement run once costs what it did unprepared.  When the Parse fails
+** the slot is freed and its error returned. */
+static PGresult *stmt_prepare_exec(pg_conn *c, pg_stmt *p, const char *zName, int nParam,
+                                   const char *const *azVal, const int *anLen, const int *anFmt,
+                                   int resultFormat){
+  PGresult *aRes[2] = { 0, 0 };
+  pt_trace("pg: PREPARE %s AS %s", zName, p->zSql);
+  pt_trace("pg: EXECUTE %s", zName);
+  if( PQenterPipelineMode(c->pg) != 1 ){
+    PGresult *r = PQprepare(c->pg, zName, p->zSql, nParam, 0);
+    if( PQresultStatus(r) != PGRES_COMMAND_OK ){ stmt_forget(c, p); return r; }
+    PQclear(r);
+    return PQexecPrepared(c->pg, zName, nParam, azVal, anLen, anFmt, resultFormat);
+  }
+  if( PQsendPrepare(c->pg, zName, p->zSql, nParam, 0)
+   && PQsendQueryPrepared(c->pg, zName, nParam, azVal, anLen, anFmt, resultFormat)
+   && PQpipelineSync(c->pg) ){
+    int iCmd = 0;
+    for(;;){
+      PGresult *r = PQgetResult(c->pg);
+      if( !r ){
+        if( PQstatus(c->pg) != CONNECTION_OK ) break;
+        iCmd++;     /* end of one command's results */
+        continue;
+      }
+      if( PQresultStatus(r) == PGRES_PIPELINE_SYNC ){ PQclear(r); break; }
+      if( iCmd < 2 && !aRes[iCmd] ) aRes[iCmd] = r; else PQclear(r);
+    }
+  }
+  PQexitPipelineMode(c->pg);
+  if( PQresultStatus(aRes[0]) != PGRES_COMMAND_OK ){
+    stmt_forget(c, p);
+    PQclear(aRes[1]);
+    return aRes[0];   /* the statement's own error, as unprepared */
+  }
+  PQclear(aRes[0]);
+  return aRes[1];
+}
+
+/* Run zSql as PQexecParams() would, by name once prepared.  *pRetry is set
+** when the failure may be the cache's (26000 or 0A000 of a statement run by
+** name): the caller may run it once more if no transaction was open. */
+static PGresult *stmt_exec(pg_conn *c, const char *zSql, int nParam, const char *const *azVal,
+                           const int *anLen, const int *anFmt, int resultFormat, int *pRetry){
+  PGTransactionStatusType ts = PQtransactionStatus(c->pg);
+  pg_stmt *p = 0;
+  char zName[24];
+  *pRetry = 0;
+  if( ts == PQTRANS_IDLE || ts == PQTRANS_INTRANS ){
+    unsigned h = stmt_hash(zSql);
+    if( c->needResync ) stmt_resync(c);
+    p = stmt_find(c, zSql, h);
+    if( p && p->stale ){
+      stmt_deallocate(c, p);    /* the transaction allows it (ts) */
+      p = 0;
+    }
+    if( !p && (p = stmt_slot(c, 1)) != 0 ){
+      if( !stmt_fill(c, p, zSql, h) ){
+        p = 0;
+      }else{
+        stmt_name(zName, sizeof zName, p);
+        return stmt_prepare_exec(c, p, zName, nParam, azVal, anLen, anFmt, resultFormat);
+      }
+    }
+  }
+  if( !p ){
+    pt_trace("pg: %s", zSql);
+    return PQexecParams(c->pg, zSql, nParam, 0, azVal, anLen, anFmt, resultFormat);
+  }
+  stmt_name(zName, sizeof zName, p);
+  pt_trace("pg: EXECUTE %s", zName);
+  PGresult *r = PQexecPrepared(c->pg, zName, nParam, azVal, anLen, anFmt, resultFormat);
+  if( PQresultStatus(r) == PGRES_FATAL_ERROR ){
+    const char *zState = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    if( zState && strcmp(zState, "26000") == 0 ){
+      c->needResync = 1;
+      *pRetry = 1;
+    }else if( zState && strcmp(zState, "0A000") == 0 ){
+      p->stale = 1;
+      *pRetry = 1;
+    }
+  }
+  return r;
+}
+
+/* Does the text name DISCARD or DEALLOCATE (case aside)?  Then it may
+** remove prepared statements. */
+static int drops_statements(const char *z){
+  for(; *z; z++){
+    if( (*z == 'd' || *z == 'D')
+     && (sqlite3_strnicmp(z, "discard", 7) == 0 || sqlite3_strnicmp(z, "deallocate", 10) == 0) ){
+      return 1;
+    }
+  }
+  return 0;
+}
+
 /* The library never prints: server notices go to the trace only. */
 static void notice_quiet(void *arg, const char *zMsg){
   (void)arg;
@@ -201,6 +435,7 @@ static void pgDisconnect(pt_conn *p){
   pg_conn *c = (pg_conn*)p;
   if( !c ) return;
   PQfinish(c->pg);
+  for(int i = 0; i < PG_STMT_MAX; i++) sqlite3_free(c->aStmt[i].zSql);
   sqlite3_free(c->zVersion);
   sqlite3_free(c->zQueuedErr);
   sqlite3_free(c);
@@ -521,13 +756,17 @@ static int pgOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   pg_drain(c);
   int rc = SQLITE_OK;
   if( nFetch == PT_FETCH_FEW ){
-    int opened;
-    rc = ro_begin(c, &opened, pzErr);
     PGresult *r = 0;
-    if( rc == SQLITE_OK ){
-      pt_trace("pg: %s", zSql);
-      r = PQexecParams(c->pg, zSql, nParam, 0, azVal, anLen, anFmt, 1);
+    for(int nTry = 0; ; nTry++){
+      int opened, retry;
+      rc = ro_begin(c, &opened, pzErr);
+      if( rc != SQLITE_OK ) break;
+      int idle = opened || PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+      r = stmt_exec(c, zSql, nParam, azVal, anLen, anFmt, 1, &retry);
       ro_end(c, opened);
+      if( !retry || !idle || nTry > 0 ) break;
+      PQclear(r);    /* the cache's failure, no transaction hurt: once more */
+      r = 0;
     }
     if( rc != SQLITE_OK ){
       /* *pzErr is set */
@@ -890,6 +1129,7 @@ static int pgExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   /* without parameters the simple protocol runs several statements, as psql -c */
   PGresult *r = nParam == 0 ? PQexec(c->pg, zSql)
                             : PQexecParams(c->pg, zSql, nParam, 0, azVal, anLen, anFmt, 0);
+  if( drops_statements(zSql) ) c->needResync = 1;
   for(int i = 0; i < nParam; i++) sqlite3_free(azConv[i]);
   sqlite3_free(azConv);
   sqlite3_free(azVal); sqlite3_free(anLen); sqlite3_free(anFmt);
@@ -933,36 +1173,70 @@ static void queued_check_rows(pg_conn *c, const char *zTuples){
     : sqlite3_mprintf("%lld rows matched the key: the key does not identify one row (key= must name unique columns)", n));
 }
 
+/* The answer to queued command number iCmd, if it was a Parse: its
+** statement is now prepared, or forgotten.  Returns 1 for a Parse. */
+static int queued_parse_answer(pg_conn *c, int iCmd, int ok){
+  for(int i = 0; i < PG_STMT_MAX; i++){
+    pg_stmt *p = &c->aStmt[i];
+    if( p->zSql && p->iPipe == iCmd ){
+      if( ok ){
+        p->iPipe = 0;
+        c->nPipeParse--;
+      }else{
+        stmt_forget(c, p);
+      }
+      return 1;
+    }
+  }
+  return 0;
+}
+
 static void pipeline_end(pg_conn *c){
   if( !c->nQueued ) return;
   c->nQueued = 0;
   if( PQpipelineSync(c->pg) != 1 ){
     queued_error(c, SQLITE_ERROR, result_error(0, c->pg));
-    PQexitPipelineMode(c->pg);
-    return;
-  }
-  for(;;){
-    PGresult *r = PQgetResult(c->pg);
-    if( !r ){
-      if( PQstatus(c->pg) != CONNECTION_OK ){
-        queued_error(c, SQLITE_ERROR, result_error(0, c->pg));
-        break;
+  }else{
+    int iCmd = 1;    /* the queued command whose results come next */
+    for(;;){
+      PGresult *r = PQgetResult(c->pg);
+      if( !r ){
+        if( PQstatus(c->pg) != CONNECTION_OK ){
+          queued_error(c, SQLITE_ERROR, result_error(0, c->pg));
+          break;
+        }
+        iCmd++;
+        continue;   /* end of one command's results */
       }
-      continue;   /* end of one statement's results */
+      ExecStatusType st = PQresultStatus(r);
+      if( st == PGRES_PIPELINE_SYNC ){ PQclear(r); break; }
+      int isParse = c->nPipeParse > 0 && queued_parse_answer(c, iCmd, st == PGRES_COMMAND_OK);
+      if( st == PGRES_FATAL_ERROR ) queued_error(c, SQLITE_ERROR, result_error(r, c->pg));
+      else if( st == PGRES_COMMAND_OK && !isParse ) queued_check_rows(c, PQcmdTuples(r));
+      PQclear(r);
     }
-    ExecStatusType st = PQresultStatus(r);
-    if( st == PGRES_PIPELINE_SYNC ){ PQclear(r); break; }
-    if( st == PGRES_FATAL_ERROR ) queued_error(c, SQLITE_ERROR, result_error(r, c->pg));
-    else if( st == PGRES_COMMAND_OK ) queued_check_rows(c, PQcmdTuples(r));
-    PQclear(r);
   }
+  /* Parses never answered (the connection broke): not prepared */
+  for(int i = 0; c->nPipeParse > 0 && i < PG_STMT_MAX; i++){
+    if( c->aStmt[i].iPipe ) stmt_forget(c, &c->aStmt[i]);
+  }
+  c->nPipeCmd = 0;
   PQexitPipelineMode(c->pg);
 }
 
 static int pgExecQueued(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam, char **pzErr){
   pg_conn *c = (pg_conn*)p;
+  unsigned h = stmt_hash(zSql);
   if( !c->nQueued ){
     pg_drain(c);
+    PGTransactionStatusType ts = PQtransactionStatus(c->pg);
+    c->pipePrepare = ts == PQTRANS_IDLE || ts == PQTRANS_INTRANS;
+    if( c->pipePrepare ){
+      /* outside pipeline mode a slot can still be freed for this statement */
+      if( c->needResync ) stmt_resync(c);
+      if( !stmt_find(c, zSql, h) ) stmt_slot(c, 1);
+    }
+    c->nPipeCmd = 0;
     if( PQenterPipelineMode(c->pg) != 1 ){
       *pzErr = result_error(0, c->pg);
       return SQLITE_ERROR;
@@ -998,8 +1272,38 @@ static int pgExecQueued(pt_conn *p, const char *zSql, int nParam, const pt_param
       azVal[i] = azConv[i] ? azConv[i] : "";
     }
   }
-  pt_trace("pg (queued): %s", zSql);
-  int ok = PQsendQueryParams(c->pg, zSql, nParam, 0, azVal, anLen, anFmt, 0);
+  /* prepared within the pipeline: its Parse is answered in pipeline_end */
+  pg_stmt *pStmt = c->pipePrepare ? stmt_find(c, zSql, h) : 0;
+  int ok = 1;
+  char zName[24];
+  if( pStmt && pStmt->stale ) pStmt = 0;
+  if( !pStmt && c->pipePrepare && (pStmt = stmt_slot(c, 0)) != 0 ){
+    if( !stmt_fill(c, pStmt, zSql, h) ){
+      pStmt = 0;
+    }else{
+      stmt_name(zName, sizeof zName, pStmt);
+      pt_trace("pg (queued): PREPARE %s AS %s", zName, zSql);
+      ok = PQsendPrepare(c->pg, zName, zSql, nParam, 0);
+      if( ok ){
+        pStmt->iPipe = ++c->nPipeCmd;
+        c->nPipeParse++;
+        c->nQueued++;    /* so that pipeline_end reads its answer */
+      }else{
+        stmt_forget(c, pStmt);
+      }
+    }
+  }
+  if( !ok ){
+    /* error below */
+  }else if( pStmt ){
+    stmt_name(zName, sizeof zName, pStmt);
+    pt_trace("pg (queued): EXECUTE %s", zName);
+    ok = PQsendQueryPrepared(c->pg, zName, nParam, azVal, anLen, anFmt, 0);
+  }else{
+    pt_trace("pg (queued): %s", zSql);
+    ok = PQsendQueryParams(c->pg, zSql, nParam, 0, azVal, anLen, anFmt, 0);
+  }
+  if( ok ) c->nPipeCmd++;
   for(int i = 0; i < nParam; i++) sqlite3_free(azConv[i]);
   if( !ok ){
     *pzErr = result_error(0, c->pg);
