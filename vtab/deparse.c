@@ -117,7 +117,7 @@ static char *build_sql(pt_vtab *v, const pt_plan *p, const unsigned char *aDrop,
       pt_column *kc = &t->aCol[v->aKey[i]];
       char *zq = pt_deparse_ident(d, kc->zName);
       sqlite3_str_appendall(s, i ? ", " : " ORDER BY ");
-      sqlite3_str_appendf(s, "%s ASC", zq);   /* key columns hold no NULL */
+      d->xOrderBy(s, zq, kc->kind, 0);   /* SQLite's order: text in bytes */
       sqlite3_free(zq);
     }
     sqlite3_str_appendchar(s, 1, ' ');

@@ -33,23 +33,11 @@
 typedef struct pt_vcursor {
   sqlite3_vtab_cursor base;
   pt_server *pServer;
-  pt_cursor *pCur;
+  pt_scan *pScan;          /* the remote read, or NULL */
   int nSel;
   int *aColPos;            /* table column -> select-list position, or -1 */
   int eof;
-  int holdsServer;         /* counted in pServer->nCursor */
   sqlite3_int64 iRow;
-  /* Reading in key order, a page at a time, from a driver that keeps whole
-  ** results (xPageRows): the query's own parameters are kept for the pages
-  ** after the first, which add the last key read and the page size. */
-  int nPage;               /* rows per page; 0 when not paging */
-  int nInPage;             /* rows read from the current page */
-  char *zPageSql;          /* the SQL of the later pages */
-  int nQParam;
-  pt_param *aQParam;       /* nQParam + nKey + 1 slots */
-  pt_kind *aKind;          /* the select list's kinds */
-  int64_t *aLastKey;       /* the last row's key values (integer keys) */
-  char *zKeyText;          /* their text, 24 bytes each, and the page size's */
   /* Rowids of a table without a key (ptRowid): content hashes seen in this
   ** scan, with how often, in an open-addressing table. */
   uint64_t *aSeenHash;
@@ -405,27 +393,13 @@ static int ptOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor){
   return SQLITE_OK;
 }
 
-/* Close the remote cursor, if any, and release the server. */
+/* Close the remote read, if any, and release the server. */
 static void cursor_reset(pt_vcursor *c){
-  if( c->pCur ){
-    c->pServer->pDriver->xClose(c->pCur);
-    c->pCur = 0;
-  }
-  if( c->holdsServer ){
-    c->pServer->nCursor--;
-    c->holdsServer = 0;
-    pt_server_check(c->pServer);
-  }
+  pt_scan_close(c->pScan);
+  c->pScan = 0;
   sqlite3_free(c->aColPos);
   c->aColPos = 0;
   c->eof = 1;
-  for(int i = 0; i < c->nQParam; i++) sqlite3_free((char*)c->aQParam[i].z);
-  sqlite3_free(c->aQParam); c->aQParam = 0;
-  sqlite3_free(c->zPageSql); c->zPageSql = 0;
-  sqlite3_free(c->aKind); c->aKind = 0;
-  sqlite3_free(c->aLastKey); c->aLastKey = 0;
-  sqlite3_free(c->zKeyText); c->zKeyText = 0;
-  c->nQParam = c->nPage = c->nInPage = 0;
   sqlite3_free(c->aSeenHash); c->aSeenHash = 0;
   sqlite3_free(c->aSeenCount); c->aSeenCount = 0;
   c->nSeenSlot = c->nSeen = 0;
@@ -447,131 +421,20 @@ static int cursor_error(pt_vcursor *c, const char *zWhat, char *zRemote){
   return SQLITE_ERROR;
 }
 
-/* Open the next page of a paged read: rows after the last key read. */
-static int next_page(pt_vcursor *c, char **pzErr){
-  pt_vtab *v = (pt_vtab*)c->base.pVtab;
-  pt_server *s = c->pServer;
-  c->pServer->pDriver->xClose(c->pCur);
-  c->pCur = 0;
-  int n = c->nQParam;
-  for(int j = 0; j < v->nKey; j++){
-    char *z = c->zKeyText + 24 * j;
-    snprintf(z, 24, "%lld", (long long)c->aLastKey[j]);
-    c->aQParam[n].z = z;
-    c->aQParam[n].n = (int)strlen(z);
-    c->aQParam[n].kind = PT_K_INT;
-    c->aQParam[n].isBinary = 0;
-    n++;
-  }
-  char *zPage = c->zKeyText + 24 * v->nKey;
-  snprintf(zPage, 24, "%d", c->nPage);
-  c->aQParam[n].z = zPage;
-  c->aQParam[n].n = (int)strlen(zPage);
-  c->aQParam[n].kind = PT_K_INT;
-  c->aQParam[n].isBinary = 0;
-  n++;
-  int rc = pt_server_flush(s, pzErr);
-  if( rc != SQLITE_OK ) return rc;
-  pt_conn *conn;
-  rc = pt_server_conn(s, v->zQuery != 0, &conn, pzErr);
-  if( rc == SQLITE_OK ){
-    char *zLocked = pt_deparse_locked(v, s, c->zPageSql);
-    const char *zRun = zLocked ? zLocked : c->zPageSql;
-    pt_trace("xNext %s: next page: %s", v->zName, zRun);
-    rc = s->pDriver->xOpen(conn, zRun, n, c->aQParam, c->nSel ? c->nSel : 1, c->aKind,
-                           v->nFetch, &c->pCur, pzErr);
-    sqlite3_free(zLocked);
-  }
-  if( rc != SQLITE_OK ) c->pCur = 0;
-  c->nInPage = 0;
-  return rc;
-}
-
 static int ptNext(sqlite3_vtab_cursor *cur){
   pt_vcursor *c = (pt_vcursor*)cur;
   char *zErr = 0;
-  int rc = c->pServer->pDriver->xNext(c->pCur, &zErr);
-  while( rc == SQLITE_DONE && c->nPage && c->nInPage == c->nPage ){
-    /* a full page: there may be more */
-    if( (rc = next_page(c, &zErr)) != SQLITE_OK ){
-      if( !c->pCur ){ c->pServer->nCursor--; c->holdsServer = 0; }
-      return cursor_error(c, 0, zErr);
-    }
-    rc = c->pServer->pDriver->xNext(c->pCur, &zErr);
-  }
+  int rc = pt_scan_next(c->pScan, &zErr);
   if( rc == SQLITE_ROW ){
     c->iRow++;
-    if( c->nPage ){
-      pt_vtab *v = (pt_vtab*)cur->pVtab;
-      c->nInPage++;
-      for(int j = 0; j < v->nKey; j++){
-        pt_value val;
-        c->pServer->pDriver->xColumn(c->pCur, c->aColPos[v->aKey[j]], &val);
-        c->aLastKey[j] = val.type == PT_V_INT ? val.i : 0;
-      }
-    }
     return SQLITE_OK;
   }
   if( rc == SQLITE_DONE ){
-    /* release the remote cursor now: the statement may live on */
-    c->pServer->pDriver->xClose(c->pCur);
-    c->pCur = 0;
-    c->pServer->nCursor--;
-    c->holdsServer = 0;
+    /* the server is given back already: the statement may live on */
     c->eof = 1;
     return SQLITE_OK;
   }
   return cursor_error(c, 0, zErr);
-}
-
-/*
-** Start a paged read of plan p: keep the query's nParam parameters (copied)
-** and its kinds, build the SQL of the later pages, and open the first page.
-*/
-static int page_start(pt_vcursor *c, pt_vtab *v, pt_plan *p, const unsigned char *aDrop,
-                      int nParam, const pt_param *aParam, const pt_kind *aKind, int nPage,
-                      char **pzErr){
-  pt_server *s = c->pServer;
-  int nSel = p->nSel ? p->nSel : 1;
-  c->nPage = nPage;
-  c->nInPage = 0;
-  c->aQParam = sqlite3_malloc64(sizeof(pt_param) * (nParam + v->nKey + 1));
-  c->aKind = sqlite3_malloc64(sizeof(pt_kind) * nSel);
-  c->aLastKey = sqlite3_malloc64(sizeof(int64_t) * v->nKey);
-  c->zKeyText = sqlite3_malloc64(24 * (v->nKey + 1));
-  c->zPageSql = pt_plan_page_sql(v, p, aDrop, 1);
-  char *zFirst = pt_plan_page_sql(v, p, aDrop, 0);
-  if( !c->aQParam || !c->aKind || !c->aLastKey || !c->zKeyText || !c->zPageSql || !zFirst ){
-    sqlite3_free(zFirst);
-    return SQLITE_NOMEM;
-  }
-  memcpy(c->aKind, aKind, sizeof(pt_kind) * nSel);
-  for(int i = 0; i < nParam; i++){
-    char *z = sqlite3_malloc64((sqlite3_uint64)aParam[i].n + 1);
-    if( !z ){ sqlite3_free(zFirst); return SQLITE_NOMEM; }
-    if( aParam[i].n ) memcpy(z, aParam[i].z, aParam[i].n);
-    z[aParam[i].n] = 0;
-    c->aQParam[i] = aParam[i];
-    c->aQParam[i].z = z;
-    c->nQParam++;
-  }
-  char *zPage = c->zKeyText + 24 * v->nKey;
-  snprintf(zPage, 24, "%d", nPage);
-  c->aQParam[nParam].z = zPage;
-  c->aQParam[nParam].n = (int)strlen(zPage);
-  c->aQParam[nParam].kind = PT_K_INT;
-  c->aQParam[nParam].isBinary = 0;
-  pt_conn *conn;
-  int rc = pt_server_conn(s, v->zQuery != 0, &conn, pzErr);
-  if( rc == SQLITE_OK ){
-    char *zLocked = pt_deparse_locked(v, s, zFirst);
-    const char *zRun = zLocked ? zLocked : zFirst;
-    pt_trace("xFilter %s: in pages: %s", v->zName, zRun);
-    rc = s->pDriver->xOpen(conn, zRun, nParam + 1, c->aQParam, nSel, c->aKind, v->nFetch, &c->pCur, pzErr);
-    sqlite3_free(zLocked);
-  }
-  sqlite3_free(zFirst);
-  return rc;
 }
 
 /*
@@ -744,23 +607,29 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     if( !nFetch && useLimit && atoll(zCap) <= 1000 ) nFetch = PT_FETCH_FEW;
     /* a driver that keeps whole results reads a keyed table in pages */
     int nPage = 0;
-    if( s->pDriver->xPageRows && s->pDialect->xLimit && v->nKey > 0 && p->nOrder == 0
-     && nFetch != PT_FETCH_FEW && (nPage = s->pDriver->xPageRows(conn)) > 0 ){
+    if( s->pDriver->xPageRows && p->nOrder == 0 && nFetch != PT_FETCH_FEW
+     && pt_scan_can_page(v, s->pDialect) && (nPage = s->pDriver->xPageRows(conn)) > 0 ){
       if( v->nFetch > 0 ) nPage = v->nFetch;   /* fetch=: rows per batch, here a page */
       for(int j = 0; j < v->nKey; j++){
-        if( v->pDesc->aCol[v->aKey[j]].kind != PT_K_INT || c->aColPos[v->aKey[j]] < 0 ) nPage = 0;
+        if( c->aColPos[v->aKey[j]] < 0 ) nPage = 0;
       }
       if( useLimit && atoll(zCap) <= nPage ) nPage = 0;
     }
     if( nPage > 0 ){
-      rc = page_start(c, v, p, aDrop, useLimit ? nParam - 1 : nParam, aParam, aKind, nPage, &zErr);
+      int *aKeyPos = sqlite3_malloc64(sizeof(int) * (v->nKey + 1));
+      if( !aKeyPos ){
+        rc = SQLITE_NOMEM;
+      }else{
+        for(int j = 0; j < v->nKey; j++) aKeyPos[j] = c->aColPos[v->aKey[j]];
+        pt_trace("xFilter %s: in pages of %d", v->zName, nPage);
+        rc = pt_scan_open_pages(s, v, p, aDrop, useLimit ? nParam - 1 : nParam, aParam,
+                                p->nSel, aKind, aKeyPos, nPage, &c->pScan, &zErr);
+        sqlite3_free(aKeyPos);
+      }
     }else{
-      char *zLocked = pt_deparse_locked(v, s, zRun);
-      if( zLocked ) zRun = zLocked;
       pt_trace("xFilter %s: %s", v->zName, zRun);
-      rc = s->pDriver->xOpen(conn, zRun, nParam, aParam, p->nSel ? p->nSel : 1, aKind,
-                             nFetch, &c->pCur, &zErr);
-      sqlite3_free(zLocked);
+      rc = pt_scan_open(s, v, v->zQuery != 0, zRun, nParam, aParam, p->nSel, aKind, nFetch,
+                        &c->pScan, &zErr);
     }
   }
   sqlite3_free(zSql);
@@ -768,13 +637,10 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   if( rc != SQLITE_OK ){
     for(int j = 0; j < nParam; j++) sqlite3_free(azFree[j]);
     sqlite3_free(aParam); sqlite3_free(azFree); sqlite3_free(aDrop);
-    c->pCur = 0;
     int rc2 = cursor_error(c, 0, zErr);
     pt_server_check(s);
     return rc2;
   }
-  s->nCursor++;
-  c->holdsServer = 1;
   c->eof = 0;
   for(int j = 0; j < nParam; j++) sqlite3_free(azFree[j]);
   nParam = 0;
@@ -802,11 +668,11 @@ static int ptColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
   if( i == v->pDesc->nCol ){
     /* the hidden pontoon_key: every key column of this row */
     sqlite3_str *k = sqlite3_str_new(0);
-    for(int j = 0; j < v->nKey && c->pCur; j++){
+    for(int j = 0; j < v->nKey && c->pScan; j++){
       pt_value val;
       int pos = c->aColPos[v->aKey[j]];
       if( pos < 0 ) val.type = PT_V_NULL;
-      else c->pServer->pDriver->xColumn(c->pCur, pos, &val);
+      else pt_scan_column(c->pScan, pos, &val);
       if( val.type == PT_V_DECIMAL ){
         /* keep the exact text form */
         val.type = PT_V_TEXT;
@@ -818,12 +684,12 @@ static int ptColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
     sqlite3_result_text(ctx, sqlite3_str_finish(k), n, sqlite3_free);
     return SQLITE_OK;
   }
-  if( !c->pCur || !c->aColPos || c->aColPos[i] < 0 ){
+  if( !c->pScan || !c->aColPos || c->aColPos[i] < 0 ){
     sqlite3_result_null(ctx);
     return SQLITE_OK;
   }
   pt_value val;
-  c->pServer->pDriver->xColumn(c->pCur, c->aColPos[i], &val);
+  pt_scan_column(c->pScan, c->aColPos[i], &val);
   pt_value_result(ctx, &val);
   return SQLITE_OK;
 }
@@ -872,7 +738,7 @@ static int64_t seen_before(pt_vcursor *c, uint64_t h){
 static int ptRowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *pRowid){
   pt_vcursor *c = (pt_vcursor*)cur;
   pt_vtab *v = (pt_vtab*)cur->pVtab;
-  if( v->nKey > 0 || !c->pCur || !c->aColPos ){
+  if( v->nKey > 0 || !c->pScan || !c->aColPos ){
     *pRowid = c->iRow;
     return SQLITE_OK;
   }
@@ -884,7 +750,7 @@ static int ptRowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *pRowid){
   for(int i = 0; i < v->pDesc->nCol; i++){
     pt_value val;
     memset(&val, 0, sizeof(val));
-    if( c->aColPos[i] >= 0 ) c->pServer->pDriver->xColumn(c->pCur, c->aColPos[i], &val);
+    if( c->aColPos[i] >= 0 ) pt_scan_column(c->pScan, c->aColPos[i], &val);
     else val.type = PT_V_NULL;
     unsigned char t = (unsigned char)val.type;
     h = hash_bytes(h, &t, 1);

@@ -232,6 +232,19 @@ int pt_registry_prepare(pt_registry *, char **pzErr);
 void pt_server_end(pt_server *);
 char *pt_rows_matched_error(int64_t n);
 
+/* in scan.c: a remote read as rows, streamed or in keyset pages */
+typedef struct pt_scan pt_scan;
+int pt_scan_open(pt_server *, pt_vtab *pTab, int readOnly, const char *zSql, int nParam,
+                 const pt_param *aParam, int nSel, const pt_kind *aKind, int nFetch,
+                 pt_scan **ppScan, char **pzErr);
+int pt_scan_can_page(pt_vtab *, const pt_dialect *);
+int pt_scan_open_pages(pt_server *, pt_vtab *, const pt_plan *, const unsigned char *aDrop,
+                       int nParam, const pt_param *aParam, int nSel, const pt_kind *aKind,
+                       const int *aKeyPos, int nPage, pt_scan **ppScan, char **pzErr);
+int pt_scan_next(pt_scan *, char **pzErr);
+void pt_scan_column(pt_scan *, int i, pt_value *);
+void pt_scan_close(pt_scan *);
+
 /* in write.c */
 int pt_write_insert(pt_vtab *, pt_server *, sqlite3_value **aVal);
 int pt_write_upsert(pt_vtab *, pt_server *, sqlite3_value **aVal, int mode);
