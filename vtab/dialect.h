@@ -48,6 +48,13 @@ struct pt_dialect {
   /* Append parameter iParam as the value assigned to a column of kind k. */
   void (*xParamExpr)(sqlite3_str *, pt_kind k, int iParam);
 
+  /* The session pinning: statements run, one at a time, on every new
+  ** connection (UTC, ISO dates, exact floats, strict writes), and the
+  ** further ones of a read-only connection (query= tables).  NULL-ended;
+  ** the driver adds what belongs to its client library (encodings). */
+  const char *const *azSession;
+  const char *const *azReadOnly;
+
   /* ---- optional members: NULL means the engine has no such thing ---- */
   /* Append a LIMIT clause whose row count is parameter iParam.  NULL: no
   ** trailing LIMIT syntax (LIMIT is then left to SQLite). */

@@ -168,10 +168,20 @@ static void myLockRows(sqlite3_str *s){
   sqlite3_str_appendall(s, " FOR UPDATE");
 }
 
+static const char *const azMySession[] = {
+  "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'",
+  0
+};
+static const char *const azMyReadOnly[] = {
+  "SET SESSION TRANSACTION READ ONLY",
+  0
+};
+
 #define PT_MYSQL_DIALECT(ARRAY) { \
   .iVersion = 1, .zName = "mysql", .xQuoteIdent = myQuoteIdent, .xSelectExpr = mySelectExpr, \
   .xPushable = myPushable, .xCondition = myCondition, .xOrderable = myOrderable, \
-  .xOrderBy = myOrderBy, .xParamExpr = pt_sql_param, .xLimit = pt_sql_limit, \
+  .xOrderBy = myOrderBy, .xParamExpr = pt_sql_param, .azSession = azMySession, \
+  .azReadOnly = azMyReadOnly, .xLimit = pt_sql_limit, \
   .xArrayParam = ARRAY, .xUpsert = myUpsert, .xLockRows = myLockRows }
 
 /* The native driver writes an IN list into the text where $$n stands. */

@@ -154,6 +154,20 @@ static void pgArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
   sqlite3_str_appendchar(s, 1, '}');
 }
 
+static const char *const azPgSession[] = {
+  "SET TimeZone = 'UTC'",
+  "SET DateStyle = 'ISO, YMD'",
+  "SET IntervalStyle = 'iso_8601'",
+  "SET extra_float_digits = 3",
+  0
+};
+/* belt and braces: each query= statement runs in its own READ ONLY
+** transaction, always rolled back, which is what guarantees it */
+static const char *const azPgReadOnly[] = {
+  "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+  0
+};
+
 const pt_dialect pt_dialect_postgresql = {
   .iVersion = 1,
   .zName = "postgresql",
@@ -164,6 +178,8 @@ const pt_dialect pt_dialect_postgresql = {
   .xOrderable = pgOrderable,
   .xOrderBy = pgOrderBy,
   .xParamExpr = pt_sql_param,
+  .azSession = azPgSession,
+  .azReadOnly = azPgReadOnly,
   .xLimit = pgLimit,
   .xArrayParam = pgArrayParam,
   .xUpsert = pgUpsert,

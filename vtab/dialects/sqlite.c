@@ -26,6 +26,8 @@ static void sqUpsert(sqlite3_str *s, const char *zTable, int nCol, const char *c
   pt_upsert_on_conflict(s, zTable, nCol, azCol, nKey, aKey, onConflict);
 }
 
+static const char *const azSqReadOnly[] = { "PRAGMA query_only = 1", 0 };
+
 const pt_dialect pt_dialect_sqlite = {
   .iVersion = 1,
   .zName = "sqlite",
@@ -36,6 +38,7 @@ const pt_dialect pt_dialect_sqlite = {
   .xOrderable = pt_ansi_orderable,
   .xOrderBy = pt_ansi_order_by,
   .xParamExpr = pt_sql_param,
+  .azReadOnly = azSqReadOnly,
   .xLimit = pt_sql_limit,
   .xUpsert = sqUpsert,
 };

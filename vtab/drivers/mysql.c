@@ -190,15 +190,15 @@ static MYSQL *open_one(const pt_uri *u, int timeout, int readOnly, char **pzErr)
     mysql_close(my);
     return 0;
   }
-  const char *azPin[] = {
-    "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'",
-    readOnly ? "SET SESSION TRANSACTION READ ONLY" : 0
-  };
-  for(int i = 0; i < 2 && azPin[i]; i++){
-    if( mysql_real_query(my, azPin[i], (unsigned long)strlen(azPin[i])) ){
-      *pzErr = my_error(my);
-      mysql_close(my);
-      return 0;
+  /* the dialect's session pinning, then the read-only one's */
+  const char *const *aaz[2] = { pt_dialect_mysql.azSession, readOnly ? pt_dialect_mysql.azReadOnly : 0 };
+  for(int k = 0; k < 2; k++){
+    for(const char *const *az = aaz[k]; az && *az; az++){
+      if( mysql_real_query(my, *az, (unsigned long)strlen(*az)) ){
+        *pzErr = my_error(my);
+        mysql_close(my);
+        return 0;
+      }
     }
   }
   return my;

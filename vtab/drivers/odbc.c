@@ -375,29 +375,16 @@ static int run_simple(od_conn *c, SQLHDBC dbc, const char *zSql, char **pzErr){
   return rc;
 }
 
-/* Pin a new connection's session: UTC, and strict value handling where the
-** DBMS has such settings; read-only when asked. */
+/* Pin a new connection's session by its dialect's statements (UTC, ISO
+** dates, strict value handling); read-only when asked. */
+static const pt_dialect *odDialect(pt_conn *p);
 static int pin_session(od_conn *c, SQLHDBC dbc, char **pzErr){
-  const char *az[4] = {0, 0, 0, 0};
-  switch( c->dbms ){
-    case OD_PG:
-      az[0] = "SET TimeZone = 'UTC'";
-      az[1] = "SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'";
-      az[2] = "SET extra_float_digits = 3";
-      if( c->readOnly ) az[3] = "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY";
-      break;
-    case OD_MYSQL:
-      az[0] = "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'";
-      if( c->readOnly ) az[1] = "SET SESSION TRANSACTION READ ONLY";
-      break;
-    case OD_SQLITE:
-      if( c->readOnly ) az[0] = "PRAGMA query_only = 1";
-      break;
-    default:
-      break;
+  const pt_dialect *d = odDialect(&c->base);
+  for(const char *const *az = d->azSession; az && *az; az++){
+    if( run_simple(c, dbc, *az, pzErr) != SQLITE_OK ) return SQLITE_ERROR;
   }
-  for(int i = 0; i < 4; i++){
-    if( az[i] && run_simple(c, dbc, az[i], pzErr) != SQLITE_OK ) return SQLITE_ERROR;
+  for(const char *const *az = d->azReadOnly; c->readOnly && az && *az; az++){
+    if( run_simple(c, dbc, *az, pzErr) != SQLITE_OK ) return SQLITE_ERROR;
   }
   if( c->readOnly ){
     /* every statement then runs in a transaction of ro_begin() */

@@ -413,12 +413,13 @@ static int pgConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppCo
   c->pg = pg;
   const char *zV = PQparameterStatus(pg, "server_version");
   c->zVersion = sqlite3_mprintf("PostgreSQL %s", zV ? zV : "?");
-  int rc = exec_simple(c,
-    "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; "
-    "SET extra_float_digits = 3; SET client_encoding = 'UTF8'", pzErr);
-  if( rc == SQLITE_OK && readOnly ){
+  int rc = exec_simple(c, "SET client_encoding = 'UTF8'", pzErr);
+  for(const char *const *az = pt_dialect_postgresql.azSession; rc == SQLITE_OK && *az; az++){
+    rc = exec_simple(c, *az, pzErr);
+  }
+  for(const char *const *az = pt_dialect_postgresql.azReadOnly; rc == SQLITE_OK && readOnly && *az; az++){
     /* belt and braces: what guarantees read-only is ro_begin() below */
-    rc = exec_simple(c, "SET default_transaction_read_only = on", pzErr);
+    rc = exec_simple(c, *az, pzErr);
     c->readOnly = 1;
   }
   if( rc != SQLITE_OK ){
