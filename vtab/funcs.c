@@ -406,9 +406,10 @@ static void fnExec(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     return;
   }
   if( s->inTxn ){
-    /* ODBC: the server behind the driver is not known; read it every way */
-    int dialect = strcmp(s->pDriver->zName, "postgresql") == 0 ? PT_DIALECT_PG
-                : strcmp(s->pDriver->zName, "mysql") == 0 ? PT_DIALECT_MYSQL : 0;
+    /* read as the server's engine reads it; an engine pontoon does not
+    ** know (ANSI, SQLite) is read every way */
+    int dialect = strcmp(s->pDialect->zName, "postgresql") == 0 ? PT_DIALECT_PG
+                : strcmp(s->pDialect->zName, "mysql") == 0 ? PT_DIALECT_MYSQL : 0;
     const char *zWord = pt_sql_txn_control(zSql, dialect);
     if( zWord ){
       result_error(ctx, sqlite3_mprintf("pontoon_exec: server '%s': %s is refused inside a SQLite "
