@@ -96,10 +96,7 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
                       sqlite3_vtab **ppVtab, char **pzErr, int isCreate){
   pt_registry *reg = pAux;
   pt_vtab *v = sqlite3_malloc(sizeof(*v));
-  char *zColumns = 0;
-  char *zTableArg = 0;
-  char *zKeyOpt = 0;
-  int nPos = 0;
+  pt_table_args a;
   int rc = SQLITE_ERROR;
   *ppVtab = 0;
   if( !v ) return SQLITE_NOMEM;
@@ -107,99 +104,23 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
   v->pReg = reg;
   v->zDb = pt_strdup(argv[1]);
   v->zName = pt_strdup(argv[2]);
-  int keyOpen = 0;           /* the last argument was key=: an unquoted
-                             ** key=a,b arrives as "key=a" and "b" */
+  if( !v->zDb || !v->zName ){ sqlite3_free(v->zDb); sqlite3_free(v->zName); sqlite3_free(v); return SQLITE_NOMEM; }
+  rc = pt_table_args_parse(v->zName, argc - 3, argv + 3, &a, pzErr);
+  if( rc != SQLITE_OK ){
+    vtab_free(v);
+    return rc;
+  }
+  /* the table takes every string; columns= and key= are read below */
+  v->zServer = a.zServer; a.zServer = 0;
+  v->zRemoteSchema = a.zRemoteSchema; a.zRemoteSchema = 0;
+  v->zRemoteTable = a.zRemoteTable; a.zRemoteTable = 0;
+  v->zQuery = a.zQuery; a.zQuery = 0;
+  v->nFetch = a.nFetch;
+  v->readOnly = a.readOnly;
+  char *zColumns = a.zColumns, *zKeyOpt = a.zKey;
+  a.zColumns = a.zKey = 0;
+  rc = SQLITE_ERROR;
 
-  for(int i = 3; i < argc; i++){
-    char *zKey = 0, *zVal = 0;
-    int wasKey = keyOpen;
-    keyOpen = 0;
-    if( wasKey && nPos >= 2 && !strchr(argv[i], '=') && sqlite3_stricmp(argv[i], "readonly") != 0 ){
-      char *z = sqlite3_mprintf("%s,%s", zKeyOpt, argv[i]);
-      if( !z ){ rc = SQLITE_NOMEM; goto fail; }
-      sqlite3_free(zKeyOpt);
-      zKeyOpt = z;
-      keyOpen = 1;
-      continue;
-    }
-    if( pt_arg_split(argv[i], &zKey, &zVal) ){
-      if( pt_looks_secret(zKey, zVal) ){
-        *pzErr = sqlite3_mprintf("pontoon: table %s: a password in CREATE VIRTUAL TABLE "
-          "arguments would be stored in plain text in the database file; register the "
-          "server with pontoon_connect(name, uri) and name it here", v->zName);
-        sqlite3_free(zKey); sqlite3_free(zVal);
-        goto fail;
-      }
-      if( strcmp(zKey, "query") == 0 ){ v->zQuery = zVal; zVal = 0; }
-      else if( strcmp(zKey, "columns") == 0 ){ zColumns = zVal; zVal = 0; }
-      else if( strcmp(zKey, "key") == 0 ){ sqlite3_free(zKeyOpt); zKeyOpt = zVal; zVal = 0; keyOpen = 1; }
-      else if( strcmp(zKey, "fetch") == 0 ){
-        v->nFetch = atoi(zVal);
-        if( v->nFetch <= 0 ){
-          *pzErr = sqlite3_mprintf("pontoon: table %s: fetch= must be a positive number of rows", v->zName);
-          sqlite3_free(zKey); sqlite3_free(zVal);
-          goto fail;
-        }
-      }
-      else if( strcmp(zKey, "readonly") == 0 ){
-        v->readOnly = !(zVal[0] == '0' || sqlite3_stricmp(zVal, "false") == 0 || sqlite3_stricmp(zVal, "off") == 0);
-      }else{
-        *pzErr = sqlite3_mprintf("pontoon: table %s: unknown option '%s' (known: query, "
-          "columns, key, fetch, readonly)", v->zName, zKey);
-        sqlite3_free(zKey); sqlite3_free(zVal);
-        goto fail;
-      }
-      sqlite3_free(zKey); sqlite3_free(zVal);
-      continue;
-    }
-    /* the server name may be quoted; the table name is split later by
-    ** pt_ident_split, which reads its own quotes */
-    char *zArg = nPos == 1 ? pt_strdup(argv[i]) : pt_sql_unquote(argv[i]);
-    if( !zArg ){ rc = SQLITE_NOMEM; goto fail; }
-    if( sqlite3_stricmp(zArg, "readonly") == 0 && nPos >= 1 ){
-      v->readOnly = 1;
-      sqlite3_free(zArg);
-      continue;
-    }
-    if( pt_looks_secret(0, zArg) || strstr(zArg, "://") ){
-      *pzErr = sqlite3_mprintf("pontoon: table %s: %s", v->zName, pt_looks_secret(0, zArg)
-        ? "a password in CREATE VIRTUAL TABLE arguments would be stored in plain text in the "
-          "database file; register the server with pontoon_connect(name, uri) and name it here"
-        : "the first argument names a server registered with pontoon_connect(name, uri), "
-          "not a connection string");
-      sqlite3_free(zArg);
-      goto fail;
-    }
-    if( nPos == 0 ) v->zServer = zArg;
-    else if( nPos == 1 ) zTableArg = zArg;
-    else{
-      *pzErr = sqlite3_mprintf("pontoon: table %s: unexpected argument %s (several key "
-        "columns are written key='a,b')", v->zName, argv[i]);
-      sqlite3_free(zArg);
-      goto fail;
-    }
-    nPos++;
-  }
-  if( !v->zServer ){
-    *pzErr = sqlite3_mprintf("pontoon: table %s: usage: CREATE VIRTUAL TABLE %s USING "
-      "pontoon(server, [schema.]table [, option=value ...])", v->zName, v->zName);
-    goto fail;
-  }
-  if( zTableArg ){
-    if( v->zQuery ){
-      *pzErr = sqlite3_mprintf("pontoon: table %s: give a remote table or query=, not both", v->zName);
-      goto fail;
-    }
-    if( pt_ident_split(zTableArg, &v->zRemoteSchema, &v->zRemoteTable, pzErr) ){
-      char *z = *pzErr;
-      *pzErr = sqlite3_mprintf("pontoon: table %s: %s", v->zName, z);
-      sqlite3_free(z);
-      goto fail;
-    }
-  }else if( !v->zQuery ){
-    *pzErr = sqlite3_mprintf("pontoon: table %s: name the remote table, or give query='...'", v->zName);
-    goto fail;
-  }
   if( v->zQuery ){
     /* the whole definition, server and options included, is what is trusted */
     sqlite3_str *a = sqlite3_str_new(0);
@@ -334,7 +255,6 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
   v->pNextTable = reg->pTables;
   reg->pTables = v;
   sqlite3_free(zColumns);
-  sqlite3_free(zTableArg);
   sqlite3_free(zKeyOpt);
   *ppVtab = &v->base;
   pt_trace("%s %s.%s on server %s", isCreate ? "xCreate" : "xConnect", v->zDb, v->zName, v->zServer);
@@ -342,7 +262,6 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
 
 fail:
   sqlite3_free(zColumns);
-  sqlite3_free(zTableArg);
   sqlite3_free(zKeyOpt);
   vtab_free(v);
   return rc == SQLITE_OK ? SQLITE_ERROR : rc;

@@ -558,3 +558,132 @@ int pt_looks_secret(const char *zKey, const char *zVal){
   }
   return 0;
 }
+
+/* ---- CREATE VIRTUAL TABLE ... USING pontoon(...) arguments ---- */
+
+void pt_table_args_clear(pt_table_args *p){
+  sqlite3_free(p->zServer);
+  sqlite3_free(p->zRemoteSchema);
+  sqlite3_free(p->zRemoteTable);
+  sqlite3_free(p->zQuery);
+  sqlite3_free(p->zColumns);
+  sqlite3_free(p->zKey);
+  memset(p, 0, sizeof(*p));
+}
+
+/*
+** Parse the module arguments of table zName (argv[argc]: those after the
+** table's own name) into *p: the server, the remote table as SQL writes a
+** name, and the options query=, columns=, key=, fetch=, readonly.  An
+** unquoted key=a,b arrives as "key=a" and "b" and is joined back.  A
+** password or a connection string is refused: the arguments are stored in
+** plain text in the database file.  On error *pzErr names the table and
+** *p is cleared.
+*/
+int pt_table_args_parse(const char *zName, int argc, const char *const *argv, pt_table_args *p,
+                        char **pzErr){
+  char *zTableArg = 0;
+  int nPos = 0;
+  int rc = SQLITE_ERROR;
+  memset(p, 0, sizeof(*p));
+  int keyOpen = 0;           /* the last argument was key=: an unquoted
+                             ** key=a,b arrives as "key=a" and "b" */
+
+  for(int i = 0; i < argc; i++){
+    char *zKey = 0, *zVal = 0;
+    int wasKey = keyOpen;
+    keyOpen = 0;
+    if( wasKey && nPos >= 2 && !strchr(argv[i], '=') && sqlite3_stricmp(argv[i], "readonly") != 0 ){
+      char *z = sqlite3_mprintf("%s,%s", p->zKey, argv[i]);
+      if( !z ){ rc = SQLITE_NOMEM; goto fail; }
+      sqlite3_free(p->zKey);
+      p->zKey = z;
+      keyOpen = 1;
+      continue;
+    }
+    if( pt_arg_split(argv[i], &zKey, &zVal) ){
+      if( pt_looks_secret(zKey, zVal) ){
+        *pzErr = sqlite3_mprintf("pontoon: table %s: a password in CREATE VIRTUAL TABLE "
+          "arguments would be stored in plain text in the database file; register the "
+          "server with pontoon_connect(name, uri) and name it here", zName);
+        sqlite3_free(zKey); sqlite3_free(zVal);
+        goto fail;
+      }
+      if( strcmp(zKey, "query") == 0 ){ p->zQuery = zVal; zVal = 0; }
+      else if( strcmp(zKey, "columns") == 0 ){ p->zColumns = zVal; zVal = 0; }
+      else if( strcmp(zKey, "key") == 0 ){ sqlite3_free(p->zKey); p->zKey = zVal; zVal = 0; keyOpen = 1; }
+      else if( strcmp(zKey, "fetch") == 0 ){
+        p->nFetch = atoi(zVal);
+        if( p->nFetch <= 0 ){
+          *pzErr = sqlite3_mprintf("pontoon: table %s: fetch= must be a positive number of rows", zName);
+          sqlite3_free(zKey); sqlite3_free(zVal);
+          goto fail;
+        }
+      }
+      else if( strcmp(zKey, "readonly") == 0 ){
+        p->readOnly = !(zVal[0] == '0' || sqlite3_stricmp(zVal, "false") == 0 || sqlite3_stricmp(zVal, "off") == 0);
+      }else{
+        *pzErr = sqlite3_mprintf("pontoon: table %s: unknown option '%s' (known: query, "
+          "columns, key, fetch, readonly)", zName, zKey);
+        sqlite3_free(zKey); sqlite3_free(zVal);
+        goto fail;
+      }
+      sqlite3_free(zKey); sqlite3_free(zVal);
+      continue;
+    }
+    /* the server name may be quoted; the table name is split later by
+    ** pt_ident_split, which reads its own quotes */
+    char *zArg = nPos == 1 ? pt_strdup(argv[i]) : pt_sql_unquote(argv[i]);
+    if( !zArg ){ rc = SQLITE_NOMEM; goto fail; }
+    if( sqlite3_stricmp(zArg, "readonly") == 0 && nPos >= 1 ){
+      p->readOnly = 1;
+      sqlite3_free(zArg);
+      continue;
+    }
+    if( pt_looks_secret(0, zArg) || strstr(zArg, "://") ){
+      *pzErr = sqlite3_mprintf("pontoon: table %s: %s", zName, pt_looks_secret(0, zArg)
+        ? "a password in CREATE VIRTUAL TABLE arguments would be stored in plain text in the "
+          "database file; register the server with pontoon_connect(name, uri) and name it here"
+        : "the first argument names a server registered with pontoon_connect(name, uri), "
+          "not a connection string");
+      sqlite3_free(zArg);
+      goto fail;
+    }
+    if( nPos == 0 ) p->zServer = zArg;
+    else if( nPos == 1 ) zTableArg = zArg;
+    else{
+      *pzErr = sqlite3_mprintf("pontoon: table %s: unexpected argument %s (several key "
+        "columns are written key='a,b')", zName, argv[i]);
+      sqlite3_free(zArg);
+      goto fail;
+    }
+    nPos++;
+  }
+  if( !p->zServer ){
+    *pzErr = sqlite3_mprintf("pontoon: table %s: usage: CREATE VIRTUAL TABLE %s USING "
+      "pontoon(server, [schema.]table [, option=value ...])", zName, zName);
+    goto fail;
+  }
+  if( zTableArg ){
+    if( p->zQuery ){
+      *pzErr = sqlite3_mprintf("pontoon: table %s: give a remote table or query=, not both", zName);
+      goto fail;
+    }
+    if( pt_ident_split(zTableArg, &p->zRemoteSchema, &p->zRemoteTable, pzErr) ){
+      char *z = *pzErr;
+      *pzErr = sqlite3_mprintf("pontoon: table %s: %s", zName, z);
+      sqlite3_free(z);
+      goto fail;
+    }
+  }else if( !p->zQuery ){
+    *pzErr = sqlite3_mprintf("pontoon: table %s: name the remote table, or give query='...'", zName);
+    goto fail;
+  }
+  sqlite3_free(zTableArg);
+  return SQLITE_OK;
+
+fail:
+  sqlite3_free(zTableArg);
+  pt_table_args_clear(p);
+  return rc == SQLITE_OK ? SQLITE_ERROR : rc;
+}

@@ -168,6 +168,19 @@ char *pt_columns_format(const pt_table_desc *);
 int pt_columns_parse(const char *z, pt_table_desc **pp, char **pzErr);
 int pt_arg_split(const char *zArg, char **pzKey, char **pzVal);
 int pt_looks_secret(const char *zKey, const char *zVal);
+typedef struct pt_table_args {
+  char *zServer;             /* the server's name */
+  char *zRemoteSchema;       /* NULL: the server's search path */
+  char *zRemoteTable;        /* NULL for query= tables */
+  char *zQuery;              /* query=, or NULL */
+  char *zColumns;            /* columns=, or NULL */
+  char *zKey;                /* key=, or NULL */
+  int nFetch;                /* fetch=, 0 when not given */
+  int readOnly;              /* readonly */
+} pt_table_args;
+int pt_table_args_parse(const char *zName, int argc, const char *const *argv, pt_table_args *,
+                        char **pzErr);
+void pt_table_args_clear(pt_table_args *);
 
 /* in value.c */
 void pt_value_result(sqlite3_context *, const pt_value *);
