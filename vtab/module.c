@@ -390,104 +390,25 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     return SQLITE_ERROR;
   }
   c->pServer = s;
-  int nParam = 0, rc = SQLITE_OK, empty = 0, anyDrop = 0;
-  int useLimit = p->iLimitArgv >= 0;
-  pt_param *aParam = sqlite3_malloc64(sizeof(pt_param) * (p->nOp + 2));
-  char **azFree = sqlite3_malloc64(sizeof(char*) * (p->nOp + 2));
-  unsigned char *aDrop = sqlite3_malloc64(p->nOp + 1);
-  if( !aParam || !azFree || !aDrop ){ rc = SQLITE_NOMEM; goto done; }
-  memset(aDrop, 0, p->nOp + 1);
-
-  for(int i = 0; i < p->nOp && !empty; i++){
-    const pt_plan_op *o = &p->aOp[i];
-    if( o->iArgv < 0 ) continue;
-    if( o->iArgv >= argc ){ rc = SQLITE_ERROR; goto done; }
-    pt_kind k = v->pDesc->aCol[o->iCol].kind;
-    sqlite3_str *b = sqlite3_str_new(0);
-    int isBlob = 0, r;
-    if( o->op == PT_OP_IN ){
-      /* collect the elements; values only valid until the next call */
-      int nElem = 0, nAlloc = 0, drop = 0;
-      pt_param *aElem = 0;
-      char **azElem = 0;
-      sqlite3_value *pv = 0;
-      for(int rcIn = sqlite3_vtab_in_first(argv[o->iArgv], &pv); rcIn == SQLITE_OK && pv;
-          rcIn = sqlite3_vtab_in_next(argv[o->iArgv], &pv)){
-        sqlite3_str *e = sqlite3_str_new(0);
-        int eBlob = 0;
-        int er = pt_value_param(k, PT_OP_IN, pv, e, &eBlob);
-        int n = sqlite3_str_length(e);
-        char *z = sqlite3_str_finish(e);
-        if( er == PT_DROP ){ drop = 1; sqlite3_free(z); break; }
-        if( er == PT_EMPTY ){ sqlite3_free(z); continue; }
-        if( er == PT_BIND_LOOSE ) anyDrop = 1;   /* inexact: no cap */
-        if( nElem == nAlloc ){
-          nAlloc = nAlloc ? nAlloc * 2 : 16;
-          aElem = sqlite3_realloc64(aElem, sizeof(pt_param) * nAlloc);
-          azElem = sqlite3_realloc64(azElem, sizeof(char*) * nAlloc);
-          if( !aElem || !azElem ){ sqlite3_free(z); rc = SQLITE_NOMEM; break; }
-        }
-        azElem[nElem] = z;
-        aElem[nElem].z = z ? z : "";
-        aElem[nElem].n = n;
-        aElem[nElem].kind = k;
-        aElem[nElem].isBinary = eBlob;
-        nElem++;
-      }
-      if( rc == SQLITE_OK && !drop && nElem > 0 ){
-        s->pDialect->xArrayParam(b, k, nElem, aElem);
-      }
-      for(int j = 0; j < nElem; j++) sqlite3_free(azElem[j]);
-      sqlite3_free(aElem);
-      sqlite3_free(azElem);
-      if( rc != SQLITE_OK ){ sqlite3_free(sqlite3_str_finish(b)); goto done; }
-      r = drop ? PT_DROP : nElem == 0 ? PT_EMPTY : PT_BIND;
-    }else{
-      r = pt_value_param(k, o->op, argv[o->iArgv], b, &isBlob);
-    }
-    int n = sqlite3_str_length(b);
-    char *z = sqlite3_str_finish(b);
-    if( r == PT_EMPTY ){ sqlite3_free(z); empty = 1; break; }
-    if( r == PT_DROP ){ sqlite3_free(z); aDrop[i] = 1; anyDrop = 1; continue; }
-    if( r == PT_BIND_LOOSE ) anyDrop = 1;
-    azFree[nParam] = z;
-    aParam[nParam].z = z ? z : "";
-    aParam[nParam].n = n;
-    aParam[nParam].kind = o->op == PT_OP_IN ? PT_K_ARRAY : k;   /* an IN list is one array */
-    aParam[nParam].isBinary = isBlob;
-    nParam++;
-  }
-  if( empty ){
+  pt_bound bd;
+  int rc = pt_plan_bind(v, s->pDialect, p, idxNum, argc, argv, &bd);
+  if( rc != SQLITE_OK ) return rc;
+  if( bd.empty ){
     pt_trace("xFilter %s: no row can match, server not asked", v->zName);
     c->eof = 1;
-    goto done;
+    pt_bound_clear(&bd);
+    return SQLITE_OK;
   }
-  char zCap[32];
-  if( anyDrop ) useLimit = 0;
-  if( useLimit ){
-    sqlite3_int64 nLim = sqlite3_value_int64(argv[p->iLimitArgv]);
-    sqlite3_int64 nOff = (idxNum & 1) && p->iLimitArgv + 1 < argc ? sqlite3_value_int64(argv[p->iLimitArgv + 1]) : 0;
-    if( nOff < 0 ) nOff = 0;
-    if( nLim < 0 ){
-      useLimit = 0;
-    }else{
-      snprintf(zCap, sizeof zCap, "%lld", (long long)(nLim + nOff));
-      azFree[nParam] = 0;
-      aParam[nParam].z = zCap;
-      aParam[nParam].n = (int)strlen(zCap);
-      aParam[nParam].kind = PT_K_INT;
-      aParam[nParam].isBinary = 0;
-      nParam++;
-      if( nLim + nOff == 0 ){ c->eof = 1; goto done; }
-    }
-  }
-  char *zSql = (anyDrop || (p->iLimitArgv >= 0 && !useLimit)) ? pt_plan_sql(v, p, aDrop, useLimit) : 0;
-  const char *zRun = zSql ? zSql : p->zSql;
+  const char *zRun = bd.zSql ? bd.zSql : p->zSql;
+  int nParam = bd.nParam;
+  pt_param *aParam = bd.aParam;
+  unsigned char *aDrop = bd.aDrop;
+  int useLimit = bd.useLimit;
 
   c->nSel = p->nSel;
   c->aColPos = sqlite3_malloc64(sizeof(int) * (v->pDesc->nCol + 1));
   pt_kind *aKind = sqlite3_malloc64(sizeof(pt_kind) * (p->nSel + 1));
-  if( !c->aColPos || !aKind ){ sqlite3_free(zSql); sqlite3_free(aKind); rc = SQLITE_NOMEM; goto done; }
+  if( !c->aColPos || !aKind ){ sqlite3_free(aKind); pt_bound_clear(&bd); return SQLITE_NOMEM; }
   for(int j = 0; j < v->pDesc->nCol; j++) c->aColPos[j] = -1;
   for(int j = 0; j < p->nSel; j++){
     c->aColPos[p->aSel[j]] = j;
@@ -499,9 +420,8 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   char *zErr = 0;
   if( s->pWriters && (rc = pt_server_flush(s, &zErr)) != SQLITE_OK ){
     /* the message already names the server and table */
-    sqlite3_free(zSql); sqlite3_free(aKind);
-    for(int j = 0; j < nParam; j++) sqlite3_free(azFree[j]);
-    sqlite3_free(aParam); sqlite3_free(azFree); sqlite3_free(aDrop);
+    sqlite3_free(aKind);
+    pt_bound_clear(&bd);
     sqlite3_free(v->base.zErrMsg);
     v->base.zErrMsg = zErr;
     return rc;
@@ -523,7 +443,7 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
       }
       if( nKey > 0 && unique ) nFetch = PT_FETCH_FEW;
     }
-    if( !nFetch && useLimit && atoll(zCap) <= 1000 ) nFetch = PT_FETCH_FEW;
+    if( !nFetch && useLimit && bd.nCap <= 1000 ) nFetch = PT_FETCH_FEW;
     /* a driver that keeps whole results reads a keyed table in pages */
     int nPage = 0;
     if( s->pDriver->xPageRows && p->nOrder == 0 && nFetch != PT_FETCH_FEW
@@ -532,7 +452,7 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
       for(int j = 0; j < v->nKey; j++){
         if( c->aColPos[v->aKey[j]] < 0 ) nPage = 0;
       }
-      if( useLimit && atoll(zCap) <= nPage ) nPage = 0;
+      if( useLimit && bd.nCap <= nPage ) nPage = 0;
     }
     if( nPage > 0 ){
       int *aKeyPos = sqlite3_malloc64(sizeof(int) * (v->nKey + 1));
@@ -551,29 +471,15 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
                         &c->pScan, &zErr);
     }
   }
-  sqlite3_free(zSql);
   sqlite3_free(aKind);
+  pt_bound_clear(&bd);
   if( rc != SQLITE_OK ){
-    for(int j = 0; j < nParam; j++) sqlite3_free(azFree[j]);
-    sqlite3_free(aParam); sqlite3_free(azFree); sqlite3_free(aDrop);
     int rc2 = cursor_error(c, 0, zErr);
     pt_server_check(s);
     return rc2;
   }
   c->eof = 0;
-  for(int j = 0; j < nParam; j++) sqlite3_free(azFree[j]);
-  nParam = 0;
-  sqlite3_free(aParam); aParam = 0;
-  sqlite3_free(azFree); azFree = 0;
-  sqlite3_free(aDrop); aDrop = 0;
   return ptNext(cur);
-
-done:
-  if( azFree ) for(int j = 0; j < nParam; j++) sqlite3_free(azFree[j]);
-  sqlite3_free(aParam);
-  sqlite3_free(azFree);
-  sqlite3_free(aDrop);
-  return rc;
 }
 
 static int ptEof(sqlite3_vtab_cursor *cur){

@@ -25,6 +25,7 @@
 ** shows what the server runs.  Plans are cached on the table, keyed by that
 ** text.
 */
+#include <stdio.h>
 #include <string.h>
 #include "pontoon.h"
 
@@ -236,4 +237,123 @@ int pt_plan_best_index(pt_vtab *v, sqlite3_index_info *info){
   info->idxNum = hasOffset;   /* bit 0: OFFSET follows LIMIT in argv */
   pt_trace("xBestIndex %s: %s (rows %lld)", v->zName, p->zSql, (long long)info->estimatedRows);
   return info->idxStr ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+/*
+** Bind plan p to xFilter's values (the argv layout is the table above
+** pt_plan_best_index): each value becomes a parameter in its column's
+** kind (value.c), an IN list one array parameter of the dialect d, and the
+** LIMIT cap the last parameter.  A value that cannot be compared as
+** planned drops its term for this run (aDrop) and with it the cap, and
+** zSql is then the SQL without them; a value that proves that no row
+** matches, or a cap of 0, sets empty.  pt_bound_clear frees it all.
+*/
+int pt_plan_bind(pt_vtab *v, const pt_dialect *d, const pt_plan *p, int idxNum, int argc,
+                 sqlite3_value **argv, pt_bound *pb){
+  int rc = SQLITE_OK, empty = 0, anyDrop = 0;
+  memset(pb, 0, sizeof(*pb));
+  pb->useLimit = p->iLimitArgv >= 0;
+  pb->aParam = sqlite3_malloc64(sizeof(pt_param) * (p->nOp + 2));
+  pb->azFree = sqlite3_malloc64(sizeof(char*) * (p->nOp + 2));
+  pb->aDrop = sqlite3_malloc64(p->nOp + 1);
+  if( !pb->aParam || !pb->azFree || !pb->aDrop ){ rc = SQLITE_NOMEM; goto fail; }
+  memset(pb->aDrop, 0, p->nOp + 1);
+
+  for(int i = 0; i < p->nOp && !empty; i++){
+    const pt_plan_op *o = &p->aOp[i];
+    if( o->iArgv < 0 ) continue;
+    if( o->iArgv >= argc ){ rc = SQLITE_ERROR; goto fail; }
+    pt_kind k = v->pDesc->aCol[o->iCol].kind;
+    sqlite3_str *b = sqlite3_str_new(0);
+    int isBlob = 0, r;
+    if( o->op == PT_OP_IN ){
+      /* collect the elements; values only valid until the next call */
+      int nElem = 0, nAlloc = 0, drop = 0;
+      pt_param *aElem = 0;
+      char **azElem = 0;
+      sqlite3_value *pv = 0;
+      for(int rcIn = sqlite3_vtab_in_first(argv[o->iArgv], &pv); rcIn == SQLITE_OK && pv;
+          rcIn = sqlite3_vtab_in_next(argv[o->iArgv], &pv)){
+        sqlite3_str *e = sqlite3_str_new(0);
+        int eBlob = 0;
+        int er = pt_value_param(k, PT_OP_IN, pv, e, &eBlob);
+        int n = sqlite3_str_length(e);
+        char *z = sqlite3_str_finish(e);
+        if( er == PT_DROP ){ drop = 1; sqlite3_free(z); break; }
+        if( er == PT_EMPTY ){ sqlite3_free(z); continue; }
+        if( er == PT_BIND_LOOSE ) anyDrop = 1;   /* inexact: no cap */
+        if( nElem == nAlloc ){
+          nAlloc = nAlloc ? nAlloc * 2 : 16;
+          aElem = sqlite3_realloc64(aElem, sizeof(pt_param) * nAlloc);
+          azElem = sqlite3_realloc64(azElem, sizeof(char*) * nAlloc);
+          if( !aElem || !azElem ){ sqlite3_free(z); rc = SQLITE_NOMEM; break; }
+        }
+        azElem[nElem] = z;
+        aElem[nElem].z = z ? z : "";
+        aElem[nElem].n = n;
+        aElem[nElem].kind = k;
+        aElem[nElem].isBinary = eBlob;
+        nElem++;
+      }
+      if( rc == SQLITE_OK && !drop && nElem > 0 ){
+        d->xArrayParam(b, k, nElem, aElem);
+      }
+      for(int j = 0; j < nElem; j++) sqlite3_free(azElem[j]);
+      sqlite3_free(aElem);
+      sqlite3_free(azElem);
+      if( rc != SQLITE_OK ){ sqlite3_free(sqlite3_str_finish(b)); goto fail; }
+      r = drop ? PT_DROP : nElem == 0 ? PT_EMPTY : PT_BIND;
+    }else{
+      r = pt_value_param(k, o->op, argv[o->iArgv], b, &isBlob);
+    }
+    int n = sqlite3_str_length(b);
+    char *z = sqlite3_str_finish(b);
+    if( r == PT_EMPTY ){ sqlite3_free(z); empty = 1; break; }
+    if( r == PT_DROP ){ sqlite3_free(z); pb->aDrop[i] = 1; anyDrop = 1; continue; }
+    if( r == PT_BIND_LOOSE ) anyDrop = 1;
+    pb->azFree[pb->nParam] = z;
+    pb->aParam[pb->nParam].z = z ? z : "";
+    pb->aParam[pb->nParam].n = n;
+    pb->aParam[pb->nParam].kind = o->op == PT_OP_IN ? PT_K_ARRAY : k;   /* an IN list is one array */
+    pb->aParam[pb->nParam].isBinary = isBlob;
+    pb->nParam++;
+  }
+  if( empty ){ pb->empty = 1; return SQLITE_OK; }
+  if( anyDrop ) pb->useLimit = 0;
+  if( pb->useLimit ){
+    sqlite3_int64 nLim = sqlite3_value_int64(argv[p->iLimitArgv]);
+    sqlite3_int64 nOff = (idxNum & 1) && p->iLimitArgv + 1 < argc ? sqlite3_value_int64(argv[p->iLimitArgv + 1]) : 0;
+    if( nOff < 0 ) nOff = 0;
+    if( nLim < 0 ){
+      pb->useLimit = 0;
+    }else{
+      snprintf(pb->zCap, sizeof pb->zCap, "%lld", (long long)(nLim + nOff));
+      pb->azFree[pb->nParam] = 0;
+      pb->aParam[pb->nParam].z = pb->zCap;
+      pb->aParam[pb->nParam].n = (int)strlen(pb->zCap);
+      pb->aParam[pb->nParam].kind = PT_K_INT;
+      pb->aParam[pb->nParam].isBinary = 0;
+      pb->nParam++;
+      pb->nCap = nLim + nOff;
+      if( pb->nCap == 0 ){ pb->empty = 1; return SQLITE_OK; }
+    }
+  }
+  if( anyDrop || (p->iLimitArgv >= 0 && !pb->useLimit) ){
+    pb->zSql = pt_plan_sql(v, p, pb->aDrop, pb->useLimit);
+    if( !pb->zSql ){ rc = SQLITE_NOMEM; goto fail; }
+  }
+  return SQLITE_OK;
+
+fail:
+  pt_bound_clear(pb);
+  return rc;
+}
+
+void pt_bound_clear(pt_bound *pb){
+  if( pb->azFree ) for(int j = 0; j < pb->nParam; j++) sqlite3_free(pb->azFree[j]);
+  sqlite3_free(pb->aParam);
+  sqlite3_free(pb->azFree);
+  sqlite3_free(pb->aDrop);
+  sqlite3_free(pb->zSql);
+  memset(pb, 0, sizeof(*pb));
 }

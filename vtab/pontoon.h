@@ -202,6 +202,21 @@ int pt_utc_time(const char *z, int n, char *out);
 
 /* in plan.c */
 int pt_plan_best_index(pt_vtab *, sqlite3_index_info *);
+/* A plan bound to xFilter's values (pt_plan_bind). */
+typedef struct pt_bound {
+  int nParam;
+  pt_param *aParam;          /* the values, then the cap when useLimit */
+  char **azFree;             /* what aParam points into */
+  unsigned char *aDrop;      /* op i left out for this run */
+  int empty;                 /* no row can match: the server is not asked */
+  int useLimit;              /* the LIMIT cap is the last parameter */
+  sqlite3_int64 nCap;        /* LIMIT + OFFSET */
+  char zCap[32];             /* its text */
+  char *zSql;                /* the SQL without dropped ops, or NULL: the plan's */
+} pt_bound;
+int pt_plan_bind(pt_vtab *, const pt_dialect *, const pt_plan *, int idxNum, int argc,
+                 sqlite3_value **argv, pt_bound *);
+void pt_bound_clear(pt_bound *);
 pt_plan *pt_plan_find(pt_vtab *, const char *zIdxStr);
 void pt_plan_free_all(pt_vtab *);
 
