@@ -136,6 +136,9 @@ const char *pt_kind_name(pt_kind);
 int pt_kind_from_name(const char *, int n);
 int pt_utf8_valid(const unsigned char *, int n);
 char *pt_redact(char *zMsg, const char *zSecret);
+int pt_is_number(const char *z, int n, int intOnly);
+void pt_append_hex_literal(sqlite3_str *, const char *z, int n);
+const char *pt_sql_op(int op);
 int pt_trace_on(void);
 void pt_trace(const char *zFormat, ...);
 void pt_savepoint_sql(char *zBuf, size_t n, int op, int iLevel);   /* deparse.c */

@@ -401,3 +401,50 @@ int pt_sql_empty(const char *zSql){
   }
   return *z == 0;
 }
+
+/* ---- pieces of SQL text several engines share ---- */
+
+/* 1 if z[0..n) is a decimal number, nothing around it (an integer when
+** intOnly): what may be written into SQL text unquoted. */
+int pt_is_number(const char *z, int n, int intOnly){
+  int i = 0, nDigit = 0;
+  if( i < n && (z[i] == '-' || z[i] == '+') ) i++;
+  while( i < n && isdigit((unsigned char)z[i]) ){ i++; nDigit++; }
+  if( !intOnly && i < n && z[i] == '.' ){
+    i++;
+    while( i < n && isdigit((unsigned char)z[i]) ){ i++; nDigit++; }
+  }
+  if( nDigit == 0 ) return 0;
+  if( !intOnly && i < n && (z[i] == 'e' || z[i] == 'E') ){
+    i++;
+    if( i < n && (z[i] == '-' || z[i] == '+') ) i++;
+    if( i >= n || !isdigit((unsigned char)z[i]) ) return 0;
+    while( i < n && isdigit((unsigned char)z[i]) ) i++;
+  }
+  return i == n;
+}
+
+/* Append z[0..n) as a hexadecimal literal: X'00ff'. */
+void pt_append_hex_literal(sqlite3_str *s, const char *z, int n){
+  static const char hex[] = "0123456789abcdef";
+  sqlite3_str_appendall(s, "X'");
+  for(int i = 0; i < n; i++){
+    unsigned char b = (unsigned char)z[i];
+    sqlite3_str_appendchar(s, 1, hex[b >> 4]);
+    sqlite3_str_appendchar(s, 1, hex[b & 15]);
+  }
+  sqlite3_str_appendchar(s, 1, '\'');
+}
+
+/* The SQL operator of a comparison op (SQLITE_INDEX_CONSTRAINT_EQ ... GE,
+** and the date forms), "=" for any other. */
+const char *pt_sql_op(int op){
+  switch( op ){
+    case SQLITE_INDEX_CONSTRAINT_NE: return "<>";
+    case SQLITE_INDEX_CONSTRAINT_LT: case PT_OP_DATE_LT: return "<";
+    case SQLITE_INDEX_CONSTRAINT_LE: return "<=";
+    case SQLITE_INDEX_CONSTRAINT_GT: return ">";
+    case SQLITE_INDEX_CONSTRAINT_GE: case PT_OP_DATE_GE: return ">=";
+    default: return "=";
+  }
+}

@@ -54,12 +54,7 @@ void pt_ansi_condition(sqlite3_str *s, const char *zq, pt_kind k, int op, int n)
   switch( op ){
     case SQLITE_INDEX_CONSTRAINT_ISNULL: sqlite3_str_appendf(s, "%s IS NULL", zq); return;
     case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: sqlite3_str_appendf(s, "%s IS NOT NULL", zq); return;
-    case SQLITE_INDEX_CONSTRAINT_NE: zOp = "<>"; break;
-    case SQLITE_INDEX_CONSTRAINT_LT: zOp = "<"; break;
-    case SQLITE_INDEX_CONSTRAINT_LE: zOp = "<="; break;
-    case SQLITE_INDEX_CONSTRAINT_GT: zOp = ">"; break;
-    case SQLITE_INDEX_CONSTRAINT_GE: zOp = ">="; break;
-    default: break;
+    default: zOp = pt_sql_op(op); break;
   }
   sqlite3_str_appendf(s, "%s %s $%d", zq, zOp, n);
 }

@@ -10,39 +10,7 @@
 ** index still finds the rows.  FLOAT and DOUBLE stay in SQLite (the text
 ** protocol rounds FLOAT).  Reads in a write transaction lock their rows.
 */
-#include <ctype.h>
 #include "pontoon.h"
-
-/* 1 if z[0..n) is a decimal number (an integer when intOnly). */
-static int is_number(const char *z, int n, int intOnly){
-  int i = 0, nDigit = 0;
-  if( i < n && (z[i] == '-' || z[i] == '+') ) i++;
-  while( i < n && isdigit((unsigned char)z[i]) ){ i++; nDigit++; }
-  if( !intOnly && i < n && z[i] == '.' ){
-    i++;
-    while( i < n && isdigit((unsigned char)z[i]) ){ i++; nDigit++; }
-  }
-  if( nDigit == 0 ) return 0;
-  if( !intOnly && i < n && (z[i] == 'e' || z[i] == 'E') ){
-    i++;
-    if( i < n && (z[i] == '-' || z[i] == '+') ) i++;
-    if( i >= n || !isdigit((unsigned char)z[i]) ) return 0;
-    while( i < n && isdigit((unsigned char)z[i]) ) i++;
-  }
-  return i == n;
-}
-
-/* X'...' */
-static void append_hex(sqlite3_str *s, const char *z, int n){
-  static const char hex[] = "0123456789abcdef";
-  sqlite3_str_appendall(s, "X'");
-  for(int i = 0; i < n; i++){
-    unsigned char b = (unsigned char)z[i];
-    sqlite3_str_appendchar(s, 1, hex[b >> 4]);
-    sqlite3_str_appendchar(s, 1, hex[b & 15]);
-  }
-  sqlite3_str_appendchar(s, 1, '\'');
-}
 
 static void myQuoteIdent(sqlite3_str *s, const char *z){
   sqlite3_str_appendchar(s, 1, '`');
@@ -99,12 +67,7 @@ static void myCondition(sqlite3_str *s, const char *zq, pt_kind k, int op, int n
       if( k == PT_K_TEXT ) sqlite3_str_appendf(s, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin IN ($$%d)", zq, n);
       else sqlite3_str_appendf(s, "%s IN ($$%d)", zq, n);
       return;
-    case SQLITE_INDEX_CONSTRAINT_NE: zOp = "<>"; break;
-    case SQLITE_INDEX_CONSTRAINT_LT: zOp = "<"; break;
-    case SQLITE_INDEX_CONSTRAINT_LE: zOp = "<="; break;
-    case SQLITE_INDEX_CONSTRAINT_GT: zOp = ">"; break;
-    case SQLITE_INDEX_CONSTRAINT_GE: zOp = ">="; break;
-    default: break;
+    default: zOp = pt_sql_op(op); break;
   }
   if( k == PT_K_TEXT ){
     if( op == SQLITE_INDEX_CONSTRAINT_EQ ){
@@ -145,8 +108,8 @@ static void myArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
     pt_param x = a[i];
     x.kind = k;
     if( x.isBinary ){
-      append_hex(s, x.z, x.n);
-    }else if( (k == PT_K_INT || k == PT_K_REAL || k == PT_K_DECIMAL) && is_number(x.z, x.n, k == PT_K_INT) ){
+      pt_append_hex_literal(s, x.z, x.n);
+    }else if( (k == PT_K_INT || k == PT_K_REAL || k == PT_K_DECIMAL) && pt_is_number(x.z, x.n, k == PT_K_INT) ){
       sqlite3_str_append(s, x.z, x.n);
     }else{
       /* text; under NO_BACKSLASH_ESCAPES a doubled backslash is two

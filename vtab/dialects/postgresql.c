@@ -97,13 +97,7 @@ static void pgCondition(sqlite3_str *s, const char *zq, pt_kind k, int op, int n
       sqlite3_str_appendf(s, "(%s %s $%d::%s OR %s < '0001-01-01'::%s OR %s >= '10000-01-01'::%s)",
                           zq, op == PT_OP_DATE_GE ? ">=" : "<", n, zCast, zq, zCast, zq, zCast);
       return;
-    case SQLITE_INDEX_CONSTRAINT_EQ: zOp = "="; break;
-    case SQLITE_INDEX_CONSTRAINT_NE: zOp = "<>"; break;
-    case SQLITE_INDEX_CONSTRAINT_LT: zOp = "<"; break;
-    case SQLITE_INDEX_CONSTRAINT_LE: zOp = "<="; break;
-    case SQLITE_INDEX_CONSTRAINT_GT: zOp = ">"; break;
-    case SQLITE_INDEX_CONSTRAINT_GE: zOp = ">="; break;
-    default: zOp = "="; break;
+    default: zOp = pt_sql_op(op); break;
   }
   if( k == PT_K_ENUM ){
     sqlite3_str_appendf(s, "%s::text %s $%d::text", zq, zOp, n);

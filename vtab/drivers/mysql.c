@@ -329,25 +329,6 @@ static int backslash_escapes(MYSQL *my){
   return !my || (my->server_status & SERVER_STATUS_NO_BACKSLASH_ESCAPES) == 0;
 }
 
-/* 1 if z[0..n) is a number by the grammar [+-]digits[.digits][e[+-]digits]
-** (intOnly: [+-]digits), which MySQL reads as that number. */
-static int is_number(const char *z, int n, int intOnly){
-  int i = 0, nDigit = 0;
-  if( i < n && (z[i] == '-' || z[i] == '+') ) i++;
-  while( i < n && isdigit((unsigned char)z[i]) ){ i++; nDigit++; }
-  if( !intOnly && i < n && z[i] == '.' ){
-    i++;
-    while( i < n && isdigit((unsigned char)z[i]) ){ i++; nDigit++; }
-  }
-  if( nDigit == 0 ) return 0;
-  if( !intOnly && i < n && (z[i] == 'e' || z[i] == 'E') ){
-    i++;
-    if( i < n && (z[i] == '-' || z[i] == '+') ) i++;
-    if( i >= n || !isdigit((unsigned char)z[i]) ) return 0;
-    while( i < n && isdigit((unsigned char)z[i]) ) i++;
-  }
-  return i == n;
-}
 
 /* Append z[0..n) as a quoted string literal, escaped by the server's rule. */
 static int append_quoted(sqlite3_str *s, MYSQL *my, const char *z, int n){
@@ -361,16 +342,6 @@ static int append_quoted(sqlite3_str *s, MYSQL *my, const char *z, int n){
   return SQLITE_OK;
 }
 
-static void append_hex(sqlite3_str *s, const char *z, int n){
-  static const char hex[] = "0123456789abcdef";
-  sqlite3_str_appendall(s, "X'");
-  for(int i = 0; i < n; i++){
-    unsigned char b = (unsigned char)z[i];
-    sqlite3_str_appendchar(s, 1, hex[b >> 4]);
-    sqlite3_str_appendchar(s, 1, hex[b & 15]);
-  }
-  sqlite3_str_appendchar(s, 1, '\'');
-}
 
 /* The message for a value z[0..n) that is no number of kind k. */
 static char *not_a_number(pt_kind k, const char *z, int n){
@@ -384,7 +355,7 @@ static char *not_a_number(pt_kind k, const char *z, int n){
 ** expression unquoted, and convert it with a mere warning quoted. */
 static int append_literal(sqlite3_str *s, MYSQL *my, const pt_param *p, char **pzErr){
   if( !p->z ){ sqlite3_str_appendall(s, "NULL"); return SQLITE_OK; }
-  if( p->isBinary ){ append_hex(s, p->z, p->n); return SQLITE_OK; }
+  if( p->isBinary ){ pt_append_hex_literal(s, p->z, p->n); return SQLITE_OK; }
   switch( p->kind ){
     case PT_K_BOOL:
       if( (p->n == 1 && (p->z[0] == '1' || p->z[0] == 't')) || (p->n == 4 && sqlite3_strnicmp(p->z, "true", 4) == 0) ){
@@ -400,7 +371,7 @@ static int append_literal(sqlite3_str *s, MYSQL *my, const pt_param *p, char **p
       /* numbers stay numbers: a quoted one would be compared as a double,
       ** and would go into a BIT column as characters; an unquoted decimal
       ** literal is exact in MySQL */
-      if( p->kind != PT_K_BOOL && is_number(p->z, p->n, p->kind == PT_K_INT) ){
+      if( p->kind != PT_K_BOOL && pt_is_number(p->z, p->n, p->kind == PT_K_INT) ){
         /* "- -5", never "--5" */
         int m = sqlite3_str_length(s);
         if( m > 0 && sqlite3_str_value(s)[m-1] == '-' ) sqlite3_str_appendchar(s, 1, ' ');
@@ -1403,7 +1374,7 @@ static int myBulkRow(pt_bulk *p, const pt_param *a, char **pzErr){
     if( !a[i].z ){ pt_buf_append(out, "\\N", 2); continue; }
     pt_kind k = b->aKind[i];
     if( !a[i].isBinary && (k == PT_K_INT || k == PT_K_REAL || k == PT_K_DECIMAL)
-     && !is_number(a[i].z, a[i].n, k == PT_K_INT) ){
+     && !pt_is_number(a[i].z, a[i].n, k == PT_K_INT) ){
       /* LOAD DATA would round 1.5 into an INT without a warning */
       out->n = rowStart;
       *pzErr = not_a_number(k, a[i].z, a[i].n);
