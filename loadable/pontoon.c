@@ -9,6 +9,7 @@
 ** connection (the module's destructor).
 */
 #include "pontoon.h"
+#include "migrate/migrate.h"
 SQLITE_EXTENSION_INIT1
 
 __attribute__((visibility("default")))
@@ -21,6 +22,7 @@ int sqlite3_pontoon_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routine
   int rc = pt_module_register(db, reg);
   if( rc == SQLITE_OK ) rc = pt_servers_register(db, reg);
   if( rc == SQLITE_OK ) rc = pt_funcs_register(db, reg);
+  if( rc == SQLITE_OK ) rc = pt_copy_register(db, reg);
   if( rc != SQLITE_OK && pzErrMsg ) *pzErrMsg = sqlite3_mprintf("pontoon: cannot register: %s", sqlite3_errmsg(db));
   return rc;
 }

@@ -45,6 +45,7 @@ static void server_close(pt_server *s){
   if( s->pConn ) s->pDriver->xDisconnect(s->pConn);
   if( s->pRoConn ) s->pDriver->xDisconnect(s->pRoConn);
   s->pConn = s->pRoConn = 0;
+  while( s->nIdle > 0 ) s->pDriver->xDisconnect(s->apIdle[--s->nIdle]);
 }
 
 static void server_free(pt_server *s){
@@ -144,6 +145,44 @@ int pt_server_conn(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr){
   }
   *ppConn = *pp;
   return SQLITE_OK;
+}
+
+/*
+** A connection of server s for the caller alone (copy, diff and sync read
+** and write on their own connections, outside SQLite's transaction, and
+** commit when they choose): an idle one given back earlier, checked alive,
+** or a new one.  The caller owns it until pt_server_release, and must end
+** any transaction it opened on it first.  On error *pzErr is the driver's
+** message, redacted, not yet prefixed.
+*/
+int pt_server_lease(pt_server *s, pt_conn **ppConn, char **pzErr){
+  while( s->nIdle > 0 ){
+    pt_conn *c = s->apIdle[--s->nIdle];
+    if( s->pDriver->xAlive(c) ){
+      *ppConn = c;
+      return SQLITE_OK;
+    }
+    s->pDriver->xDisconnect(c);
+  }
+  int rc = s->pDriver->xConnect(s->zUri, PT_CONNECT_TIMEOUT, 0, ppConn, pzErr);
+  if( rc != SQLITE_OK ){
+    *ppConn = 0;
+    if( *pzErr ) *pzErr = pt_redact(*pzErr, s->zSecret);
+    return rc;
+  }
+  if( s->pDriver->xDialect ) s->pDialect = s->pDriver->xDialect(*ppConn);
+  return SQLITE_OK;
+}
+
+/* Give back a leased connection: kept for the next lease while alive and
+** there is room, else closed.  NULL is a no-op. */
+void pt_server_release(pt_server *s, pt_conn *c){
+  if( !c ) return;
+  if( s->nIdle < (int)(sizeof(s->apIdle) / sizeof(s->apIdle[0])) && s->pDriver->xAlive(c) ){
+    s->apIdle[s->nIdle++] = c;
+  }else{
+    s->pDriver->xDisconnect(c);
+  }
 }
 
 /* Drop connections known to be broken (after an error), so the next use

@@ -92,7 +92,25 @@ struct pt_dialect {
   void (*xCaptureTriggers)(sqlite3_str *, const char *zTable, int nKey, const char *const *azKey);
   /* Append the statements that refuse writes to zTable (pontoon_freeze). */
   void (*xFreezeTrigger)(sqlite3_str *, const char *zTable, const char *zMessage);
+
+  /* ---- the ledger (migrate/ledger.c, docs/ledger.md) ---- */
+  /* The schema that holds the ledger's tables (created on first use), or
+  ** NULL: tables named pontoon_<name> in the default schema. */
+  const char *zLedgerSchema;
+  /* Column types for: a name that is indexed, long text, a 64-bit integer,
+  ** a double, a UTC timestamp with microseconds (PT_LEDGER_*). */
+  const char *azLedgerType[5];
+  /* Appended to a SELECT ... ORDER BY ... LIMIT n of ledger rows: lock the
+  ** rows read, skipping those another session has locked (how workers on
+  ** several machines claim chunks).  NULL: the engine serializes writers
+  ** (SQLite), or cannot: then one worker per job. */
+  const char *zSkipLocked;
 };
+#define PT_LEDGER_NAME   0
+#define PT_LEDGER_TEXT   1
+#define PT_LEDGER_INT    2
+#define PT_LEDGER_REAL   3
+#define PT_LEDGER_TIME   4
 
 /* The dialects (vtab/dialects/). */
 extern const pt_dialect pt_dialect_postgresql;

@@ -687,3 +687,118 @@ fail:
   pt_table_args_clear(p);
   return rc == SQLITE_OK ? SQLITE_ERROR : rc;
 }
+
+/* ---- the options string of pontoon_copy, pontoon_diff, pontoon_sync ----
+**
+**   'chunk=50000 workers=2 where=''id < 1000'''     (as SQL writes it)
+**   chunk=50000 workers=2 where='id < 1000'         (the string's value)
+**
+** key=value pairs separated by spaces; a value with spaces is single-quoted,
+** a quote inside doubled, as in SQL.  Keys are lower-cased; a key given
+** twice, a key not in azAllowed, or text that is not key=value is an error
+** naming the function.
+*/
+void pt_opts_clear(pt_opts *p){
+  for(int i = 0; i < p->n; i++){
+    sqlite3_free(p->azKey[i]);
+    sqlite3_free(p->azVal[i]);
+  }
+  sqlite3_free(p->azKey);
+  sqlite3_free(p->azVal);
+  memset(p, 0, sizeof(*p));
+}
+
+int pt_opts_parse(const char *z, const char *zFunc, const char *const *azAllowed, pt_opts *p,
+                  char **pzErr){
+  memset(p, 0, sizeof(*p));
+  if( !z ) return SQLITE_OK;
+  while( 1 ){
+    while( isspace((unsigned char)*z) ) z++;
+    if( !*z ) return SQLITE_OK;
+    const char *zKey = z;
+    while( isalnum((unsigned char)*z) || *z == '_' ) z++;
+    int nKey = (int)(z - zKey);
+    if( nKey == 0 || *z != '=' ){
+      *pzErr = sqlite3_mprintf("%s: cannot read the options at \"%.20s\": write key=value pairs "
+                               "separated by spaces", zFunc, zKey);
+      goto fail;
+    }
+    z++;
+    pt_buf v = {0};
+    if( *z == '\'' ){
+      z++;
+      while( 1 ){
+        if( !*z ){
+          pt_buf_free(&v);
+          *pzErr = sqlite3_mprintf("%s: option %.*s: the quoted value does not end", zFunc, nKey, zKey);
+          goto fail;
+        }
+        if( *z == '\'' ){
+          if( z[1] != '\'' ){ z++; break; }
+          z++;
+        }
+        pt_buf_char(&v, *z++);
+      }
+    }else{
+      while( *z && !isspace((unsigned char)*z) ) pt_buf_char(&v, *z++);
+    }
+    pt_buf_char(&v, 0);
+    char *zK = pt_strndup(zKey, nKey);
+    char *zV = v.oom ? 0 : pt_strdup(v.z);
+    pt_buf_free(&v);
+    char **azK = sqlite3_realloc64(p->azKey, sizeof(char*) * (p->n + 1));
+    if( azK ) p->azKey = azK;
+    char **azV = sqlite3_realloc64(p->azVal, sizeof(char*) * (p->n + 1));
+    if( azV ) p->azVal = azV;
+    if( !zK || !zV || !azK || !azV ){
+      sqlite3_free(zK); sqlite3_free(zV);
+      *pzErr = sqlite3_mprintf("%s: out of memory", zFunc);
+      goto fail;
+    }
+    for(char *c = zK; *c; c++) *c = (char)tolower((unsigned char)*c);
+    p->azKey[p->n] = zK;
+    p->azVal[p->n] = zV;
+    p->n++;
+    int known = 0;
+    for(int i = 0; azAllowed && azAllowed[i]; i++) if( strcmp(azAllowed[i], zK) == 0 ) known = 1;
+    if( !known ){
+      sqlite3_str *s = sqlite3_str_new(0);
+      for(int i = 0; azAllowed && azAllowed[i]; i++) sqlite3_str_appendf(s, "%s%s", i ? ", " : "", azAllowed[i]);
+      char *zList = sqlite3_str_finish(s);
+      *pzErr = sqlite3_mprintf("%s: unknown option %s (it takes %s)", zFunc, zK, zList ? zList : "");
+      sqlite3_free(zList);
+      goto fail;
+    }
+    for(int i = 0; i < p->n - 1; i++){
+      if( strcmp(p->azKey[i], zK) == 0 ){
+        *pzErr = sqlite3_mprintf("%s: option %s is given twice", zFunc, zK);
+        goto fail;
+      }
+    }
+  }
+fail:
+  pt_opts_clear(p);
+  return SQLITE_ERROR;
+}
+
+/* The value of option zKey, or NULL when it was not given. */
+const char *pt_opts_get(const pt_opts *p, const char *zKey){
+  for(int i = 0; i < p->n; i++) if( strcmp(p->azKey[i], zKey) == 0 ) return p->azVal[i];
+  return 0;
+}
+
+/* Option zKey as an integer in [lo, hi], *pOut unchanged when absent. */
+int pt_opts_int(const pt_opts *p, const char *zKey, int64_t lo, int64_t hi, int64_t *pOut,
+                const char *zFunc, char **pzErr){
+  const char *z = pt_opts_get(p, zKey);
+  if( !z ) return SQLITE_OK;
+  char *zEnd = 0;
+  long long v = strtoll(z, &zEnd, 10);
+  if( !*z || *zEnd || v < lo || v > hi ){
+    *pzErr = sqlite3_mprintf("%s: option %s=%s: expected an integer from %lld to %lld", zFunc,
+                             zKey, z, (long long)lo, (long long)hi);
+    return SQLITE_ERROR;
+  }
+  *pOut = v;
+  return SQLITE_OK;
+}

@@ -58,6 +58,8 @@ struct pt_server {
   pt_vtab *pWriters;         /* tables with rows buffered for this server */
   int nQueued;               /* UPDATE/DELETE statements sent, not settled */
   char *zQueuedTable;        /* the table they were for */
+  pt_conn *apIdle[4];        /* leased connections given back (pt_server_lease) */
+  int nIdle;
   pt_server *pNext;
 };
 
@@ -184,6 +186,16 @@ typedef struct pt_table_args {
 int pt_table_args_parse(const char *zName, int argc, const char *const *argv, pt_table_args *,
                         char **pzErr);
 void pt_table_args_clear(pt_table_args *);
+typedef struct pt_opts {     /* the options string of copy, diff, sync */
+  int n;
+  char **azKey, **azVal;
+} pt_opts;
+int pt_opts_parse(const char *z, const char *zFunc, const char *const *azAllowed, pt_opts *,
+                  char **pzErr);
+const char *pt_opts_get(const pt_opts *, const char *zKey);
+int pt_opts_int(const pt_opts *, const char *zKey, int64_t lo, int64_t hi, int64_t *pOut,
+                const char *zFunc, char **pzErr);
+void pt_opts_clear(pt_opts *);
 
 /* in value.c */
 void pt_value_result(sqlite3_context *, const pt_value *);
@@ -191,6 +203,8 @@ int pt_value_param(pt_kind, int op, sqlite3_value *, sqlite3_str *pBuf,
                    int *pIsBlob);
 int pt_value_write(pt_kind, sqlite3_value *, pt_buf *pBuf, int *pIsBlob,
                    char **pzErr);
+int pt_value_write_pv(pt_kind, const pt_value *, pt_buf *pBuf, int *pIsBlob,
+                      char **pzErr);
 void pt_key_append(sqlite3_str *, int first, const pt_value *);
 int pt_key_decode(const char *z, int n, int nKey, const pt_kind *aKind,
                   char **azOut, int *anOut);
@@ -262,6 +276,8 @@ void pt_server_fail(pt_server *, const char *zWhy);
 int pt_registry_prepare(pt_registry *, char **pzErr);
 void pt_server_end(pt_server *);
 char *pt_rows_matched_error(int64_t n);
+int pt_server_lease(pt_server *, pt_conn **ppConn, char **pzErr);
+void pt_server_release(pt_server *, pt_conn *);
 
 /* in scan.c: a remote read as rows, streamed or in keyset pages */
 typedef struct pt_scan pt_scan;

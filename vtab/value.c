@@ -495,38 +495,74 @@ static int number_text(const char *z, int n, pt_kind k){
 }
 
 int pt_value_write(pt_kind k, sqlite3_value *v, pt_buf *pBuf, int *pIsBlob, char **pzErr){
-  int t = sqlite3_value_type(v);
+  pt_value pv;
+  memset(&pv, 0, sizeof(pv));
+  pv.type = sqlite3_value_type(v);
+  switch( pv.type ){
+    case SQLITE_INTEGER: pv.i = sqlite3_value_int64(v); break;
+    case SQLITE_FLOAT:   pv.r = sqlite3_value_double(v); break;
+    case SQLITE_BLOB:
+      pv.p = sqlite3_value_blob(v);
+      pv.n = sqlite3_value_bytes(v);
+      break;
+    case SQLITE_TEXT:
+      pv.p = (const char*)sqlite3_value_text(v);
+      pv.n = sqlite3_value_bytes(v);
+      break;
+  }
+  return pt_value_write_pv(k, &pv, pBuf, pIsBlob, pzErr);
+}
+
+/* The text of a number as SQLite itself renders it (sqlite3_value_text). */
+static void number_chars(pt_buf *pBuf, const pt_value *v){
+  char buf[40];
+  if( v->type == PT_V_INT ){
+    pt_buf_int(pBuf, (long long)v->i);
+  }else{
+    sqlite3_snprintf(sizeof buf, buf, "%!.15g", v->r);
+    pt_buf_append(pBuf, buf, strlen(buf));
+  }
+}
+
+/*
+** pt_value_write for a value read from a server (copy's driver-to-driver
+** path) or from SQLite: the same rules, the same text.  A DECIMAL value is
+** its exact text.
+*/
+int pt_value_write_pv(pt_kind k, const pt_value *v, pt_buf *pBuf, int *pIsBlob, char **pzErr){
+  int t = v->type;
   *pIsBlob = 0;
-  if( t == SQLITE_NULL ) return PT_V_NULL;
+  if( t == PT_V_NULL ) return PT_V_NULL;
+  int isNum = t == PT_V_INT || t == PT_V_REAL;
   if( k == PT_K_BLOB ){
-    const void *z = t == SQLITE_BLOB ? sqlite3_value_blob(v) : (const void*)sqlite3_value_text(v);
-    pt_buf_append(pBuf, z, sqlite3_value_bytes(v));
+    if( isNum ) number_chars(pBuf, v);
+    else pt_buf_append(pBuf, v->p ? v->p : "", v->n);
     *pIsBlob = 1;
     return PT_V_TEXT;
   }
-  if( t == SQLITE_BLOB ){
+  if( t == PT_V_BLOB ){
     if( k == PT_K_INT || k == PT_K_BOOL || k == PT_K_REAL || k == PT_K_DECIMAL ){
       *pzErr = sqlite3_mprintf("a BLOB cannot be written into a column of kind %s", pt_kind_name(k));
       return -1;
     }
-    pt_buf_append(pBuf, sqlite3_value_blob(v), sqlite3_value_bytes(v));
+    pt_buf_append(pBuf, v->p ? v->p : "", v->n);
     return PT_V_TEXT;
   }
   switch( k ){
     case PT_K_BOOL:
-      if( t == SQLITE_INTEGER || t == SQLITE_FLOAT ){
-        if( sqlite3_value_double(v) != 0.0 ) pt_buf_append(pBuf, "true", 4);
+      if( isNum ){
+        if( (t == PT_V_INT ? (double)v->i : v->r) != 0.0 ) pt_buf_append(pBuf, "true", 4);
         else pt_buf_append(pBuf, "false", 5);
         return PT_V_TEXT;
       }
       break;
     case PT_K_INT: case PT_K_REAL: case PT_K_DECIMAL:
-      if( t == SQLITE_INTEGER ){
-        pt_buf_int(pBuf, (long long)sqlite3_value_int64(v));
+      if( t == PT_V_INT ){
+        pt_buf_int(pBuf, (long long)v->i);
         return PT_V_TEXT;
       }
-      if( t == SQLITE_FLOAT ){
-        double r = sqlite3_value_double(v);
+      if( t == PT_V_REAL ){
+        double r = v->r;
         if( k == PT_K_INT && r == floor(r) && r >= -9223372036854775808.0 && r < 9223372036854775808.0 ){
           pt_buf_int(pBuf, (long long)r);
         }else if( k == PT_K_INT ){
@@ -541,9 +577,9 @@ int pt_value_write(pt_kind k, sqlite3_value *v, pt_buf *pBuf, int *pIsBlob, char
         }
         return PT_V_TEXT;
       }
-      if( !number_text((const char*)sqlite3_value_text(v), sqlite3_value_bytes(v), k) ){
+      if( !number_text(v->p, v->n, k) ){
         /* a server might read part of it, or round it: refuse it here */
-        *pzErr = sqlite3_mprintf("'%.40s' is not %s", (const char*)sqlite3_value_text(v),
+        *pzErr = sqlite3_mprintf("'%.40s' is not %s", v->p ? v->p : "",
                                  k == PT_K_INT ? "an integer" : "a number");
         return -1;
       }
@@ -551,8 +587,9 @@ int pt_value_write(pt_kind k, sqlite3_value *v, pt_buf *pBuf, int *pIsBlob, char
     case PT_K_TIMESTAMP: {
       /* an offset is converted to UTC, the session's zone on every server
       ** (PostgreSQL would drop it, MySQL convert it) */
-      const char *z = (const char*)sqlite3_value_text(v);
-      int n = sqlite3_value_bytes(v);
+      if( isNum ) break;
+      const char *z = v->p ? v->p : "";
+      int n = v->n;
       char tmp[64];
       int m = n >= 19 && (z[n-1] == 'Z' || (n >= 25 && (z[n-6] == '+' || z[n-6] == '-') && z[n-3] == ':'))
             ? pt_utc_time(z, n, tmp) : 0;
@@ -572,8 +609,8 @@ int pt_value_write(pt_kind k, sqlite3_value *v, pt_buf *pBuf, int *pIsBlob, char
     default:
       break;
   }
-  const unsigned char *z = sqlite3_value_text(v);
-  pt_buf_append(pBuf, (const char*)z, sqlite3_value_bytes(v));
+  if( isNum ) number_chars(pBuf, v);
+  else pt_buf_append(pBuf, v->p ? v->p : "", v->n);
   return PT_V_TEXT;
 }
 

@@ -79,7 +79,8 @@ static void fetchFirst(sqlite3_str *s, int n){
   .iVersion = 1, .zName = "ansi", .xQuoteIdent = QUOTE, .xSelectExpr = pt_ansi_select, \
   .xPushable = pt_ansi_pushable, .xCondition = pt_ansi_condition, \
   .xOrderable = pt_ansi_orderable, .xOrderBy = pt_ansi_order_by, .xParamExpr = pt_sql_param, \
-  .xLimit = LIMIT }
+  .xLimit = LIMIT, \
+  .azLedgerType = { "varchar(255)", "varchar(4000)", "bigint", "double precision", "timestamp" } }
 
 const pt_dialect pt_dialect_ansi = PT_ANSI_DIALECT(quoteDq, 0);
 const pt_dialect pt_dialect_ansi_fetch = PT_ANSI_DIALECT(quoteDq, fetchFirst);   /* Oracle, DB2 */

@@ -145,7 +145,9 @@ static const char *const azMyReadOnly[] = {
   .xPushable = myPushable, .xCondition = myCondition, .xOrderable = myOrderable, \
   .xOrderBy = myOrderBy, .xParamExpr = pt_sql_param, .azSession = azMySession, \
   .azReadOnly = azMyReadOnly, .xLimit = pt_sql_limit, \
-  .xArrayParam = ARRAY, .xUpsert = myUpsert, .xLockRows = myLockRows }
+  .xArrayParam = ARRAY, .xUpsert = myUpsert, .xLockRows = myLockRows, \
+  .azLedgerType = { "varchar(255)", "longtext", "bigint", "double", "datetime(6)" }, \
+  .zSkipLocked = " FOR UPDATE SKIP LOCKED" }
 
 /* The native driver writes an IN list into the text where $$n stands. */
 const pt_dialect pt_dialect_mysql = PT_MYSQL_DIALECT(myArrayParam);

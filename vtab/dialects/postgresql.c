@@ -178,4 +178,7 @@ const pt_dialect pt_dialect_postgresql = {
   .xArrayParam = pgArrayParam,
   .xUpsert = pgUpsert,
   /* no xLockRows: REPEATABLE READ raises serialization errors */
+  .zLedgerSchema = "pontoon",
+  .azLedgerType = { "text", "text", "bigint", "double precision", "timestamp(6)" },
+  .zSkipLocked = " FOR UPDATE SKIP LOCKED",
 };

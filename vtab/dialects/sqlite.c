@@ -41,4 +41,5 @@ const pt_dialect pt_dialect_sqlite = {
   .azReadOnly = azSqReadOnly,
   .xLimit = pt_sql_limit,
   .xUpsert = sqUpsert,
+  .azLedgerType = { "TEXT", "TEXT", "INTEGER", "REAL", "TEXT" },
 };

@@ -1,0 +1,1309 @@
+/*
+** copy.c — pontoon_copy: a chunked, resumable, exactly-once copy of one
+** table into another, on any pair of servers or local SQLite tables.
+**
+**   SELECT * FROM pontoon_copy('old.users', 'new.users', 'stage=1 workers=2');
+**   job                    stage chunk rows  rows_done rows_total seconds note
+**   old.users -> new.users 1     0     10000 10000     25000      0.21
+**   ...
+**
+** A job (DESIGN §5.1) is planned once: the source's key space is cut into
+** chunks at key values read from the source (keyset ranges, never OFFSET
+** on the copy itself), each recorded in the target's ledger (ledger.c)
+** with state 'todo'.  A worker then claims chunks in a target transaction
+** (SELECT ... FOR UPDATE SKIP LOCKED where the engine has it), reads each
+** chunk's rows from the source on its own connection, writes them with the
+** target's bulk writer, marks the chunks done, and commits: rows and ledger
+** entry together.  Killed at any instant, the target rolls the transaction
+** back and the chunk stays 'todo'; the same call run again copies what is
+** left, so the target ends with exactly the source's rows.  Several shells,
+** on several machines, may run the same job at once: the database is the
+** coordinator.
+**
+** Rows travel from the source driver to the target's bulk writer as
+** pt_values (value.c turns each into the target column's text form), never
+** through SQLite's row machinery.
+**
+** Rationale: pontoon_copy writes to servers, so it is SQLITE_DIRECTONLY (a
+** view or trigger in a stranger's database file cannot run it), and it
+** refuses to run inside a SQLite transaction, since it commits per chunk.
+*/
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include "migrate.h"
+
+#define COPY_DEFAULT_CHUNK 10000   /* rows per planned chunk without chunk= */
+#define COPY_MAX_CLAIM 64          /* chunks claimed at once when adapting */
+
+static const char *const azCopyOption[] = {
+  "chunk", "workers", "where", "columns", "mode", "max_rate", "job", "stage", "progress", 0
+};
+
+/* One output row: a chunk committed by this call. */
+typedef struct copy_out {
+  int64_t chunk;             /* -1: the note row of a call that did nothing */
+  int64_t rows;
+  int64_t rowsDone;
+  double seconds;
+} copy_out;
+
+typedef struct copy_job copy_job;
+
+/* A worker: its own connections to both ends (ends share the description). */
+typedef struct copy_worker {
+  copy_job *pJob;
+  pt_end src, dst;           /* shallow copies of the job's ends, own pConn */
+  int nClaim;                /* chunks claimed at once */
+  char *zErr;                /* why it stopped, or NULL */
+  pthread_t thread;
+  int started;
+} copy_worker;
+
+struct copy_job {
+  sqlite3 *db;
+  pt_end src, dst;
+  int nCol;
+  int *aSrcCol, *aDstCol;    /* the columns copied, as indexes of each end */
+  pt_kind *aSelKind;         /* kinds of the source select list */
+  pt_kind *aKeyKind;         /* kinds of the source key columns */
+  char *zJob, *zStage, *zWhere, *zOptions;
+  int64_t chunkRows;
+  int fixedChunk;            /* chunk= given: claim one chunk at a time */
+  int nWorker;
+  double maxRate;            /* rows/s, 0 = unlimited */
+  int upsert;
+  int progress;
+  int64_t rowsTotal;
+  char zWorker[96];
+  char *azRead[4];           /* range reads: [hasLo + 2*hasHi] */
+  /* results, shared with worker threads */
+  pthread_mutex_t mutex;
+  pthread_cond_t cond;
+  copy_out *aOut;
+  int nOut, nOutAlloc, iOut;
+  int nRunning;              /* worker threads not finished */
+  int64_t rowsThisCall;
+  double t0;
+  double tProgress;
+  int stop;                  /* a worker failed: the others stop */
+};
+
+static double now_seconds(void){
+  struct timeval tv;
+  gettimeofday(&tv, 0);
+  return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+/* ---- the SQL of a copy (written here and in ledger.c only) ---- */
+
+/* Append "key > lo" (first) or "key <= hi" over the key columns, composite
+** keys expanded, with parameters from iParam + 1. */
+static void append_key_bound(sqlite3_str *s, pt_end *e, const pt_kind *aKind, int upper, int iParam){
+  const pt_dialect *d = e->pDialect;
+  sqlite3_str_appendchar(s, 1, '(');
+  for(int i = 0; i < e->nKey; i++){
+    sqlite3_str_appendall(s, i ? " OR (" : "(");
+    for(int j = 0; j <= i; j++){
+      char *zq = pt_end_ident(e, e->azCol[e->aKey[j]]);
+      int op = j < i ? SQLITE_INDEX_CONSTRAINT_EQ
+             : upper ? (i == e->nKey - 1 ? SQLITE_INDEX_CONSTRAINT_LE : SQLITE_INDEX_CONSTRAINT_LT)
+             : SQLITE_INDEX_CONSTRAINT_GT;
+      if( j ) sqlite3_str_appendall(s, " AND ");
+      d->xCondition(s, zq ? zq : "", aKind[j], op, iParam + 1 + j);
+      sqlite3_free(zq);
+    }
+    sqlite3_str_appendchar(s, 1, ')');
+  }
+  sqlite3_str_appendchar(s, 1, ')');
+}
+
+/* Append the select expression list of columns aCol[n] of end e. */
+static void append_select_list(sqlite3_str *s, pt_end *e, int n, const int *aCol){
+  for(int i = 0; i < n; i++){
+    char *zq = pt_end_ident(e, e->azCol[aCol[i]]);
+    if( i ) sqlite3_str_appendall(s, ", ");
+    e->pDialect->xSelectExpr(s, zq ? zq : "", e->aKind[aCol[i]], pt_end_read_flags(e));
+    sqlite3_free(zq);
+  }
+}
+
+/* " WHERE (where) AND key > lo AND key <= hi", the parts that apply. */
+static void append_where(sqlite3_str *s, copy_job *j, int hasLo, int hasHi){
+  int n = 0;
+  if( j->zWhere ){
+    sqlite3_str_appendf(s, " WHERE (%s)", j->zWhere);
+    n++;
+  }
+  if( hasLo ){
+    sqlite3_str_appendall(s, n++ ? " AND " : " WHERE ");
+    append_key_bound(s, &j->src, j->aKeyKind, 0, 0);
+  }
+  if( hasHi ){
+    sqlite3_str_appendall(s, n++ ? " AND " : " WHERE ");
+    append_key_bound(s, &j->src, j->aKeyKind, 1, hasLo ? j->src.nKey : 0);
+  }
+}
+
+/* SELECT of the copied columns of the rows of one chunk. */
+static char *read_sql(copy_job *j, int hasLo, int hasHi){
+  sqlite3_str *s = sqlite3_str_new(0);
+  char *zFrom = pt_end_table_sql(&j->src);
+  sqlite3_str_appendall(s, "SELECT ");
+  append_select_list(s, &j->src, j->nCol, j->aSrcCol);
+  sqlite3_str_appendf(s, " FROM %s", zFrom ? zFrom : "");
+  append_where(s, j, hasLo, hasHi);
+  sqlite3_free(zFrom);
+  return sqlite3_str_finish(s);
+}
+
+/* The key of the row nRows after lo, in key order: the next chunk boundary
+** (LIMIT 1 OFFSET nRows-1, read on the source). */
+static char *boundary_sql(copy_job *j, int hasLo, int64_t nRows){
+  pt_end *e = &j->src;
+  sqlite3_str *s = sqlite3_str_new(0);
+  char *zFrom = pt_end_table_sql(e);
+  sqlite3_str_appendall(s, "SELECT ");
+  append_select_list(s, e, e->nKey, e->aKey);
+  sqlite3_str_appendf(s, " FROM %s", zFrom ? zFrom : "");
+  append_where(s, j, hasLo, 0);
+  for(int i = 0; i < e->nKey; i++){
+    char *zq = pt_end_ident(e, e->azCol[e->aKey[i]]);
+    sqlite3_str_appendall(s, i ? ", " : " ORDER BY ");
+    e->pDialect->xOrderBy(s, zq ? zq : "", j->aKeyKind[i], 0);
+    sqlite3_free(zq);
+  }
+  sqlite3_str_appendchar(s, 1, ' ');
+  e->pDialect->xLimit(s, (hasLo ? e->nKey : 0) + 1);
+  sqlite3_str_appendf(s, " OFFSET %lld", (long long)(nRows - 1));
+  sqlite3_free(zFrom);
+  return sqlite3_str_finish(s);
+}
+
+static char *count_sql(copy_job *j){
+  sqlite3_str *s = sqlite3_str_new(0);
+  char *zFrom = pt_end_table_sql(&j->src);
+  sqlite3_str_appendf(s, "SELECT count(*) FROM %s", zFrom ? zFrom : "");
+  append_where(s, j, 0, 0);
+  sqlite3_free(zFrom);
+  return sqlite3_str_finish(s);
+}
+
+/* ---- parameters ---- */
+
+static pt_param text_param(const char *z, pt_kind k){
+  pt_param p;
+  p.z = z;
+  p.n = z ? (int)strlen(z) : 0;
+  p.kind = k;
+  p.isBinary = 0;
+  return p;
+}
+
+/* Decode an encoded key (pt_key_append's form) into nKey parameters;
+** azVal receives what they point to (free with free_key). */
+static int key_params(copy_job *j, const char *zKey, pt_param *aParam, char **azVal){
+  int an[64];
+  int nKey = j->src.nKey;
+  if( pt_key_decode(zKey, (int)strlen(zKey), nKey, j->aKeyKind, azVal, an) ) return SQLITE_ERROR;
+  for(int i = 0; i < nKey; i++){
+    aParam[i].z = azVal[i];
+    aParam[i].n = an[i];
+    aParam[i].kind = j->aKeyKind[i];
+    aParam[i].isBinary = j->aKeyKind[i] == PT_K_BLOB;
+  }
+  return SQLITE_OK;
+}
+
+static void free_key(char **azVal, int n){
+  for(int i = 0; i < n; i++){ sqlite3_free(azVal[i]); azVal[i] = 0; }
+}
+
+/* ---- the job in the ledger ---- */
+
+/* Read the job's row: *pzOptions, *pzSrc, *pzDst, *pzState (each
+** sqlite3_malloc'd, NULL when absent).  SQLITE_NOTFOUND when there is no
+** row. */
+static int job_read(pt_end *dst, const char *zJob, char **pzSrc, char **pzDst, char **pzOptions,
+                    char **pzState, int64_t *pnTotal, char **pzErr){
+  char *zT = pt_ledger_name(dst, "job");
+  char *zSql = sqlite3_mprintf("SELECT src, dst, options, state, rows_total FROM %s WHERE job = $1", zT);
+  static const pt_kind aKind[] = { PT_K_TEXT, PT_K_TEXT, PT_K_TEXT, PT_K_TEXT, PT_K_INT };
+  pt_param p = text_param(zJob, PT_K_TEXT);
+  pt_end_rows *q = 0;
+  int rc = zSql ? pt_end_query(dst, zSql, 1, &p, 5, aKind, &q, pzErr) : SQLITE_NOMEM;
+  sqlite3_free(zT);
+  sqlite3_free(zSql);
+  if( rc != SQLITE_OK ) return rc;
+  rc = pt_end_rows_next(q, pzErr);
+  if( rc == SQLITE_ROW ){
+    char **az[4] = { pzSrc, pzDst, pzOptions, pzState };
+    for(int i = 0; i < 4; i++){
+      pt_value v;
+      pt_end_rows_column(q, i, &v);
+      *az[i] = v.type == PT_V_NULL ? 0 : pt_strndup(v.p ? v.p : "", v.n);
+    }
+    pt_value v;
+    pt_end_rows_column(q, 4, &v);
+    *pnTotal = v.type == PT_V_INT ? v.i : v.type == PT_V_NULL ? -1 : (int64_t)v.r;
+    rc = SQLITE_OK;
+  }else if( rc == SQLITE_DONE ){
+    rc = SQLITE_NOTFOUND;
+  }
+  pt_end_rows_close(q);
+  return rc;
+}
+
+/* Run ledger statement zSql (a format with %s for the table's name) with
+** parameters; *pnChanged rows matched. */
+static int ledger_exec(pt_end *dst, const char *zTable, const char *zFormat, int nParam,
+                       const pt_param *aParam, int64_t *pnChanged, char **pzErr){
+  char *zT = pt_ledger_name(dst, zTable);
+  char *zSql = zT ? sqlite3_mprintf(zFormat, zT) : 0;
+  int rc = zSql ? pt_end_exec(dst, zSql, nParam, aParam, pnChanged, pzErr) : SQLITE_NOMEM;
+  sqlite3_free(zT);
+  sqlite3_free(zSql);
+  return rc;
+}
+
+/* Record one planned chunk. */
+static int plan_chunk(copy_job *j, int64_t iChunk, const char *zLo, const char *zHi, char **pzErr){
+  char zChunk[24];
+  snprintf(zChunk, sizeof zChunk, "%lld", (long long)iChunk);
+  pt_param a[4] = { text_param(j->zJob, PT_K_TEXT), text_param(zChunk, PT_K_INT),
+                    text_param(zLo, PT_K_TEXT), text_param(zHi, PT_K_TEXT) };
+  return ledger_exec(&j->dst, "chunk",
+    "INSERT INTO %s (job, chunk, lo, hi, state, rows_copied) VALUES ($1, $2, $3, $4, 'todo', 0)",
+    4, a, 0, pzErr);
+}
+
+/*
+** Plan the job inside the target transaction that inserted its row: walk
+** the source's keys in order, a boundary every chunkRows rows, each chunk
+** a ledger row.  The last chunk is open above.  Returns the chunk count.
+*/
+static int plan(copy_job *j, int64_t *pnChunk, char **pzErr){
+  pt_end *src = &j->src;
+  int nKey = src->nKey;
+  char *zLo = 0;
+  int64_t iChunk = 0;
+  int rc = SQLITE_OK;
+  char *azSql[2] = { boundary_sql(j, 0, j->chunkRows), boundary_sql(j, 1, j->chunkRows) };
+  pt_param aParam[65];
+  char *azVal[64] = { 0 };
+  if( !azSql[0] || !azSql[1] ) rc = SQLITE_NOMEM;
+  while( rc == SQLITE_OK ){
+    int nParam = 0;
+    if( zLo ){
+      if( key_params(j, zLo, aParam, azVal) ){
+        rc = SQLITE_CORRUPT;
+        break;
+      }
+      nParam = nKey;
+    }
+    aParam[nParam++] = text_param("1", PT_K_INT);
+    pt_end_rows *q = 0;
+    char *zErr = 0;
+    rc = pt_end_query(src, azSql[zLo ? 1 : 0], nParam, aParam, nKey, j->aKeyKind, &q, &zErr);
+    char *zHi = 0;
+    if( rc == SQLITE_OK ){
+      rc = pt_end_rows_next(q, &zErr);
+      if( rc == SQLITE_ROW ){
+        sqlite3_str *s = sqlite3_str_new(0);
+        for(int i = 0; i < nKey; i++){
+          pt_value v;
+          pt_end_rows_column(q, i, &v);
+          pt_key_append(s, i == 0, &v);
+        }
+        sqlite3_str_appendchar(s, 1, ']');
+        zHi = sqlite3_str_finish(s);
+        rc = zHi ? SQLITE_OK : SQLITE_NOMEM;
+      }else if( rc == SQLITE_DONE ){
+        rc = SQLITE_OK;
+      }
+      pt_end_rows_close(q);
+    }
+    free_key(azVal, nKey);
+    if( rc != SQLITE_OK ){
+      *pzErr = pt_end_error(src, "reading the key to plan the chunks", zErr);
+      sqlite3_free(zHi);
+      break;
+    }
+    zErr = 0;
+    rc = plan_chunk(j, iChunk++, zLo, zHi, &zErr);
+    if( rc != SQLITE_OK ) *pzErr = pt_end_error(&j->dst, "writing the ledger", zErr);
+    sqlite3_free(zLo);
+    zLo = zHi;
+    if( !zHi ) break;
+  }
+  sqlite3_free(zLo);
+  sqlite3_free(azSql[0]);
+  sqlite3_free(azSql[1]);
+  *pnChunk = iChunk;
+  return rc;
+}
+
+/* The exact row count of the source (with where=), counted when planned. */
+static int count_rows(copy_job *j, int64_t *pn, char **pzErr){
+  char *zSql = count_sql(j);
+  static const pt_kind aKind[] = { PT_K_INT };
+  pt_end_rows *q = 0;
+  char *zErr = 0;
+  int rc = zSql ? pt_end_query(&j->src, zSql, 0, 0, 1, aKind, &q, &zErr) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if( rc == SQLITE_OK && (rc = pt_end_rows_next(q, &zErr)) == SQLITE_ROW ){
+    pt_value v;
+    pt_end_rows_column(q, 0, &v);
+    *pn = v.type == PT_V_INT ? v.i : (int64_t)v.r;
+    if( v.type == PT_V_TEXT || v.type == PT_V_DECIMAL ) *pn = strtoll(v.p, 0, 10);
+    rc = SQLITE_OK;
+  }else if( rc == SQLITE_DONE ){
+    rc = SQLITE_OK;
+  }
+  pt_end_rows_close(q);
+  if( rc != SQLITE_OK ) *pzErr = pt_end_error(&j->src, "counting its rows", zErr);
+  return rc;
+}
+
+/*
+** Find the job in the target's ledger, or create and plan it there.  Sets
+** *pDone when it was copied already.  A job of the same name made with
+** other arguments is an error: its chunks describe other rows.
+*/
+static int job_start(copy_job *j, int *pDone, char **pzErr){
+  pt_end *dst = &j->dst;
+  char zNow[40];
+  char *zErr = 0;
+  int rc;
+  for(int attempt = 0; ; attempt++){
+    char *zSrc = 0, *zDst = 0, *zOpt = 0, *zState = 0;
+    int64_t nTotal = -1;
+    rc = job_read(dst, j->zJob, &zSrc, &zDst, &zOpt, &zState, &nTotal, &zErr);
+    if( rc == SQLITE_OK ){
+      if( sqlite3_stricmp(zSrc ? zSrc : "", j->src.zLabel) != 0
+       || sqlite3_stricmp(zDst ? zDst : "", j->dst.zLabel) != 0
+       || strcmp(zOpt ? zOpt : "", j->zOptions) != 0 ){
+        *pzErr = sqlite3_mprintf("pontoon_copy: job '%s' was started as pontoon_copy('%s', '%s', "
+          "'%s'), not with these arguments ('%s'): run it as it was started, or name another job "
+          "with job=", j->zJob, zSrc ? zSrc : "", zDst ? zDst : "", zOpt ? zOpt : "", j->zOptions);
+        rc = SQLITE_ERROR;
+      }else{
+        j->rowsTotal = nTotal;
+        *pDone = zState && (strcmp(zState, "copied") == 0 || strcmp(zState, "syncing") == 0
+                            || strcmp(zState, "verified") == 0 || strcmp(zState, "frozen") == 0
+                            || strcmp(zState, "switched") == 0);
+        if( zState && strcmp(zState, "failed") == 0 ){
+          /* run again: its failed chunks are claimed like the others */
+          pt_ledger_now(zNow);
+          pt_param a[2] = { text_param(zNow, PT_K_TIMESTAMP), text_param(j->zJob, PT_K_TEXT) };
+          rc = ledger_exec(dst, "job", "UPDATE %s SET state = 'copying', error = NULL, updated = $1 "
+                           "WHERE job = $2", 2, a, 0, &zErr);
+          if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "writing the ledger", zErr);
+        }
+      }
+      sqlite3_free(zSrc); sqlite3_free(zDst); sqlite3_free(zOpt); sqlite3_free(zState);
+      return rc;
+    }
+    sqlite3_free(zSrc); sqlite3_free(zDst); sqlite3_free(zOpt); sqlite3_free(zState);
+    if( rc != SQLITE_NOTFOUND ){
+      *pzErr = pt_end_error(dst, "reading the ledger", zErr);
+      return rc;
+    }
+    sqlite3_free(zErr);
+    zErr = 0;
+    /* Not there: insert it and plan, in one transaction.  Another session
+    ** inserting it at the same moment makes ours wait, then match nothing
+    ** (or fail, at REPEATABLE READ): read it again. */
+    rc = pt_end_begin(dst, &zErr);
+    if( rc != SQLITE_OK ){
+      *pzErr = pt_end_error(dst, "BEGIN", zErr);
+      return rc;
+    }
+    pt_ledger_now(zNow);
+    const pt_dialect *d = dst->pDialect;
+    char *zT = pt_ledger_name(dst, "job");
+    sqlite3_str *s = sqlite3_str_new(0);
+    static const char *const azJobCol[] = { "job", "kind", "stage", "src", "dst", "options", "state",
+                                            "started", "updated" };
+    static const pt_kind aJobKind[] = { PT_K_TEXT, PT_K_TEXT, PT_K_TEXT, PT_K_TEXT, PT_K_TEXT,
+                                        PT_K_TEXT, PT_K_TEXT, PT_K_TIMESTAMP, PT_K_TIMESTAMP };
+    static const int aJobKey[] = { 0 };
+    d->xUpsert(s, zT ? zT : "", 9, azJobCol, aJobKind, 1, aJobKey, SQLITE_IGNORE);
+    char *zSql = sqlite3_str_finish(s);
+    sqlite3_free(zT);
+    pt_param a[9] = { text_param(j->zJob, PT_K_TEXT), text_param("copy", PT_K_TEXT),
+                      text_param(j->zStage, PT_K_TEXT), text_param(j->src.zLabel, PT_K_TEXT),
+                      text_param(j->dst.zLabel, PT_K_TEXT), text_param(j->zOptions, PT_K_TEXT),
+                      text_param("planning", PT_K_TEXT), text_param(zNow, PT_K_TIMESTAMP),
+                      text_param(zNow, PT_K_TIMESTAMP) };
+    int64_t nIns = 0;
+    rc = zSql ? pt_end_exec(dst, zSql, 9, a, &nIns, &zErr) : SQLITE_NOMEM;
+    sqlite3_free(zSql);
+    if( rc != SQLITE_OK || nIns != 1 ){
+      pt_end_rollback(dst);
+      if( attempt < 20 ){
+        sqlite3_free(zErr);
+        zErr = 0;
+        usleep(100000);
+        continue;
+      }
+      *pzErr = pt_end_error(dst, "writing the ledger", zErr ? zErr : sqlite3_mprintf("job '%s' "
+                            "is being planned by another session", j->zJob));
+      return SQLITE_ERROR;
+    }
+    int64_t nChunk = 0;
+    rc = count_rows(j, &j->rowsTotal, pzErr);
+    if( rc == SQLITE_OK ) rc = plan(j, &nChunk, pzErr);
+    if( rc == SQLITE_OK ){
+      char zTotal[24], zChunks[24], zRows[24];
+      snprintf(zTotal, sizeof zTotal, "%lld", (long long)j->rowsTotal);
+      snprintf(zChunks, sizeof zChunks, "%lld", (long long)nChunk);
+      snprintf(zRows, sizeof zRows, "%lld", (long long)j->chunkRows);
+      pt_param u[4] = { text_param(zTotal, PT_K_INT), text_param(zChunks, PT_K_INT),
+                        text_param(zRows, PT_K_INT), text_param(j->zJob, PT_K_TEXT) };
+      rc = ledger_exec(dst, "job", "UPDATE %s SET state = 'copying', rows_total = $1, "
+                       "chunks_total = $2, chunk_rows = $3 WHERE job = $4", 4, u, 0, &zErr);
+      if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "writing the ledger", zErr);
+    }
+    if( rc == SQLITE_OK ){
+      rc = pt_end_commit(dst, &zErr);
+      if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "COMMIT", zErr);
+    }
+    if( rc != SQLITE_OK ) pt_end_rollback(dst);
+    *pDone = 0;
+    return rc;
+  }
+}
+
+/* ---- copying chunks ---- */
+
+typedef struct claimed {
+  int64_t iChunk;
+  char *zLo, *zHi;
+} claimed;
+
+/* Copy the rows of one chunk into the open writer; *pnRows counts them. */
+static int copy_chunk(copy_worker *w, pt_end_writer *wr, const claimed *c, int64_t *pnRows,
+                      char **pzErr){
+  copy_job *j = w->pJob;
+  int nKey = j->src.nKey;
+  pt_param aParam[128];
+  char *azLo[64] = { 0 }, *azHi[64] = { 0 };
+  int nParam = 0;
+  if( c->zLo ){
+    if( key_params(j, c->zLo, aParam, azLo) ) return SQLITE_CORRUPT;
+    nParam += nKey;
+  }
+  if( c->zHi ){
+    if( key_params(j, c->zHi, aParam + nParam, azHi) ){
+      free_key(azLo, nKey);
+      return SQLITE_CORRUPT;
+    }
+    nParam += nKey;
+  }
+  const char *zSql = j->azRead[(c->zLo ? 1 : 0) + (c->zHi ? 2 : 0)];
+  pt_end_rows *q = 0;
+  char *zErr = 0;
+  int rc = pt_end_query(&w->src, zSql, nParam, aParam, j->nCol, j->aSelKind, &q, &zErr);
+  pt_value aVal[j->nCol > 0 ? j->nCol : 1];
+  int64_t n = 0;
+  while( rc == SQLITE_OK ){
+    rc = pt_end_rows_next(q, &zErr);
+    if( rc == SQLITE_DONE ){ rc = SQLITE_OK; break; }
+    if( rc != SQLITE_ROW ) break;
+    for(int i = 0; i < j->nCol; i++) pt_end_rows_column(q, i, &aVal[i]);
+    char *zW = 0;
+    rc = pt_end_writer_row(wr, aVal, &zW);
+    if( rc != SQLITE_OK ){
+      *pzErr = pt_end_error(&w->dst, "INSERT", zW);
+      pt_end_rows_close(q);
+      free_key(azLo, nKey); free_key(azHi, nKey);
+      return rc;
+    }
+    n++;
+  }
+  pt_end_rows_close(q);
+  free_key(azLo, nKey); free_key(azHi, nKey);
+  if( rc != SQLITE_OK ) *pzErr = pt_end_error(&w->src, "reading a chunk", zErr);
+  *pnRows = n;
+  return rc;
+}
+
+static void add_output(copy_job *j, const copy_out *o){
+  pthread_mutex_lock(&j->mutex);
+  if( j->nOut == j->nOutAlloc ){
+    int n = j->nOutAlloc ? j->nOutAlloc * 2 : 16;
+    copy_out *a = sqlite3_realloc64(j->aOut, sizeof(copy_out) * n);
+    if( a ){ j->aOut = a; j->nOutAlloc = n; }
+  }
+  if( j->nOut < j->nOutAlloc ) j->aOut[j->nOut++] = *o;
+  j->rowsThisCall += o->rows;
+  pthread_cond_broadcast(&j->cond);
+  pthread_mutex_unlock(&j->mutex);
+}
+
+/* Mark the chunk and the job failed, in a transaction of their own. */
+static void record_failure(copy_worker *w, int64_t iChunk, const char *zWhy){
+  copy_job *j = w->pJob;
+  char zChunk[24], *zErr = 0;
+  snprintf(zChunk, sizeof zChunk, "%lld", (long long)iChunk);
+  pt_end_rollback(&w->dst);
+  if( pt_end_begin(&w->dst, &zErr) != SQLITE_OK ){ sqlite3_free(zErr); return; }
+  pt_param a[3] = { text_param(zWhy, PT_K_TEXT), text_param(j->zJob, PT_K_TEXT),
+                    text_param(zChunk, PT_K_INT) };
+  int rc = ledger_exec(&w->dst, "chunk", "UPDATE %s SET state = 'failed', error = $1 "
+                       "WHERE job = $2 AND chunk = $3 AND state <> 'done'", 3, a, 0, &zErr);
+  if( rc == SQLITE_OK ){
+    rc = ledger_exec(&w->dst, "job", "UPDATE %s SET state = 'failed', error = $1 WHERE job = $2",
+                     2, a, 0, &zErr);
+  }
+  if( rc == SQLITE_OK ) rc = pt_end_commit(&w->dst, &zErr);
+  if( rc != SQLITE_OK ) pt_end_rollback(&w->dst);
+  sqlite3_free(zErr);
+}
+
+/*
+** One step of a worker: claim up to nClaim chunks in a target transaction,
+** copy them, mark them done and commit.  SQLITE_DONE when no chunk is left
+** to claim.  On error the transaction is rolled back and the failure
+** recorded in the ledger.
+*/
+static int copy_step(copy_worker *w, char **pzErr){
+  copy_job *j = w->pJob;
+  pt_end *dst = &w->dst;
+  char *zErr = 0;
+  int rc = pt_end_begin(dst, &zErr);
+  if( rc != SQLITE_OK ){
+    *pzErr = pt_end_error(dst, "BEGIN", zErr);
+    return rc;
+  }
+  /* claim */
+  char *zT = pt_ledger_name(dst, "chunk");
+  sqlite3_str *s = sqlite3_str_new(0);
+  sqlite3_str_appendf(s, "SELECT chunk, lo, hi FROM %s WHERE job = $1 AND state <> 'done' "
+                      "ORDER BY chunk ", zT ? zT : "");
+  dst->pDialect->xLimit(s, 2);
+  if( dst->pDialect->zSkipLocked ) sqlite3_str_appendall(s, dst->pDialect->zSkipLocked);
+  char *zSql = sqlite3_str_finish(s);
+  sqlite3_free(zT);
+  char zLimit[16];
+  snprintf(zLimit, sizeof zLimit, "%d", w->nClaim);
+  pt_param a[2] = { text_param(j->zJob, PT_K_TEXT), text_param(zLimit, PT_K_INT) };
+  static const pt_kind aKind[] = { PT_K_INT, PT_K_TEXT, PT_K_TEXT };
+  claimed aClaim[COPY_MAX_CLAIM];
+  int nClaim = 0;
+  pt_end_rows *q = 0;
+  rc = zSql ? pt_end_query(dst, zSql, 2, a, 3, aKind, &q, &zErr) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  while( rc == SQLITE_OK && nClaim < COPY_MAX_CLAIM ){
+    rc = pt_end_rows_next(q, &zErr);
+    if( rc != SQLITE_ROW ){
+      if( rc == SQLITE_DONE ) rc = SQLITE_OK;
+      break;
+    }
+    pt_value v[3];
+    for(int i = 0; i < 3; i++) pt_end_rows_column(q, i, &v[i]);
+    claimed *c = &aClaim[nClaim++];
+    c->iChunk = v[0].type == PT_V_INT ? v[0].i : strtoll(v[0].p ? v[0].p : "0", 0, 10);
+    c->zLo = v[1].type == PT_V_NULL ? 0 : pt_strndup(v[1].p, v[1].n);
+    c->zHi = v[2].type == PT_V_NULL ? 0 : pt_strndup(v[2].p, v[2].n);
+    rc = SQLITE_OK;
+  }
+  pt_end_rows_close(q);
+  if( rc != SQLITE_OK ){
+    /* PostgreSQL at REPEATABLE READ: a chunk another worker committed
+    ** after this snapshot began; the caller claims again */
+    for(int i = 0; i < nClaim; i++){ sqlite3_free(aClaim[i].zLo); sqlite3_free(aClaim[i].zHi); }
+    pt_end_rollback(dst);
+    *pzErr = pt_end_error(dst, "claiming chunks in the ledger", zErr);
+    return SQLITE_BUSY;
+  }
+  if( nClaim == 0 ){
+    pt_end_rollback(dst);
+    return SQLITE_DONE;
+  }
+  /* copy */
+  double t0 = now_seconds();
+  char zStarted[40];
+  pt_ledger_now(zStarted);
+  pt_end_writer *wr = 0;
+  rc = pt_end_writer_open(dst, j->nCol, j->aDstCol, j->upsert, &wr, &zErr);
+  if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "INSERT", zErr);
+  int64_t aRows[COPY_MAX_CLAIM];
+  int iFail = 0;
+  for(int i = 0; rc == SQLITE_OK && i < nClaim; i++){
+    iFail = i;
+    rc = copy_chunk(w, wr, &aClaim[i], &aRows[i], pzErr);
+  }
+  if( rc == SQLITE_OK ){
+    zErr = 0;
+    rc = pt_end_writer_flush(wr, &zErr);
+    if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "INSERT", zErr);
+  }
+  pt_end_writer_close(wr);
+  /* mark done */
+  double t1 = now_seconds();
+  char zFinished[40], zSeconds[32];
+  pt_ledger_now(zFinished);
+  snprintf(zSeconds, sizeof zSeconds, "%.6f", (t1 - t0) / nClaim);
+  for(int i = 0; rc == SQLITE_OK && i < nClaim; i++){
+    char zChunk[24], zRows[24];
+    snprintf(zChunk, sizeof zChunk, "%lld", (long long)aClaim[i].iChunk);
+    snprintf(zRows, sizeof zRows, "%lld", (long long)aRows[i]);
+    pt_param u[7] = { text_param(zRows, PT_K_INT), text_param(zStarted, PT_K_TIMESTAMP),
+                      text_param(zFinished, PT_K_TIMESTAMP), text_param(zSeconds, PT_K_REAL),
+                      text_param(j->zWorker, PT_K_TEXT), text_param(j->zJob, PT_K_TEXT),
+                      text_param(zChunk, PT_K_INT) };
+    int64_t nMatched = 0;
+    zErr = 0;
+    rc = ledger_exec(dst, "chunk", "UPDATE %s SET state = 'done', rows_copied = $1, started = $2, "
+                     "finished = $3, seconds = $4, worker = $5, error = NULL "
+                     "WHERE job = $6 AND chunk = $7 AND state <> 'done'", 7, u, &nMatched, &zErr);
+    if( rc == SQLITE_OK && nMatched != 1 ){
+      zErr = sqlite3_mprintf("chunk %lld was copied by another session at the same time "
+                             "(the ledger's engine cannot lock it): nothing of this one was kept",
+                             (long long)aClaim[i].iChunk);
+      rc = SQLITE_ERROR;
+    }
+    if( rc != SQLITE_OK ){
+      iFail = i;
+      *pzErr = pt_end_error(dst, "writing the ledger", zErr);
+    }
+  }
+  /* rows done, as the ledger now says (other sessions' chunks included) */
+  int64_t rowsDone = -1;
+  if( rc == SQLITE_OK ){
+    char *zCT = pt_ledger_name(dst, "chunk");
+    char *zSum = sqlite3_mprintf("SELECT sum(rows_copied) FROM %s WHERE job = $1 AND state = 'done'", zCT);
+    static const pt_kind aSumKind[] = { PT_K_DECIMAL };   /* sum() of bigint is numeric */
+    pt_end_rows *qs = 0;
+    zErr = 0;
+    rc = zSum ? pt_end_query(dst, zSum, 1, a, 1, aSumKind, &qs, &zErr) : SQLITE_NOMEM;
+    if( rc == SQLITE_OK && pt_end_rows_next(qs, &zErr) == SQLITE_ROW ){
+      pt_value v;
+      pt_end_rows_column(qs, 0, &v);
+      rowsDone = v.type == PT_V_INT ? v.i : v.type == PT_V_REAL ? (int64_t)v.r
+               : v.type == PT_V_NULL ? 0 : strtoll(v.p, 0, 10);
+    }
+    pt_end_rows_close(qs);
+    sqlite3_free(zSum);
+    sqlite3_free(zCT);
+    sqlite3_free(zErr);
+    zErr = 0;
+    rc = SQLITE_OK;
+  }
+  if( rc == SQLITE_OK ){
+    rc = pt_end_commit(dst, &zErr);
+    if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "COMMIT", zErr);
+  }
+  if( rc != SQLITE_OK ){
+    record_failure(w, aClaim[iFail].iChunk, *pzErr ? *pzErr : "error");
+  }else{
+    double per = (t1 - t0) / nClaim;
+    int64_t later = 0;       /* rows of the chunks after chunk i in this claim */
+    for(int i = nClaim - 1; i > 0; i--) later += aRows[i];
+    for(int i = 0; i < nClaim; i++){
+      copy_out o = { aClaim[i].iChunk, aRows[i], rowsDone >= 0 ? rowsDone - later : -1, per };
+      add_output(j, &o);
+      if( i + 1 < nClaim ) later -= aRows[i + 1];
+    }
+    /* adapt the claim toward a few seconds of work per transaction */
+    if( !j->fixedChunk ){
+      double t = t1 - t0;
+      if( t < 1.0 && w->nClaim < COPY_MAX_CLAIM ) w->nClaim *= 2;
+      else if( t > 4.0 && w->nClaim > 1 ) w->nClaim /= 2;
+    }
+  }
+  for(int i = 0; i < nClaim; i++){ sqlite3_free(aClaim[i].zLo); sqlite3_free(aClaim[i].zHi); }
+  return rc;
+}
+
+/* Sleep as long as max_rate asks. */
+static void throttle(copy_job *j){
+  if( j->maxRate <= 0 ) return;
+  pthread_mutex_lock(&j->mutex);
+  double due = j->t0 + j->rowsThisCall / j->maxRate;
+  pthread_mutex_unlock(&j->mutex);
+  double wait = due - now_seconds();
+  if( wait > 0 ) usleep((useconds_t)(wait * 1e6));
+}
+
+/* Run steps until no chunk is left or an error; returns the error. */
+static int worker_run(copy_worker *w){
+  copy_job *j = w->pJob;
+  int nBusy = 0;
+  while( 1 ){
+    pthread_mutex_lock(&j->mutex);
+    int stop = j->stop;
+    pthread_mutex_unlock(&j->mutex);
+    if( stop ) return SQLITE_OK;
+    char *zErr = 0;
+    int rc = copy_step(w, &zErr);
+    if( rc == SQLITE_DONE ) return SQLITE_OK;
+    if( rc == SQLITE_BUSY && nBusy++ < 50 ){
+      sqlite3_free(zErr);
+      usleep(20000 + (useconds_t)(rand() % 50000));
+      continue;
+    }
+    if( rc != SQLITE_OK ){
+      w->zErr = zErr;
+      pthread_mutex_lock(&j->mutex);
+      j->stop = 1;
+      pthread_cond_broadcast(&j->cond);
+      pthread_mutex_unlock(&j->mutex);
+      return rc;
+    }
+    nBusy = 0;
+    throttle(j);
+  }
+}
+
+static void *worker_main(void *p){
+  copy_worker *w = p;
+  worker_run(w);
+  copy_job *j = w->pJob;
+  pthread_mutex_lock(&j->mutex);
+  j->nRunning--;
+  pthread_cond_broadcast(&j->cond);
+  pthread_mutex_unlock(&j->mutex);
+  return 0;
+}
+
+/* ---- the job's setup ---- */
+
+static void job_free(copy_job *j){
+  if( !j ) return;
+  pt_end_close(&j->src);
+  pt_end_close(&j->dst);
+  sqlite3_free(j->aSrcCol);
+  sqlite3_free(j->aDstCol);
+  sqlite3_free(j->aSelKind);
+  sqlite3_free(j->aKeyKind);
+  sqlite3_free(j->zJob);
+  sqlite3_free(j->zStage);
+  sqlite3_free(j->zWhere);
+  sqlite3_free(j->zOptions);
+  for(int i = 0; i < 4; i++) sqlite3_free(j->azRead[i]);
+  sqlite3_free(j->aOut);
+  pthread_mutex_destroy(&j->mutex);
+  pthread_cond_destroy(&j->cond);
+  sqlite3_free(j);
+}
+
+/* 1 if values of kind from can be written into a column of kind to without
+** being refused or changed in meaning. */
+static int kinds_compatible(pt_kind from, pt_kind to){
+  if( from == to || to == PT_K_TEXT || to == PT_K_OTHER || from == PT_K_OTHER ) return 1;
+  switch( to ){
+    case PT_K_INT: case PT_K_DECIMAL: case PT_K_REAL:
+      return from == PT_K_INT || from == PT_K_BOOL || from == PT_K_DECIMAL || from == PT_K_REAL;
+    case PT_K_BOOL: return from == PT_K_INT;
+    case PT_K_CHAR: case PT_K_ENUM: case PT_K_JSON: case PT_K_UUID:
+      return from == PT_K_TEXT || from == PT_K_CHAR || from == PT_K_ENUM || from == PT_K_UUID
+          || from == PT_K_JSON || from == PT_K_ARRAY;
+    case PT_K_TIMESTAMP: case PT_K_TIMESTAMPTZ:
+      return from == PT_K_DATE || from == PT_K_TIMESTAMP || from == PT_K_TIMESTAMPTZ;
+    case PT_K_BLOB: return from == PT_K_TEXT;
+    default: return 0;
+  }
+}
+
+/*
+** Set up job j from the arguments: the ends, the columns, the options.
+** Everything that can be refused is refused here, before anything is
+** written.
+*/
+static int job_setup(copy_job *j, pt_registry *r, const char *zSrc, const char *zDst,
+                     const char *zOpts, char **pzErr){
+  pt_opts o;
+  int rc = pt_opts_parse(zOpts, "pontoon_copy", azCopyOption, &o, pzErr);
+  if( rc != SQLITE_OK ) return rc;
+  char *zErr = 0;
+  rc = pt_end_open(j->db, r, zSrc, 0, &j->src, &zErr);
+  if( rc != SQLITE_OK ){
+    *pzErr = sqlite3_mprintf("pontoon_copy: source %s: %s", zSrc ? zSrc : "NULL", zErr);
+    goto done;
+  }
+  rc = pt_end_open(j->db, r, zDst, 0, &j->dst, &zErr);
+  if( rc != SQLITE_OK ){
+    *pzErr = sqlite3_mprintf("pontoon_copy: target %s: %s", zDst ? zDst : "NULL", zErr);
+    goto done;
+  }
+  rc = SQLITE_ERROR;
+  if( j->src.nKey == 0 ){
+    *pzErr = sqlite3_mprintf("pontoon_copy: source %s has no primary key: chunks are key ranges, "
+      "so name the columns that identify a row with key= in its CREATE VIRTUAL TABLE", zSrc);
+    goto done;
+  }
+  if( j->src.nKey > 64 ) goto done;
+  j->aKeyKind = sqlite3_malloc64(sizeof(pt_kind) * j->src.nKey);
+  if( !j->aKeyKind ){ rc = SQLITE_NOMEM; goto done; }
+  for(int i = 0; i < j->src.nKey; i++){
+    pt_kind k = j->src.aKind[j->src.aKey[i]];
+    j->aKeyKind[i] = k;
+    if( !j->src.pDialect->xOrderable(k) && j->src.pTab ){
+      *pzErr = sqlite3_mprintf("pontoon_copy: source %s: its key column %s (%s) cannot be ordered "
+        "by the server as SQLite orders it, so it cannot be cut into chunks", zSrc,
+        j->src.azCol[j->src.aKey[i]], pt_kind_name(k));
+      goto done;
+    }
+  }
+  if( j->src.pTab && !j->src.pDialect->xLimit ){
+    *pzErr = sqlite3_mprintf("pontoon_copy: source %s: its server's SQL has no LIMIT, which "
+                             "planning the chunks needs", zSrc);
+    goto done;
+  }
+  /* the columns */
+  const char *zCols = pt_opts_get(&o, "columns");
+  j->aSrcCol = sqlite3_malloc64(sizeof(int) * (j->src.nCol + 1));
+  j->aDstCol = sqlite3_malloc64(sizeof(int) * (j->src.nCol + 1));
+  j->aSelKind = sqlite3_malloc64(sizeof(pt_kind) * (j->src.nCol + 1));
+  if( !j->aSrcCol || !j->aDstCol || !j->aSelKind ){ rc = SQLITE_NOMEM; goto done; }
+  if( zCols ){
+    const char *z = zCols;
+    while( *z ){
+      while( *z == ' ' || *z == ',' ) z++;
+      if( !*z ) break;
+      const char *zStart = z;
+      while( *z && *z != ',' ) z++;
+      int n = (int)(z - zStart);
+      while( n > 0 && zStart[n-1] == ' ' ) n--;
+      char *zName = pt_strndup(zStart, n);
+      int i = zName ? pt_end_find_col(&j->src, zName) : -1;
+      if( i < 0 ){
+        *pzErr = sqlite3_mprintf("pontoon_copy: columns=: the source %s has no column %s", zSrc,
+                                 zName ? zName : "");
+        sqlite3_free(zName);
+        goto done;
+      }
+      sqlite3_free(zName);
+      if( j->nCol < j->src.nCol ) j->aSrcCol[j->nCol++] = i;
+    }
+    for(int k = 0; k < j->src.nKey; k++){
+      int found = 0;
+      for(int i = 0; i < j->nCol; i++) if( j->aSrcCol[i] == j->src.aKey[k] ) found = 1;
+      if( !found ){
+        *pzErr = sqlite3_mprintf("pontoon_copy: columns= must include the key column %s",
+                                 j->src.azCol[j->src.aKey[k]]);
+        goto done;
+      }
+    }
+  }else{
+    for(int i = 0; i < j->src.nCol; i++) j->aSrcCol[j->nCol++] = i;
+  }
+  for(int i = 0; i < j->nCol; i++){
+    const char *zName = j->src.azCol[j->aSrcCol[i]];
+    int d = pt_end_find_col(&j->dst, zName);
+    if( d < 0 ){
+      *pzErr = sqlite3_mprintf("pontoon_copy: the target %s has no column %s (the source %s has it)",
+                               zDst, zName, zSrc);
+      goto done;
+    }
+    j->aDstCol[i] = d;
+    j->aSelKind[i] = j->src.aKind[j->aSrcCol[i]];
+    pt_kind from = j->aSelKind[i], to = j->dst.aKind[d];
+    if( j->dst.pTab && j->src.pTab && !kinds_compatible(from, to) ){
+      *pzErr = sqlite3_mprintf("pontoon_copy: column %s: the source's %s values cannot be written "
+        "into the target's %s column; copy fewer columns with columns=, or change the target's type",
+        zName, pt_kind_name(from), pt_kind_name(to));
+      goto done;
+    }
+  }
+  /* the options */
+  int64_t v = 0;
+  if( pt_opts_int(&o, "chunk", 1, 100000000, &v, "pontoon_copy", pzErr) ) goto done;
+  j->fixedChunk = v > 0;
+  j->chunkRows = v > 0 ? v : COPY_DEFAULT_CHUNK;
+  v = 1;
+  if( pt_opts_int(&o, "workers", 1, 64, &v, "pontoon_copy", pzErr) ) goto done;
+  j->nWorker = (int)v;
+  if( (!j->src.pTab || !j->dst.pTab) && j->nWorker > 1 ) j->nWorker = 1;   /* docs/copy.md */
+  if( j->nWorker > 1 && !j->dst.pDialect->zSkipLocked ) j->nWorker = 1;
+  v = 0;
+  if( pt_opts_int(&o, "max_rate", 0, INT64_MAX, &v, "pontoon_copy", pzErr) ) goto done;
+  j->maxRate = (double)v;
+  v = -1;
+  if( pt_opts_int(&o, "progress", 0, 1, &v, "pontoon_copy", pzErr) ) goto done;
+  j->progress = v < 0 ? isatty(2) : (int)v;
+  const char *zMode = pt_opts_get(&o, "mode");
+  if( zMode && strcmp(zMode, "insert") != 0 && strcmp(zMode, "upsert") != 0 ){
+    *pzErr = sqlite3_mprintf("pontoon_copy: mode=%s: expected insert or upsert", zMode);
+    goto done;
+  }
+  j->upsert = zMode && strcmp(zMode, "upsert") == 0;
+  const char *zWhere = pt_opts_get(&o, "where");
+  if( zWhere && zWhere[0] ) j->zWhere = pt_strdup(zWhere);
+  const char *zJob = pt_opts_get(&o, "job");
+  j->zJob = zJob ? pt_strdup(zJob) : sqlite3_mprintf("%s -> %s", zSrc, zDst);
+  const char *zStage = pt_opts_get(&o, "stage");
+  j->zStage = zStage ? pt_strdup(zStage) : 0;
+  /* what decides which rows the job copies, to refuse a rerun that differs */
+  sqlite3_str *s = sqlite3_str_new(0);
+  sqlite3_str_appendall(s, "columns=");
+  for(int i = 0; i < j->nCol; i++) sqlite3_str_appendf(s, "%s%s", i ? "," : "", j->src.azCol[j->aSrcCol[i]]);
+  if( j->zWhere ) sqlite3_str_appendf(s, " where='%q'", j->zWhere);
+  if( j->fixedChunk ) sqlite3_str_appendf(s, " chunk=%lld", (long long)j->chunkRows);
+  sqlite3_str_appendf(s, " mode=%s", j->upsert ? "upsert" : "insert");
+  j->zOptions = sqlite3_str_finish(s);
+  if( !j->zJob || !j->zOptions ){ rc = SQLITE_NOMEM; goto done; }
+  for(int i = 0; i < 4; i++){
+    j->azRead[i] = read_sql(j, i & 1, i & 2);
+    if( !j->azRead[i] ){ rc = SQLITE_NOMEM; goto done; }
+  }
+  pt_ledger_worker(j->zWorker, sizeof j->zWorker);
+  rc = SQLITE_OK;
+done:
+  sqlite3_free(zErr);
+  pt_opts_clear(&o);
+  return rc;
+}
+
+/* ---- progress on stderr ---- */
+
+static void draw_progress(copy_job *j, int64_t rowsDone, int final){
+  if( !j->progress ) return;
+  double t = now_seconds();
+  if( !final && t - j->tProgress < 0.25 ) return;
+  j->tProgress = t;
+  double el = t - j->t0;
+  double rate = el > 0 ? j->rowsThisCall / el : 0;
+  char zEta[32] = "";
+  if( rate > 0 && j->rowsTotal > rowsDone ){
+    double eta = (j->rowsTotal - rowsDone) / rate;
+    snprintf(zEta, sizeof zEta, " ETA %dm%02ds", (int)(eta / 60), (int)fmod(eta, 60));
+  }
+  double pct = j->rowsTotal > 0 ? 100.0 * rowsDone / j->rowsTotal : 100.0;
+  fprintf(stderr, "\r%s: %lld / %lld rows (%.1f%%), %.0f rows/s%s\033[K%s", j->zJob,
+          (long long)rowsDone, (long long)j->rowsTotal, pct > 100 ? 100 : pct, rate, zEta,
+          final ? "\n" : "");
+}
+
+/* ---- the table-valued function ---- */
+
+enum { COL_JOB, COL_STAGE, COL_CHUNK, COL_ROWS, COL_ROWS_DONE, COL_ROWS_TOTAL, COL_SECONDS,
+       COL_NOTE, COL_SRC, COL_DST, COL_OPTIONS };
+
+typedef struct copy_vtab {
+  sqlite3_vtab base;
+  sqlite3 *db;
+  pt_registry *pReg;
+} copy_vtab;
+
+typedef struct copy_cursor {
+  sqlite3_vtab_cursor base;
+  copy_job *pJob;
+  copy_worker *aWorker;
+  int nWorker;
+  int threads;               /* the workers run in threads */
+  copy_out cur;
+  int eof;
+  int64_t iRow;
+  int nBusy;                 /* claims that failed in a row */
+  char *zNote;
+} copy_cursor;
+
+static int copyConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                       sqlite3_vtab **ppVtab, char **pzErr){
+  (void)argc; (void)argv; (void)pzErr;
+  int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(job TEXT, stage TEXT, chunk INTEGER, "
+    "rows INTEGER, rows_done INTEGER, rows_total INTEGER, seconds REAL, note TEXT, "
+    "src HIDDEN, dst HIDDEN, options HIDDEN)");
+  if( rc != SQLITE_OK ) return rc;
+  copy_vtab *v = sqlite3_malloc(sizeof(*v));
+  if( !v ) return SQLITE_NOMEM;
+  memset(v, 0, sizeof(*v));
+  v->db = db;
+  v->pReg = pAux;
+  sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+  *ppVtab = &v->base;
+  return SQLITE_OK;
+}
+
+static int copyDisconnect(sqlite3_vtab *p){ sqlite3_free(p); return SQLITE_OK; }
+
+/* idxNum bit 1: src, 2: dst, 4: options; argv in that order. */
+static int copyBestIndex(sqlite3_vtab *p, sqlite3_index_info *info){
+  (void)p;
+  int aIdx[3] = { -1, -1, -1 };
+  for(int i = 0; i < info->nConstraint; i++){
+    const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+    if( c->iColumn < COL_SRC ) continue;
+    if( c->op != SQLITE_INDEX_CONSTRAINT_EQ ) continue;
+    if( !c->usable ) return SQLITE_CONSTRAINT;
+    aIdx[c->iColumn - COL_SRC] = i;
+  }
+  if( aIdx[0] < 0 || aIdx[1] < 0 ) return SQLITE_CONSTRAINT;
+  int n = 0, idxNum = 0;
+  for(int k = 0; k < 3; k++){
+    if( aIdx[k] < 0 ) continue;
+    info->aConstraintUsage[aIdx[k]].argvIndex = ++n;
+    info->aConstraintUsage[aIdx[k]].omit = 1;
+    idxNum |= 1 << k;
+  }
+  info->idxNum = idxNum;
+  info->estimatedCost = 1e9;
+  info->estimatedRows = 1000;
+  return SQLITE_OK;
+}
+
+static int copyOpen(sqlite3_vtab *p, sqlite3_vtab_cursor **pp){
+  (void)p;
+  copy_cursor *c = sqlite3_malloc(sizeof(*c));
+  if( !c ) return SQLITE_NOMEM;
+  memset(c, 0, sizeof(*c));
+  *pp = &c->base;
+  return SQLITE_OK;
+}
+
+/* Stop the workers, give their connections back, free the job. */
+static void cursor_reset(copy_cursor *c){
+  copy_job *j = c->pJob;
+  if( j ){
+    pthread_mutex_lock(&j->mutex);
+    j->stop = 1;
+    pthread_mutex_unlock(&j->mutex);
+  }
+  for(int i = 0; i < c->nWorker; i++){
+    copy_worker *w = &c->aWorker[i];
+    if( w->started ) pthread_join(w->thread, 0);
+    if( w->dst.inTxn ) pt_end_rollback(&w->dst);
+    if( w->src.pConn ) pt_server_release(w->src.pServer, w->src.pConn);
+    if( w->dst.pConn ) pt_server_release(w->dst.pServer, w->dst.pConn);
+    sqlite3_free(w->zErr);
+  }
+  sqlite3_free(c->aWorker);
+  c->aWorker = 0;
+  c->nWorker = 0;
+  job_free(j);
+  c->pJob = 0;
+  sqlite3_free(c->zNote);
+  c->zNote = 0;
+}
+
+static int copyClose(sqlite3_vtab_cursor *cur){
+  cursor_reset((copy_cursor*)cur);
+  sqlite3_free(cur);
+  return SQLITE_OK;
+}
+
+static int cursor_error(copy_cursor *c, char *zMsg){
+  sqlite3_vtab *v = c->base.pVtab;
+  sqlite3_free(v->zErrMsg);
+  v->zErrMsg = zMsg;
+  return SQLITE_ERROR;
+}
+
+/*
+** The next output row: one a worker has produced, else (without threads)
+** the next step run here, else the end.  A worker's error is the
+** statement's error.
+*/
+static int copyNext(sqlite3_vtab_cursor *cur){
+  copy_cursor *c = (copy_cursor*)cur;
+  copy_job *j = c->pJob;
+  c->iRow++;
+  if( !j ){ c->eof = 1; return SQLITE_OK; }
+  while( 1 ){
+    pthread_mutex_lock(&j->mutex);
+    if( j->iOut < j->nOut ){
+      c->cur = j->aOut[j->iOut++];
+      pthread_mutex_unlock(&j->mutex);
+      draw_progress(j, c->cur.rowsDone, 0);
+      return SQLITE_OK;
+    }
+    if( c->threads ){
+      if( j->nRunning > 0 ){
+        pthread_cond_wait(&j->cond, &j->mutex);
+        pthread_mutex_unlock(&j->mutex);
+        continue;
+      }
+      pthread_mutex_unlock(&j->mutex);
+      break;
+    }
+    int stop = j->stop;
+    pthread_mutex_unlock(&j->mutex);
+    if( stop ) break;
+    /* no threads: one step of the only worker, here */
+    copy_worker *w = &c->aWorker[0];
+    char *zErr = 0;
+    int rc = copy_step(w, &zErr);
+    if( rc == SQLITE_BUSY && c->nBusy++ < 50 ){
+      sqlite3_free(zErr);
+      usleep(20000 + (useconds_t)(rand() % 50000));
+      continue;
+    }
+    c->nBusy = 0;
+    if( rc == SQLITE_DONE ){ j->stop = 1; continue; }
+    if( rc != SQLITE_OK ){
+      w->zErr = zErr;
+      j->stop = 1;
+      break;
+    }
+    throttle(j);
+  }
+  /* finished: a worker's error, or the end */
+  for(int i = 0; i < c->nWorker; i++){
+    if( c->aWorker[i].zErr ){
+      char *z = c->aWorker[i].zErr;
+      c->aWorker[i].zErr = 0;
+      if( j->progress ) fputc('\n', stderr);
+      return cursor_error(c, z);
+    }
+  }
+  /* the job is complete when no chunk is left undone, in any session */
+  pt_end *dst = &c->aWorker[0].dst;
+  char zNow[40];
+  pt_ledger_now(zNow);
+  pt_param a[2] = { text_param(zNow, PT_K_TIMESTAMP), text_param(j->zJob, PT_K_TEXT) };
+  char *zChunk = pt_ledger_name(dst, "chunk");
+  char *zFmt = sqlite3_mprintf("UPDATE %%s SET state = 'copied', updated = $1 WHERE job = $2 "
+                               "AND state = 'copying' AND NOT EXISTS (SELECT 1 FROM %s WHERE job = $2 "
+                               "AND state <> 'done')", zChunk);
+  char *zErr = 0;
+  int rc = zFmt ? ledger_exec(dst, "job", zFmt, 2, a, 0, &zErr) : SQLITE_NOMEM;
+  sqlite3_free(zFmt);
+  sqlite3_free(zChunk);
+  if( rc != SQLITE_OK ) return cursor_error(c, pt_end_error(dst, "writing the ledger", zErr));
+  if( c->iRow == 1 && j->nOut == 0 && !c->zNote ){
+    /* nothing was committed by this call: say why, in one row */
+    c->zNote = sqlite3_mprintf("nothing to copy: every chunk of this job is done");
+    c->cur.chunk = -1;
+    c->cur.rows = 0;
+    c->cur.rowsDone = j->rowsTotal;
+    c->cur.seconds = 0;
+    return SQLITE_OK;
+  }
+  if( j->nOut > 0 ) draw_progress(j, j->aOut[j->nOut - 1].rowsDone, 1);
+  c->eof = 1;
+  return SQLITE_OK;
+}
+
+static int copyFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
+                      int argc, sqlite3_value **argv){
+  (void)idxStr;
+  copy_cursor *c = (copy_cursor*)cur;
+  copy_vtab *v = (copy_vtab*)cur->pVtab;
+  cursor_reset(c);
+  c->eof = 0;
+  c->iRow = 0;
+  const char *az[3] = { 0, 0, 0 };
+  for(int k = 0, i = 0; k < 3 && i < argc; k++){
+    if( idxNum & (1 << k) ) az[k] = (const char*)sqlite3_value_text(argv[i++]);
+  }
+  if( !sqlite3_get_autocommit(v->db) ){
+    return cursor_error(c, sqlite3_mprintf("pontoon_copy commits each chunk as it goes, so it "
+                                           "cannot run inside a transaction: COMMIT first"));
+  }
+  copy_job *j = sqlite3_malloc(sizeof(*j));
+  if( !j ) return SQLITE_NOMEM;
+  memset(j, 0, sizeof(*j));
+  pthread_mutex_init(&j->mutex, 0);
+  pthread_cond_init(&j->cond, 0);
+  j->db = v->db;
+  c->pJob = j;
+  char *zErr = 0;
+  int rc = job_setup(j, v->pReg, az[0], az[1], az[2], &zErr);
+  if( rc != SQLITE_OK ) return cursor_error(c, zErr ? zErr : sqlite3_mprintf("pontoon_copy: %s",
+                                                                             sqlite3_errstr(rc)));
+  /* workers: their own connections, leased here on this thread */
+  c->aWorker = sqlite3_malloc64(sizeof(copy_worker) * j->nWorker);
+  if( !c->aWorker ) return SQLITE_NOMEM;
+  memset(c->aWorker, 0, sizeof(copy_worker) * j->nWorker);
+  for(int i = 0; i < j->nWorker; i++){
+    copy_worker *w = &c->aWorker[i];
+    c->nWorker++;
+    w->pJob = j;
+    w->nClaim = 1;
+    w->src = j->src;
+    w->dst = j->dst;
+    w->src.pConn = w->dst.pConn = 0;
+    w->src.inTxn = w->dst.inTxn = 0;
+    if( pt_end_connect(&w->src, &zErr) || pt_end_connect(&w->dst, &zErr) ){
+      return cursor_error(c, zErr);
+    }
+  }
+  copy_worker *w0 = &c->aWorker[0];
+  rc = pt_ledger_create(&w0->dst, &zErr);
+  if( rc != SQLITE_OK ) return cursor_error(c, pt_end_error(&w0->dst, "ledger", zErr));
+  /* the job's planning runs on worker 0's connections */
+  pt_end src0 = j->src, dst0 = j->dst;
+  j->src.pConn = w0->src.pConn; j->dst.pConn = w0->dst.pConn;
+  int done = 0;
+  rc = job_start(j, &done, &zErr);
+  w0->dst.inTxn = 0;
+  j->src.pConn = src0.pConn; j->dst.pConn = dst0.pConn;
+  if( rc != SQLITE_OK ) return cursor_error(c, zErr);
+  j->t0 = now_seconds();
+  if( done ){
+    j->stop = 1;
+  }else if( j->nWorker > 1 ){
+    c->threads = 1;
+    for(int i = 0; i < j->nWorker; i++){
+      copy_worker *w = &c->aWorker[i];
+      pthread_mutex_lock(&j->mutex);
+      j->nRunning++;
+      pthread_mutex_unlock(&j->mutex);
+      if( pthread_create(&w->thread, 0, worker_main, w) != 0 ){
+        pthread_mutex_lock(&j->mutex);
+        j->nRunning--;
+        pthread_mutex_unlock(&j->mutex);
+        break;
+      }
+      w->started = 1;
+    }
+  }
+  c->iRow = 0;
+  return copyNext(cur);
+}
+
+static int copyEof(sqlite3_vtab_cursor *cur){ return ((copy_cursor*)cur)->eof; }
+
+static int copyColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
+  copy_cursor *c = (copy_cursor*)cur;
+  copy_job *j = c->pJob;
+  switch( i ){
+    case COL_JOB: sqlite3_result_text(ctx, j->zJob, -1, SQLITE_TRANSIENT); break;
+    case COL_STAGE:
+      if( j->zStage ) sqlite3_result_text(ctx, j->zStage, -1, SQLITE_TRANSIENT);
+      break;
+    case COL_CHUNK: if( c->cur.chunk >= 0 ) sqlite3_result_int64(ctx, c->cur.chunk); break;
+    case COL_ROWS: sqlite3_result_int64(ctx, c->cur.rows); break;
+    case COL_ROWS_DONE: if( c->cur.rowsDone >= 0 ) sqlite3_result_int64(ctx, c->cur.rowsDone); break;
+    case COL_ROWS_TOTAL: if( j->rowsTotal >= 0 ) sqlite3_result_int64(ctx, j->rowsTotal); break;
+    case COL_SECONDS: sqlite3_result_double(ctx, c->cur.seconds); break;
+    case COL_NOTE: if( c->cur.chunk < 0 && c->zNote ) sqlite3_result_text(ctx, c->zNote, -1, SQLITE_TRANSIENT); break;
+    default: break;
+  }
+  return SQLITE_OK;
+}
+
+static int copyRowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *p){
+  *p = ((copy_cursor*)cur)->iRow;
+  return SQLITE_OK;
+}
+
+static sqlite3_module copyModule = {
+  /* iVersion    */ 0,
+  /* xCreate     */ 0,
+  /* xConnect    */ copyConnect,
+  /* xBestIndex  */ copyBestIndex,
+  /* xDisconnect */ copyDisconnect,
+  /* xDestroy    */ 0,
+  /* xOpen       */ copyOpen,
+  /* xClose      */ copyClose,
+  /* xFilter     */ copyFilter,
+  /* xNext       */ copyNext,
+  /* xEof        */ copyEof,
+  /* xColumn     */ copyColumn,
+  /* xRowid      */ copyRowid,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
+
+int pt_copy_register(sqlite3 *db, pt_registry *reg){
+  return sqlite3_create_module_v2(db, "pontoon_copy", &copyModule, reg, 0);
+}

@@ -1,0 +1,120 @@
+/*
+** ledger.c — the ledger: plain tables in the target database that say what
+** each migration job did (docs/ledger.md).
+**
+**   PostgreSQL:   pontoon.job, pontoon.chunk        (schema pontoon)
+**   MySQL:        pontoon_job, pontoon_chunk        (the target's database)
+**   SQLite:       pontoon_job, pontoon_chunk        (the target's schema)
+**
+** It lives beside the data it describes, so that a chunk's rows and the
+** ledger row that says it is done commit in one transaction: a copy killed
+** at any instant leaves either both or neither.  The tables are created on
+** first use, with the types the target's dialect names (azLedgerType), and
+** anyone may query them.  Every statement on them is written here.
+**
+** Rationale: the ledger holds table names, key values of chunk boundaries
+** and error messages; never a connection string or a password.
+*/
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include "migrate.h"
+
+/* The ledger table zTable ("job", "chunk") of end e, quoted for its engine. */
+char *pt_ledger_name(pt_end *e, const char *zTable){
+  const pt_dialect *d = e->pDialect;
+  sqlite3_str *s = sqlite3_str_new(0);
+  if( e->zDb ){
+    /* a local target: the schema that holds it */
+    sqlite3_str_appendf(s, "\"%w\".", e->zDb);
+  }
+  if( d->zLedgerSchema ){
+    d->xQuoteIdent(s, d->zLedgerSchema);
+    sqlite3_str_appendchar(s, 1, '.');
+    d->xQuoteIdent(s, zTable);
+  }else{
+    char *z = sqlite3_mprintf("pontoon_%s", zTable);
+    if( z ) d->xQuoteIdent(s, z);
+    sqlite3_free(z);
+  }
+  return sqlite3_str_finish(s);
+}
+
+/* The current time, UTC, as 'YYYY-MM-DD HH:MM:SS.ffffff' (zBuf: 40 bytes). */
+void pt_ledger_now(char *zBuf){
+  struct timeval tv;
+  struct tm tm;
+  gettimeofday(&tv, 0);
+  time_t t = tv.tv_sec;
+  gmtime_r(&t, &tm);
+  char zTmp[96];
+  snprintf(zTmp, sizeof zTmp, "%04d-%02d-%02d %02d:%02d:%02d.%06d", tm.tm_year + 1900, tm.tm_mon + 1,
+           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(tv.tv_usec % 1000000));
+  memcpy(zBuf, zTmp, 26);
+  zBuf[26] = 0;
+}
+
+/* Who is working: "host:pid". */
+void pt_ledger_worker(char *zBuf, int n){
+  char zHost[64];
+  if( gethostname(zHost, sizeof zHost) != 0 ) strcpy(zHost, "?");
+  zHost[sizeof zHost - 1] = 0;
+  snprintf(zBuf, n, "%s:%ld", zHost, (long)getpid());
+}
+
+/*
+** Create the ledger's tables in end e's database if they are not there,
+** each statement in its own transaction (PostgreSQL: a failed CREATE would
+** end the transaction).  Two sessions creating them at once is harmless:
+** the loser's error is ignored when the table is there afterwards.  The
+** message is not prefixed.
+*/
+int pt_ledger_create(pt_end *e, char **pzErr){
+  const pt_dialect *d = e->pDialect;
+  const char *const *T = d->azLedgerType;
+  char *zJob = pt_ledger_name(e, "job");
+  char *zChunk = pt_ledger_name(e, "chunk");
+  char *azSql[3] = { 0, 0, 0 };
+  int n = 0;
+  if( d->zLedgerSchema && !e->zDb ){
+    sqlite3_str *s = sqlite3_str_new(0);
+    sqlite3_str_appendall(s, "CREATE SCHEMA IF NOT EXISTS ");
+    d->xQuoteIdent(s, d->zLedgerSchema);
+    azSql[n++] = sqlite3_str_finish(s);
+  }
+  azSql[n++] = sqlite3_mprintf(
+    "CREATE TABLE IF NOT EXISTS %s ("
+    "job %s NOT NULL PRIMARY KEY, kind %s, stage %s, src %s, dst %s, options %s, "
+    "state %s, rows_total %s, chunks_total %s, chunk_rows %s, "
+    "started %s, updated %s, error %s)",
+    zJob, T[PT_LEDGER_NAME], T[PT_LEDGER_NAME], T[PT_LEDGER_NAME], T[PT_LEDGER_TEXT],
+    T[PT_LEDGER_TEXT], T[PT_LEDGER_TEXT], T[PT_LEDGER_NAME], T[PT_LEDGER_INT], T[PT_LEDGER_INT],
+    T[PT_LEDGER_INT], T[PT_LEDGER_TIME], T[PT_LEDGER_TIME], T[PT_LEDGER_TEXT]);
+  azSql[n++] = sqlite3_mprintf(
+    "CREATE TABLE IF NOT EXISTS %s ("
+    "job %s NOT NULL, chunk %s NOT NULL, lo %s, hi %s, state %s, rows_copied %s, "
+    "started %s, finished %s, seconds %s, worker %s, error %s, PRIMARY KEY (job, chunk))",
+    zChunk, T[PT_LEDGER_NAME], T[PT_LEDGER_INT], T[PT_LEDGER_TEXT], T[PT_LEDGER_TEXT],
+    T[PT_LEDGER_NAME], T[PT_LEDGER_INT], T[PT_LEDGER_TIME], T[PT_LEDGER_TIME], T[PT_LEDGER_REAL],
+    T[PT_LEDGER_NAME], T[PT_LEDGER_TEXT]);
+  int rc = SQLITE_OK;
+  for(int i = 0; i < n && rc == SQLITE_OK; i++){
+    if( !azSql[i] ){ rc = SQLITE_NOMEM; break; }
+    char *zErr = 0;
+    rc = pt_end_exec(e, azSql[i], 0, 0, 0, &zErr);
+    if( rc != SQLITE_OK ){
+      /* another session may have created it at the same moment */
+      sqlite3_free(zErr);
+      zErr = 0;
+      rc = pt_end_exec(e, azSql[i], 0, 0, 0, &zErr);
+      if( rc != SQLITE_OK ) *pzErr = sqlite3_mprintf("cannot create the ledger: %s", zErr);
+      sqlite3_free(zErr);
+    }
+  }
+  for(int i = 0; i < n; i++) sqlite3_free(azSql[i]);
+  sqlite3_free(zJob);
+  sqlite3_free(zChunk);
+  return rc;
+}

@@ -1,0 +1,80 @@
+/*
+** migrate.h — the migration layer's own vocabulary (vtab/migrate/).
+**
+** An *end* is one side of a migration: a pontoon table (a remote table on a
+** registered server) or an ordinary table of a SQLite database this
+** connection has open.  Copy, diff and sync read and write ends through
+** end.c and keep their state in the *ledger* of the target end (ledger.c,
+** docs/ledger.md).
+*/
+#ifndef PT_MIGRATE_H
+#define PT_MIGRATE_H
+
+#include "pontoon.h"
+
+typedef struct pt_end {
+  sqlite3 *db;
+  pt_registry *pReg;
+  char *zLabel;              /* the name as the user wrote it */
+  /* a pontoon table */
+  pt_vtab *pTab;             /* or NULL: a local SQLite table */
+  pt_server *pServer;
+  pt_conn *pConn;            /* leased by end_connect, or NULL */
+  int inTxn;                 /* a transaction is open on pConn / the db */
+  /* a local table */
+  char *zDb;                 /* its schema ("main", an attached name) */
+  char *zTable;
+  /* both */
+  const pt_dialect *pDialect;  /* the SQL of the engine holding it */
+  int nCol;
+  char **azCol;              /* column names, unquoted */
+  pt_kind *aKind;
+  int nKey;
+  int *aKey;                 /* key column indexes, in key order */
+} pt_end;
+
+/* A query's rows on an end. */
+typedef struct pt_end_rows pt_end_rows;
+
+/* in end.c */
+int pt_end_open(sqlite3 *, pt_registry *, const char *zName, const char *zKeyOpt, pt_end *,
+                char **pzErr);
+void pt_end_close(pt_end *);
+int pt_end_connect(pt_end *, char **pzErr);
+void pt_end_release(pt_end *);
+int pt_end_find_col(const pt_end *, const char *zName);
+int pt_end_exec(pt_end *, const char *zSql, int nParam, const pt_param *aParam, int64_t *pnChanged,
+                char **pzErr);
+int pt_end_query(pt_end *, const char *zSql, int nParam, const pt_param *aParam, int nCol,
+                 const pt_kind *aKind, pt_end_rows **pp, char **pzErr);
+int pt_end_rows_next(pt_end_rows *, char **pzErr);
+void pt_end_rows_column(pt_end_rows *, int i, pt_value *);
+void pt_end_rows_close(pt_end_rows *);
+int pt_end_begin(pt_end *, char **pzErr);
+int pt_end_commit(pt_end *, char **pzErr);
+void pt_end_rollback(pt_end *);
+char *pt_end_error(pt_end *, const char *zWhat, char *zRemote);
+char *pt_end_table_sql(pt_end *);
+char *pt_end_ident(pt_end *, const char *zName);
+int pt_end_read_flags(pt_end *);
+
+/* Rows appended to an end's table inside its open transaction. */
+typedef struct pt_end_writer pt_end_writer;
+int pt_end_writer_open(pt_end *, int nCol, const int *aCol, int upsert, pt_end_writer **pp,
+                       char **pzErr);
+int pt_end_writer_row(pt_end_writer *, const pt_value *aVal, char **pzErr);
+int pt_end_writer_flush(pt_end_writer *, char **pzErr);
+void pt_end_writer_close(pt_end_writer *);
+
+/* in ledger.c: the ledger tables of a target end (docs/ledger.md) */
+char *pt_ledger_name(pt_end *, const char *zTable);
+int pt_ledger_create(pt_end *, char **pzErr);
+void pt_ledger_now(char *zBuf);        /* 'YYYY-MM-DD HH:MM:SS.ffffff' UTC; zBuf of 40 bytes */
+void pt_ledger_worker(char *zBuf, int n);
+
+/* The migration layer's SQL functions and tables, registered by the entry
+** point. */
+int pt_copy_register(sqlite3 *, pt_registry *);
+int pt_jobs_register(sqlite3 *, pt_registry *);
+
+#endif /* PT_MIGRATE_H */
