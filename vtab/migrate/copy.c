@@ -102,8 +102,15 @@ static double now_seconds(void){
 
 /* ---- the SQL of a copy (written here and in ledger.c only) ---- */
 
-/* Append "key > lo" (first) or "key <= hi" over the key columns, composite
-** keys expanded, with parameters from iParam + 1. */
+/*
+** Append "key > lo" (upper 0) or "key <= hi" (upper 1) over the key
+** columns, composite keys expanded as (k1 > $a) OR (k1 = $a AND k2 > $b)
+** ..., with parameters from iParam + 1.  The comparisons are the server's
+** own, in the key's own collation, so that its index serves them: chunks
+** only need one order to cut the key space, and boundaries read in that
+** same order (boundary_sql) cut it into ranges that neither overlap nor
+** leave a gap.
+*/
 static void append_key_bound(sqlite3_str *s, pt_end *e, const pt_kind *aKind, int upper, int iParam){
   const pt_dialect *d = e->pDialect;
   sqlite3_str_appendchar(s, 1, '(');
@@ -111,11 +118,10 @@ static void append_key_bound(sqlite3_str *s, pt_end *e, const pt_kind *aKind, in
     sqlite3_str_appendall(s, i ? " OR (" : "(");
     for(int j = 0; j <= i; j++){
       char *zq = pt_end_ident(e, e->azCol[e->aKey[j]]);
-      int op = j < i ? SQLITE_INDEX_CONSTRAINT_EQ
-             : upper ? (i == e->nKey - 1 ? SQLITE_INDEX_CONSTRAINT_LE : SQLITE_INDEX_CONSTRAINT_LT)
-             : SQLITE_INDEX_CONSTRAINT_GT;
+      const char *zOp = j < i ? "=" : upper ? (i == e->nKey - 1 ? "<=" : "<") : ">";
       if( j ) sqlite3_str_appendall(s, " AND ");
-      d->xCondition(s, zq ? zq : "", aKind[j], op, iParam + 1 + j);
+      sqlite3_str_appendf(s, "%s %s ", zq ? zq : "", zOp);
+      d->xParamExpr(s, aKind[j], iParam + 1 + j);
       sqlite3_free(zq);
     }
     sqlite3_str_appendchar(s, 1, ')');
@@ -162,25 +168,41 @@ static char *read_sql(copy_job *j, int hasLo, int hasHi){
   return sqlite3_str_finish(s);
 }
 
-/* The key of the row nRows after lo, in key order: the next chunk boundary
-** (LIMIT 1 OFFSET nRows-1, read on the source). */
-static char *boundary_sql(copy_job *j, int hasLo, int64_t nRows){
+/* The chunk boundaries in one read: the key of every nRows-th row in key
+** order (row_number() over the key's order, which every engine pontoon
+** speaks has), so planning costs one scan of the key and one round trip. */
+static char *boundary_sql(copy_job *j, int64_t nRows){
   pt_end *e = &j->src;
   sqlite3_str *s = sqlite3_str_new(0);
   char *zFrom = pt_end_table_sql(e);
   sqlite3_str_appendall(s, "SELECT ");
-  append_select_list(s, e, e->nKey, e->aKey);
-  sqlite3_str_appendf(s, " FROM %s", zFrom ? zFrom : "");
-  append_where(s, j, hasLo, 0);
   for(int i = 0; i < e->nKey; i++){
-    char *zq = pt_end_ident(e, e->azCol[e->aKey[i]]);
-    sqlite3_str_appendall(s, i ? ", " : " ORDER BY ");
-    e->pDialect->xOrderBy(s, zq ? zq : "", j->aKeyKind[i], 0);
+    char zAlias[24];
+    snprintf(zAlias, sizeof zAlias, "pt_k%d", i);
+    char *zq = pt_end_ident(e, zAlias);
+    if( i ) sqlite3_str_appendall(s, ", ");
+    e->pDialect->xSelectExpr(s, zq ? zq : "", j->aKeyKind[i], pt_end_read_flags(e));
     sqlite3_free(zq);
   }
-  sqlite3_str_appendchar(s, 1, ' ');
-  e->pDialect->xLimit(s, (hasLo ? e->nKey : 0) + 1);
-  sqlite3_str_appendf(s, " OFFSET %lld", (long long)(nRows - 1));
+  sqlite3_str_appendall(s, " FROM (SELECT ");
+  for(int i = 0; i < e->nKey; i++){
+    char zAlias[24];
+    snprintf(zAlias, sizeof zAlias, "pt_k%d", i);
+    char *zq = pt_end_ident(e, e->azCol[e->aKey[i]]);
+    char *za = pt_end_ident(e, zAlias);
+    sqlite3_str_appendf(s, "%s AS %s, ", zq ? zq : "", za ? za : "");
+    sqlite3_free(zq);
+    sqlite3_free(za);
+  }
+  sqlite3_str_appendall(s, "row_number() OVER (ORDER BY ");
+  for(int i = 0; i < e->nKey; i++){
+    char *zq = pt_end_ident(e, e->azCol[e->aKey[i]]);
+    sqlite3_str_appendf(s, "%s%s", i ? ", " : "", zq ? zq : "");   /* the key's own order */
+    sqlite3_free(zq);
+  }
+  sqlite3_str_appendf(s, ") AS pt_rn FROM %s", zFrom ? zFrom : "");
+  append_where(s, j, 0, 0);
+  sqlite3_str_appendf(s, ") pt_q WHERE pt_rn %% %lld = 0 ORDER BY pt_rn", (long long)nRows);
   sqlite3_free(zFrom);
   return sqlite3_str_finish(s);
 }
@@ -283,67 +305,62 @@ static int plan_chunk(copy_job *j, int64_t iChunk, const char *zLo, const char *
 }
 
 /*
-** Plan the job inside the target transaction that inserted its row: walk
-** the source's keys in order, a boundary every chunkRows rows, each chunk
-** a ledger row.  The last chunk is open above.  Returns the chunk count.
+** Plan the job inside the target transaction that inserted its row: read
+** the source's chunk boundaries (a key every chunkRows rows, in key
+** order) and record each chunk as a ledger row.  The last chunk is open
+** above.  *pnChunk: how many.
 */
 static int plan(copy_job *j, int64_t *pnChunk, char **pzErr){
   pt_end *src = &j->src;
   int nKey = src->nKey;
   char *zLo = 0;
   int64_t iChunk = 0;
-  int rc = SQLITE_OK;
-  char *azSql[2] = { boundary_sql(j, 0, j->chunkRows), boundary_sql(j, 1, j->chunkRows) };
-  pt_param aParam[65];
-  char *azVal[64] = { 0 };
-  if( !azSql[0] || !azSql[1] ) rc = SQLITE_NOMEM;
-  while( rc == SQLITE_OK ){
-    int nParam = 0;
-    if( zLo ){
-      if( key_params(j, zLo, aParam, azVal) ){
-        rc = SQLITE_CORRUPT;
-        break;
-      }
-      nParam = nKey;
+  char *zSql = boundary_sql(j, j->chunkRows);
+  pt_end_rows *q = 0;
+  char *zErr = 0;
+  int rc = zSql ? pt_end_query(src, zSql, 0, 0, nKey, j->aKeyKind, &q, &zErr) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if( rc != SQLITE_OK ){
+    *pzErr = pt_end_error(src, "reading the key to plan the chunks", zErr);
+    return rc;
+  }
+  /* the boundaries are few (one per chunk): read them all before writing,
+  ** since source and target may share nothing but this thread */
+  char **azHi = 0;
+  int64_t nHi = 0, nAlloc = 0;
+  while( (rc = pt_end_rows_next(q, &zErr)) == SQLITE_ROW ){
+    sqlite3_str *s = sqlite3_str_new(0);
+    for(int i = 0; i < nKey; i++){
+      pt_value v;
+      pt_end_rows_column(q, i, &v);
+      pt_key_append(s, i == 0, &v);
     }
-    aParam[nParam++] = text_param("1", PT_K_INT);
-    pt_end_rows *q = 0;
-    char *zErr = 0;
-    rc = pt_end_query(src, azSql[zLo ? 1 : 0], nParam, aParam, nKey, j->aKeyKind, &q, &zErr);
-    char *zHi = 0;
-    if( rc == SQLITE_OK ){
-      rc = pt_end_rows_next(q, &zErr);
-      if( rc == SQLITE_ROW ){
-        sqlite3_str *s = sqlite3_str_new(0);
-        for(int i = 0; i < nKey; i++){
-          pt_value v;
-          pt_end_rows_column(q, i, &v);
-          pt_key_append(s, i == 0, &v);
-        }
-        sqlite3_str_appendchar(s, 1, ']');
-        zHi = sqlite3_str_finish(s);
-        rc = zHi ? SQLITE_OK : SQLITE_NOMEM;
-      }else if( rc == SQLITE_DONE ){
-        rc = SQLITE_OK;
-      }
-      pt_end_rows_close(q);
+    sqlite3_str_appendchar(s, 1, ']');
+    char *zHi = sqlite3_str_finish(s);
+    if( nHi == nAlloc ){
+      nAlloc = nAlloc ? nAlloc * 2 : 64;
+      char **az = sqlite3_realloc64(azHi, sizeof(char*) * nAlloc);
+      if( !az ){ sqlite3_free(zHi); rc = SQLITE_NOMEM; break; }
+      azHi = az;
     }
-    free_key(azVal, nKey);
-    if( rc != SQLITE_OK ){
-      *pzErr = pt_end_error(src, "reading the key to plan the chunks", zErr);
-      sqlite3_free(zHi);
-      break;
-    }
+    if( !zHi ){ rc = SQLITE_NOMEM; break; }
+    azHi[nHi++] = zHi;
+  }
+  pt_end_rows_close(q);
+  if( rc == SQLITE_DONE ){
+    rc = SQLITE_OK;
+  }else{
+    *pzErr = pt_end_error(src, "reading the key to plan the chunks", zErr);
     zErr = 0;
+  }
+  for(int64_t i = 0; rc == SQLITE_OK && i <= nHi; i++){
+    const char *zHi = i < nHi ? azHi[i] : 0;
     rc = plan_chunk(j, iChunk++, zLo, zHi, &zErr);
     if( rc != SQLITE_OK ) *pzErr = pt_end_error(&j->dst, "writing the ledger", zErr);
-    sqlite3_free(zLo);
-    zLo = zHi;
-    if( !zHi ) break;
+    zLo = (char*)zHi;
   }
-  sqlite3_free(zLo);
-  sqlite3_free(azSql[0]);
-  sqlite3_free(azSql[1]);
+  for(int64_t i = 0; i < nHi; i++) sqlite3_free(azHi[i]);
+  sqlite3_free(azHi);
   *pnChunk = iChunk;
   return rc;
 }
@@ -587,7 +604,7 @@ static int copy_step(copy_worker *w, char **pzErr){
   sqlite3_str *s = sqlite3_str_new(0);
   sqlite3_str_appendf(s, "SELECT chunk, lo, hi FROM %s WHERE job = $1 AND state <> 'done' "
                       "ORDER BY chunk ", zT ? zT : "");
-  dst->pDialect->xLimit(s, 2);
+  if( dst->pDialect->xLimit ) dst->pDialect->xLimit(s, 2);   /* else the first rows read */
   if( dst->pDialect->zSkipLocked ) sqlite3_str_appendall(s, dst->pDialect->zSkipLocked);
   char *zSql = sqlite3_str_finish(s);
   sqlite3_free(zT);
@@ -598,9 +615,9 @@ static int copy_step(copy_worker *w, char **pzErr){
   claimed aClaim[COPY_MAX_CLAIM];
   int nClaim = 0;
   pt_end_rows *q = 0;
-  rc = zSql ? pt_end_query(dst, zSql, 2, a, 3, aKind, &q, &zErr) : SQLITE_NOMEM;
+  rc = zSql ? pt_end_query(dst, zSql, dst->pDialect->xLimit ? 2 : 1, a, 3, aKind, &q, &zErr) : SQLITE_NOMEM;
   sqlite3_free(zSql);
-  while( rc == SQLITE_OK && nClaim < COPY_MAX_CLAIM ){
+  while( rc == SQLITE_OK && nClaim < w->nClaim ){
     rc = pt_end_rows_next(q, &zErr);
     if( rc != SQLITE_ROW ){
       if( rc == SQLITE_DONE ) rc = SQLITE_OK;
@@ -846,17 +863,6 @@ static int job_setup(copy_job *j, pt_registry *r, const char *zSrc, const char *
   for(int i = 0; i < j->src.nKey; i++){
     pt_kind k = j->src.aKind[j->src.aKey[i]];
     j->aKeyKind[i] = k;
-    if( !j->src.pDialect->xOrderable(k) && j->src.pTab ){
-      *pzErr = sqlite3_mprintf("pontoon_copy: source %s: its key column %s (%s) cannot be ordered "
-        "by the server as SQLite orders it, so it cannot be cut into chunks", zSrc,
-        j->src.azCol[j->src.aKey[i]], pt_kind_name(k));
-      goto done;
-    }
-  }
-  if( j->src.pTab && !j->src.pDialect->xLimit ){
-    *pzErr = sqlite3_mprintf("pontoon_copy: source %s: its server's SQL has no LIMIT, which "
-                             "planning the chunks needs", zSrc);
-    goto done;
   }
   /* the columns */
   const char *zCols = pt_opts_get(&o, "columns");

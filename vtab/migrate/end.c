@@ -57,7 +57,7 @@ static int local_describe(pt_end *e, char **pzErr){
   sqlite3_free(zSql);
   int cap = 0, aPk[64];
   while( rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW ){
-    if( sqlite3_column_int(st, 5) ) continue;   /* hidden or generated */
+    if( sqlite3_column_int(st, 6) ) continue;   /* hidden or generated */
     if( e->nCol == cap ){
       cap = cap ? cap * 2 : 16;
       char **az = sqlite3_realloc64(e->azCol, sizeof(char*) * cap);
@@ -68,7 +68,7 @@ static int local_describe(pt_end *e, char **pzErr){
     }
     e->azCol[e->nCol] = pt_strdup((const char*)sqlite3_column_text(st, 1));
     e->aKind[e->nCol] = local_kind((const char*)sqlite3_column_text(st, 2));
-    int pk = sqlite3_column_int(st, 4);
+    int pk = sqlite3_column_int(st, 5);
     if( pk > 0 && pk <= 64 ) aPk[pk - 1] = e->nCol;
     if( pk > e->nKey ) e->nKey = pk;
     e->nCol++;
