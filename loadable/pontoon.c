@@ -23,6 +23,7 @@ int sqlite3_pontoon_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routine
   if( rc == SQLITE_OK ) rc = pt_servers_register(db, reg);
   if( rc == SQLITE_OK ) rc = pt_funcs_register(db, reg);
   if( rc == SQLITE_OK ) rc = pt_copy_register(db, reg);
+  if( rc == SQLITE_OK ) rc = pt_jobs_register(db, reg);
   if( rc != SQLITE_OK && pzErrMsg ) *pzErrMsg = sqlite3_mprintf("pontoon: cannot register: %s", sqlite3_errmsg(db));
   return rc;
 }

@@ -211,6 +211,17 @@ static void fnImport(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     return;
   }
 
+  /* the ledger's own tables (a MySQL or SQLite target's pontoon_job ...)
+  ** are not the user's data: they are not imported */
+  {
+    int k = 0;
+    for(int i = 0; i < nName; i++){
+      if( pt_is_ledger_table(azName[i]) ) sqlite3_free(azName[i]);
+      else azName[k++] = azName[i];
+    }
+    nName = k;
+  }
+
   /* 1. the local names: none may be taken, in the schema or twice here */
   sqlite3_str *pColl = sqlite3_str_new(0);
   int nColl = 0;

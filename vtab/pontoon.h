@@ -150,6 +150,7 @@ int pt_sql_may_call(const char *zSql, const char *zName);
 #define PT_DIALECT_MYSQL 2
 const char *pt_sql_txn_control(const char *zSql, int dialect);
 int pt_sql_empty(const char *zSql);
+int pt_is_ledger_table(const char *zName);
 void pt_sql_limit(sqlite3_str *, int iParam);
 void pt_sql_param(sqlite3_str *, pt_kind, int iParam);
 void pt_upsert_on_conflict(sqlite3_str *, const char *zTable, int nCol, const char *const *azCol,

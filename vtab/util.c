@@ -448,3 +448,11 @@ const char *pt_sql_op(int op){
     default: return "=";
   }
 }
+
+/* 1 if zName is a table of the migration ledger in a schema-less engine
+** (docs/ledger.md): pontoon_import leaves these out. */
+int pt_is_ledger_table(const char *zName){
+  static const char *const azLedger[] = { "pontoon_job", "pontoon_chunk", 0 };
+  for(int i = 0; azLedger[i]; i++) if( sqlite3_stricmp(zName, azLedger[i]) == 0 ) return 1;
+  return 0;
+}

@@ -178,6 +178,27 @@ int pt_end_open(sqlite3 *db, pt_registry *r, const char *zName, const char *zKey
   return rc;
 }
 
+/* An end for the server itself, not one of its tables: for reading and
+** writing its ledger (pontoon_jobs). */
+void pt_end_server(sqlite3 *db, pt_registry *r, pt_server *s, pt_end *e){
+  memset(e, 0, sizeof(*e));
+  e->db = db;
+  e->pReg = r;
+  e->pServer = s;
+  e->pDialect = s->pDialect;
+  e->zLabel = pt_strdup(s->zName);
+}
+
+/* An end for local schema zDb (its ledger). */
+void pt_end_local(sqlite3 *db, pt_registry *r, const char *zDb, pt_end *e){
+  memset(e, 0, sizeof(*e));
+  e->db = db;
+  e->pReg = r;
+  e->zDb = pt_strdup(zDb);
+  e->pDialect = &pt_dialect_sqlite;
+  e->zLabel = pt_strdup(zDb);
+}
+
 void pt_end_close(pt_end *e){
   pt_end_release(e);
   for(int i = 0; e->azCol && i < e->nCol; i++) sqlite3_free(e->azCol[i]);
@@ -193,7 +214,7 @@ void pt_end_close(pt_end *e){
 /* Lease the end's own connection (a no-op for a local table).  The message
 ** is prefixed. */
 int pt_end_connect(pt_end *e, char **pzErr){
-  if( !e->pTab || e->pConn ) return SQLITE_OK;
+  if( !e->pServer || e->pConn ) return SQLITE_OK;
   char *zErr = 0;
   int rc = pt_server_lease(e->pServer, &e->pConn, &zErr);
   if( rc != SQLITE_OK ){
@@ -225,7 +246,7 @@ int pt_end_find_col(const pt_end *e, const char *zName){
 ** a local one.  Takes zRemote.
 */
 char *pt_end_error(pt_end *e, const char *zWhat, char *zRemote){
-  if( e->pTab ) return pt_server_error(e->pServer, pt_table_label(e->pTab), zWhat, zRemote);
+  if( e->pServer ) return pt_server_error(e->pServer, e->pTab ? pt_table_label(e->pTab) : 0, zWhat, zRemote);
   char *z = sqlite3_mprintf("pontoon: table %s.%s: %s: %s", e->zDb, e->zTable, zWhat,
                             zRemote ? zRemote : "out of memory");
   sqlite3_free(zRemote);
@@ -244,7 +265,7 @@ char *pt_end_table_sql(pt_end *e){
 }
 
 int pt_end_read_flags(pt_end *e){
-  return e->pTab ? e->pServer->pDriver->readFlags : 0;
+  return e->pServer ? e->pServer->pDriver->readFlags : 0;
 }
 
 /* Bind parameters $1..$n of a local statement. */
@@ -273,7 +294,7 @@ int pt_end_exec(pt_end *e, const char *zSql, int nParam, const pt_param *aParam,
   int64_t nDummy;
   if( !pnChanged ) pnChanged = &nDummy;
   pt_trace("%s: %s", e->zLabel, zSql);
-  if( e->pTab ){
+  if( e->pServer ){
     return e->pServer->pDriver->xExec(e->pConn, zSql, nParam, aParam, pnChanged, pzErr);
   }
   sqlite3_stmt *st = 0;
@@ -300,7 +321,7 @@ int pt_end_query(pt_end *e, const char *zSql, int nParam, const pt_param *aParam
   q->aKind = aKind;
   pt_trace("%s: %s", e->zLabel, zSql);
   int rc;
-  if( e->pTab ){
+  if( e->pServer ){
     rc = e->pServer->pDriver->xOpen(e->pConn, zSql, nParam, aParam, nCol, aKind, 0, &q->pCur, pzErr);
   }else{
     rc = sqlite3_prepare_v2(e->db, zSql, -1, &q->pStmt, 0);
@@ -357,7 +378,7 @@ void pt_end_rows_close(pt_end_rows *q){
 
 int pt_end_begin(pt_end *e, char **pzErr){
   int rc;
-  if( e->pTab ){
+  if( e->pServer ){
     rc = e->pServer->pDriver->xBegin(e->pConn, pzErr);
   }else{
     rc = sqlite3_exec(e->db, "BEGIN IMMEDIATE", 0, 0, 0);
@@ -369,21 +390,21 @@ int pt_end_begin(pt_end *e, char **pzErr){
 
 int pt_end_commit(pt_end *e, char **pzErr){
   int rc;
-  if( e->pTab ){
+  if( e->pServer ){
     rc = e->pServer->pDriver->xCommit(e->pConn, pzErr);
   }else{
     rc = sqlite3_exec(e->db, "COMMIT", 0, 0, 0);
     if( rc != SQLITE_OK ) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(e->db));
   }
-  if( rc == SQLITE_OK || !e->pTab ) e->inTxn = rc == SQLITE_OK ? 0 : e->inTxn;
-  if( rc != SQLITE_OK && e->pTab ) e->inTxn = 0;   /* the server ended it */
+  if( rc == SQLITE_OK || !e->pServer ) e->inTxn = rc == SQLITE_OK ? 0 : e->inTxn;
+  if( rc != SQLITE_OK && e->pServer ) e->inTxn = 0;   /* the server ended it */
   return rc;
 }
 
 void pt_end_rollback(pt_end *e){
   if( !e->inTxn ) return;
   e->inTxn = 0;
-  if( e->pTab ){
+  if( e->pServer ){
     char *zErr = 0;
     if( e->pConn && e->pServer->pDriver->xAlive(e->pConn) ) e->pServer->pDriver->xRollback(e->pConn, &zErr);
     sqlite3_free(zErr);
@@ -418,7 +439,7 @@ int pt_end_writer_open(pt_end *e, int nCol, const int *aCol, int upsert, pt_end_
     azCol[i] = pt_end_ident(e, e->azCol[aCol[i]]);
     if( !azCol[i] ){ rc = SQLITE_NOMEM; nCol = i; }
   }
-  if( rc == SQLITE_OK && e->pTab ){
+  if( rc == SQLITE_OK && e->pServer ){
     const pt_driver *d = e->pServer->pDriver;
     if( upsert ){
       if( !e->pDialect->xUpsert || e->nKey == 0 ){
