@@ -1043,7 +1043,7 @@ static int copyBestIndex(sqlite3_vtab *p, sqlite3_index_info *info){
     if( !c->usable ) return SQLITE_CONSTRAINT;
     aIdx[c->iColumn - COL_SRC] = i;
   }
-  if( aIdx[0] < 0 || aIdx[1] < 0 ) return SQLITE_CONSTRAINT;
+  /* src or dst missing: xFilter says what pontoon_copy takes */
   int n = 0, idxNum = 0;
   for(int k = 0; k < 3; k++){
     if( aIdx[k] < 0 ) continue;
@@ -1200,6 +1200,10 @@ static int copyFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   const char *az[3] = { 0, 0, 0 };
   for(int k = 0, i = 0; k < 3 && i < argc; k++){
     if( idxNum & (1 << k) ) az[k] = (const char*)sqlite3_value_text(argv[i++]);
+  }
+  if( !(idxNum & 1) || !(idxNum & 2) ){
+    return cursor_error(c, sqlite3_mprintf("pontoon_copy(src, dst [, options]): name the source "
+                                           "and the target tables"));
   }
   if( !sqlite3_get_autocommit(v->db) ){
     return cursor_error(c, sqlite3_mprintf("pontoon_copy commits each chunk as it goes, so it "

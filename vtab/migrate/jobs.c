@@ -227,17 +227,36 @@ static int jobsFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     }
   }
   sqlite3_finalize(st);
-  /* every registered server */
+  /* every registered server; a database registered under two names shows
+  ** its jobs once, under the first */
+  char **azSeen = 0;
+  int nSeen = 0;
   for(pt_server *s = v->pReg->pServers; s; s = s->pNext){
     pt_end e;
     pt_end_server(v->db, v->pReg, s, &e);
     char *zErr = 0;
     if( pt_end_connect(&e, &zErr) == SQLITE_OK ){
-      read_ledger(c, &e, s->zName, now);
+      pt_server_info info;
+      memset(&info, 0, sizeof(info));
+      s->pDriver->xInfo(e.pConn, &info);
+      char *zWhere = sqlite3_mprintf("%s\t%s\t%s\t%s", s->pDriver->zName, info.zHost ? info.zHost : "",
+                                     info.zPort ? info.zPort : "", info.zDatabase ? info.zDatabase : "");
+      int seen = 0;
+      for(int i = 0; zWhere && i < nSeen; i++) if( strcmp(azSeen[i], zWhere) == 0 ) seen = 1;
+      char **az = zWhere && !seen ? sqlite3_realloc64(azSeen, sizeof(char*) * (nSeen + 1)) : 0;
+      if( az ){
+        azSeen = az;
+        azSeen[nSeen++] = zWhere;
+        zWhere = 0;
+      }
+      sqlite3_free(zWhere);
+      if( !seen ) read_ledger(c, &e, s->zName, now);
     }
     sqlite3_free(zErr);
     pt_end_close(&e);
   }
+  for(int i = 0; i < nSeen; i++) sqlite3_free(azSeen[i]);
+  sqlite3_free(azSeen);
   c->iRow = 0;
   return SQLITE_OK;
 }
