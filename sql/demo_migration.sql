@@ -7,7 +7,9 @@
 .mode column
 
 -- Stage 0: the tables on the new side, keys only; indexes come after the copy.
+-- (A demo starts over: the tables and the ledger of an earlier run go.)
 SELECT pontoon_exec('new', 'DROP TABLE IF EXISTS orders, users') AS dropped;
+SELECT pontoon_exec('new', 'DROP SCHEMA IF EXISTS pontoon CASCADE') AS ledger_dropped;
 SELECT pontoon_exec('new', 'CREATE TABLE users (
   id bigint PRIMARY KEY, email text NOT NULL, name text, country char(2),
   created_at timestamptz NOT NULL, active boolean NOT NULL DEFAULT true)') AS created;
@@ -21,16 +23,18 @@ ATTACH ':memory:' AS new;
 SELECT pontoon_import('old', 'old', NULL, '%') AS old_tables;
 SELECT pontoon_import('new', 'new', 'public') AS new_tables;
 
--- Stage 1: users.
-INSERT INTO new.users SELECT * FROM old.users;
+-- Stage 1: users, copied in chunks; each chunk commits with its ledger row,
+-- so a copy stopped half-way goes on where it stopped when run again.
+SELECT job, stage, count(*) AS chunks, sum(rows) AS rows
+  FROM pontoon_copy('old.users', 'new.users', 'stage=1 chunk=2500');
 -- Validate: counts computed by each server, then every row compared.
 SELECT pontoon_count('old.users') AS old_users, pontoon_count('new.users') AS new_users;
 SELECT count(*) AS users_only_old FROM (SELECT * FROM old.users EXCEPT SELECT * FROM new.users);
 SELECT count(*) AS users_only_new FROM (SELECT * FROM new.users EXCEPT SELECT * FROM old.users);
 
--- Stage 2: orders, in two chunks by key (a chunk is one remote transaction).
-INSERT INTO new.orders SELECT * FROM old.orders WHERE id <= 25000;
-INSERT INTO new.orders SELECT * FROM old.orders WHERE id > 25000;
+-- Stage 2: orders, two workers.
+SELECT job, stage, count(*) AS chunks, sum(rows) AS rows
+  FROM pontoon_copy('old.orders', 'new.orders', 'stage=2 chunk=5000 workers=2');
 -- Validate: counts, money totals per status on both sides, every row.
 SELECT pontoon_count('old.orders') AS old_orders, pontoon_count('new.orders') AS new_orders;
 SELECT o.status, o.n AS old_n, n.n AS new_n, o.total AS old_total, n.total AS new_total
@@ -48,4 +52,6 @@ SELECT pontoon_exec('new', 'ANALYZE') AS ok;
 CREATE VIRTUAL TABLE temp.new_catalog USING pontoon(new, query='SELECT indexname FROM pg_indexes WHERE schemaname = ''public'' ORDER BY indexname');
 SELECT indexname FROM temp.new_catalog;
 SELECT count(*) AS orders_without_user FROM new.orders o WHERE NOT EXISTS (SELECT 1 FROM new.users u WHERE u.id = o.user_id);
+-- The migrated volume per stage, from the ledger in the new database.
+SELECT stage, job, state, rows_done, rows_total, chunks_done FROM pontoon_jobs WHERE ledger = 'new' ORDER BY stage;
 SELECT 'migration done' AS result;
