@@ -16,6 +16,8 @@
 #                                       CMD with DIR/env in its environment, stop,
 #                                       and exit with CMD's status
 #   tests/harness.sh env DIR            print DIR/env
+#   tests/harness.sh restart-pg DIR     restart DIR's PostgreSQL (fast stop) on
+#                                       the same port
 #
 # PONTOON_HARNESS_ONLY=pg or =mysql starts only that server.
 #
@@ -746,6 +748,20 @@ cmd_stop() {
   stop_all
 }
 
+# Restart DIR's PostgreSQL (fast stop: sessions are cut, open transactions
+# roll back) on the same port, for tests of a server restarted mid-work.
+cmd_restart_pg() {
+  [ -n "${1:-}" ] || usage
+  DIR=$(cd -- "$1" && pwd -P)
+  load_state
+  SRV=${HARNESS_SRV:-$DIR}
+  setup_server_user
+  pg_paths
+  as_srv "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -m fast -w -t "$START_TIMEOUT" -s restart \
+    </dev/null >/dev/null 2>>"$PG_LOG" || die "PostgreSQL did not restart"
+  state_set PG_PID "$(head -n 1 "$PG_DATA/postmaster.pid")"
+}
+
 cmd_env() {
   [ -n "${1:-}" ] || usage
   [ -f "$1/env" ] || die "no servers started in $1 (no $1/env)"
@@ -802,6 +818,7 @@ case "${1:-}" in
   start) [ "$#" -eq 2 ] || usage; unset_client_env; cmd_start "$2" ;;
   stop) [ "$#" -eq 2 ] || usage; unset_client_env; cmd_stop "$2" ;;
   env) [ "$#" -eq 2 ] || usage; cmd_env "$2" ;;
+  restart-pg) [ "$#" -eq 2 ] || usage; unset_client_env; cmd_restart_pg "$2" ;;
   run) shift; cmd_run "$@" ;;
   -h | --help | help) usage ;;
   *) usage ;;

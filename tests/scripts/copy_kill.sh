@@ -7,7 +7,8 @@
 # terminated instead), at least PONTOON_KILLS times (default 20) per
 # pairing, for PostgreSQL -> PostgreSQL and MySQL -> PostgreSQL; then the
 # copy runs to its end, a rerun copies nothing and says so, and the
-# servers' own queries compare the tables.
+# servers' own queries compare the tables.  Every seventh kill restarts the
+# PostgreSQL server (fast stop) instead.
 source "$(dirname "$0")/lib.bash" "$@"
 export MYSQL_PWD=$PONTOON_MY_PASSWORD
 KILLS=${PONTOON_KILLS:-20}
@@ -64,7 +65,7 @@ compare() { # compare TARGET SOURCE ("count|distinct|md5")
 # kill_loop SRC DST REMOTE_DST VERIFY: kill the copy at random moments
 # until KILLS kills; each time a run completes, compare and start over
 kill_loop() {
-  local src=$1 dst=$2 remote=$3 verify=$4 kills=0 runs=0 completed=0 seen=""
+  local src=$1 dst=$2 remote=$3 verify=$4 kills=0 runs=0 completed=0 seen="" restarts=0
   local copy="SELECT count(*) FROM pontoon_copy('$src', '$dst', 'chunk=1000 job=$src');"
   { cat "$tmp/setup.sql"; echo "$copy"; } >"$tmp/run.sql"
   reset() {
@@ -88,7 +89,11 @@ kill_loop() {
     local at=$(( (RANDOM * 32768 + RANDOM) % t ))
     sleep "$(printf '%d.%03d' $((at / 1000)) $((at % 1000)))"
     if kill -0 "$pid" 2>/dev/null; then
-      if [ $((kills % 3)) -eq 2 ]; then
+      if [ $((kills % 7)) -eq 6 ]; then
+        # the server itself restarts (fast stop): every session is cut
+        bash "$(dirname "$0")/../harness.sh" restart-pg "$STATE"
+        restarts=$((restarts + 1))
+      elif [ $((kills % 3)) -eq 2 ]; then
         # the target's backend dies instead: the shell gets an error
         pg2 -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
                 WHERE datname = current_database() AND pid <> pg_backend_pid()" >/dev/null
@@ -113,7 +118,7 @@ kill_loop() {
     cat "$tmp/err"
   done
   "$verify"
-  echo "$src -> $dst: $kills kills in $runs runs; $VERIFIED completed copies compared: $LOST rows lost, $TWICE rows twice, $BAD different"
+  echo "$src -> $dst: $kills kills ($restarts of them server restarts) in $runs runs; $VERIFIED completed copies compared: $LOST rows lost, $TWICE rows twice, $BAD different"
   echo "rows in the target right after each kill:$seen"
   local moved
   moved=$(echo "$seen" | tr ' ' '\n' | grep -c -v -E '^(0|)$' || true)
