@@ -9,11 +9,15 @@ the proxy: the connection (connect to the first echoed byte), the median of
 50 one-byte round trips, and, at the same time on two connections, MB
 megabytes (10^6 bytes, default 100) sent to the server and MB received from
 it, each timed from its first byte sent to the last byte's acknowledgement
-(upload) or arrival (download).  With the defaults (100 Mbit/s, 10 ms each
-way) a link would give: a round trip 20 ms, 100 MB in 8.0 s each way, both
-at once, as the shaping is per connection and per direction.  Prints one
-line; exits 1 if something fails.  Only 127.0.0.1.
+(upload) or arrival (download), the bytes checked on arrival (pseudo-random
+bytes with a prime period, so that a byte lost, doubled or out of order
+shows).  With the defaults (100 Mbit/s,
+10 ms each way) a link would give: a round trip 20 ms, 100 MB in 8.0 s each
+way plus the opening, both at once, as the shaping is per connection and
+per direction; the line prints these figures beside the measured ones.
+Prints one line; exits 1 if something fails.  Only 127.0.0.1.
 """
+import random
 import socket
 import statistics
 import subprocess
@@ -22,6 +26,23 @@ import threading
 import time
 
 CHUNK = 1 << 16
+# the bytes sent: PERIOD pseudo-random bytes repeated, a prime period longer
+# than CHUNK, so that no ring size or read size of the proxy is a multiple
+# of it; PATTERN2 holds them twice: the n <= CHUNK bytes at stream offset o
+# are PATTERN2[o % PERIOD:][:n]
+PERIOD = 65537
+PATTERN2 = random.Random(12).randbytes(PERIOD) * 2
+
+
+def stream_bytes(off, n):
+    """The n <= CHUNK bytes of the stream at offset off."""
+    i = off % PERIOD
+    return PATTERN2[i:i + n]
+
+
+def expect(buf, off, n):
+    """True if the first n bytes of buf are the stream's bytes at offset off."""
+    return buf[:n] == stream_bytes(off, n)
 
 
 def serve(lsock):
@@ -44,7 +65,8 @@ def recv_exact(c, n):
 
 
 def handle(c):
-    """First byte: 'e' echo, 'u' sink of N bytes then 'k', 'd' source of N."""
+    """First byte: 'e' echo; 'u' sink of N bytes, then 'k' if they were the
+    pattern ('b' if not); 'd' source of N bytes of the pattern."""
     c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         kind = recv_exact(c, 1)
@@ -57,18 +79,21 @@ def handle(c):
         elif kind == b"u":
             n = int(recv_exact(c, 20))
             buf = bytearray(CHUNK)
-            while n > 0:
-                got = c.recv_into(buf, min(n, CHUNK))
+            mv = memoryview(buf)
+            off, good = 0, True
+            while off < n:
+                got = c.recv_into(buf, min(n - off, CHUNK))
                 if not got:
                     raise EOFError
-                n -= got
-            c.sendall(b"k")
+                good = good and expect(mv, off, got)
+                off += got
+            c.sendall(b"k" if good else b"b")
         elif kind == b"d":
             n = int(recv_exact(c, 20))
-            buf = b"x" * CHUNK
-            while n > 0:
-                c.sendall(buf[: min(n, CHUNK)])
-                n -= min(n, CHUNK)
+            off = 0
+            while off < n:
+                c.sendall(stream_bytes(off, min(n - off, CHUNK)))
+                off += min(n - off, CHUNK)
     except (EOFError, OSError):
         pass
     finally:
@@ -79,22 +104,25 @@ def transfer(port, kind, nbytes, out):
     c = socket.create_connection(("127.0.0.1", port))
     c.sendall(kind + b"%020d" % nbytes)
     t0 = time.monotonic()
+    good = True
     if kind == b"u":
-        buf = b"x" * CHUNK
-        left = nbytes
-        while left > 0:
-            c.sendall(buf[: min(left, CHUNK)])
-            left -= min(left, CHUNK)
-        recv_exact(c, 1)
+        off = 0
+        while off < nbytes:
+            c.sendall(stream_bytes(off, min(nbytes - off, CHUNK)))
+            off += min(nbytes - off, CHUNK)
+        good = recv_exact(c, 1) == b"k"
     else:
         buf = bytearray(CHUNK)
-        left = nbytes
-        while left > 0:
-            got = c.recv_into(buf, min(left, CHUNK))
+        mv = memoryview(buf)
+        off = 0
+        while off < nbytes:
+            got = c.recv_into(buf, min(nbytes - off, CHUNK))
             if not got:
                 raise EOFError
-            left -= got
-    out[kind] = time.monotonic() - t0
+            good = good and expect(mv, off, got)
+            off += got
+    if good:
+        out[kind] = time.monotonic() - t0
     c.close()
 
 
@@ -109,6 +137,13 @@ def main():
     proxy = args[0]
     mb = float(args[1]) if len(args) > 1 else 100.0
     nbytes = int(mb * 1e6)
+    # the link's own figures, from the proxy's options (its defaults too)
+    bits, delay = 100e6, 10.0
+    for o, v in zip(extra, extra[1:]):
+        if o == "-b":
+            bits = float(v.rstrip("kKmMgG")) * {"k": 1e3, "m": 1e6, "g": 1e9}.get(v[-1:].lower(), 1)
+        elif o == "-d":
+            delay = float(v)
 
     lsock = socket.socket()
     lsock.bind(("127.0.0.1", 0))
@@ -138,14 +173,17 @@ def main():
         for t in th:
             t.join()
         if len(out) != 2:
-            sys.exit("wancheck: a transfer failed")
+            sys.exit("wancheck: a transfer failed or its bytes were not those sent")
         up, down = out[b"u"], out[b"d"]
-        print("wanproxy %s: round trip %.1f ms (median of 50; min %.1f, max %.1f), "
-              "connection to first echo %.1f ms; %g MB up in %.2f s (%.1f Mbit/s) and "
-              "%g MB down in %.2f s (%.1f Mbit/s), both at once"
+        # a link: the transfer's bits at its rate, after the opening (3
+        # delays) and before the last byte's or the acknowledgement's way
+        link = (nbytes * 8 / bits if bits > 0 else 0) + 4 * delay / 1e3
+        print("wanproxy %s, measured: round trip %.1f ms (median of 50; min %.1f, max %.1f; "
+              "a link: %.1f), connection to first echo %.1f ms (a link: %.1f); "
+              "%g MB up in %.2f s and %g MB down in %.2f s at once, bytes intact (a link: %.2f s each)"
               % (" ".join(extra) or "-b 100M -d 10",
-                 statistics.median(rtts) * 1e3, min(rtts) * 1e3, max(rtts) * 1e3,
-                 connect * 1e3, mb, up, nbytes * 8 / up / 1e6, mb, down, nbytes * 8 / down / 1e6))
+                 statistics.median(rtts) * 1e3, min(rtts) * 1e3, max(rtts) * 1e3, 2 * delay,
+                 connect * 1e3, 4 * delay, mb, up, mb, down, link))
     finally:
         p.terminate()
         rc = p.wait(10)
