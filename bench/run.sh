@@ -229,6 +229,11 @@ if sqlite3 -batch -init /dev/null :memory: ".load $build/pontoon" \
 SELECT * FROM pontoon_copy('old.bench_users', 'new.bench_users');
 SQL
 fi
+# the bytes each pipe carries, once each way (directly, untimed)
+if want copy; then
+  copy_bytes_bin=$(psql_ "$old_direct" -c "COPY (SELECT $copy_cols FROM bench_users) TO STDOUT (FORMAT binary)" | wc -c)
+  copy_bytes_text=$(psql_ "$old_direct" -c "COPY bench_users TO STDOUT" | wc -c)
+fi
 # postgres_fdw: in WAN mode the new database reaches the old through the proxy
 psql_ "$new_direct" -c "CREATE EXTENSION IF NOT EXISTS postgres_fdw" \
   -c "DROP SERVER IF EXISTS bench_old CASCADE" \
@@ -473,6 +478,7 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
     printf 'rows in the target after each PostgreSQL -> PostgreSQL copy (of %s):' "$users"
     for k in "${copy_keys[@]}"; do printf ' %s %s' "$k" "${COPY_ROWS[$k]:-failed}"; done
     echo
+    echo "COPY streams of users, what each pipe carries out of the old database and into the new: binary $(( copy_bytes_bin / 1000000 )) MB, text $(( copy_bytes_text / 1000000 )) MB"
   fi
   want mysql && echo "rows copied MySQL -> PostgreSQL: pontoon $n_pontoon, pgloader $n_pgloader (of $my_rows); pgloader's peak RSS: $(( rss_pgloader / 1024 )) MiB"
   if [ "$have_odbc" = 1 ] && want scan; then
