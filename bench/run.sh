@@ -15,6 +15,20 @@
 #   PONTOON_BENCH_LIB2=/path/to/other/pontoon bash bench/run.sh
 #       the lookups also by another build of pontoon, alternated with this one
 #       in each round (a before/after comparison on the same data)
+#   PONTOON_BENCH_WAN=1 bash bench/run.sh               WAN mode: every client
+#       (pontoon, psql, pgbench, mariadb, pgloader, the ODBC drivers, and
+#       postgres_fdw's connection from the new database to the old) reaches
+#       PostgreSQL and MariaDB through one bench/wanproxy.c per server:
+#       100 Mbit/s and 10 ms one way, per connection and direction
+#       (PONTOON_BENCH_WAN_BITS=100M, PONTOON_BENCH_WAN_DELAY_MS=10).  First
+#       a sanity line measured through such a proxy (PONTOON_BENCH_WAN_CHECK_MB
+#       megabytes each way, default 100, 0 to skip; and pgbench's SELECT 1).
+#       Lookups and the join pay a round trip a row: PONTOON_BENCH_LOOKUPS
+#       and PONTOON_BENCH_JOIN_ORDERS are 200 there (10000 and 20000 on the
+#       loopback).  Data is loaded and targets emptied directly, untimed.
+#   Copy rows: copy_row and copy_row_sql below add a command to the
+#       PostgreSQL -> PostgreSQL copy of users, timed in every round against
+#       the binary and the text COPY pipes.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${PONTOON_HARNESS_DIR:-}" ]; then
@@ -22,39 +36,119 @@ if [ -z "${PONTOON_HARNESS_DIR:-}" ]; then
   exec "$top/tests/harness.sh" run -- env PONTOON_BUILD="$build" bash "$0" "$@"
 fi
 build=${PONTOON_BUILD:-$top/build}
-if ! command -v pgloader >/dev/null && [ "$(id -u)" -eq 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgloader >/dev/null 2>&1 || true
+# pgloader (the MySQL -> PostgreSQL reference) from Debian, as tests/setup.sh
+# installs the rest; without it its row is left out
+if ! command -v pgloader >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "bench: installing pgloader" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends pgloader >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends pgloader >/dev/null; } \
+      || echo "bench: pgloader could not be installed: its row is left out" >&2
+  else
+    echo "bench: pgloader is missing (run as root to install it): its row is left out" >&2
+  fi
 fi
 users=${PONTOON_BENCH_USERS:-1000000}
 orders=${PONTOON_BENCH_ORDERS:-2000000}
 rounds=${PONTOON_BENCH_ROUNDS:-3}
-lookups=10000
+wan=${PONTOON_BENCH_WAN:-0}
+wan_bits=${PONTOON_BENCH_WAN_BITS:-100M}
+wan_delay=${PONTOON_BENCH_WAN_DELAY_MS:-10}
+wan_check_mb=${PONTOON_BENCH_WAN_CHECK_MB:-100}
+if [ "$wan" = 1 ]; then
+  lookups=${PONTOON_BENCH_LOOKUPS:-200}
+  join_orders=${PONTOON_BENCH_JOIN_ORDERS:-200}
+else
+  lookups=${PONTOON_BENCH_LOOKUPS:-10000}
+  join_orders=${PONTOON_BENCH_JOIN_ORDERS:-20000}
+fi
 only=${PONTOON_BENCH_ONLY:-}
 lib2=${PONTOON_BENCH_LIB2:-}
 want() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
-export PGPASSFILE=$PONTOON_PG_PASSFILE
-old=$PONTOON_PG_URI_NOPW
-new=$PONTOON_PG_URI2_NOPW
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+proxies=()
+# the proxies are ended by their pids, then the files go
+cleanup() {
+  local p
+  for p in "${proxies[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${proxies[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
 psql_() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
+# The servers as the measured clients reach them: directly, or in WAN mode
+# through a wanproxy each (bench/wanproxy.c, built here like a script).
+# Loading data and emptying targets, untimed, always go directly.
+pg_port=$PONTOON_PG_PORT
+my_port=$PONTOON_MY_PORT
+# wan_start TARGET_PORT: a wanproxy in front of 127.0.0.1:TARGET_PORT, its
+# pid in proxies, its port in wan_port
+wan_start() {
+  local out=$tmp/wanproxy.$1 i
+  "$tmp/wanproxy" -l 0 -t "$1" -b "$wan_bits" -d "$wan_delay" >"$out" 2>>"$tmp/wanproxy.log" &
+  proxies+=($!)
+  for i in $(seq 100); do
+    wan_port=$(head -n 1 "$out")
+    [ -n "$wan_port" ] && return 0
+    sleep 0.05
+  done
+  echo "bench: wanproxy did not start:" >&2; cat "$tmp/wanproxy.log" >&2
+  exit 1
+}
+if [ "$wan" = 1 ]; then
+  cc -O2 -Wall -o "$tmp/wanproxy" "$top/bench/wanproxy.c"
+  wan_start "$PONTOON_PG_PORT"; pg_port=$wan_port
+  wan_start "$PONTOON_MY_PORT"; my_port=$wan_port
+  echo "== WAN mode: PostgreSQL and MariaDB through wanproxy -b $wan_bits -d $wan_delay (ports $pg_port, $my_port)"
+fi
+# the harness's password file, and the same passwords for the proxy's port
+{ cat "$PONTOON_PG_PASSFILE"
+  printf '%s:%s:*:%s:%s\n' "$PONTOON_PG_HOST" "$pg_port" "$PONTOON_PG_USER" "$PONTOON_PG_PASSWORD"
+} >"$tmp/pgpass"
+chmod 600 "$tmp/pgpass"
+export PGPASSFILE=$tmp/pgpass
+old_direct=$PONTOON_PG_URI_NOPW
+new_direct=$PONTOON_PG_URI2_NOPW
+old="postgresql://$PONTOON_PG_USER@$PONTOON_PG_HOST:$pg_port/$PONTOON_PG_DB"
+new="postgresql://$PONTOON_PG_USER@$PONTOON_PG_HOST:$pg_port/$PONTOON_PG_DB2"
+# ODBC: the harness's DSNs, their ports those the clients reach
+if [ "$wan" = 1 ] && [ -n "${ODBCINI:-}" ]; then
+  awk -v pg="$pg_port" -v my="$my_port" '
+    /^\[/ { dsn = $0 }
+    /^Port *=/ && dsn == "[pontoon_pg]" { print "Port = " pg; next }
+    /^Port *=/ && dsn == "[pontoon_my]" { print "Port = " my; next }
+    { print }' "$ODBCINI" >"$tmp/odbc.ini"
+  export ODBCINI=$tmp/odbc.ini
+fi
+
+if [ "$wan" = 1 ]; then
+  # the sanity line: what the proxy does to a connection, measured
+  if [ "$wan_check_mb" != 0 ]; then
+    python3 "$top/bench/wancheck.py" "$tmp/wanproxy" "$wan_check_mb" -- -b "$wan_bits" -d "$wan_delay" | tee "$tmp/wancheck.txt"
+  fi
+  printf 'SELECT 1;\n' >"$tmp/one.pgbench"
+  lat=$(pgbench -n -c 1 -t 50 -f "$tmp/one.pgbench" "$old" 2>/dev/null | awk '/^latency average/ {print $4}')
+  echo "SELECT 1 through the PostgreSQL proxy: $lat ms a statement (pgbench, 50, connection excluded)" | tee -a "$tmp/wancheck.txt"
+fi
+
 echo "== data: $users users and $orders orders in the old database"
-psql_ "$old" -v users="$users" -v orders="$orders" -f "$top/bench/shop.pg.sql"
-psql_ "$old" -c "VACUUM ANALYZE bench_users" -c "VACUUM ANALYZE bench_orders"
+psql_ "$old_direct" -v users="$users" -v orders="$orders" -f "$top/bench/shop.pg.sql"
+psql_ "$old_direct" -c "VACUUM ANALYZE bench_users" -c "VACUUM ANALYZE bench_orders"
 export MYSQL_PWD=$PONTOON_MY_PASSWORD
 my_() { mariadb --default-character-set=utf8mb4 -h "$PONTOON_MY_HOST" -P "$PONTOON_MY_PORT" -u "$PONTOON_MY_USER" "$PONTOON_MY_DB" "$@"; }
 if want mysql; then
   echo "== data: the same shop in MariaDB"
   { echo "SET @users = $users, @orders = $orders;"; cat "$top/bench/shop.my.sql"; } | my_ >/dev/null
 fi
-my_uri="mysql://$PONTOON_MY_USER@$PONTOON_MY_HOST:$PONTOON_MY_PORT/$PONTOON_MY_DB"
-psql_ "$new" -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS shop CASCADE; CREATE SCHEMA shop;
+my_uri="mysql://$PONTOON_MY_USER@$PONTOON_MY_HOST:$my_port/$PONTOON_MY_DB"
+psql_ "$new_direct" -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS shop CASCADE; CREATE SCHEMA shop;
   CREATE TABLE shop.bench_users (id bigint PRIMARY KEY, email text NOT NULL, name text, bio text,
     country text, balance numeric(14,2) NOT NULL, created_at timestamptz NOT NULL, active boolean NOT NULL);
   CREATE TABLE shop.bench_orders (id bigint PRIMARY KEY, user_id bigint NOT NULL, total numeric(12,2) NOT NULL,
     status text NOT NULL, placed_at timestamptz NOT NULL, note text, token bytea)"
-psql_ "$new" -c "SET client_min_messages = warning; DROP TABLE IF EXISTS bench_users;
+psql_ "$new_direct" -c "SET client_min_messages = warning; DROP TABLE IF EXISTS bench_users;
   CREATE TABLE bench_users (id bigint PRIMARY KEY, email text NOT NULL, name text, bio text,
     country char(2), balance numeric(14,2) NOT NULL, created_at timestamptz NOT NULL, active boolean NOT NULL)"
 
@@ -92,15 +186,58 @@ CREATE VIRTUAL TABLE u USING pontoon(old, public.bench_users);
 SELECT count(*), sum(length(email)), sum(length(name)), sum(length(bio)), count(country),
        sum(balance), count(created_at), sum(active) FROM u;
 SQL
-# 2. copy users PostgreSQL -> PostgreSQL
-shell_sql "$tmp/copy.sql" <<'SQL'
+# 2. copy users PostgreSQL -> PostgreSQL (the old database's public.bench_users
+# into the new one's, on the same server), every row against the two pipes:
+# COPY TO STDOUT | COPY FROM STDIN, binary (the limit) and text.
+#
+# copy_row KEY LABEL COMMAND: one more row of this copy.  COMMAND, a bash
+# command line, copies users into the new database's public.bench_users;
+# each round empties that table, runs COMMAND, times it (its peak RSS too)
+# and checks the rows; the table prints its ratio against each pipe.
+# copy_row_sql KEY LABEL <<'SQL' ... SQL: the same for an SQL script run by
+# the sqlite3 shell, with pontoon loaded and the servers registered as old,
+# new and my (shell_sql's preamble), e.g.
+#   copy_row_sql pcopy "pontoon_copy" <<'SQL'
+#   SELECT * FROM pontoon_copy('old.bench_users', 'new.bench_users');
+#   SQL
+copy_keys=()
+declare -A COPY_LABEL COPY_CMD
+copy_row() { copy_keys+=("$1"); COPY_LABEL[$1]=$2; COPY_CMD[$1]=$3; }
+copy_row_sql() {
+  shell_sql "$tmp/copy_$1.sql"
+  copy_row "$1" "$2" "sqlite3 -batch -bail -init /dev/null :memory: '.read $tmp/copy_$1.sql'"
+}
+copy_cols="id, email, name, bio, country, balance, created_at, active"
+copy_row copy_bin "COPY (SELECT ...) TO STDOUT (FORMAT binary) \\| COPY FROM STDIN (FORMAT binary) (the limit)" \
+  "set -o pipefail; psql -X -q -v ON_ERROR_STOP=1 '$old' -c 'COPY (SELECT $copy_cols FROM bench_users) TO STDOUT (FORMAT binary)' | psql -X -q -v ON_ERROR_STOP=1 '$new' -c 'COPY bench_users FROM STDIN (FORMAT binary)'"
+copy_row copy_ref "COPY TO STDOUT \\| COPY FROM STDIN, text" \
+  "set -o pipefail; psql -X -q -v ON_ERROR_STOP=1 '$old' -c 'COPY bench_users TO STDOUT' | psql -X -q -v ON_ERROR_STOP=1 '$new' -c 'COPY bench_users FROM STDIN'"
+copy_row copy_fdw "postgres_fdw INSERT ... SELECT, fetch_size 10000" \
+  "psql -X -q -v ON_ERROR_STOP=1 '$new' -c 'INSERT INTO bench_users SELECT * FROM fdw.bench_users'"
+copy_pipes=3   # the rows above are references; pontoon's follow
+copy_row_sql copy "pontoon: INSERT INTO n SELECT * FROM o" <<'SQL'
 CREATE VIRTUAL TABLE o USING pontoon(old, public.bench_users);
 CREATE VIRTUAL TABLE n USING pontoon(new, public.bench_users);
 INSERT INTO n SELECT * FROM o;
 SQL
-psql_ "$new" -c "CREATE EXTENSION IF NOT EXISTS postgres_fdw" \
+# pontoon_copy (issue 12), when this build has it
+if sqlite3 -batch -init /dev/null :memory: ".load $build/pontoon" \
+     "SELECT count(*) FROM pragma_function_list WHERE name = 'pontoon_copy'" \
+     "SELECT count(*) FROM pragma_module_list WHERE name = 'pontoon_copy'" 2>/dev/null | grep -qx '[1-9][0-9]*'; then
+  copy_row_sql pcopy "pontoon: SELECT * FROM pontoon_copy('old.bench_users', 'new.bench_users')" <<'SQL'
+.output /dev/null
+SELECT * FROM pontoon_copy('old.bench_users', 'new.bench_users');
+SQL
+fi
+# the bytes each pipe carries, once each way (directly, untimed)
+if want copy; then
+  copy_bytes_bin=$(psql_ "$old_direct" -c "COPY (SELECT $copy_cols FROM bench_users) TO STDOUT (FORMAT binary)" | wc -c)
+  copy_bytes_text=$(psql_ "$old_direct" -c "COPY bench_users TO STDOUT" | wc -c)
+fi
+# postgres_fdw: in WAN mode the new database reaches the old through the proxy
+psql_ "$new_direct" -c "CREATE EXTENSION IF NOT EXISTS postgres_fdw" \
   -c "DROP SERVER IF EXISTS bench_old CASCADE" \
-  -c "CREATE SERVER bench_old FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '$PONTOON_PG_HOST', port '$PONTOON_PG_PORT', dbname '$PONTOON_PG_DB', fetch_size '10000')" \
+  -c "CREATE SERVER bench_old FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '$PONTOON_PG_HOST', port '$pg_port', dbname '$PONTOON_PG_DB', fetch_size '10000')" \
   -c "CREATE USER MAPPING FOR CURRENT_USER SERVER bench_old OPTIONS (user '$PONTOON_PG_USER', password '$PONTOON_PG_PASSWORD')" \
   -c "DROP SCHEMA IF EXISTS fdw CASCADE" -c "CREATE SCHEMA fdw" \
   -c "IMPORT FOREIGN SCHEMA public LIMIT TO (bench_users) FROM SERVER bench_old INTO fdw"
@@ -129,12 +266,12 @@ printf '\\set id random(1, %s)\nSELECT id, email FROM bench_users WHERE id = :id
 if [ -n "$lib2" ]; then
   sed "s|^\.load .*|.load $lib2|" "$tmp/lookup.sql" >"$tmp/lookup2.sql"
 fi
-# 5. a join of two remote tables of one server: 20,000 orders with their users
-shell_sql "$tmp/join.sql" <<'SQL'
+# 5. a join of two remote tables of one server: $join_orders orders with their users
+shell_sql "$tmp/join.sql" <<SQL
 CREATE VIRTUAL TABLE o USING pontoon(old, public.bench_orders);
 CREATE VIRTUAL TABLE u USING pontoon(old, public.bench_users);
 .timer on
-SELECT count(*), sum(o.total), count(DISTINCT u.country) FROM o JOIN u ON u.id = o.user_id WHERE o.id <= 20000;
+SELECT count(*), sum(o.total), count(DISTINCT u.country) FROM o JOIN u ON u.id = o.user_id WHERE o.id <= $join_orders;
 SQL
 # 6. MySQL: scan of users against mariadb --quick, and the copy of users and
 # orders MySQL -> PostgreSQL against pgloader (tuned: prefetch rows 10000,
@@ -154,14 +291,14 @@ INSERT INTO no SELECT * FROM mo;
 SQL
 cat >"$tmp/pgloader.load" <<LOAD
 LOAD DATABASE
-     FROM mysql://$PONTOON_MY_USER:$PONTOON_MY_PASSWORD@$PONTOON_MY_HOST:$PONTOON_MY_PORT/$PONTOON_MY_DB
-     INTO postgresql://$PONTOON_PG_USER:$PONTOON_PG_PASSWORD@$PONTOON_PG_HOST:$PONTOON_PG_PORT/$PONTOON_PG_DB2
+     FROM mysql://$PONTOON_MY_USER:$PONTOON_MY_PASSWORD@$PONTOON_MY_HOST:$my_port/$PONTOON_MY_DB
+     INTO postgresql://$PONTOON_PG_USER:$PONTOON_PG_PASSWORD@$PONTOON_PG_HOST:$pg_port/$PONTOON_PG_DB2
  WITH data only, truncate, workers = 2, concurrency = 1, prefetch rows = 10000
  INCLUDING ONLY TABLE NAMES MATCHING 'bench_users', 'bench_orders';
 LOAD
 have_pgloader=0
 command -v pgloader >/dev/null && have_pgloader=1
-truncate_my_targets() { psql_ "$new" -c "TRUNCATE shop.bench_users, shop.bench_orders"; }
+truncate_my_targets() { psql_ "$new_direct" -c "TRUNCATE shop.bench_users, shop.bench_orders"; }
 my_rows=$((users + orders))
 
 # 7. ODBC: the same scan of users through pontoon's ODBC driver, by psqlODBC
@@ -191,10 +328,10 @@ CREATE VIRTUAL TABLE u USING pontoon(om, bench_users);
 SELECT count(*), sum(length(email)), sum(length(name)), sum(length(bio)), count(country),
        sum(balance), count(created_at), sum(active) FROM u;
 SQL
-# odbc_run KEY CMD...: CMD timed, its seconds added to KEY and its peak RSS
+# run_row KEY CMD...: CMD timed, its seconds added to KEY and its peak RSS
 # kept in RSS[KEY]; when it fails its output goes to stderr, KEY gets nothing
 declare -A RSS
-odbc_run() {
+run_row() {
   local key=$1 s r; shift
   read -r s r < <(timed "$tmp/out" "$@") || true
   if [ -z "${s:-}" ]; then
@@ -207,7 +344,7 @@ odbc_run() {
 
 run_time() { grep "Run Time" "$1" | tail -1 | awk '{print $4}'; }
 
-declare -A T
+declare -A T COPY_ROWS
 # lookup_by "" or 2: the lookups by this build or by PONTOON_BENCH_LIB2
 lookup_by() {
   local r
@@ -216,7 +353,7 @@ lookup_by() {
   if [ -z "$1" ]; then rss_lookup=$(maxr "$rss_lookup" "$r"); else rss_lookup2=$(maxr "$rss_lookup2" "$r"); fi
 }
 add() { T[$1]="${T[$1]:-} $2"; }
-rss_scan=0; rss_copy=0; rss_local=0; rss_lookup=0; rss_lookup2=0; rss_join=0; rss_myscan=0; rss_mycopy=0; rss_pgloader=0
+rss_scan=0; rss_local=0; rss_lookup=0; rss_lookup2=0; rss_join=0; rss_myscan=0; rss_mycopy=0; rss_pgloader=0
 n_pontoon=0; n_pgloader=0
 maxr() { local v=$1 r=$2; [ "$r" -gt "$v" ] && echo "$r" || echo "$v"; }
 for round in $(seq "$rounds"); do
@@ -225,20 +362,24 @@ for round in $(seq "$rounds"); do
   read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/scan.sql"); add scan "$s"; rss_scan=$(maxr "$rss_scan" "$r")
   read -r s _ < <(timed /dev/null psql -X -q "$old" -c "\\copy (select * from bench_users) to /dev/null"); add scan_ref "$s"
   if [ "$have_odbc" = 1 ]; then
-    odbc_run oscan sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/oscan.sql"
-    odbc_run oscan_ref "$build/odbc_fetch" "$odbc_pg_stream" "SELECT $odbc_users_cols FROM public.bench_users"
-    odbc_run oscan_buf "$build/odbc_fetch" "DSN=pontoon_pg" "SELECT $odbc_users_cols FROM public.bench_users"
+    run_row oscan sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/oscan.sql"
+    run_row oscan_ref "$build/odbc_fetch" "$odbc_pg_stream" "SELECT $odbc_users_cols FROM public.bench_users"
+    run_row oscan_buf "$build/odbc_fetch" "DSN=pontoon_pg" "SELECT $odbc_users_cols FROM public.bench_users"
   fi
   fi
 
   if want copy; then
 
-  psql_ "$new" -c "TRUNCATE bench_users"
-  read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/copy.sql"); add copy "$s"; rss_copy=$(maxr "$rss_copy" "$r")
-  psql_ "$new" -c "TRUNCATE bench_users"
-  read -r s _ < <(timed /dev/null bash -c "psql -X -q '$old' -c 'COPY bench_users TO STDOUT' | psql -X -q '$new' -c 'COPY bench_users FROM STDIN'"); add copy_ref "$s"
-  psql_ "$new" -c "TRUNCATE bench_users"
-  read -r s _ < <(timed /dev/null psql -X -q "$new" -c "INSERT INTO bench_users SELECT * FROM fdw.bench_users"); add copy_fdw "$s"
+  # every copy row (copy_row) on an empty target, the first row of the
+  # order moving by one each round
+  n=${#copy_keys[@]}
+  for ((i = 0; i < n; i++)); do
+    k=${copy_keys[$(( (i + round - 1) % n ))]}
+    psql_ "$new_direct" -c "TRUNCATE bench_users"
+    run_row "$k" bash -c "${COPY_CMD[$k]}"
+    COPY_ROWS[$k]=$(psql -X -q -t -A "$new_direct" -c "SELECT count(*) FROM bench_users")
+    if [ "${COPY_ROWS[$k]}" != "$users" ]; then echo "== $k: ${COPY_ROWS[$k]} rows of $users in the target" >&2; fi
+  done
   fi
 
   if want local; then
@@ -263,25 +404,25 @@ for round in $(seq "$rounds"); do
   if want mysql; then
 
   read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/myscan.sql"); add myscan "$s"; rss_myscan=$(maxr "$rss_myscan" "$r")
-  read -r s _ < <(timed /dev/null bash -c "mariadb --quick -h '$PONTOON_MY_HOST' -P '$PONTOON_MY_PORT' -u '$PONTOON_MY_USER' '$PONTOON_MY_DB' -e 'SELECT * FROM bench_users' >/dev/null"); add myscan_ref "$s"
+  read -r s _ < <(timed /dev/null bash -c "mariadb --quick -h '$PONTOON_MY_HOST' -P '$my_port' -u '$PONTOON_MY_USER' '$PONTOON_MY_DB' -e 'SELECT * FROM bench_users' >/dev/null"); add myscan_ref "$s"
   if [ "$have_odbc" = 1 ]; then
-    odbc_run omscan sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/omscan.sql"
-    odbc_run omscan_ref "$build/odbc_fetch" "DSN=pontoon_my" "SELECT $odbc_users_cols FROM bench_users"
+    run_row omscan sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/omscan.sql"
+    run_row omscan_ref "$build/odbc_fetch" "DSN=pontoon_my" "SELECT $odbc_users_cols FROM bench_users"
   fi
   truncate_my_targets
   read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/mycopy.sql"); add mycopy "$s"; rss_mycopy=$(maxr "$rss_mycopy" "$r")
-  n_pontoon=$(psql -X -q -t -A "$new" -c "SELECT (SELECT count(*) FROM shop.bench_users) + (SELECT count(*) FROM shop.bench_orders)")
+  n_pontoon=$(psql -X -q -t -A "$new_direct" -c "SELECT (SELECT count(*) FROM shop.bench_users) + (SELECT count(*) FROM shop.bench_orders)")
   if [ "$have_pgloader" = 1 ]; then
     truncate_my_targets
     read -r s r < <(timed "$tmp/pgloader.out" pgloader --no-ssl-cert-verification "$tmp/pgloader.load"); add mycopy_ref "$s"; rss_pgloader=$(maxr "$rss_pgloader" "$r")
-    n_pgloader=$(psql -X -q -t -A "$new" -c "SELECT (SELECT count(*) FROM shop.bench_users) + (SELECT count(*) FROM shop.bench_orders)")
+    n_pgloader=$(psql -X -q -t -A "$new_direct" -c "SELECT (SELECT count(*) FROM shop.bench_users) + (SELECT count(*) FROM shop.bench_orders)")
   fi
   fi
 
   if want join; then
 
   read -r _ r < <(timed "$tmp/join.out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/join.sql"); add join "$(run_time "$tmp/join.out")"; rss_join=$(maxr "$rss_join" "$r")
-  read -r s _ < <(timed /dev/null psql -X -q "$old" -c "SELECT count(*), sum(o.total), count(DISTINCT u.country) FROM bench_orders o JOIN bench_users u ON u.id = o.user_id WHERE o.id <= 20000"); add join_ref "$s"
+  read -r s _ < <(timed /dev/null psql -X -q "$old" -c "SELECT count(*), sum(o.total), count(DISTINCT u.country) FROM bench_orders o JOIN bench_users u ON u.id = o.user_id WHERE o.id <= $join_orders"); add join_ref "$s"
   fi
 done
 m() { printf '%s\n' ${T[$1]:-} | median; }
@@ -297,12 +438,22 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
 {
   echo
   echo "$users users, $orders orders; median of $rounds rounds; ratio = reference / pontoon"
+  if [ "$wan" = 1 ]; then
+    echo "WAN mode: every client reaches the servers through wanproxy -b $wan_bits -d $wan_delay, one per server, shaped per connection and direction"
+    cat "$tmp/wancheck.txt"
+  fi
   echo
   echo "| run | pontoon s | reference | reference s | ratio | pontoon peak RSS |"
   echo "|---|---|---|---|---|---|"
   line "scan users, every column" scan "psql \\copy (select *) to /dev/null (the limit)" scan_ref "$rss_scan"
-  line "copy users PostgreSQL -> PostgreSQL" copy "COPY TO \\| COPY FROM pipe (the limit)" copy_ref "$rss_copy"
-  line "copy users PostgreSQL -> PostgreSQL" copy "postgres_fdw INSERT ... SELECT, fetch_size 10000" copy_fdw "$rss_copy"
+  for k in "${copy_keys[@]:$copy_pipes}"; do
+    what="copy users PostgreSQL -> PostgreSQL"
+    [ "$k" = copy ] || what="$what, ${COPY_LABEL[$k]}"
+    line "$what" "$k" "${COPY_LABEL[copy_bin]}" copy_bin "${RSS[$k]:-0}"
+    line "$what" "$k" "${COPY_LABEL[copy_ref]}" copy_ref "${RSS[$k]:-0}"
+    line "$what" "$k" "${COPY_LABEL[copy_fdw]}$([ "$wan" = 1 ] && echo ", the new database reaching the old through the proxy")" copy_fdw "${RSS[$k]:-0}"
+  done
+  line "copy users PostgreSQL -> PostgreSQL, the text pipe (a reference; RSS: the pipe's)" copy_ref "${COPY_LABEL[copy_bin]}" copy_bin "${RSS[copy_ref]:-0}"
   line "users into a local SQLite file (CREATE TABLE AS)" local "psql \\copy to CSV + sqlite3 .import" local_ref "$rss_local"
   line "$lookups primary-key lookups" lookup "pgbench -M simple, 1 client, same lookups" lookup_ref "$rss_lookup"
   line "$lookups primary-key lookups" lookup "pgbench -M prepared, 1 client, same lookups (the limit)" lookup_prep "$rss_lookup"
@@ -310,7 +461,7 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
     line "$lookups primary-key lookups, PONTOON_BENCH_LIB2" lookup2 "pgbench -M simple, 1 client, same lookups" lookup_ref "$rss_lookup2"
     line "$lookups primary-key lookups" lookup "the same by PONTOON_BENCH_LIB2" lookup2 "$rss_lookup"
   fi
-  line "join of two remote tables, 20,000 orders" join "the same join run by the server (psql)" join_ref "$rss_join"
+  line "join of two remote tables, $join_orders orders" join "the same join run by the server (psql)" join_ref "$rss_join"
   line "MySQL: scan users, every column" myscan "mariadb --quick -e 'SELECT * ...' (the limit)" myscan_ref "$rss_myscan"
   if [ "$have_pgloader" = 1 ]; then
     line "MySQL -> PostgreSQL copy of users and orders" mycopy "pgloader 3.6, prefetch rows = 10000" mycopy_ref "$rss_mycopy"
@@ -323,6 +474,12 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
     line "ODBC MariaDB: scan users, every column" omscan "pontoon's MySQL driver, same round (MySQL: scan users)" myscan "${RSS[omscan]:-0}"
   fi
   echo
+  if want copy; then
+    printf 'rows in the target after each PostgreSQL -> PostgreSQL copy (of %s):' "$users"
+    for k in "${copy_keys[@]}"; do printf ' %s %s' "$k" "${COPY_ROWS[$k]:-failed}"; done
+    echo
+    echo "COPY streams of users, what each pipe carries out of the old database and into the new: binary $(( copy_bytes_bin / 1000000 )) MB, text $(( copy_bytes_text / 1000000 )) MB"
+  fi
   want mysql && echo "rows copied MySQL -> PostgreSQL: pontoon $n_pontoon, pgloader $n_pgloader (of $my_rows); pgloader's peak RSS: $(( rss_pgloader / 1024 )) MiB"
   if [ "$have_odbc" = 1 ] && want scan; then
     echo "ODBC C loops' peak RSS: psqlODBC streaming $(( ${RSS[oscan_ref]:-0} / 1024 )) MiB, psqlODBC defaults $(( ${RSS[oscan_buf]:-0} / 1024 )) MiB, MariaDB ODBC $(( ${RSS[omscan_ref]:-0} / 1024 )) MiB"
