@@ -304,6 +304,81 @@ static int plan_chunk(copy_job *j, int64_t iChunk, const char *zLo, const char *
     4, a, 0, pzErr);
 }
 
+static int count_rows(copy_job *j, int64_t *pn, char **pzErr);
+
+static int64_t value_i64(const pt_value *v){
+  switch( v->type ){
+    case PT_V_INT: return v->i;
+    case PT_V_REAL: return (int64_t)v->r;
+    case PT_V_NULL: return 0;
+    default: return v->p ? strtoll(v->p, 0, 10) : 0;
+  }
+}
+
+/*
+** Plan a job whose key is one integer column without reading every key:
+** min, max and count in one query, then boundaries every `step` key
+** values, step chosen so that a chunk holds chunkRows rows on average
+** (gaps make some smaller).  The last chunk is open above.
+*/
+static int plan_int(copy_job *j, int64_t *pnChunk, char **pzErr){
+  pt_end *src = &j->src;
+  sqlite3_str *s = sqlite3_str_new(0);
+  char *zFrom = pt_end_table_sql(src);
+  char *zq = pt_end_ident(src, src->azCol[src->aKey[0]]);
+  sqlite3_str_appendf(s, "SELECT min(%s), max(%s), count(*) FROM %s", zq ? zq : "", zq ? zq : "",
+                      zFrom ? zFrom : "");
+  append_where(s, j, 0, 0);
+  sqlite3_free(zFrom);
+  sqlite3_free(zq);
+  char *zSql = sqlite3_str_finish(s);
+  static const pt_kind aKind[] = { PT_K_INT, PT_K_INT, PT_K_INT };   /* min, max: the key; count(*): bigint */
+  pt_end_rows *q = 0;
+  char *zErr = 0;
+  int64_t lo = 0, hi = -1, n = 0;
+  int rc = zSql ? pt_end_query(src, zSql, 0, 0, 3, aKind, &q, &zErr) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if( rc == SQLITE_OK && (rc = pt_end_rows_next(q, &zErr)) == SQLITE_ROW ){
+    pt_value v[3];
+    for(int i = 0; i < 3; i++) pt_end_rows_column(q, i, &v[i]);
+    n = value_i64(&v[2]);
+    if( n > 0 ){
+      lo = value_i64(&v[0]);
+      hi = value_i64(&v[1]);
+    }
+    rc = SQLITE_OK;
+  }else if( rc == SQLITE_DONE ){
+    rc = SQLITE_OK;
+  }
+  pt_end_rows_close(q);
+  if( rc != SQLITE_OK ){
+    *pzErr = pt_end_error(src, "reading the key to plan the chunks", zErr);
+    return rc;
+  }
+  j->rowsTotal = n;
+  /* the key's span over the rows, in chunks of chunkRows rows on average */
+  double span = n > 0 ? (double)hi - (double)lo + 1 : 0;
+  double step = n > 0 ? span * (double)j->chunkRows / (double)n : 1;
+  if( step < 1 ) step = 1;
+  char *zPrev = 0;
+  int64_t iChunk = 0;
+  for(double b = (double)lo - 1 + step; rc == SQLITE_OK && n > 0 && b < (double)hi; b += step){
+    char *zHi = sqlite3_mprintf("[%lld]", (long long)b);
+    if( !zHi ){ rc = SQLITE_NOMEM; break; }
+    rc = plan_chunk(j, iChunk++, zPrev, zHi, &zErr);
+    if( rc != SQLITE_OK ) *pzErr = pt_end_error(&j->dst, "writing the ledger", zErr);
+    sqlite3_free(zPrev);
+    zPrev = zHi;
+  }
+  if( rc == SQLITE_OK ){
+    rc = plan_chunk(j, iChunk++, zPrev, 0, &zErr);
+    if( rc != SQLITE_OK ) *pzErr = pt_end_error(&j->dst, "writing the ledger", zErr);
+  }
+  sqlite3_free(zPrev);
+  *pnChunk = iChunk;
+  return rc;
+}
+
 /*
 ** Plan the job inside the target transaction that inserted its row: read
 ** the source's chunk boundaries (a key every chunkRows rows, in key
@@ -315,6 +390,9 @@ static int plan(copy_job *j, int64_t *pnChunk, char **pzErr){
   int nKey = src->nKey;
   char *zLo = 0;
   int64_t iChunk = 0;
+  if( nKey == 1 && j->aKeyKind[0] == PT_K_INT ) return plan_int(j, pnChunk, pzErr);
+  int rc0 = count_rows(j, &j->rowsTotal, pzErr);
+  if( rc0 != SQLITE_OK ) return rc0;
   char *zSql = boundary_sql(j, j->chunkRows);
   pt_end_rows *q = 0;
   char *zErr = 0;
@@ -474,8 +552,7 @@ static int job_start(copy_job *j, int *pDone, char **pzErr){
       return SQLITE_ERROR;
     }
     int64_t nChunk = 0;
-    rc = count_rows(j, &j->rowsTotal, pzErr);
-    if( rc == SQLITE_OK ) rc = plan(j, &nChunk, pzErr);
+    rc = plan(j, &nChunk, pzErr);
     if( rc == SQLITE_OK ){
       char zTotal[24], zChunks[24], zRows[24];
       snprintf(zTotal, sizeof zTotal, "%lld", (long long)j->rowsTotal);
@@ -504,6 +581,109 @@ typedef struct claimed {
   char *zLo, *zHi;
 } claimed;
 
+/*
+** A chunk read and written at once: a reader thread reads the source's rows
+** and encodes them for the target into one of two batches while this
+** thread sends the other, so that the source and the target work at the
+** same time, as a COPY TO | COPY FROM pipe does.  The source connection is
+** the reader's alone meanwhile, the target's this thread's.
+*/
+#define PIPE_BATCH_ROWS 2000
+#define PIPE_BATCH_BYTES (1 << 20)
+
+typedef struct copy_pipe {
+  copy_job *pJob;
+  pt_end_writer *pWriter;
+  pt_end_rows *pRows;
+  pthread_mutex_t mutex;
+  pthread_cond_t cond;
+  pt_row_batch aBatch[2];
+  int aFull[2];
+  int done;                  /* the reader has handed over its last batch */
+  int stop;                  /* the writer failed: the reader stops */
+  int rcRead;
+  char *zErrRead;            /* the reader's error (prefixed) */
+  int64_t nRows;
+} copy_pipe;
+
+static void *pipe_reader(void *p){
+  copy_pipe *cp = p;
+  copy_job *j = cp->pJob;
+  pt_value aVal[j->nCol > 0 ? j->nCol : 1];
+  int idx = 0, rc = SQLITE_OK, end = 0;
+  char *zErr = 0;
+  while( !end ){
+    pthread_mutex_lock(&cp->mutex);
+    while( cp->aFull[idx] && !cp->stop ) pthread_cond_wait(&cp->cond, &cp->mutex);
+    int stop = cp->stop;
+    pthread_mutex_unlock(&cp->mutex);
+    if( stop ) break;
+    pt_row_batch *b = &cp->aBatch[idx];
+    while( b->nRow < PIPE_BATCH_ROWS && b->buf.n < PIPE_BATCH_BYTES ){
+      rc = pt_end_rows_next(cp->pRows, &zErr);
+      if( rc != SQLITE_ROW ){
+        if( rc == SQLITE_DONE ) rc = SQLITE_OK;
+        else cp->zErrRead = pt_end_error(&j->src, "reading a chunk", zErr);
+        end = 1;
+        break;
+      }
+      for(int i = 0; i < j->nCol; i++) pt_end_rows_column(cp->pRows, i, &aVal[i]);
+      char *zE = 0;
+      rc = pt_end_writer_encode(cp->pWriter, aVal, b, &zE);
+      if( rc != SQLITE_OK ){
+        cp->zErrRead = pt_end_error(&j->dst, "INSERT", zE);
+        end = 1;
+        break;
+      }
+      cp->nRows++;
+    }
+    pthread_mutex_lock(&cp->mutex);
+    cp->rcRead = rc;
+    cp->aFull[idx] = 1;
+    if( end ) cp->done = 1;
+    pthread_cond_broadcast(&cp->cond);
+    pthread_mutex_unlock(&cp->mutex);
+    idx ^= 1;
+  }
+  pthread_mutex_lock(&cp->mutex);
+  cp->done = 1;
+  pthread_cond_broadcast(&cp->cond);
+  pthread_mutex_unlock(&cp->mutex);
+  return 0;
+}
+
+/* Send the batches the reader hands over until it is done; the first
+** error, the reader's or the target's. */
+static int pipe_write(copy_pipe *cp, char **pzErr){
+  copy_job *j = cp->pJob;
+  int idx = 0, rc = SQLITE_OK;
+  while( 1 ){
+    pthread_mutex_lock(&cp->mutex);
+    while( !cp->aFull[idx] && !cp->done ) pthread_cond_wait(&cp->cond, &cp->mutex);
+    int full = cp->aFull[idx];
+    pthread_mutex_unlock(&cp->mutex);
+    if( !full ) break;
+    char *zErr = 0;
+    rc = pt_end_writer_send(cp->pWriter, &cp->aBatch[idx], &zErr);
+    if( rc != SQLITE_OK ){
+      *pzErr = pt_end_error(&j->dst, "INSERT", zErr);
+      break;
+    }
+    pthread_mutex_lock(&cp->mutex);
+    cp->aFull[idx] = 0;
+    pthread_cond_broadcast(&cp->cond);
+    pthread_mutex_unlock(&cp->mutex);
+    idx ^= 1;
+  }
+  if( rc != SQLITE_OK ){
+    pthread_mutex_lock(&cp->mutex);
+    cp->stop = 1;
+    pthread_cond_broadcast(&cp->cond);
+    pthread_mutex_unlock(&cp->mutex);
+  }
+  return rc;
+}
+
 /* Copy the rows of one chunk into the open writer; *pnRows counts them. */
 static int copy_chunk(copy_worker *w, pt_end_writer *wr, const claimed *c, int64_t *pnRows,
                       char **pzErr){
@@ -527,26 +707,58 @@ static int copy_chunk(copy_worker *w, pt_end_writer *wr, const claimed *c, int64
   pt_end_rows *q = 0;
   char *zErr = 0;
   int rc = pt_end_query(&w->src, zSql, nParam, aParam, j->nCol, j->aSelKind, &q, &zErr);
-  pt_value aVal[j->nCol > 0 ? j->nCol : 1];
+  free_key(azLo, nKey);
+  free_key(azHi, nKey);
+  if( rc != SQLITE_OK ){
+    *pzErr = pt_end_error(&w->src, "reading a chunk", zErr);
+    return rc;
+  }
   int64_t n = 0;
-  while( rc == SQLITE_OK ){
-    rc = pt_end_rows_next(q, &zErr);
-    if( rc == SQLITE_DONE ){ rc = SQLITE_OK; break; }
-    if( rc != SQLITE_ROW ) break;
-    for(int i = 0; i < j->nCol; i++) pt_end_rows_column(q, i, &aVal[i]);
-    char *zW = 0;
-    rc = pt_end_writer_row(wr, aVal, &zW);
-    if( rc != SQLITE_OK ){
-      *pzErr = pt_end_error(&w->dst, "INSERT", zW);
-      pt_end_rows_close(q);
-      free_key(azLo, nKey); free_key(azHi, nKey);
-      return rc;
+  if( w->dst.pServer ){
+    /* a remote target: read and write at once */
+    copy_pipe cp;
+    memset(&cp, 0, sizeof(cp));
+    cp.pJob = j;
+    cp.pWriter = wr;
+    cp.pRows = q;
+    pthread_mutex_init(&cp.mutex, 0);
+    pthread_cond_init(&cp.cond, 0);
+    pthread_t reader;
+    if( pthread_create(&reader, 0, pipe_reader, &cp) != 0 ){
+      rc = SQLITE_ERROR;
+      *pzErr = sqlite3_mprintf("pontoon_copy: cannot start a thread");
+    }else{
+      rc = pipe_write(&cp, pzErr);
+      pthread_join(reader, 0);
+      if( rc == SQLITE_OK && cp.zErrRead ){
+        rc = cp.rcRead != SQLITE_OK ? cp.rcRead : SQLITE_ERROR;
+        *pzErr = cp.zErrRead;
+        cp.zErrRead = 0;
+      }
     }
-    n++;
+    sqlite3_free(cp.zErrRead);
+    pt_row_batch_free(&cp.aBatch[0]);
+    pt_row_batch_free(&cp.aBatch[1]);
+    pthread_mutex_destroy(&cp.mutex);
+    pthread_cond_destroy(&cp.cond);
+    n = cp.nRows;
+  }else{
+    pt_value aVal[j->nCol > 0 ? j->nCol : 1];
+    while( rc == SQLITE_OK ){
+      rc = pt_end_rows_next(q, &zErr);
+      if( rc == SQLITE_DONE ){ rc = SQLITE_OK; break; }
+      if( rc != SQLITE_ROW ){
+        *pzErr = pt_end_error(&w->src, "reading a chunk", zErr);
+        break;
+      }
+      for(int i = 0; i < j->nCol; i++) pt_end_rows_column(q, i, &aVal[i]);
+      char *zW = 0;
+      rc = pt_end_writer_row(wr, aVal, &zW);
+      if( rc != SQLITE_OK ) *pzErr = pt_end_error(&w->dst, "INSERT", zW);
+      else n++;
+    }
   }
   pt_end_rows_close(q);
-  free_key(azLo, nKey); free_key(azHi, nKey);
-  if( rc != SQLITE_OK ) *pzErr = pt_end_error(&w->src, "reading a chunk", zErr);
   *pnRows = n;
   return rc;
 }

@@ -15,6 +15,7 @@
 ** itself.  SQL given to pt_end_exec / pt_end_query is in the end's dialect
 ** with parameters $1..$n (for a local end they are bound by those names).
 */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "migrate.h"
@@ -33,8 +34,9 @@ struct pt_end_writer {
   pt_bulk *pBulk;            /* remote INSERT */
   char *zUpsert;             /* remote upsert statement, or NULL */
   sqlite3_stmt *pStmt;       /* local INSERT */
-  pt_buf buf;
-  pt_param *aParam;
+  const char **azName;       /* the target columns' names, for messages */
+  pt_row_batch one;          /* pt_end_writer_row's row */
+  pt_param *aParam;          /* the row being sent */
 };
 
 static int local_kind(const char *zType){
@@ -431,11 +433,13 @@ int pt_end_writer_open(pt_end *e, int nCol, const int *aCol, int upsert, pt_end_
   w->nCol = nCol;
   w->aKind = sqlite3_malloc64(sizeof(pt_kind) * (nCol + 1));
   w->aParam = sqlite3_malloc64(sizeof(pt_param) * (nCol + 1));
+  w->azName = sqlite3_malloc64(sizeof(char*) * (nCol + 1));
   char **azCol = sqlite3_malloc64(sizeof(char*) * (nCol + 1));
   char *zTable = pt_end_table_sql(e);
-  int rc = w->aKind && w->aParam && azCol && zTable ? SQLITE_OK : SQLITE_NOMEM;
+  int rc = w->aKind && w->aParam && w->azName && azCol && zTable ? SQLITE_OK : SQLITE_NOMEM;
   for(int i = 0; rc == SQLITE_OK && i < nCol; i++){
     w->aKind[i] = e->aKind[aCol[i]];
+    w->azName[i] = e->azCol[aCol[i]];
     azCol[i] = pt_end_ident(e, e->azCol[aCol[i]]);
     if( !azCol[i] ){ rc = SQLITE_NOMEM; nCol = i; }
   }
@@ -514,6 +518,69 @@ static int local_bind_value(sqlite3_stmt *st, int j, const pt_value *v){
   }
 }
 
+/*
+** Encode one row, aVal[nCol] in the writer's column order, into batch b:
+** each value in the text form of its target column's kind (value.c).  For
+** a remote target only; safe on another thread than the writer's.  An
+** error names the column, not yet the table.
+*/
+int pt_end_writer_encode(pt_end_writer *w, const pt_value *aVal, pt_row_batch *b, char **pzErr){
+  int nCol = w->nCol;
+  if( b->nRow == b->nCap ){
+    int nCap = b->nCap ? b->nCap * 2 : 256;
+    pt_param *a = sqlite3_realloc64(b->aParam, sizeof(pt_param) * nCap * (nCol > 0 ? nCol : 1));
+    if( !a ) return SQLITE_NOMEM;
+    b->aParam = a;
+    b->nCap = nCap;
+  }
+  pt_param *aP = &b->aParam[(size_t)b->nRow * nCol];
+  for(int i = 0; i < nCol; i++){
+    int isBlob = 0;
+    char *zErr = 0;
+    size_t off = b->buf.n;
+    int t = pt_value_write_pv(w->aKind[i], &aVal[i], &b->buf, &isBlob, &zErr);
+    if( t < 0 ){
+      *pzErr = sqlite3_mprintf("column %s: %s", w->azName[i], zErr);
+      sqlite3_free(zErr);
+      return SQLITE_ERROR;
+    }
+    aP[i].n = (int)(b->buf.n - off);
+    aP[i].z = t == PT_V_NULL ? 0 : (const char*)(uintptr_t)(off + 1);   /* an offset until sent */
+    aP[i].kind = w->aKind[i];
+    aP[i].isBinary = isBlob;
+    pt_buf_char(&b->buf, 0);
+  }
+  if( b->buf.oom ){ b->buf.oom = 0; return SQLITE_NOMEM; }
+  b->nRow++;
+  return SQLITE_OK;
+}
+
+/* Send the rows of batch b to the writer's target, then empty b. */
+int pt_end_writer_send(pt_end_writer *w, pt_row_batch *b, char **pzErr){
+  pt_end *e = w->pEnd;
+  const pt_driver *d = e->pServer->pDriver;
+  int rc = SQLITE_OK;
+  for(int r = 0; r < b->nRow && rc == SQLITE_OK; r++){
+    pt_param *aP = &b->aParam[(size_t)r * w->nCol];
+    for(int i = 0; i < w->nCol; i++){
+      w->aParam[i] = aP[i];
+      if( aP[i].z ) w->aParam[i].z = b->buf.z + ((uintptr_t)aP[i].z - 1);
+    }
+    int64_t nChanged;
+    if( w->zUpsert ) rc = d->xExec(e->pConn, w->zUpsert, w->nCol, w->aParam, &nChanged, pzErr);
+    else rc = d->xBulkRow(w->pBulk, w->aParam, pzErr);
+  }
+  b->nRow = 0;
+  b->buf.n = 0;
+  return rc;
+}
+
+void pt_row_batch_free(pt_row_batch *b){
+  pt_buf_free(&b->buf);
+  sqlite3_free(b->aParam);
+  memset(b, 0, sizeof(*b));
+}
+
 /* Append one row, aVal[nCol] in the writer's column order.  An error
 ** names the column, not yet the table. */
 int pt_end_writer_row(pt_end_writer *w, const pt_value *aVal, char **pzErr){
@@ -528,30 +595,11 @@ int pt_end_writer_row(pt_end_writer *w, const pt_value *aVal, char **pzErr){
     }
     return SQLITE_OK;
   }
-  w->buf.n = 0;
-  size_t aOff[w->nCol > 0 ? w->nCol : 1];
-  for(int i = 0; i < w->nCol; i++){
-    int isBlob = 0;
-    char *zErr = 0;
-    aOff[i] = w->buf.n;
-    int t = pt_value_write_pv(w->aKind[i], &aVal[i], &w->buf, &isBlob, &zErr);
-    if( t < 0 ){
-      *pzErr = sqlite3_mprintf("column %s: %s", e->azCol[i], zErr);
-      sqlite3_free(zErr);
-      return SQLITE_ERROR;
-    }
-    w->aParam[i].n = (int)(w->buf.n - aOff[i]);
-    w->aParam[i].z = t == PT_V_NULL ? 0 : "";
-    w->aParam[i].kind = w->aKind[i];
-    w->aParam[i].isBinary = isBlob;
-    pt_buf_char(&w->buf, 0);
-  }
-  if( w->buf.oom ){ w->buf.oom = 0; return SQLITE_NOMEM; }
-  for(int i = 0; i < w->nCol; i++) if( w->aParam[i].z ) w->aParam[i].z = w->buf.z + aOff[i];
-  const pt_driver *d = e->pServer->pDriver;
-  int64_t nChanged;
-  if( w->zUpsert ) return d->xExec(e->pConn, w->zUpsert, w->nCol, w->aParam, &nChanged, pzErr);
-  return d->xBulkRow(w->pBulk, w->aParam, pzErr);
+  int rc = pt_end_writer_encode(w, aVal, &w->one, pzErr);
+  if( rc == SQLITE_OK ) rc = pt_end_writer_send(w, &w->one, pzErr);
+  w->one.nRow = 0;
+  w->one.buf.n = 0;
+  return rc;
 }
 
 /* Send what is buffered. */
@@ -567,6 +615,7 @@ void pt_end_writer_close(pt_end_writer *w){
   sqlite3_free(w->zUpsert);
   sqlite3_free(w->aKind);
   sqlite3_free(w->aParam);
-  pt_buf_free(&w->buf);
+  sqlite3_free(w->azName);
+  pt_row_batch_free(&w->one);
   sqlite3_free(w);
 }

@@ -62,6 +62,16 @@ int pt_end_read_flags(pt_end *);
 
 /* Rows appended to an end's table inside its open transaction. */
 typedef struct pt_end_writer pt_end_writer;
+/* Rows encoded for a remote target (pt_end_writer_encode), to be sent by
+** pt_end_writer_send, perhaps on another thread. */
+typedef struct pt_row_batch {
+  pt_buf buf;                /* the values' text */
+  pt_param *aParam;          /* nRow * nCol; z holds offset + 1 into buf */
+  int nRow, nCap;
+} pt_row_batch;
+int pt_end_writer_encode(pt_end_writer *, const pt_value *aVal, pt_row_batch *, char **pzErr);
+int pt_end_writer_send(pt_end_writer *, pt_row_batch *, char **pzErr);
+void pt_row_batch_free(pt_row_batch *);
 int pt_end_writer_open(pt_end *, int nCol, const int *aCol, int upsert, pt_end_writer **pp,
                        char **pzErr);
 int pt_end_writer_row(pt_end_writer *, const pt_value *aVal, char **pzErr);
