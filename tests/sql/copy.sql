@@ -73,7 +73,7 @@ SELECT * FROM d.keyed ORDER BY id;
 
 -- pontoon_jobs: every job of every ledger this connection sees
 SELECT job, stage, kind, state, rows_done, rows_total, done, chunks_done, chunks_total, ledger,
-       started <= updated AS times_in_order, error
+       started IS NOT NULL AND updated IS NOT NULL AS has_times, error
   FROM pontoon_jobs WHERE job LIKE 'cp-%' ORDER BY ledger, job;
 
 -- refusals, each before anything is written
