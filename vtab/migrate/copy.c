@@ -593,8 +593,12 @@ typedef struct claimed {
 
 typedef struct copy_pipe {
   copy_job *pJob;
+  copy_worker *pWorker;
   pt_end_writer *pWriter;
-  pt_end_rows *pRows;
+  const claimed *aClaim;     /* the chunks, read in turn */
+  int nClaim;
+  int iCur;                  /* the chunk being read */
+  int64_t *aRows;            /* rows read of each */
   pthread_mutex_t mutex;
   pthread_cond_t cond;
   pt_row_batch aBatch[2];
@@ -603,15 +607,17 @@ typedef struct copy_pipe {
   int stop;                  /* the writer failed: the reader stops */
   int rcRead;
   char *zErrRead;            /* the reader's error (prefixed) */
-  int64_t nRows;
 } copy_pipe;
+
+static int open_chunk(copy_worker *w, const claimed *c, pt_end_rows **pq, char **pzErr);
 
 static void *pipe_reader(void *p){
   copy_pipe *cp = p;
   copy_job *j = cp->pJob;
   pt_value aVal[j->nCol > 0 ? j->nCol : 1];
-  int idx = 0, rc = SQLITE_OK, end = 0;
+  int idx = 0, rc = SQLITE_OK, end = 0, iChunk = 0;
   char *zErr = 0;
+  pt_end_rows *q = 0;
   while( !end ){
     pthread_mutex_lock(&cp->mutex);
     while( cp->aFull[idx] && !cp->stop ) pthread_cond_wait(&cp->cond, &cp->mutex);
@@ -620,14 +626,27 @@ static void *pipe_reader(void *p){
     if( stop ) break;
     pt_row_batch *b = &cp->aBatch[idx];
     while( b->nRow < PIPE_BATCH_ROWS && b->buf.n < PIPE_BATCH_BYTES ){
-      rc = pt_end_rows_next(cp->pRows, &zErr);
+      if( !q ){
+        /* the next chunk's rows */
+        if( iChunk == cp->nClaim ){ end = 1; break; }
+        cp->iCur = iChunk;
+        rc = open_chunk(cp->pWorker, &cp->aClaim[iChunk], &q, &cp->zErrRead);
+        if( rc != SQLITE_OK ){ end = 1; break; }
+      }
+      rc = pt_end_rows_next(q, &zErr);
       if( rc != SQLITE_ROW ){
-        if( rc == SQLITE_DONE ) rc = SQLITE_OK;
-        else cp->zErrRead = pt_end_error(&j->src, "reading a chunk", zErr);
+        pt_end_rows_close(q);
+        q = 0;
+        if( rc == SQLITE_DONE ){
+          rc = SQLITE_OK;
+          iChunk++;
+          continue;
+        }
+        cp->zErrRead = pt_end_error(&j->src, "reading a chunk", zErr);
         end = 1;
         break;
       }
-      for(int i = 0; i < j->nCol; i++) pt_end_rows_column(cp->pRows, i, &aVal[i]);
+      for(int i = 0; i < j->nCol; i++) pt_end_rows_column(q, i, &aVal[i]);
       char *zE = 0;
       rc = pt_end_writer_encode(cp->pWriter, aVal, b, &zE);
       if( rc != SQLITE_OK ){
@@ -635,7 +654,7 @@ static void *pipe_reader(void *p){
         end = 1;
         break;
       }
-      cp->nRows++;
+      cp->aRows[iChunk]++;
     }
     pthread_mutex_lock(&cp->mutex);
     cp->rcRead = rc;
@@ -645,6 +664,7 @@ static void *pipe_reader(void *p){
     pthread_mutex_unlock(&cp->mutex);
     idx ^= 1;
   }
+  pt_end_rows_close(q);
   pthread_mutex_lock(&cp->mutex);
   cp->done = 1;
   pthread_cond_broadcast(&cp->cond);
@@ -684,43 +704,58 @@ static int pipe_write(copy_pipe *cp, char **pzErr){
   return rc;
 }
 
-/* Copy the rows of one chunk into the open writer; *pnRows counts them. */
-static int copy_chunk(copy_worker *w, pt_end_writer *wr, const claimed *c, int64_t *pnRows,
-                      char **pzErr){
+/* Open the read of one chunk's rows on the worker's source connection.
+** On error *pzErr is the prefixed message. */
+static int open_chunk(copy_worker *w, const claimed *c, pt_end_rows **pq, char **pzErr){
   copy_job *j = w->pJob;
   int nKey = j->src.nKey;
   pt_param aParam[128];
   char *azLo[64] = { 0 }, *azHi[64] = { 0 };
   int nParam = 0;
+  *pq = 0;
   if( c->zLo ){
-    if( key_params(j, c->zLo, aParam, azLo) ) return SQLITE_CORRUPT;
+    if( key_params(j, c->zLo, aParam, azLo) ) goto corrupt;
     nParam += nKey;
   }
   if( c->zHi ){
-    if( key_params(j, c->zHi, aParam + nParam, azHi) ){
-      free_key(azLo, nKey);
-      return SQLITE_CORRUPT;
-    }
+    if( key_params(j, c->zHi, aParam + nParam, azHi) ) goto corrupt;
     nParam += nKey;
   }
   const char *zSql = j->azRead[(c->zLo ? 1 : 0) + (c->zHi ? 2 : 0)];
-  pt_end_rows *q = 0;
   char *zErr = 0;
-  int rc = pt_end_query(&w->src, zSql, nParam, aParam, j->nCol, j->aSelKind, &q, &zErr);
+  int rc = pt_end_query(&w->src, zSql, nParam, aParam, j->nCol, j->aSelKind, pq, &zErr);
   free_key(azLo, nKey);
   free_key(azHi, nKey);
-  if( rc != SQLITE_OK ){
-    *pzErr = pt_end_error(&w->src, "reading a chunk", zErr);
-    return rc;
-  }
-  int64_t n = 0;
+  if( rc != SQLITE_OK ) *pzErr = pt_end_error(&w->src, "reading a chunk", zErr);
+  return rc;
+corrupt:
+  free_key(azLo, nKey);
+  free_key(azHi, nKey);
+  *pzErr = sqlite3_mprintf("pontoon_copy: job '%s': the ledger's key of chunk %lld cannot be read",
+                           j->zJob, (long long)c->iChunk);
+  return SQLITE_CORRUPT;
+}
+
+/*
+** Copy the rows of chunks aClaim[nClaim] into the open writer, aRows[i]
+** counting those of chunk i; *piFail is the chunk an error came from.
+*/
+static int copy_chunks(copy_worker *w, pt_end_writer *wr, const claimed *aClaim, int nClaim,
+                       int64_t *aRows, int *piFail, char **pzErr){
+  copy_job *j = w->pJob;
+  int rc = SQLITE_OK;
+  for(int i = 0; i < nClaim; i++) aRows[i] = 0;
+  *piFail = 0;
   if( w->dst.pServer ){
     /* a remote target: read and write at once */
     copy_pipe cp;
     memset(&cp, 0, sizeof(cp));
     cp.pJob = j;
+    cp.pWorker = w;
     cp.pWriter = wr;
-    cp.pRows = q;
+    cp.aClaim = aClaim;
+    cp.nClaim = nClaim;
+    cp.aRows = aRows;
     pthread_mutex_init(&cp.mutex, 0);
     pthread_cond_init(&cp.cond, 0);
     pthread_t reader;
@@ -736,14 +771,20 @@ static int copy_chunk(copy_worker *w, pt_end_writer *wr, const claimed *c, int64
         cp.zErrRead = 0;
       }
     }
+    *piFail = cp.iCur;
     sqlite3_free(cp.zErrRead);
     pt_row_batch_free(&cp.aBatch[0]);
     pt_row_batch_free(&cp.aBatch[1]);
     pthread_mutex_destroy(&cp.mutex);
     pthread_cond_destroy(&cp.cond);
-    n = cp.nRows;
-  }else{
-    pt_value aVal[j->nCol > 0 ? j->nCol : 1];
+    return rc;
+  }
+  pt_value aVal[j->nCol > 0 ? j->nCol : 1];
+  for(int c = 0; rc == SQLITE_OK && c < nClaim; c++){
+    pt_end_rows *q = 0;
+    char *zErr = 0;
+    *piFail = c;
+    rc = open_chunk(w, &aClaim[c], &q, pzErr);
     while( rc == SQLITE_OK ){
       rc = pt_end_rows_next(q, &zErr);
       if( rc == SQLITE_DONE ){ rc = SQLITE_OK; break; }
@@ -755,11 +796,10 @@ static int copy_chunk(copy_worker *w, pt_end_writer *wr, const claimed *c, int64
       char *zW = 0;
       rc = pt_end_writer_row(wr, aVal, &zW);
       if( rc != SQLITE_OK ) *pzErr = pt_end_error(&w->dst, "INSERT", zW);
-      else n++;
+      else aRows[c]++;
     }
+    pt_end_rows_close(q);
   }
-  pt_end_rows_close(q);
-  *pnRows = n;
   return rc;
 }
 
@@ -814,8 +854,9 @@ static int copy_step(copy_worker *w, char **pzErr){
   /* claim */
   char *zT = pt_ledger_name(dst, "chunk");
   sqlite3_str *s = sqlite3_str_new(0);
-  sqlite3_str_appendf(s, "SELECT chunk, lo, hi FROM %s WHERE job = $1 AND state <> 'done' "
-                      "ORDER BY chunk ", zT ? zT : "");
+  sqlite3_str_appendf(s, "SELECT chunk, lo, hi, (SELECT sum(d.rows_copied) FROM %s d "
+                      "WHERE d.job = $1 AND d.state = 'done') FROM %s WHERE job = $1 "
+                      "AND state <> 'done' ORDER BY chunk ", zT ? zT : "", zT ? zT : "");
   if( dst->pDialect->xLimit ) dst->pDialect->xLimit(s, 2);   /* else the first rows read */
   if( dst->pDialect->zSkipLocked ) sqlite3_str_appendall(s, dst->pDialect->zSkipLocked);
   char *zSql = sqlite3_str_finish(s);
@@ -823,11 +864,12 @@ static int copy_step(copy_worker *w, char **pzErr){
   char zLimit[16];
   snprintf(zLimit, sizeof zLimit, "%d", w->nClaim);
   pt_param a[2] = { text_param(j->zJob, PT_K_TEXT), text_param(zLimit, PT_K_INT) };
-  static const pt_kind aKind[] = { PT_K_INT, PT_K_TEXT, PT_K_TEXT };
+  static const pt_kind aKind[] = { PT_K_INT, PT_K_TEXT, PT_K_TEXT, PT_K_DECIMAL /* sum() */ };
   claimed aClaim[COPY_MAX_CLAIM];
   int nClaim = 0;
+  int64_t rowsBefore = 0;    /* the job's rows done when claimed */
   pt_end_rows *q = 0;
-  rc = zSql ? pt_end_query(dst, zSql, dst->pDialect->xLimit ? 2 : 1, a, 3, aKind, &q, &zErr) : SQLITE_NOMEM;
+  rc = zSql ? pt_end_query(dst, zSql, dst->pDialect->xLimit ? 2 : 1, a, 4, aKind, &q, &zErr) : SQLITE_NOMEM;
   sqlite3_free(zSql);
   while( rc == SQLITE_OK && nClaim < w->nClaim ){
     rc = pt_end_rows_next(q, &zErr);
@@ -835,8 +877,9 @@ static int copy_step(copy_worker *w, char **pzErr){
       if( rc == SQLITE_DONE ) rc = SQLITE_OK;
       break;
     }
-    pt_value v[3];
-    for(int i = 0; i < 3; i++) pt_end_rows_column(q, i, &v[i]);
+    pt_value v[4];
+    for(int i = 0; i < 4; i++) pt_end_rows_column(q, i, &v[i]);
+    rowsBefore = value_i64(&v[3]);
     claimed *c = &aClaim[nClaim++];
     c->iChunk = v[0].type == PT_V_INT ? v[0].i : strtoll(v[0].p ? v[0].p : "0", 0, 10);
     c->zLo = v[1].type == PT_V_NULL ? 0 : pt_strndup(v[1].p, v[1].n);
@@ -865,10 +908,7 @@ static int copy_step(copy_worker *w, char **pzErr){
   if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "INSERT", zErr);
   int64_t aRows[COPY_MAX_CLAIM];
   int iFail = 0;
-  for(int i = 0; rc == SQLITE_OK && i < nClaim; i++){
-    iFail = i;
-    rc = copy_chunk(w, wr, &aClaim[i], &aRows[i], pzErr);
-  }
+  if( rc == SQLITE_OK ) rc = copy_chunks(w, wr, aClaim, nClaim, aRows, &iFail, pzErr);
   if( rc == SQLITE_OK ){
     zErr = 0;
     rc = pt_end_writer_flush(wr, &zErr);
@@ -880,52 +920,49 @@ static int copy_step(copy_worker *w, char **pzErr){
   char zFinished[40], zSeconds[32];
   pt_ledger_now(zFinished);
   snprintf(zSeconds, sizeof zSeconds, "%.6f", (t1 - t0) / nClaim);
-  for(int i = 0; rc == SQLITE_OK && i < nClaim; i++){
-    char zChunk[24], zRows[24];
-    snprintf(zChunk, sizeof zChunk, "%lld", (long long)aClaim[i].iChunk);
-    snprintf(zRows, sizeof zRows, "%lld", (long long)aRows[i]);
-    pt_param u[7] = { text_param(zRows, PT_K_INT), text_param(zStarted, PT_K_TIMESTAMP),
-                      text_param(zFinished, PT_K_TIMESTAMP), text_param(zSeconds, PT_K_REAL),
-                      text_param(j->zWorker, PT_K_TEXT), text_param(j->zJob, PT_K_TEXT),
-                      text_param(zChunk, PT_K_INT) };
+  /* every claimed chunk done, in one statement: its rows by CASE */
+  if( rc == SQLITE_OK ){
+    char zChunk[COPY_MAX_CLAIM][24], zRows[COPY_MAX_CLAIM][24];
+    pt_param u[5 + 2 * COPY_MAX_CLAIM + 1];
+    u[0] = text_param(zStarted, PT_K_TIMESTAMP);
+    u[1] = text_param(zFinished, PT_K_TIMESTAMP);
+    u[2] = text_param(zSeconds, PT_K_REAL);
+    u[3] = text_param(j->zWorker, PT_K_TEXT);
+    u[4] = text_param(j->zJob, PT_K_TEXT);
+    sqlite3_str *sq = sqlite3_str_new(0);
+    sqlite3_str_appendall(sq, "UPDATE %s SET state = 'done', started = $1, finished = $2, seconds = $3, "
+                          "worker = $4, error = NULL, rows_copied = CASE chunk");
+    for(int i = 0; i < nClaim; i++){
+      snprintf(zChunk[i], sizeof zChunk[i], "%lld", (long long)aClaim[i].iChunk);
+      snprintf(zRows[i], sizeof zRows[i], "%lld", (long long)aRows[i]);
+      u[5 + 2 * i] = text_param(zChunk[i], PT_K_INT);
+      u[6 + 2 * i] = text_param(zRows[i], PT_K_INT);
+      sqlite3_str_appendall(sq, " WHEN ");
+      dst->pDialect->xParamExpr(sq, PT_K_INT, 6 + 2 * i);
+      sqlite3_str_appendall(sq, " THEN 0 + ");   /* a number on every engine (PostgreSQL: not text) */
+      dst->pDialect->xParamExpr(sq, PT_K_INT, 7 + 2 * i);
+    }
+    sqlite3_str_appendall(sq, " END WHERE job = $5 AND state <> 'done' AND chunk IN (");
+    for(int i = 0; i < nClaim; i++){
+      if( i ) sqlite3_str_appendall(sq, ", ");
+      dst->pDialect->xParamExpr(sq, PT_K_INT, 6 + 2 * i);
+    }
+    sqlite3_str_appendall(sq, ")");
+    char *zFmt = sqlite3_str_finish(sq);
     int64_t nMatched = 0;
     zErr = 0;
-    rc = ledger_exec(dst, "chunk", "UPDATE %s SET state = 'done', rows_copied = $1, started = $2, "
-                     "finished = $3, seconds = $4, worker = $5, error = NULL "
-                     "WHERE job = $6 AND chunk = $7 AND state <> 'done'", 7, u, &nMatched, &zErr);
-    if( rc == SQLITE_OK && nMatched != 1 ){
-      zErr = sqlite3_mprintf("chunk %lld was copied by another session at the same time "
-                             "(the ledger's engine cannot lock it): nothing of this one was kept",
-                             (long long)aClaim[i].iChunk);
+    rc = zFmt ? ledger_exec(dst, "chunk", zFmt, 5 + 2 * nClaim, u, &nMatched, &zErr) : SQLITE_NOMEM;
+    sqlite3_free(zFmt);
+    if( rc == SQLITE_OK && nMatched != nClaim ){
+      zErr = sqlite3_mprintf("a chunk was copied by another session at the same time "
+                             "(the ledger's engine cannot lock it): nothing of this claim was kept");
       rc = SQLITE_ERROR;
     }
-    if( rc != SQLITE_OK ){
-      iFail = i;
-      *pzErr = pt_end_error(dst, "writing the ledger", zErr);
-    }
+    if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "writing the ledger", zErr);
   }
-  /* rows done, as the ledger now says (other sessions' chunks included) */
-  int64_t rowsDone = -1;
-  if( rc == SQLITE_OK ){
-    char *zCT = pt_ledger_name(dst, "chunk");
-    char *zSum = sqlite3_mprintf("SELECT sum(rows_copied) FROM %s WHERE job = $1 AND state = 'done'", zCT);
-    static const pt_kind aSumKind[] = { PT_K_DECIMAL };   /* sum() of bigint is numeric */
-    pt_end_rows *qs = 0;
-    zErr = 0;
-    rc = zSum ? pt_end_query(dst, zSum, 1, a, 1, aSumKind, &qs, &zErr) : SQLITE_NOMEM;
-    if( rc == SQLITE_OK && pt_end_rows_next(qs, &zErr) == SQLITE_ROW ){
-      pt_value v;
-      pt_end_rows_column(qs, 0, &v);
-      rowsDone = v.type == PT_V_INT ? v.i : v.type == PT_V_REAL ? (int64_t)v.r
-               : v.type == PT_V_NULL ? 0 : strtoll(v.p, 0, 10);
-    }
-    pt_end_rows_close(qs);
-    sqlite3_free(zSum);
-    sqlite3_free(zCT);
-    sqlite3_free(zErr);
-    zErr = 0;
-    rc = SQLITE_OK;
-  }
+  /* rows done: as the ledger said when the chunks were claimed, and these */
+  int64_t rowsDone = rowsBefore;
+  for(int i = 0; i < nClaim; i++) rowsDone += aRows[i];
   if( rc == SQLITE_OK ){
     rc = pt_end_commit(dst, &zErr);
     if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "COMMIT", zErr);
@@ -934,13 +971,13 @@ static int copy_step(copy_worker *w, char **pzErr){
     record_failure(w, aClaim[iFail].iChunk, *pzErr ? *pzErr : "error");
   }else{
     double per = (t1 - t0) / nClaim;
-    int64_t later = 0;       /* rows of the chunks after chunk i in this claim */
-    for(int i = nClaim - 1; i > 0; i--) later += aRows[i];
+    int64_t done = rowsBefore;
     for(int i = 0; i < nClaim; i++){
-      copy_out o = { aClaim[i].iChunk, aRows[i], rowsDone >= 0 ? rowsDone - later : -1, per };
+      done += aRows[i];
+      copy_out o = { aClaim[i].iChunk, aRows[i], done, per };
       add_output(j, &o);
-      if( i + 1 < nClaim ) later -= aRows[i + 1];
     }
+    (void)rowsDone;
     /* adapt the claim toward a few seconds of work per transaction */
     if( !j->fixedChunk ){
       double t = t1 - t0;
