@@ -54,7 +54,7 @@ verify_my() {
   want=$(my_sql -e "SET SESSION group_concat_max_len = 1073741824; SELECT count(*), count(DISTINCT code), md5(group_concat(concat(code, '|', qty, '|', coalesce(note, '~')) ORDER BY code SEPARATOR ',')) FROM kill_src" | tr '\t' '|')
   compare "$got" "$want"
 }
-LOST=0 TWICE=0 BAD=0 VERIFIED=0
+LOST=0 TWICE=0 BAD=0 VERIFIED=0 FAILED_RUNS=0
 compare() { # compare TARGET SOURCE ("count|distinct|md5")
   local n d
   n=$(echo "$1" | cut -d'|' -f1); d=$(echo "$1" | cut -d'|' -f2)
@@ -78,11 +78,12 @@ kill_loop() {
   t0=$(ms)
   shell <"$tmp/run.sql" >"$tmp/out" 2>"$tmp/err" || cat "$tmp/err"
   t=$(( $(ms) - t0 ))
+  [ "$t" -gt 0 ] || t=1
   "$verify"
   reset
   echo "$src: a whole copy takes $t ms; kills come at random moments within it"
-  BAD=0 LOST=0 TWICE=0 VERIFIED=0
-  while [ "$kills" -lt "$KILLS" ]; do
+  BAD=0 LOST=0 TWICE=0 VERIFIED=0 FAILED_RUNS=0
+  while [ "$kills" -lt "$KILLS" ] && [ "$runs" -lt $((KILLS * 6)) ]; do
     shell <"$tmp/run.sql" >"$tmp/out" 2>"$tmp/err" &
     local pid=$!
     runs=$((runs + 1))
@@ -104,7 +105,7 @@ kill_loop() {
       kills=$((kills + 1))
       seen="$seen $(pg2 -c "SELECT count(*) FROM $remote")"
     else
-      if ! wait "$pid"; then echo "a run failed:"; cat "$tmp/err"; fi
+      if ! wait "$pid"; then echo "a run failed:"; cat "$tmp/err"; FAILED_RUNS=$((FAILED_RUNS + 1)); fi
       completed=$((completed + 1))
       "$verify"
       reset
@@ -123,6 +124,7 @@ kill_loop() {
   local moved
   moved=$(echo "$seen" | tr ' ' '\n' | grep -c -v -E '^(0|)$' || true)
   check "$src: killed at least $KILLS times ($kills)" [ "$kills" -ge "$KILLS" ]
+  check "$src: no run that was not killed failed ($FAILED_RUNS)" [ "$FAILED_RUNS" = 0 ]
   check "$src: most kills hit a copy with chunks committed ($moved of $kills)" [ "$moved" -ge $((kills / 2)) ]
   check "$src: the copy completes after the kills" [ "$finished" = 1 ]
   check "$src: every completed copy equals the source: none lost, none twice ($VERIFIED compared)" \
