@@ -224,10 +224,24 @@ SQL
 if sqlite3 -batch -init /dev/null :memory: ".load $build/pontoon" \
      "SELECT count(*) FROM pragma_function_list WHERE name = 'pontoon_copy'" \
      "SELECT count(*) FROM pragma_module_list WHERE name = 'pontoon_copy'" 2>/dev/null | grep -qx '[1-9][0-9]*'; then
-  copy_row_sql pcopy "pontoon: SELECT * FROM pontoon_copy('old.bench_users', 'new.bench_users')" <<'SQL'
+  # each round a new job (the target is emptied, the ledger keeps the old ones)
+  for w in 1 2 4; do
+    copy_row_sql "pcopy$w" "pontoon_copy(old.bench_users, new.bench_users), workers=$w" <<SQL
+CREATE VIRTUAL TABLE o USING pontoon(old, public.bench_users);
+CREATE VIRTUAL TABLE n USING pontoon(new, public.bench_users);
 .output /dev/null
-SELECT * FROM pontoon_copy('old.bench_users', 'new.bench_users');
+SELECT * FROM pontoon_copy('o', 'n', 'workers=$w job=bench-' || hex(randomblob(6)));
 SQL
+  done
+  # three shells on one job, two workers each
+  shell_sql "$tmp/pcopy3.sql" <<'SQL'
+CREATE VIRTUAL TABLE o USING pontoon(old, public.bench_users);
+CREATE VIRTUAL TABLE n USING pontoon(new, public.bench_users);
+.output /dev/null
+SELECT * FROM pontoon_copy('o', 'n', 'workers=2 job=@JOB@');
+SQL
+  copy_row pcopy3 "pontoon_copy, three shells on one job, workers=2 each" \
+    "sed \"s/@JOB@/bench-\$RANDOM\$RANDOM/\" '$tmp/pcopy3.sql' >'$tmp/pcopy3r.sql'; for k in 1 2 3; do sqlite3 -batch -bail -init /dev/null :memory: '.read $tmp/pcopy3r.sql' & done; wait"
 fi
 # the bytes each pipe carries, once each way (directly, untimed)
 if want copy; then
@@ -286,8 +300,9 @@ CREATE VIRTUAL TABLE mu USING pontoon(my, bench_users);
 CREATE VIRTUAL TABLE mo USING pontoon(my, bench_orders);
 CREATE VIRTUAL TABLE nu USING pontoon(new, shop.bench_users);
 CREATE VIRTUAL TABLE no USING pontoon(new, shop.bench_orders);
-INSERT INTO nu SELECT * FROM mu;
-INSERT INTO no SELECT * FROM mo;
+.output /dev/null
+SELECT * FROM pontoon_copy('mu', 'nu', 'job=bench-' || hex(randomblob(6)));
+SELECT * FROM pontoon_copy('mo', 'no', 'job=bench-' || hex(randomblob(6)));
 SQL
 cat >"$tmp/pgloader.load" <<LOAD
 LOAD DATABASE
