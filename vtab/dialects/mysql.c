@@ -54,32 +54,33 @@ static int myPushable(pt_kind k, int op, const char *zColl){
   }
 }
 
-static void myCondition(sqlite3_str *s, const char *zq, pt_kind k, int op, int n){
+static void myCondition(pt_sql *q, const char *zq, pt_kind k, int op, int n){
   const char *zOp = "=";
   switch( op ){
-    case SQLITE_INDEX_CONSTRAINT_ISNULL: sqlite3_str_appendf(s, "%s IS NULL", zq); return;
-    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: sqlite3_str_appendf(s, "%s IS NOT NULL", zq); return;
+    case SQLITE_INDEX_CONSTRAINT_ISNULL: pt_sqlf(q, "%s IS NULL", zq); return;
+    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: pt_sqlf(q, "%s IS NOT NULL", zq); return;
     case SQLITE_INDEX_CONSTRAINT_LIKE:
       /* the column's case-insensitive collation: a superset of SQLite's
       ** LIKE; backslash is MySQL's escape, so the pattern's are doubled */
-      sqlite3_str_appendf(s, "%s LIKE REPLACE($%d, '\\\\', '\\\\\\\\')", zq, n); return;
+      pt_sqlf(q, "%s LIKE REPLACE(%P, '\\\\', '\\\\\\\\')", zq, n); return;
     case PT_OP_IN:
-      if( k == PT_K_TEXT ) sqlite3_str_appendf(s, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin IN ($$%d)", zq, n);
-      else sqlite3_str_appendf(s, "%s IN ($$%d)", zq, n);
+      /* the list of literals myArrayParam wrote, spliced where ? stands */
+      if( k == PT_K_TEXT ) pt_sqlf(q, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin IN (", zq);
+      else pt_sqlf(q, "%s IN (", zq);
+      pt_sql_place(q, n, PT_MARK_LIST);
+      sqlite3_str_appendchar(q->pStr, 1, ')');
       return;
     default: zOp = pt_sql_op(op); break;
   }
   if( k == PT_K_TEXT ){
     if( op == SQLITE_INDEX_CONSTRAINT_EQ ){
       /* the column's own collation finds the rows by index; bytes decide */
-      sqlite3_str_appendf(s, "(%s = $%d AND CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin = $%d)", zq, n, zq, n);
+      pt_sqlf(q, "(%s = %P AND CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin = %P)", zq, n, zq, n);
     }else{
-      sqlite3_str_appendf(s, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin %s $%d", zq, zOp, n);
+      pt_sqlf(q, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin %s %P", zq, zOp, n);
     }
-  }else if( k == PT_K_BLOB ){
-    sqlite3_str_appendf(s, "%s %s $%d", zq, zOp, n);
   }else{
-    sqlite3_str_appendf(s, "%s %s $%d", zq, zOp, n);
+    pt_sqlf(q, "%s %s %P", zq, zOp, n);
   }
 }
 
@@ -93,16 +94,15 @@ static void myOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc){
   else sqlite3_str_appendf(s, "%s %s", zq, desc ? "DESC" : "ASC");
 }
 
-static void myUpsert(sqlite3_str *s, const char *zTable, int nCol, const char *const *azCol,
+static void myUpsert(pt_sql *s, const char *zTable, int nCol, const char *const *azCol,
                      const pt_kind *aKind, int nKey, const int *aKey, int onConflict){
   (void)aKey; (void)aKind; (void)nKey;
   pt_upsert_on_duplicate(s, zTable, nCol, azCol, onConflict);
 }
 
-/* IN lists are written as a literal list: $n expands to "a, b, c". */
+/* IN lists are written as a literal list, "a, b, c", which the native
+** driver splices where the condition's PT_MARK_LIST placeholder stands. */
 static void myArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
-  /* the elements are written as literals here; the condition refers to
-  ** the parameter as $$n, which bind_sql inserts without quoting */
   for(int i = 0; i < n; i++){
     if( i ) sqlite3_str_appendall(s, ", ");
     pt_param x = a[i];
@@ -131,6 +131,24 @@ static void myLockRows(sqlite3_str *s){
   sqlite3_str_appendall(s, " FOR UPDATE");
 }
 
+/*
+** MySQL's tokens: '...' and "..." (backslash escapes unless the session
+** has NO_BACKSLASH_ESCAPES), `...`, # and "-- " (a space or control
+** character after the dashes) to the end of the line, block comments
+** except / *! and / *M! ones, whose text the server runs.
+*/
+static int mySpan(const char *zStart, const char *z, int lexFlags){
+  (void)zStart;
+  if( z[0] == '#' || (z[0] == '-' && z[1] == '-' && (unsigned char)z[2] <= ' ') ) return pt_span_line(z);
+  if( z[0] == '/' && z[1] == '*' ){
+    if( z[2] == '!' || (z[2] == 'M' && z[3] == '!') ) return 0;
+    return pt_span_block(z, 0);
+  }
+  if( z[0] == '\'' || z[0] == '"' ) return pt_span_quoted(z, z[0], !(lexFlags & PT_LEX_NO_BACKSLASH));
+  if( z[0] == '`' ) return pt_span_quoted(z, '`', 0);
+  return 0;
+}
+
 static const char *const azMySession[] = {
   "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'",
   0
@@ -144,7 +162,7 @@ static const char *const azMyReadOnly[] = {
   .iVersion = 1, .zName = "mysql", .xQuoteIdent = myQuoteIdent, .xSelectExpr = mySelectExpr, \
   .xPushable = myPushable, .xCondition = myCondition, .xOrderable = myOrderable, \
   .xOrderBy = myOrderBy, .xParamExpr = pt_sql_param, .azSession = azMySession, \
-  .azReadOnly = azMyReadOnly, .xLimit = pt_sql_limit, \
+  .azReadOnly = azMyReadOnly, .xSpan = mySpan, .xLimit = pt_sql_limit, \
   .xArrayParam = ARRAY, .xUpsert = myUpsert, .xLockRows = myLockRows }
 
 /* The native driver writes an IN list into the text where $$n stands. */

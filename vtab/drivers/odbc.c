@@ -614,7 +614,8 @@ static int odConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppCo
     pt_kind k = PT_K_TEXT;
     pt_cursor *pc = 0;
     char *zE = 0;
-    if( c->base.pDriver->xOpen(&c->base, "SELECT current_schema()", 0, 0, 1, &k, PT_FETCH_FEW, &pc, &zE) == SQLITE_OK ){
+    pt_stmt st = { .zSql = "SELECT current_schema()", .nStmt = 1 };
+    if( c->base.pDriver->xOpen(&c->base, &st, 0, 0, 1, &k, PT_FETCH_FEW, &pc, &zE) == SQLITE_OK ){
       if( c->base.pDriver->xNext(pc, &zE) == SQLITE_ROW ){
         pt_value v;
         c->base.pDriver->xColumn(pc, 0, &v);
@@ -642,7 +643,7 @@ static void odInfo(pt_conn *p, pt_server_info *pInfo){
   pInfo->zVersion = c->zVersion;
 }
 
-/* ---- SQL with $n parameters: ? markers, integers written in place ---- */
+/* ---- statements: ? markers, integers written in place ---- */
 
 /* A statement ready to run: the SQL with ?, and for each ? the index of
 ** the pontoon parameter it takes. */
@@ -650,7 +651,7 @@ typedef struct od_sql {
   char *z;
   int nMark;
   int *aMark;
-  int multi;               /* a ';' outside quotes and comments, and more after it */
+  int multi;               /* more than one statement (pt_stmt.nStmt) */
 } od_sql;
 
 static void sql_free(od_sql *q);
@@ -663,173 +664,54 @@ static int is_int_text(const char *z, int n){
   return 1;
 }
 
-/* 1 if ch may continue an unquoted identifier (every tested dialect takes
-** '$' after the first character). */
-static int ident_char(int ch){
-  return isalnum(ch) || ch == '_' || ch == '$' || ch >= 0x80;
-}
-
 /*
-** The bytes of the string, quoted identifier, comment or dollar quote that
-** starts at z (zStart is the statement's first byte) in the dialect of c,
-** to its end or to the end of the text; 0 when z starts none.  It follows
-** each server's lexer, so that a "$1" or ";" inside any of them is text:
-**   PostgreSQL  '...' ('' inside; E'...' with backslash escapes), "...",
-**               $tag$...$tag$, -- to the end of the line, nested block
-**               comments
-**   MySQL       '...' and "..." (backslash escapes), `...`, #, "-- " (a
-**               space or control character after the dashes), block
-**               comments, except "/" "*!" ones: the server runs their text
-**   SQLite      '...', "...", `...`, [...], --, block comments
-**   others      '...', "...", the driver's quote character, --, block
-**               comments
+** The statement pSt (its '?' marked by deparse.c or the dialect's
+** tokenizer: this driver reads no SQL text) as it runs: an integer
+** parameter of kind INT is written in place of its '?' (safe: digits
+** only), so LIMIT and key lookups need no binding; every other '?' stays,
+** bound to the parameter its mark names.
 */
-static size_t sql_span(const od_conn *c, const char *zStart, const char *z){
-  int dbms = c->dbms;
-  int prev = z > zStart ? (unsigned char)z[-1] : 0;
-  size_t i;
-  if( z[0] == '-' && z[1] == '-' && (dbms != OD_MYSQL || (z[2] && (unsigned char)z[2] <= ' ')) ){
-    for(i = 2; z[i] && z[i] != '\n'; i++){}
-    return i;
-  }
-  if( z[0] == '#' && dbms == OD_MYSQL ){
-    for(i = 1; z[i] && z[i] != '\n'; i++){}
-    return i;
-  }
-  if( z[0] == '/' && z[1] == '*' ){
-    int depth = 1;
-    if( dbms == OD_MYSQL && (z[2] == '!' || (z[2] == 'M' && z[3] == '!')) ) return 0;
-    for(i = 2; z[i]; ){
-      if( z[i] == '*' && z[i+1] == '/' ){
-        i += 2;
-        if( --depth == 0 ) return i;
-      }else if( dbms == OD_PG && z[i] == '/' && z[i+1] == '*' ){
-        i += 2;
-        depth++;
-      }else{
-        i++;
-      }
-    }
-    return i;
-  }
-  if( z[0] == '$' && dbms == OD_PG && !ident_char(prev) ){
-    /* $tag$: the tag is an identifier without '$', or empty */
-    size_t t = 1;
-    if( isdigit((unsigned char)z[1]) ) return 0;   /* a parameter */
-    while( z[t] && z[t] != '$' && (isalnum((unsigned char)z[t]) || z[t] == '_' || (unsigned char)z[t] >= 0x80) ) t++;
-    if( z[t] != '$' ) return 0;
-    t++;
-    for(i = t; z[i]; i++){
-      if( z[i] == '$' && strncmp(z + i, z, t) == 0 ) return i + t;
-    }
-    return i;
-  }
-  char close = 0;
-  int backslash = 0;
-  if( z[0] == '\'' ){
-    close = '\'';
-    /* E'...': the E starts a token (it does not end an identifier) */
-    backslash = dbms == OD_MYSQL
-             || (dbms == OD_PG && (prev == 'E' || prev == 'e')
-                 && !(z - zStart >= 2 && ident_char((unsigned char)z[-2])));
-  }else if( z[0] == '"' ){
-    close = '"';
-    backslash = dbms == OD_MYSQL;
-  }else if( z[0] == '`' && (dbms == OD_MYSQL || dbms == OD_SQLITE || c->cQuote == '`') ){
-    close = '`';
-  }else if( z[0] == '[' && dbms == OD_SQLITE ){
-    for(i = 1; z[i] && z[i] != ']'; i++){}
-    return z[i] ? i + 1 : i;
-  }else if( c->cQuote != ' ' && z[0] == c->cQuote && dbms == OD_OTHER ){
-    close = c->cQuote;
-  }
-  if( !close ) return 0;
-  for(i = 1; z[i]; i++){
-    if( backslash && z[i] == '\\' && z[i+1] ){ i++; continue; }
-    if( z[i] == close ){
-      if( z[i+1] == close ){ i++; continue; }
-      return i + 1;
-    }
-  }
-  return i;
-}
-
-/*
-** Turn pontoon's $n into ? markers, outside the dialect's strings, quoted
-** identifiers and comments (sql_span), and where the $ does not continue an
-** identifier (MySQL's a$1).  An integer parameter of kind INT is written
-** into the text (safe: digits only), so LIMIT and key lookups need no
-** binding.  The parameters must match the markers as PostgreSQL requires
-** them to: a $n beyond the arguments, or an argument no $n uses past the
-** last one used, is refused with PostgreSQL's own message, as pontoon_exec
-** says on every server.
-*/
-static int sql_prepare(const od_conn *c, const char *zSql, int nParam, const pt_param *a, od_sql *out,
+static int sql_prepare(const pt_stmt *pSt, int nParam, const pt_param *a, od_sql *out,
                        char **pzErr){
-  sqlite3_str *s = sqlite3_str_new(0);
-  int nAlloc = 8;
-  int nMax = 0;            /* the highest $n used */
-  int semi = 0;            /* a ';' seen outside quotes and comments */
   memset(out, 0, sizeof(*out));
-  out->aMark = sqlite3_malloc64(sizeof(int) * nAlloc);
-  if( !out->aMark ){ sqlite3_free(sqlite3_str_finish(s)); return SQLITE_NOMEM; }
-  const char *z = zSql;
-  while( *z ){
-    size_t nSpan = sql_span(c, zSql, z);
-    if( nSpan ){
-      sqlite3_str_append(s, z, (int)nSpan);
-      z += nSpan;
-      continue;
+  out->multi = pSt->nStmt > 1;
+  out->aMark = sqlite3_malloc64(sizeof(int) * ((size_t)pSt->nMark + 1));
+  if( !out->aMark ) return SQLITE_NOMEM;
+  sqlite3_str *s = sqlite3_str_new(0);
+  const char *z = pSt->zSql;
+  int iPos = 0;
+  for(int i = 0; i < pSt->nMark; i++){
+    const pt_mark *m = &pSt->aMark[i];
+    if( m->iParam < 0 || m->iParam >= nParam ){
+      *pzErr = sqlite3_mprintf("bind message supplies %d parameters, but prepared statement \"\" requires %d",
+                               nParam, m->iParam + 1);
+      sqlite3_free(sqlite3_str_finish(s));
+      sql_free(out);
+      return SQLITE_ERROR;
     }
-    if( *z == '$' && isdigit((unsigned char)z[1]) && !(z > zSql && ident_char((unsigned char)z[-1])) ){
-      long long n = 0;
-      z++;
-      while( isdigit((unsigned char)*z) ){
-        if( n < 100000000 ) n = n * 10 + (*z - '0');
-        z++;
-      }
-      if( n < 1 || n > nParam ){
-        if( n < 1 ) *pzErr = sqlite3_mprintf("there is no parameter $%lld", n);
-        else *pzErr = sqlite3_mprintf("bind message supplies %d parameters, but prepared statement \"\" requires %lld",
-                                      nParam, n);
-        sqlite3_free(sqlite3_str_finish(s));
-        sql_free(out);
-        return SQLITE_ERROR;
-      }
-      if( n > nMax ) nMax = (int)n;
-      const pt_param *p = &a[n-1];
-      if( p->z && p->kind == PT_K_INT && !p->isBinary && is_int_text(p->z, p->n) ){
-        sqlite3_str_append(s, p->z, p->n);
-        continue;
-      }
-      if( out->nMark == nAlloc ){
-        nAlloc *= 2;
-        int *aNew = sqlite3_realloc64(out->aMark, sizeof(int) * nAlloc);
-        if( !aNew ){ sqlite3_free(sqlite3_str_finish(s)); sql_free(out); return SQLITE_NOMEM; }
-        out->aMark = aNew;
-      }
-      out->aMark[out->nMark++] = (int)n - 1;
+    const pt_param *p = &a[m->iParam];
+    sqlite3_str_append(s, z + iPos, m->iOffset - iPos);
+    iPos = m->iOffset + 1;
+    if( p->z && p->kind == PT_K_INT && !p->isBinary && is_int_text(p->z, p->n) ){
+      sqlite3_str_append(s, p->z, p->n);
+    }else{
+      out->aMark[out->nMark++] = m->iParam;
       sqlite3_str_appendchar(s, 1, '?');
-      continue;
     }
-    if( *z == ';' ) semi = 1;
-    else if( semi && !isspace((unsigned char)*z) ) out->multi = 1;
-    sqlite3_str_appendchar(s, 1, *z);
-    z++;
   }
-  if( nParam > nMax ){
-    *pzErr = sqlite3_mprintf("bind message supplies %d parameters, but prepared statement \"\" requires %d",
-                             nParam, nMax);
-    sqlite3_free(sqlite3_str_finish(s));
-    sql_free(out);
-    return SQLITE_ERROR;
-  }
+  sqlite3_str_appendall(s, z + iPos);
   int nText = sqlite3_str_length(s);
   char *zOut = sqlite3_str_finish(s);
   if( !zOut && nText ){ sql_free(out); return SQLITE_NOMEM; }
   pt_trace("odbc: %s", zOut ? zOut : "");
   out->z = zOut ? zOut : pt_strdup("");
   return out->z ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+/* A statement of this driver's own, without parameters. */
+static int sql_plain(const char *zSql, od_sql *out){
+  pt_stmt st = { .zSql = (char*)zSql, .nStmt = 1 };
+  return sql_prepare(&st, 0, 0, out, 0);
 }
 
 static void sql_free(od_sql *q){
@@ -1298,7 +1180,7 @@ static int odDescribeQuery(pt_conn *p, const char *zQuery, pt_table_desc **ppDes
   char *zSql = sqlite3_mprintf("SELECT * FROM (%s) q WHERE 1 = 0", zQuery);
   od_sql q;
   int inRo = 0;
-  rc = zSql ? sql_prepare(c, zSql, 0, 0, &q, pzErr) : SQLITE_NOMEM;
+  rc = zSql ? sql_plain(zSql, &q) : SQLITE_NOMEM;
   sqlite3_free(zSql);
   if( rc == SQLITE_OK && c->readOnly ){
     rc = ro_check(q.z, pzErr);
@@ -1541,7 +1423,7 @@ static int bind_columns(od_cursor *cur, int nCol, const pt_kind *aKind, int nFet
 
 static void odClose(pt_cursor *p);
 
-static int odOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam,
+static int odOpen(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aParam,
                   int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur, char **pzErr){
   od_conn *c = (od_conn*)p;
   *ppCur = 0;
@@ -1572,7 +1454,7 @@ static int odOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
                  (SQLPOINTER)(uintptr_t)(isStatic || c->buffers ? SQL_CURSOR_STATIC : SQL_CURSOR_FORWARD_ONLY), 0);
   SQLSetStmtAttr(cur->st, SQL_ATTR_CONCURRENCY, (SQLPOINTER)SQL_CONCUR_READ_ONLY, 0);
   od_sql q;
-  int rc = sql_prepare(c, zSql, nParam, aParam, &q, pzErr);
+  int rc = sql_prepare(pSt, nParam, aParam, &q, pzErr);
   od_pval *aVal = 0;
   if( rc == SQLITE_OK && c->readOnly ){
     rc = ro_check(q.z, pzErr);
@@ -1892,7 +1774,7 @@ static void odClose(pt_cursor *p){
 
 /* ---- statements ---- */
 
-static int odExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam,
+static int odExec(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aParam,
                   int64_t *pnChanged, char **pzErr){
   od_conn *c = (od_conn*)p;
   *pnChanged = -1;
@@ -1900,7 +1782,7 @@ static int odExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   int rc = new_stmt(c, &st, pzErr);
   if( rc != SQLITE_OK ) return rc;
   od_sql q;
-  rc = sql_prepare(c, zSql, nParam, aParam, &q, pzErr);
+  rc = sql_prepare(pSt, nParam, aParam, &q, pzErr);
   od_pval *aVal = 0;
   if( rc == SQLITE_OK && q.multi && c->dbms == OD_MYSQL ){
     /* the server would say "syntax error" near the second statement, and
@@ -1925,13 +1807,13 @@ static int odExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   return rc;
 }
 
-static int odCount(pt_conn *p, const char *zFrom, int nParam, const pt_param *aParam,
-                   int64_t *pnRow, char **pzErr){
+static int odCount(pt_conn *p, const char *zFrom, int64_t *pnRow, char **pzErr){
   char *zSql = sqlite3_mprintf("SELECT count(*) FROM %s", zFrom);
   if( !zSql ) return SQLITE_NOMEM;
   pt_kind k = PT_K_INT;
   pt_cursor *cur = 0;
-  int rc = odOpen(p, zSql, nParam, aParam, 1, &k, PT_FETCH_FEW, &cur, pzErr);
+  pt_stmt st = { .zSql = zSql, .nStmt = 1 };
+  int rc = odOpen(p, &st, 0, 0, 1, &k, PT_FETCH_FEW, &cur, pzErr);
   sqlite3_free(zSql);
   if( rc != SQLITE_OK ) return rc;
   rc = odNext(cur, pzErr);
@@ -2356,6 +2238,7 @@ const pt_driver pt_odbc_driver = {
   .zSchemes = "odbc:DSN=... or odbc:Driver={...};...",
   .pDialect = &pt_dialect_ansi,
   .readFlags = PT_READ_TEXT,
+  .ePlace = PT_PLACE_QMARK,
   .xAccepts = odAccepts,
   .xConnect = odConnect,
   .xDisconnect = odDisconnect,

@@ -724,9 +724,10 @@ static void cursor_txn_failed(pg_conn *c){
   if( c->implicitTxn ) c->txnFailed = 1;
 }
 
-static int pgOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam,
+static int pgOpen(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aParam,
                   int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur, char **pzErr){
   pg_conn *c = (pg_conn*)p;
+  const char *zSql = pSt->zSql;   /* $n: the server numbers the parameters */
   *ppCur = 0;
   pg_cursor *cur = sqlite3_malloc(sizeof(*cur));
   if( !cur ) return SQLITE_NOMEM;
@@ -1100,9 +1101,10 @@ static void pgClose(pt_cursor *p){
 
 /* ---- statements ---- */
 
-static int pgExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam,
+static int pgExec(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aParam,
                   int64_t *pnChanged, char **pzErr){
   pg_conn *c = (pg_conn*)p;
+  const char *zSql = pSt->zSql;
   const char **azVal = sqlite3_malloc64(sizeof(char*) * (nParam + 1));
   int *anLen = sqlite3_malloc64(sizeof(int) * (nParam + 1));
   int *anFmt = sqlite3_malloc64(sizeof(int) * (nParam + 1));
@@ -1225,8 +1227,9 @@ static void pipeline_end(pg_conn *c){
   PQexitPipelineMode(c->pg);
 }
 
-static int pgExecQueued(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam, char **pzErr){
+static int pgExecQueued(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aParam, char **pzErr){
   pg_conn *c = (pg_conn*)p;
+  const char *zSql = pSt->zSql;
   unsigned h = stmt_hash(zSql);
   if( !c->nQueued ){
     pg_drain(c);
@@ -1250,7 +1253,7 @@ static int pgExecQueued(pt_conn *p, const char *zSql, int nParam, const pt_param
     /* wide rows: settle and run it the plain way */
     pipeline_end(c);
     int64_t n = -1;
-    int rc = pt_pg_driver.xExec(p, zSql, nParam, aParam, &n, pzErr);
+    int rc = pt_pg_driver.xExec(p, pSt, nParam, aParam, &n, pzErr);
     if( rc == SQLITE_OK ){
       char zN[24];
       snprintf(zN, sizeof zN, "%lld", (long long)n);
@@ -1333,9 +1336,7 @@ static int pgSettle(pt_conn *p, char **pzErr){
 ** write transaction, to see its own rows): in a savepoint made read-only
 ** with SET LOCAL and rolled back to afterwards.
 */
-static int pgCount(pt_conn *p, const char *zFrom, int nParam, const pt_param *aParam,
-                   int64_t *pn, char **pzErr){
-  (void)aParam; (void)nParam;
+static int pgCount(pt_conn *p, const char *zFrom, int64_t *pn, char **pzErr){
   pg_conn *c = (pg_conn*)p;
   char *zSql = sqlite3_mprintf("SELECT count(*) FROM %s", zFrom);
   if( !zSql ) return SQLITE_NOMEM;
@@ -2020,4 +2021,5 @@ const pt_driver pt_pg_driver = {
   .xBulkDiscard = pgBulkDiscard,
   .xBulkClose = pgBulkClose,
   .pDialect = &pt_dialect_postgresql,
+  .ePlace = PT_PLACE_NUMBERED,
 };
