@@ -11,6 +11,11 @@
 ** other data source ANSI.  deparse.c is the only caller of the text
 ** members; plan.c asks the pushdown members.
 **
+** A new engine writes: quoting, select expressions, the pushdown table
+** (pt_push_rule rows read by pt_push_lookup) with its conditions and ORDER
+** BY, the parameter expression, the session statements and the tokenizer
+** of its SQL (xSpan); the optional members when it has the statement.
+**
 ** Members that write a parameter take a pt_sql, the statement being
 ** built, and write it with pt_sqlf's %P (or pt_sql_place), numbered from 1
 ** as the caller says; the builder writes the placeholder the driver takes
@@ -29,6 +34,24 @@
 
 /* Flags for xSpan (pt_driver.xLexFlags): the session's reading of SQL. */
 #define PT_LEX_NO_BACKSLASH 0x01   /* MySQL NO_BACKSLASH_ESCAPES: '\' is a character */
+
+/*
+** One row of a dialect's pushdown table (STYLE.md 4): for a column of one
+** kind, how the server's test by each operator relates to SQLite's own
+** (PT_PUSH_*: 0 stays local), and whether ORDER BY on it sorts exactly as
+** SQLite sorts.  A dialect's table has PT_K_COUNT rows, one per kind;
+** pt_push_lookup reads it (IS NULL and IS NOT NULL are always exact).
+*/
+typedef struct pt_push_rule {
+  unsigned char eq;          /* =, and IN lists (PT_OP_IN) */
+  unsigned char ne;          /* <> */
+  unsigned char ord;         /* < <= > >= */
+  unsigned char like;        /* LIKE */
+  unsigned char dates;       /* PT_OP_DATE_GE, PT_OP_DATE_LT */
+  unsigned char orderable;   /* 1: ORDER BY sorts as SQLite (NULLs first) */
+  unsigned char binary;      /* 1: pushed only under SQLite's BINARY collation */
+} pt_push_rule;
+int pt_push_lookup(const pt_push_rule *aRule, pt_kind k, int op, const char *zColl);
 
 /*
 ** A statement being built (deparse.c): text, and the placeholders written
@@ -111,6 +134,13 @@ struct pt_dialect {
   ** UPDATE (PostgreSQL REPEATABLE READ raises a serialization error;
   ** SQLite serializes writers). */
   void (*xLockRows)(sqlite3_str *);
+  /* The statement that lists the warnings of the last statement as rows
+  ** (level, code, message), and the judgement of one row after statement
+  ** zSql (NULL: not known): the error message, from sqlite3_mprintf, or
+  ** NULL when it is no error.  For an engine that reports a failed or
+  ** lossy write as a mere warning (MySQL); NULL: warnings are not read. */
+  const char *zWarnings;
+  char *(*xWarning)(const char *zSql, const char *zLevel, const char *zCode, const char *zMsg);
 
   /* ---- for the migration layer (filled by its issues; NULL for now) ---- */
   /* Append the column type that holds kind k (zSourceType: the source's own

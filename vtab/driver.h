@@ -21,6 +21,13 @@
 **     SQLSTATE or native code; it never contains a password.  The bridge adds
 **     the server and table names.
 **   - Drivers never print.
+**   - Drivers never read SQL text: a statement comes as a pt_stmt whose
+**     placeholders are already in the driver's form (ePlace), with marks.
+**
+** A new client library writes: the required members below (connect,
+** describe, stream rows, run a statement, count, transactions, bulk
+** INSERT), names its placeholder form (ePlace) and the dialect of the
+** servers it reaches (pDialect, or xDialect per connection).
 */
 #ifndef PT_DRIVER_H
 #define PT_DRIVER_H
@@ -214,7 +221,8 @@ struct pt_driver {
   int (*xListTables)(pt_conn *, const char *zSchema, const char *zLike,
                      char ***pazName, int *pn, char **pzErr);
 
-  /* Run a query and stream its rows.  aKind[nCol] are the kinds of the
+  /* Run the query pStmt (placeholders and marks as ePlace says, taking
+  ** aParam[nParam]) and stream its rows.  aKind[nCol] are the kinds of the
   ** select list, in order.  The rows are fetched in bounded batches of
   ** exactly nFetch rows when nFetch > 0 (the table's fetch=); 0: the driver
   ** sizes them, adapting to the rows' width (about 4 MB a batch);
@@ -231,7 +239,8 @@ struct pt_driver {
   /* Close and free; NULL is a no-op. */
   void (*xClose)(pt_cursor *);
 
-  /* Run one statement; *pnChanged gets the rows it matched: for UPDATE the
+  /* Run pStmt with aParam[nParam] (pStmt->nStmt > 1: the user's several
+  ** statements, run in order or refused); *pnChanged gets the rows it matched: for UPDATE the
   ** rows its WHERE found, changed or not (MySQL: CLIENT_FOUND_ROWS), for
   ** DELETE and INSERT the rows affected; -1 if the server cannot tell.  The
   ** bridge checks that an UPDATE or DELETE by key matched exactly one row. */

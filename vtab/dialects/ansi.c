@@ -30,22 +30,37 @@ void pt_ansi_select(sqlite3_str *s, const char *zq, pt_kind k, int readFlags){
   sqlite3_str_appendall(s, zq);
 }
 
-int pt_ansi_pushable(pt_kind k, int op, const char *zColl){
+/* The answer of table aRule for `column op value` on a column of kind k
+** under SQLite collation zColl. */
+int pt_push_lookup(const pt_push_rule *aRule, pt_kind k, int op, const char *zColl){
   if( op == SQLITE_INDEX_CONSTRAINT_ISNULL || op == SQLITE_INDEX_CONSTRAINT_ISNOTNULL ) return PT_PUSH_EXACT;
-  if( k == PT_K_INT ){
-    switch( op ){
-      case SQLITE_INDEX_CONSTRAINT_EQ: case SQLITE_INDEX_CONSTRAINT_NE:
-      case SQLITE_INDEX_CONSTRAINT_LT: case SQLITE_INDEX_CONSTRAINT_LE:
-      case SQLITE_INDEX_CONSTRAINT_GT: case SQLITE_INDEX_CONSTRAINT_GE:
-        return PT_PUSH_EXACT;
-      default:
-        return PT_PUSH_NONE;
-    }
+  if( (int)k < 0 || k >= PT_K_COUNT ) return PT_PUSH_NONE;
+  const pt_push_rule *r = &aRule[k];
+  if( r->binary && zColl && sqlite3_stricmp(zColl, "BINARY") != 0 ) return PT_PUSH_NONE;
+  switch( op ){
+    case SQLITE_INDEX_CONSTRAINT_EQ: case PT_OP_IN: return r->eq;
+    case SQLITE_INDEX_CONSTRAINT_NE: return r->ne;
+    case SQLITE_INDEX_CONSTRAINT_LT: case SQLITE_INDEX_CONSTRAINT_LE:
+    case SQLITE_INDEX_CONSTRAINT_GT: case SQLITE_INDEX_CONSTRAINT_GE: return r->ord;
+    case SQLITE_INDEX_CONSTRAINT_LIKE: return r->like;
+    case PT_OP_DATE_GE: case PT_OP_DATE_LT: return r->dates;
+    default: return PT_PUSH_NONE;
   }
-  if( k == PT_K_TEXT && op == SQLITE_INDEX_CONSTRAINT_EQ && (!zColl || sqlite3_stricmp(zColl, "BINARY") == 0) ){
-    return PT_PUSH_SUPERSET;
-  }
-  return PT_PUSH_NONE;
+}
+
+#define EXACT PT_PUSH_EXACT
+#define SUPER PT_PUSH_SUPERSET
+
+/* What every engine evaluates as SQLite does: integers exactly, whatever
+** the collation; text equality under BINARY as a superset (a collation
+** that ignores case or trailing spaces keeps more rows, never fewer). */
+static const pt_push_rule aAnsiPush[PT_K_COUNT] = {
+  [PT_K_INT]  = { .eq = EXACT, .ne = EXACT, .ord = EXACT, .orderable = 1 },
+  [PT_K_TEXT] = { .eq = SUPER, .binary = 1 },
+};
+
+int pt_ansi_pushable(pt_kind k, int op, const char *zColl){
+  return pt_push_lookup(aAnsiPush, k, op, zColl);
 }
 
 void pt_ansi_condition(pt_sql *q, const char *zq, pt_kind k, int op, int n){
@@ -58,7 +73,7 @@ void pt_ansi_condition(pt_sql *q, const char *zq, pt_kind k, int op, int n){
 }
 
 int pt_ansi_orderable(pt_kind k){
-  return k == PT_K_INT;
+  return (int)k >= 0 && k < PT_K_COUNT && aAnsiPush[k].orderable;
 }
 
 /* Engines differ on where NULLs go: this puts them first ascending and last

@@ -10,6 +10,7 @@
 ** index still finds the rows.  FLOAT and DOUBLE stay in SQLite (the text
 ** protocol rounds FLOAT).  Reads in a write transaction lock their rows.
 */
+#include <stdlib.h>
 #include "pontoon.h"
 
 static void myQuoteIdent(sqlite3_str *s, const char *z){
@@ -28,30 +29,29 @@ static void mySelectExpr(sqlite3_str *s, const char *zq, pt_kind k, int readFlag
 
 /*
 ** The pushdown table for MySQL.  Text compares under utf8mb4_nopad_bin:
-** bytes, no padding, no case folding: exactly SQLite's BINARY.
+** bytes, no padding, no case folding: exactly SQLite's BINARY; LIKE under
+** the column's case-insensitive collation keeps a superset.  FLOAT and
+** DOUBLE stay local: the text protocol prints a FLOAT rounded (0.1 for
+** 0.100000001...), so the server's comparison and SQLite's could differ.
 */
+#define EXACT PT_PUSH_EXACT
+#define SUPER PT_PUSH_SUPERSET
+#define ALL_EXACT .eq = EXACT, .ne = EXACT, .ord = EXACT
+static const pt_push_rule aMyPush[PT_K_COUNT] = {
+  [PT_K_INT]       = { ALL_EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_BLOB]      = { ALL_EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_TEXT]      = { ALL_EXACT, .like = SUPER, .orderable = 1, .binary = 1 },
+  [PT_K_DECIMAL]   = { .eq = EXACT, .binary = 1 },
+  [PT_K_DATE]      = { .eq = EXACT, .binary = 1 },
+  [PT_K_TIMESTAMP] = { .eq = EXACT, .binary = 1 },
+};
+
 static int myPushable(pt_kind k, int op, const char *zColl){
-  if( op == SQLITE_INDEX_CONSTRAINT_ISNULL || op == SQLITE_INDEX_CONSTRAINT_ISNOTNULL ) return PT_PUSH_EXACT;
-  if( zColl && sqlite3_stricmp(zColl, "BINARY") != 0 ) return PT_PUSH_NONE;
-  int eq = op == SQLITE_INDEX_CONSTRAINT_EQ || op == PT_OP_IN;
-  int ord = op == SQLITE_INDEX_CONSTRAINT_LT || op == SQLITE_INDEX_CONSTRAINT_LE
-         || op == SQLITE_INDEX_CONSTRAINT_GT || op == SQLITE_INDEX_CONSTRAINT_GE;
-  int ne = op == SQLITE_INDEX_CONSTRAINT_NE;
-  switch( k ){
-    case PT_K_INT: case PT_K_BLOB:
-      return (eq || ord || ne) ? PT_PUSH_EXACT : PT_PUSH_NONE;
-    case PT_K_TEXT:
-      if( eq || ord || ne ) return PT_PUSH_EXACT;
-      return op == SQLITE_INDEX_CONSTRAINT_LIKE ? PT_PUSH_SUPERSET : PT_PUSH_NONE;
-    case PT_K_REAL:
-      /* the text protocol prints a FLOAT rounded (0.1 for 0.100000001...),
-      ** so the server's comparison and SQLite's could differ: stays local */
-      return PT_PUSH_NONE;
-    case PT_K_DECIMAL: case PT_K_DATE: case PT_K_TIMESTAMP:
-      return eq ? PT_PUSH_EXACT : PT_PUSH_NONE;
-    default:
-      return PT_PUSH_NONE;
-  }
+  return pt_push_lookup(aMyPush, k, op, zColl);
+}
+
+static int myOrderable(pt_kind k){
+  return (int)k >= 0 && k < PT_K_COUNT && aMyPush[k].orderable;
 }
 
 static void myCondition(pt_sql *q, const char *zq, pt_kind k, int op, int n){
@@ -82,10 +82,6 @@ static void myCondition(pt_sql *q, const char *zq, pt_kind k, int op, int n){
   }else{
     pt_sqlf(q, "%s %s %P", zq, zOp, n);
   }
-}
-
-static int myOrderable(pt_kind k){
-  return k == PT_K_INT || k == PT_K_TEXT || k == PT_K_BLOB;
 }
 
 static void myOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc){
@@ -149,6 +145,14 @@ static int mySpan(const char *zStart, const char *z, int lexFlags){
   return 0;
 }
 
+/* MySQL would change data silently: a warning is an error, except a Note
+** (DROP ... IF EXISTS) and the duplicate key INSERT IGNORE exists to skip. */
+static char *myWarning(const char *zSql, const char *zLevel, const char *zCode, const char *zMsg){
+  if( !zLevel || sqlite3_stricmp(zLevel, "Note") == 0 ) return 0;
+  if( zSql && sqlite3_strnicmp(zSql, "INSERT IGNORE", 13) == 0 && zCode && atoi(zCode) == 1062 ) return 0;
+  return sqlite3_mprintf("%s (MySQL warning %s)", zMsg ? zMsg : "?", zCode ? zCode : "?");
+}
+
 static const char *const azMySession[] = {
   "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'",
   0
@@ -163,7 +167,8 @@ static const char *const azMyReadOnly[] = {
   .xPushable = myPushable, .xCondition = myCondition, .xOrderable = myOrderable, \
   .xOrderBy = myOrderBy, .xParamExpr = pt_sql_param, .azSession = azMySession, \
   .azReadOnly = azMyReadOnly, .xSpan = mySpan, .xLimit = pt_sql_limit, \
-  .xArrayParam = ARRAY, .xUpsert = myUpsert, .xLockRows = myLockRows }
+  .xArrayParam = ARRAY, .xUpsert = myUpsert, .xLockRows = myLockRows, \
+  .zWarnings = "SHOW WARNINGS", .xWarning = myWarning }
 
 /* The native driver writes an IN list into the text where $$n stands. */
 const pt_dialect pt_dialect_mysql = PT_MYSQL_DIALECT(myArrayParam);

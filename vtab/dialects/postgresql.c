@@ -55,31 +55,35 @@ static const char *cast_of(pt_kind k){
 
 /*
 ** The pushdown table.  EXACT: the server's test equals SQLite's for the
-** values value.c lets through; SUPERSET: it may keep extra rows.
+** values value.c lets through; SUPERSET: it may keep extra rows (ILIKE for
+** LIKE; char(n) ignores trailing blanks; dates outside years 1-9999 are
+** kept by the date ranges).  Text ranges and ORDER BY use COLLATE "C".
 */
+#define EXACT PT_PUSH_EXACT
+#define SUPER PT_PUSH_SUPERSET
+#define ALL_EXACT .eq = EXACT, .ne = EXACT, .ord = EXACT
+static const pt_push_rule aPgPush[PT_K_COUNT] = {
+  [PT_K_INT]         = { ALL_EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_REAL]        = { ALL_EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_BLOB]        = { ALL_EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_TEXT]        = { ALL_EXACT, .like = SUPER, .orderable = 1, .binary = 1 },
+  [PT_K_BOOL]        = { .eq = EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_DECIMAL]     = { .eq = EXACT, .binary = 1 },
+  [PT_K_ENUM]        = { .eq = EXACT, .binary = 1 },
+  [PT_K_TIME]        = { .eq = EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_UUID]        = { .eq = EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_CHAR]        = { .eq = SUPER, .binary = 1 },
+  [PT_K_DATE]        = { .eq = EXACT, .dates = SUPER, .binary = 1 },
+  [PT_K_TIMESTAMP]   = { .eq = EXACT, .dates = SUPER, .binary = 1 },
+  [PT_K_TIMESTAMPTZ] = { .eq = EXACT, .dates = SUPER, .binary = 1 },
+};
+
 static int pgPushable(pt_kind k, int op, const char *zColl){
-  if( op == SQLITE_INDEX_CONSTRAINT_ISNULL || op == SQLITE_INDEX_CONSTRAINT_ISNOTNULL ) return PT_PUSH_EXACT;
-  if( zColl && sqlite3_stricmp(zColl, "BINARY") != 0 ) return PT_PUSH_NONE;
-  int eq = op == SQLITE_INDEX_CONSTRAINT_EQ || op == PT_OP_IN;
-  int ord = op == SQLITE_INDEX_CONSTRAINT_LT || op == SQLITE_INDEX_CONSTRAINT_LE
-         || op == SQLITE_INDEX_CONSTRAINT_GT || op == SQLITE_INDEX_CONSTRAINT_GE;
-  int ne = op == SQLITE_INDEX_CONSTRAINT_NE;
-  switch( k ){
-    case PT_K_INT: case PT_K_REAL: case PT_K_BLOB:
-      return (eq || ord || ne) ? PT_PUSH_EXACT : PT_PUSH_NONE;
-    case PT_K_TEXT:
-      if( eq || ord || ne ) return PT_PUSH_EXACT;
-      return op == SQLITE_INDEX_CONSTRAINT_LIKE ? PT_PUSH_SUPERSET : PT_PUSH_NONE;
-    case PT_K_BOOL: case PT_K_DECIMAL: case PT_K_ENUM: case PT_K_TIME: case PT_K_UUID:
-      return eq ? PT_PUSH_EXACT : PT_PUSH_NONE;
-    case PT_K_CHAR:
-      return eq ? PT_PUSH_SUPERSET : PT_PUSH_NONE;
-    case PT_K_DATE: case PT_K_TIMESTAMP: case PT_K_TIMESTAMPTZ:
-      if( eq ) return PT_PUSH_EXACT;
-      return (op == PT_OP_DATE_GE || op == PT_OP_DATE_LT) ? PT_PUSH_SUPERSET : PT_PUSH_NONE;
-    default:
-      return PT_PUSH_NONE;
-  }
+  return pt_push_lookup(aPgPush, k, op, zColl);
+}
+
+static int pgOrderable(pt_kind k){
+  return (int)k >= 0 && k < PT_K_COUNT && aPgPush[k].orderable;
 }
 
 static void pgCondition(pt_sql *q, const char *zq, pt_kind k, int op, int n){
@@ -107,11 +111,6 @@ static void pgCondition(pt_sql *q, const char *zq, pt_kind k, int op, int n){
   }else{
     pt_sqlf(q, "%s %s %P::%s", zq, zOp, n, zCast);
   }
-}
-
-static int pgOrderable(pt_kind k){
-  return k == PT_K_INT || k == PT_K_BOOL || k == PT_K_REAL || k == PT_K_TEXT
-      || k == PT_K_BLOB || k == PT_K_UUID || k == PT_K_TIME;
 }
 
 static void pgOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc){

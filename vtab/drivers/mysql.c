@@ -205,6 +205,8 @@ static MYSQL *open_one(const pt_uri *u, int timeout, int readOnly, char **pzErr)
   return my;
 }
 
+/* xConnect: the URI's max-connections= (2..1000) bounds the pool; one
+** pinned connection (open_one) becomes the main one. */
 static int myConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppConn, char **pzErr){
   pt_uri u;
   *ppConn = 0;
@@ -993,19 +995,17 @@ static void myClose(pt_cursor *p){
 
 /* ---- statements and transactions ---- */
 
-/* After a statement with mysql_warning_count() > 0: the first warning as
-** *pzErr (MySQL would otherwise change data silently: a warning is an
-** error).  Notes are not (DROP ... IF EXISTS), nor the duplicates INSERT
-** IGNORE exists to skip.  Returns SQLITE_ERROR when *pzErr is set. */
-static int warnings_error(MYSQL *my, int isIgnore, char **pzErr){
+/* After statement zSql (NULL: not known) with mysql_warning_count() > 0:
+** the first warning the dialect judges an error (xWarning) as *pzErr.
+** Returns SQLITE_ERROR when *pzErr is set. */
+static int warnings_error(MYSQL *my, const char *zSql, char **pzErr){
+  const pt_dialect *d = &pt_dialect_mysql;
   MYSQL_RES *w = 0;
   char *zIgnore = 0;
-  if( run(my, "SHOW WARNINGS", &w, &zIgnore) == SQLITE_OK && w ){
+  if( run(my, d->zWarnings, &w, &zIgnore) == SQLITE_OK && w ){
     MYSQL_ROW row;
     while( !*pzErr && (row = mysql_fetch_row(w)) != 0 ){
-      if( sqlite3_stricmp(row[0], "Note") == 0 ) continue;
-      if( isIgnore && atoi(row[1]) == 1062 ) continue;
-      *pzErr = sqlite3_mprintf("%s (MySQL warning %s)", row[2], row[1]);
+      *pzErr = d->xWarning(zSql, row[0], row[1], row[2]);
     }
     mysql_free_result(w);
   }
@@ -1100,7 +1100,7 @@ static int myExec(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aP
   my_ulonglong n = mysql_affected_rows(c->my);
   *pnChanged = n == (my_ulonglong)-1 ? -1 : (int64_t)n;
   if( mysql_warning_count(c->my) > 0 ){
-    return warnings_error(c->my, sqlite3_strnicmp(zSql, "INSERT IGNORE", 13) == 0, pzErr);
+    return warnings_error(c->my, zSql, pzErr);
   }
   return SQLITE_OK;
 }
@@ -1290,6 +1290,9 @@ static void load_escape(pt_buf *out, const char *z, int n){
   pt_buf_append(out, z + start, n - start);
 }
 
+/* xBulkRow: the row as a LOAD DATA line (tabs, \N for NULL, escapes);
+** a value of a numeric column that is no number is refused, as LOAD DATA
+** would round or zero it without a word.  Sent past MY_BULK_BYTES. */
 static int myBulkRow(pt_bulk *p, const pt_param *a, char **pzErr){
   my_bulk *b = (my_bulk*)p;
   pt_buf *out = &b->buf;

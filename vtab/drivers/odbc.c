@@ -497,6 +497,11 @@ static void learn_dialect(od_conn *c, const char *zDbms){
   c->catalogIsSchema = info_u32(c->dbc, SQL_SCHEMA_USAGE) == 0 && info_u32(c->dbc, SQL_CATALOG_USAGE) != 0;
 }
 
+/* xConnect: allocate the environment, connect with the string after
+** "odbc:", reconnect with the options that make known drivers stream and
+** count found rows (psqlODBC UseDeclareFetch, SQLite ODBC StepAPI, MariaDB
+** OPTION bit 2 and utf8mb4) unless the string sets them, then learn the
+** data source's dialect and abilities and pin the session. */
 static int odConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppConn, char **pzErr){
   *ppConn = 0;
   const char *zStr = zUri + 5;   /* after "odbc:" */
@@ -898,25 +903,27 @@ static int get_int(SQLHSTMT st, SQLUSMALLINT col, int *pNull);
 ** MySQL in strict mode reports some failed writes (Data truncated, 1265)
 ** with a warning's SQLSTATE, which its ODBC driver passes on as success:
 ** with info from one execution, as plain success from a parameter array,
-** with nothing written.  As the MySQL driver does, a warning is an error:
-** the first row of SHOW WARNINGS that is not a Note (nor, for INSERT
-** IGNORE, the duplicate it exists to skip) becomes *pzErr and the result
+** with nothing written.  As the MySQL driver does, the dialect's warnings
+** (zWarnings) are read after statement zSql (NULL: not known), and the
+** first it judges an error (xWarning) becomes *pzErr and the result
 ** SQLITE_ERROR.
 */
-static int mysql_warnings(od_conn *c, int isIgnore, char **pzErr){
+static int engine_warnings(od_conn *c, const char *zSql, char **pzErr){
+  const pt_dialect *d = odDialect(&c->base);
+  if( !d->zWarnings || !d->xWarning ) return SQLITE_OK;
   SQLHSTMT st;
   if( !SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &st)) ) return SQLITE_OK;
   int rc = SQLITE_OK;
-  if( SQL_SUCCEEDED(exec_sql(c, st, "SHOW WARNINGS", 0)) ){
+  if( SQL_SUCCEEDED(exec_sql(c, st, d->zWarnings, 0)) ){
     while( rc == SQLITE_OK && SQL_SUCCEEDED(SQLFetch(st)) ){
-      int isNull;
-      char *zLevel = get_text(st, 1), *zMsg = get_text(st, 3);
-      int code = get_int(st, 2, &isNull);
-      if( zLevel && sqlite3_stricmp(zLevel, "Note") != 0 && !(isIgnore && code == 1062) ){
-        *pzErr = sqlite3_mprintf("%s (MySQL warning %d)", zMsg ? zMsg : "?", code);
+      char *zLevel = get_text(st, 1), *zCode = get_text(st, 2), *zMsg = get_text(st, 3);
+      char *zErr = d->xWarning(zSql, zLevel, zCode, zMsg);
+      if( zErr ){
+        *pzErr = zErr;
         rc = SQLITE_ERROR;
       }
       sqlite3_free(zLevel);
+      sqlite3_free(zCode);
       sqlite3_free(zMsg);
     }
   }
@@ -939,9 +946,7 @@ static int exec_stmt(od_conn *c, SQLHDBC dbc, const od_sql *q, const pt_param *a
     *pzErr = st_error(c, dbc, st);
     return SQLITE_ERROR;
   }
-  if( isWrite && r == SQL_SUCCESS_WITH_INFO && c->dbms == OD_MYSQL ){
-    return mysql_warnings(c, sqlite3_strnicmp(q->z, "INSERT IGNORE", 13) == 0, pzErr);
-  }
+  if( isWrite && r == SQL_SUCCESS_WITH_INFO ) return engine_warnings(c, q->z, pzErr);
   return SQLITE_OK;
 }
 
@@ -1171,6 +1176,8 @@ static pt_kind result_kind(const od_conn *c, SQLHSTMT st, SQLUSMALLINT i, char *
   return k;
 }
 
+/* xDescribeQuery: the columns of SELECT * FROM (zQuery) q WHERE 1 = 0,
+** run read-only on a read-only connection; zQuery is passed as written. */
 static int odDescribeQuery(pt_conn *p, const char *zQuery, pt_table_desc **ppDesc, char **pzErr){
   od_conn *c = (od_conn*)p;
   *ppDesc = 0;
@@ -1485,6 +1492,9 @@ static int odPageRows(pt_conn *p){
   return ((od_conn*)p)->buffers ? 20000 : 0;
 }
 
+/* xNext: the next row of the block, else the next block (SQLFetch);
+** a value longer than its slot is read whole here (read_long), and a
+** failed fetch marks the cursor broken (its connection is not reused). */
 static int odNext(pt_cursor *p, char **pzErr){
   od_cursor *cur = (od_cursor*)p;
   if( cur->done ) return SQLITE_DONE;
@@ -1600,6 +1610,9 @@ static int pg_date_text(const char *z, int n, pt_kind k, pt_buf *out){
   return !out->oom;
 }
 
+/* xColumn: slot i of the current row as pontoon's value, from the C
+** type bound: integers and doubles as numbers (NaN as text), MySQL BIT as
+** an integer, UTF-16 text converted, decimals and dates as pontoon's text. */
 static void odColumn(pt_cursor *p, int i, pt_value *v){
   od_cursor *cur = (od_cursor*)p;
   memset(v, 0, sizeof(*v));
@@ -2099,12 +2112,12 @@ static int bulk_send(od_bulk *b, SQLHSTMT st, int iFirst, int n, int tuples, cha
       *pzErr = st_error(c, c->dbc, st);
       rc = SQLITE_ERROR;
     }else if( c->dbms == OD_MYSQL ){
-      /* a failed write may come as success (mysql_warnings): the rows
+      /* a failed write may come as success (engine_warnings): the rows
       ** written say so */
       SQLLEN nRows = -1;
       SQLRowCount(st, &nRows);
       if( r == SQL_SUCCESS_WITH_INFO || (nRows >= 0 && nRows < n) ){
-        rc = mysql_warnings(c, 0, pzErr);
+        rc = engine_warnings(c, 0, pzErr);
         if( rc == SQLITE_OK && nRows >= 0 && nRows < n ){
           *pzErr = sqlite3_mprintf("the server wrote %d of %d rows and gave no reason; nothing of "
                                    "the statement is kept", (int)nRows, n);
@@ -2157,6 +2170,9 @@ static char *bulk_values_sql(od_bulk *b, int n){
   return sqlite3_str_finish(s);
 }
 
+/* xBulkFlush: the buffered rows as one parameter array where the driver
+** honours them (psqlODBC: multi-row VALUES), else one execution per row;
+** MySQL's warnings and short row counts are errors (engine_warnings). */
 static int odBulkFlush(pt_bulk *p, char **pzErr){
   od_bulk *b = (od_bulk*)p;
   if( b->nRow == 0 ) return SQLITE_OK;

@@ -386,6 +386,8 @@ static void notice_quiet(void *arg, const char *zMsg){
   pt_trace("pg notice: %s", zMsg);
 }
 
+/* xConnect: libpq with connect_timeout and application_name, the
+** dialect's session statements (and read-only ones when readOnly). */
 static int pgConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppConn, char **pzErr){
   char zTimeout[16];
   snprintf(zTimeout, sizeof zTimeout, "%d", timeout);
@@ -612,6 +614,8 @@ static int pgDescribeQuery(pt_conn *p, const char *zQuery, pt_table_desc **ppDes
   return rc;
 }
 
+/* The columns of zQuery, from the unnamed statement prepared and
+** described without running it. */
 static int describe_query(pg_conn *c, const char *zQuery, pt_table_desc **ppDesc, char **pzErr){
   char *zSql = sqlite3_mprintf("SELECT * FROM (%s) AS q", zQuery);
   PGresult *r = PQprepare(c->pg, "", zSql, 0, 0);
@@ -823,6 +827,8 @@ static int pgOpen(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aP
   return SQLITE_OK;
 }
 
+/* xNext: the next row of the current result, else the next batch of the
+** cursor (a result already sent for, or the next one asked for). */
 static int pgNext(pt_cursor *p, char **pzErr){
   pg_cursor *cur = (pg_cursor*)p;
   pg_conn *c = cur->c;
@@ -978,6 +984,8 @@ static int numeric_fast(const unsigned char *z, int n, pt_value *v){
   return 1;
 }
 
+/* xColumn: column i of the current row, from its text or binary form, as
+** pontoon's value of the column's kind (docs/types.md). */
 static void pgColumn(pt_cursor *p, int i, pt_value *v){
   pg_cursor *cur = (pg_cursor*)p;
   PGresult *r = cur->res;
@@ -1194,6 +1202,9 @@ static int queued_parse_answer(pg_conn *c, int iCmd, int ok){
   return 0;
 }
 
+/* Sync the queued statements (xExecQueued) and read every answer: the
+** first error and each row count are recorded for xSettle, statements
+** whose Parse never answered are forgotten; pipeline mode ends. */
 static void pipeline_end(pg_conn *c){
   if( !c->nQueued ) return;
   c->nQueued = 0;
@@ -1227,6 +1238,9 @@ static void pipeline_end(pg_conn *c){
   PQexitPipelineMode(c->pg);
 }
 
+/* xExecQueued: send pSt in pipeline mode without waiting, prepared once
+** per connection when a cache slot is free (its Parse pipelined with it);
+** more than 64 parameters settle the queue and run it the plain way. */
 static int pgExecQueued(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aParam, char **pzErr){
   pg_conn *c = (pg_conn*)p;
   const char *zSql = pSt->zSql;
@@ -1898,6 +1912,8 @@ static int pgBulkFlush(pt_bulk *p, char **pzErr){
   return take_error(b, pzErr);
 }
 
+/* xBulkRow: the row in COPY's binary format when every column has one,
+** else in its text format; sent when the buffer passes its size. */
 static int pgBulkRow(pt_bulk *p, const pt_param *a, char **pzErr){
   static const char hex[] = "0123456789abcdef";
   pg_bulk *b = (pg_bulk*)p;
