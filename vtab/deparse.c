@@ -160,6 +160,7 @@ int pt_stmt_user(const pt_dialect *d, int ePlace, int lexFlags, const char *zTex
   }
   int rc = pt_sql_finish(&q, pOut);
   pOut->nStmt = nStmt;
+  pOut->isUser = 1;
   return rc;
 }
 

@@ -162,7 +162,9 @@ typedef struct pt_bulk {
 ** A PT_MARK_LIST mark takes an IN list: its parameter is the dialect's
 ** xArrayParam text, a list of literals that a driver writing values into
 ** the text (MySQL) inserts as it is.  nStmt is 2 when the text holds more
-** than one statement (a user's "a; b"), else 1.
+** than one statement (a user's "a; b"), else 1.  isUser: the text is a
+** user's (pontoon_exec), which may do anything to the session; pontoon's
+** own statements only read and write rows.
 */
 #define PT_PLACE_NUMBERED 0
 #define PT_PLACE_QMARK    1
@@ -177,6 +179,7 @@ typedef struct pt_stmt {
   int nMark;
   pt_mark *aMark;
   int nStmt;
+  int isUser;
 } pt_stmt;
 
 /* Savepoint operations for xSavepoint. */

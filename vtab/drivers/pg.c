@@ -368,8 +368,8 @@ static PGresult *stmt_exec(pg_conn *c, const char *zSql, int nParam, const char 
   return r;
 }
 
-/* Does the text name DISCARD or DEALLOCATE (case aside)?  Then it may
-** remove prepared statements. */
+/* Does a user's text name DISCARD or DEALLOCATE (case aside)?  Then it
+** may remove prepared statements (pontoon's own statements never do). */
 static int drops_statements(const char *z){
   for(; *z; z++){
     if( (*z == 'd' || *z == 'D')
@@ -1140,7 +1140,7 @@ static int pgExec(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aP
   /* without parameters the simple protocol runs several statements, as psql -c */
   PGresult *r = nParam == 0 ? PQexec(c->pg, zSql)
                             : PQexecParams(c->pg, zSql, nParam, 0, azVal, anLen, anFmt, 0);
-  if( drops_statements(zSql) ) c->needResync = 1;
+  if( pSt->isUser && drops_statements(zSql) ) c->needResync = 1;
   for(int i = 0; i < nParam; i++) sqlite3_free(azConv[i]);
   sqlite3_free(azConv);
   sqlite3_free(azVal); sqlite3_free(anLen); sqlite3_free(anFmt);
