@@ -11,8 +11,16 @@
 ** other data source ANSI.  deparse.c is the only caller of the text
 ** members; plan.c asks the pushdown members.
 **
-** Every member writes pontoon's placeholders, $1..$n, numbered as the
-** caller says; each driver sends them in its own way.  Required members
+** A new engine writes: quoting, select expressions, the pushdown table
+** (pt_push_rule rows read by pt_push_lookup) with its conditions and ORDER
+** BY, the parameter expression, the session statements and the tokenizer
+** of its SQL (xSpan); the optional members when it has the statement.
+**
+** Members that write a parameter take a pt_sql, the statement being
+** built, and write it with pt_sqlf's %P (or pt_sql_place), numbered from 1
+** as the caller says; the builder writes the placeholder the driver takes
+** ($n or ?) and records where it stands (pt_stmt, driver.h).  Text without
+** parameters goes to q->pStr or to a plain sqlite3_str.  Required members
 ** come first; a NULL optional member means the engine has no such
 ** statement, and the bridge leaves the work to SQLite or refuses.
 */
@@ -23,6 +31,46 @@
 
 /* Flags a driver passes to xSelectExpr: how it decodes what it reads. */
 #define PT_READ_TEXT 0x01   /* every value as the server's text (ODBC) */
+
+/* Flags for xSpan (pt_driver.xLexFlags): the session's reading of SQL. */
+#define PT_LEX_NO_BACKSLASH 0x01   /* MySQL NO_BACKSLASH_ESCAPES: '\' is a character */
+
+/*
+** One row of a dialect's pushdown table (STYLE.md 4): for a column of one
+** kind, how the server's test by each operator relates to SQLite's own
+** (PT_PUSH_*: 0 stays local), and whether ORDER BY on it sorts exactly as
+** SQLite sorts.  A dialect's table has PT_K_COUNT rows, one per kind;
+** pt_push_lookup reads it (IS NULL and IS NOT NULL are always exact).
+*/
+typedef struct pt_push_rule {
+  unsigned char eq;          /* =, and IN lists (PT_OP_IN) */
+  unsigned char ne;          /* <> */
+  unsigned char ord;         /* < <= > >= */
+  unsigned char like;        /* LIKE */
+  unsigned char dates;       /* PT_OP_DATE_GE, PT_OP_DATE_LT */
+  unsigned char orderable;   /* 1: ORDER BY sorts as SQLite (NULLs first) */
+  unsigned char binary;      /* 1: pushed only under SQLite's BINARY collation */
+} pt_push_rule;
+int pt_push_lookup(const pt_push_rule *aRule, pt_kind k, int op, const char *zColl);
+
+/*
+** A statement being built (deparse.c): text, and the placeholders written
+** so far in the driver's form ePlace.  pt_sqlf appends printf-style with
+** %s (NULL as nothing), %d, %% and %P: the placeholder of the 1-based
+** parameter given as an int.  pt_sql_finish hands the statement over.
+*/
+typedef struct pt_sql {
+  sqlite3_str *pStr;       /* the text so far */
+  int ePlace;              /* PT_PLACE_* */
+  int nMark, nAlloc;
+  pt_mark *aMark;
+  int oom;
+} pt_sql;
+void pt_sql_init(pt_sql *, int ePlace);
+void pt_sqlf(pt_sql *, const char *zFmt, ...);
+void pt_sql_place(pt_sql *, int iParam, int markFlags);
+int pt_sql_finish(pt_sql *, pt_stmt *pOut);   /* SQLITE_OK or SQLITE_NOMEM */
+void pt_stmt_clear(pt_stmt *);
 
 struct pt_dialect {
   int iVersion;            /* 1 */
@@ -40,13 +88,13 @@ struct pt_dialect {
   int (*xPushable)(pt_kind k, int op, const char *zColl);
   /* Append the condition for a pushable op; iParam is the 1-based
   ** parameter number (unused for IS NULL / IS NOT NULL). */
-  void (*xCondition)(sqlite3_str *, const char *zQuoted, pt_kind k, int op, int iParam);
+  void (*xCondition)(pt_sql *, const char *zQuoted, pt_kind k, int op, int iParam);
   /* 1 if ORDER BY on kind k, written by xOrderBy, sorts exactly as SQLite
   ** sorts the values pontoon returns (NULLs first ascending). */
   int (*xOrderable)(pt_kind k);
   void (*xOrderBy)(sqlite3_str *, const char *zQuoted, pt_kind k, int desc);
   /* Append parameter iParam as the value assigned to a column of kind k. */
-  void (*xParamExpr)(sqlite3_str *, pt_kind k, int iParam);
+  void (*xParamExpr)(pt_sql *, pt_kind k, int iParam);
 
   /* The session pinning: statements run, one at a time, on every new
   ** connection (UTC, ISO dates, exact floats, strict writes), and the
@@ -54,19 +102,28 @@ struct pt_dialect {
   ** the driver adds what belongs to its client library (encodings). */
   const char *const *azSession;
   const char *const *azReadOnly;
+  /* The tokenizer of SQL a user writes (pontoon_exec): if z, inside the
+  ** text starting at zStart, starts a string, a quoted identifier, a
+  ** comment or any other token in which "$1" or ";" is only text, its
+  ** length in bytes (to the end of the text when it is not closed); else
+  ** 0.  lexFlags: PT_LEX_*.  A '$' that continues an identifier (a$1) is
+  ** no parameter in any dialect: the caller checks that. */
+  int (*xSpan)(const char *zStart, const char *z, int lexFlags);
 
   /* ---- optional members: NULL means the engine has no such thing ---- */
   /* Append a LIMIT clause whose row count is parameter iParam.  NULL: no
   ** trailing LIMIT syntax (LIMIT is then left to SQLite). */
-  void (*xLimit)(sqlite3_str *, int iParam);
+  void (*xLimit)(pt_sql *, int iParam);
   /* Append the text of one parameter holding all of aElem[n] (values of
-  ** kind k), for PT_OP_IN conditions.  NULL: IN is not pushed. */
+  ** kind k), for PT_OP_IN conditions (the condition takes it through a
+  ** placeholder, with PT_MARK_LIST where the list is spliced as it is).
+  ** NULL: IN is not pushed. */
   void (*xArrayParam)(sqlite3_str *, pt_kind k, int n, const pt_param *aElem);
   /* Append a one-row INSERT into zTable of azCol[nCol] (kinds aKind) with
   ** parameters $1..$nCol; onConflict is SQLITE_REPLACE (update the row
   ** whose key columns aKey[nKey] match) or SQLITE_IGNORE (keep the old
   ** row).  NULL: INSERT OR REPLACE / OR IGNORE are refused. */
-  void (*xUpsert)(sqlite3_str *, const char *zTable, int nCol, const char *const *azCol,
+  void (*xUpsert)(pt_sql *, const char *zTable, int nCol, const char *const *azCol,
                   const pt_kind *aKind, int nKey, const int *aKey, int onConflict);
   /* Append the clause that makes a SELECT of a base table lock the rows it
   ** reads against other sessions' writes until the transaction ends,
@@ -77,6 +134,13 @@ struct pt_dialect {
   ** UPDATE (PostgreSQL REPEATABLE READ raises a serialization error;
   ** SQLite serializes writers). */
   void (*xLockRows)(sqlite3_str *);
+  /* The statement that lists the warnings of the last statement as rows
+  ** (level, code, message), and the judgement of one row after statement
+  ** zSql (NULL: not known): the error message, from sqlite3_mprintf, or
+  ** NULL when it is no error.  For an engine that reports a failed or
+  ** lossy write as a mere warning (MySQL); NULL: warnings are not read. */
+  const char *zWarnings;
+  char *(*xWarning)(const char *zSql, const char *zLevel, const char *zCode, const char *zMsg);
 
   /* ---- for the migration layer (filled by its issues; NULL for now) ---- */
   /* Append the column type that holds kind k (zSourceType: the source's own
@@ -114,17 +178,34 @@ struct pt_dialect {
 
 /* The dialects (vtab/dialects/). */
 extern const pt_dialect pt_dialect_postgresql;
-extern const pt_dialect pt_dialect_mysql;          /* IN lists as $$n, expanded by the native driver */
+extern const pt_dialect pt_dialect_mysql;          /* IN lists spliced by the native driver */
 extern const pt_dialect pt_dialect_mysql_params;   /* no IN lists: drivers that bind each parameter */
 extern const pt_dialect pt_dialect_sqlite;
 extern const pt_dialect pt_dialect_ansi;           /* "names", no LIMIT */
 extern const pt_dialect pt_dialect_ansi_fetch;     /* "names", FETCH FIRST n ROWS ONLY */
 extern const pt_dialect pt_dialect_ansi_backtick;  /* `names`, no LIMIT */
 
+/* Pieces several dialects share (deparse.c). */
+void pt_sql_limit(pt_sql *, int iParam);
+void pt_sql_param(pt_sql *, pt_kind, int iParam);
+void pt_upsert_on_conflict(pt_sql *, const char *zTable, int nCol, const char *const *azCol,
+                           int nKey, const int *aKey, int onConflict);
+void pt_upsert_on_duplicate(pt_sql *, const char *zTable, int nCol, const char *const *azCol,
+                            int onConflict);
+/* The statement of a user's SQL with parameters (pontoon_exec), read by
+** dialect d's tokenizer (deparse.c). */
+int pt_stmt_user(const pt_dialect *d, int ePlace, int lexFlags, const char *zText, int nParam,
+                 pt_stmt *pOut, char **pzErr);
+
 /* Pieces several dialects share (dialects/ansi.c). */
 void pt_ansi_quote(sqlite3_str *, const char *zName, char open, char close);
 int pt_ansi_pushable(pt_kind k, int op, const char *zColl);
-void pt_ansi_condition(sqlite3_str *, const char *zQuoted, pt_kind k, int op, int iParam);
+void pt_ansi_condition(pt_sql *, const char *zQuoted, pt_kind k, int op, int iParam);
+int pt_ansi_span(const char *zStart, const char *z, int lexFlags);
+int pt_span_quoted(const char *z, char close, int bs);
+int pt_span_line(const char *z);
+int pt_span_block(const char *z, int nested);
+int pt_ansi_span_bt(const char *zStart, const char *z, int lexFlags);
 int pt_ansi_orderable(pt_kind k);
 void pt_ansi_order_by(sqlite3_str *, const char *zQuoted, pt_kind k, int desc);
 void pt_ansi_select(sqlite3_str *, const char *zQuoted, pt_kind k, int readFlags);

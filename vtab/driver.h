@@ -21,6 +21,13 @@
 **     SQLSTATE or native code; it never contains a password.  The bridge adds
 **     the server and table names.
 **   - Drivers never print.
+**   - Drivers never read SQL text: a statement comes as a pt_stmt whose
+**     placeholders are already in the driver's form (ePlace), with marks.
+**
+** A new client library writes: the required members below (connect,
+** describe, stream rows, run a statement, count, transactions, bulk
+** INSERT), names its placeholder form (ePlace) and the dialect of the
+** servers it reaches (pDialect, or xDialect per connection).
 */
 #ifndef PT_DRIVER_H
 #define PT_DRIVER_H
@@ -142,6 +149,39 @@ typedef struct pt_bulk {
 
 #define PT_FETCH_FEW (-1)
 
+/*
+** A remote statement as a driver receives it: zSql written with the
+** driver's placeholders (pt_driver.ePlace), by deparse.c for the SQL
+** pontoon writes and by the server dialect's tokenizer for the SQL a user
+** writes (pontoon_exec), so that no driver ever scans SQL text.
+**   PT_PLACE_NUMBERED  $1, $2 ... stand in zSql, numbered as the
+**                      parameters are; the server reads them (nMark 0).
+**   PT_PLACE_QMARK     every placeholder is a '?' whose byte offset in zSql
+**                      and 0-based parameter are aMark[i], in order of
+**                      appearance; a parameter may be taken several times.
+** A PT_MARK_LIST mark takes an IN list: its parameter is the dialect's
+** xArrayParam text, a list of literals that a driver writing values into
+** the text (MySQL) inserts as it is.  nStmt is 2 when the text holds more
+** than one statement (a user's "a; b"), else 1.  isUser: the text is a
+** user's (pontoon_exec), which may do anything to the session; pontoon's
+** own statements only read and write rows.
+*/
+#define PT_PLACE_NUMBERED 0
+#define PT_PLACE_QMARK    1
+#define PT_MARK_LIST      0x01
+typedef struct pt_mark {
+  int iOffset;        /* byte offset of the '?' in zSql */
+  int iParam;         /* the parameter it takes, 0-based */
+  int flags;          /* PT_MARK_* */
+} pt_mark;
+typedef struct pt_stmt {
+  char *zSql;
+  int nMark;
+  pt_mark *aMark;
+  int nStmt;
+  int isUser;
+} pt_stmt;
+
 /* Savepoint operations for xSavepoint. */
 #define PT_SP_BEGIN    0
 #define PT_SP_RELEASE  1
@@ -153,6 +193,7 @@ struct pt_driver {
   const char *zSchemes;    /* the connection strings it takes, for messages */
   const pt_dialect *pDialect;  /* the engine it speaks (before xDialect says) */
   int readFlags;           /* PT_READ_*: how xColumn decodes what it reads */
+  int ePlace;              /* PT_PLACE_*: the placeholders its statements carry */
 
   /* 1 if this driver handles the connection string (by its scheme). */
   int (*xAccepts)(const char *zUri);
@@ -183,14 +224,15 @@ struct pt_driver {
   int (*xListTables)(pt_conn *, const char *zSchema, const char *zLike,
                      char ***pazName, int *pn, char **pzErr);
 
-  /* Run a query and stream its rows.  aKind[nCol] are the kinds of the
+  /* Run the query pStmt (placeholders and marks as ePlace says, taking
+  ** aParam[nParam]) and stream its rows.  aKind[nCol] are the kinds of the
   ** select list, in order.  The rows are fetched in bounded batches of
   ** exactly nFetch rows when nFetch > 0 (the table's fetch=); 0: the driver
   ** sizes them, adapting to the rows' width (about 4 MB a batch);
   ** PT_FETCH_FEW: a handful of rows are expected, fetch them in one round
   ** trip.  Another cursor on the same
   ** connection may be opened while this one is open. */
-  int (*xOpen)(pt_conn *, const char *zSql, int nParam, const pt_param *aParam,
+  int (*xOpen)(pt_conn *, const pt_stmt *pStmt, int nParam, const pt_param *aParam,
                int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur,
                char **pzErr);
   /* Advance: SQLITE_ROW, SQLITE_DONE, or an error code with *pzErr. */
@@ -200,16 +242,16 @@ struct pt_driver {
   /* Close and free; NULL is a no-op. */
   void (*xClose)(pt_cursor *);
 
-  /* Run one statement; *pnChanged gets the rows it matched: for UPDATE the
+  /* Run pStmt with aParam[nParam] (pStmt->nStmt > 1: the user's several
+  ** statements, run in order or refused); *pnChanged gets the rows it matched: for UPDATE the
   ** rows its WHERE found, changed or not (MySQL: CLIENT_FOUND_ROWS), for
   ** DELETE and INSERT the rows affected; -1 if the server cannot tell.  The
   ** bridge checks that an UPDATE or DELETE by key matched exactly one row. */
-  int (*xExec)(pt_conn *, const char *zSql, int nParam, const pt_param *aParam,
+  int (*xExec)(pt_conn *, const pt_stmt *pStmt, int nParam, const pt_param *aParam,
                int64_t *pnChanged, char **pzErr);
-  /* Count rows of a query on the server (SELECT count(*) wrapped by the
-  ** driver); used by pontoon_count. */
-  int (*xCount)(pt_conn *, const char *zFromWhere, int nParam,
-                const pt_param *aParam, int64_t *pnRow, char **pzErr);
+  /* Count the rows of "FROM ... [WHERE ...]" (no parameters; the where is
+  ** the user's text) as SELECT count(*), read-only; for pontoon_count. */
+  int (*xCount)(pt_conn *, const char *zFromWhere, int64_t *pnRow, char **pzErr);
 
   /* ---- remote transactions (conn.c decides when) ---- */
   /* Open a read-write transaction with one snapshot for all its reads
@@ -245,13 +287,16 @@ struct pt_driver {
   /* The dialect of the server this connection reached, for a driver that
   ** reaches several engines (ODBC); NULL: always pDialect. */
   const pt_dialect *(*xDialect)(pt_conn *);
+  /* PT_LEX_* flags (dialect.h) the session's settings give a user's SQL
+  ** text, for the dialect's tokenizer; NULL: 0. */
+  int (*xLexFlags)(pt_conn *);
   /* 0 when xOpen streams a result with bounded memory; else the
   ** driver keeps whole results, and the bridge reads tables with a key in
   ** pages of this many rows, in key order (WHERE key > last ... LIMIT n). */
   int (*xPageRows)(pt_conn *);  /* NULL: always streams */
   /* Queue one statement without waiting for its result (UPDATE
   ** and DELETE of many rows); its error, if any, comes from xSettle. */
-  int (*xExecQueued)(pt_conn *, const char *zSql, int nParam,
+  int (*xExecQueued)(pt_conn *, const pt_stmt *pStmt, int nParam,
                      const pt_param *aParam, char **pzErr);
   /* (with xExecQueued) Wait for every queued statement; the first error among them.  Each
   ** queued statement is an UPDATE or DELETE of one row by key: one that

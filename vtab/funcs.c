@@ -378,7 +378,7 @@ static void fnCount(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   int rc = pt_server_flush(s, &zErr);
   if( rc != SQLITE_OK ){ sqlite3_free(zFrom); result_error(ctx, zErr); return; }
   rc = pt_server_conn(s, v->zQuery != 0 || !s->inTxn, &c, &zErr);
-  if( rc == SQLITE_OK ) rc = s->pDriver->xCount(c, zFrom, 0, 0, &n, &zErr);
+  if( rc == SQLITE_OK ) rc = s->pDriver->xCount(c, zFrom, &n, &zErr);
   sqlite3_free(zFrom);
   if( rc != SQLITE_OK ){
     result_error(ctx, pt_server_error(s, v->zRemoteTable ? v->zRemoteTable : v->zName, "pontoon_count", zErr));
@@ -448,7 +448,14 @@ static void fnExec(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   int rc = pt_server_flush(s, &zErr);
   if( rc != SQLITE_OK ){ sqlite3_free(aParam); result_error(ctx, zErr); return; }
   rc = pt_server_conn(s, 0, &c, &zErr);
-  if( rc == SQLITE_OK ) rc = s->pDriver->xExec(c, zSql, nParam, aParam, &n, &zErr);
+  if( rc == SQLITE_OK ){
+    /* the user's $n as the driver takes them, read by the server's dialect */
+    pt_stmt st;
+    int lexFlags = s->pDriver->xLexFlags ? s->pDriver->xLexFlags(c) : 0;
+    rc = pt_stmt_user(s->pDialect, s->pDriver->ePlace, lexFlags, zSql, nParam, &st, &zErr);
+    if( rc == SQLITE_OK ) rc = s->pDriver->xExec(c, &st, nParam, aParam, &n, &zErr);
+    pt_stmt_clear(&st);
+  }
   sqlite3_free(aParam);
   if( rc != SQLITE_OK ){
     result_error(ctx, pt_server_error(s, 0, "pontoon_exec", zErr));

@@ -466,9 +466,22 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
         sqlite3_free(aKeyPos);
       }
     }else{
+      /* numbered placeholders: the plan's text is the statement; else the
+      ** statement with the driver's marks */
+      pt_stmt st;
+      memset(&st, 0, sizeof(st));
+      if( s->pDriver->ePlace == PT_PLACE_NUMBERED ){
+        st.zSql = (char*)zRun;
+        st.nStmt = 1;
+      }else{
+        rc = pt_plan_stmt(v, p, aDrop, useLimit, &st);
+      }
       pt_trace("xFilter %s: %s", v->zName, zRun);
-      rc = pt_scan_open(s, v, v->zQuery != 0, zRun, nParam, aParam, p->nSel, aKind, nFetch,
-                        &c->pScan, &zErr);
+      if( rc == SQLITE_OK ){
+        rc = pt_scan_open(s, v, v->zQuery != 0, &st, nParam, aParam, p->nSel, aKind, nFetch,
+                          &c->pScan, &zErr);
+      }
+      if( s->pDriver->ePlace != PT_PLACE_NUMBERED ) pt_stmt_clear(&st);
     }
   }
   sqlite3_free(aKind);

@@ -151,12 +151,6 @@ int pt_sql_may_call(const char *zSql, const char *zName);
 const char *pt_sql_txn_control(const char *zSql, int dialect);
 int pt_sql_empty(const char *zSql);
 int pt_is_ledger_table(const char *zName);
-void pt_sql_limit(sqlite3_str *, int iParam);
-void pt_sql_param(sqlite3_str *, pt_kind, int iParam);
-void pt_upsert_on_conflict(sqlite3_str *, const char *zTable, int nCol, const char *const *azCol,
-                           int nKey, const int *aKey, int onConflict);
-void pt_upsert_on_duplicate(sqlite3_str *, const char *zTable, int nCol, const char *const *azCol,
-                            int onConflict);
 
 /* in options.c */
 typedef struct pt_uri {
@@ -241,14 +235,15 @@ void pt_plan_free_all(pt_vtab *);
 /* in deparse.c: every remote statement's text */
 char *pt_plan_sql(pt_vtab *, const pt_plan *, const unsigned char *aDrop,
                   int useLimit);
-char *pt_plan_page_sql(pt_vtab *, const pt_plan *, const unsigned char *aDrop, int after);
+int pt_plan_stmt(pt_vtab *, const pt_plan *, const unsigned char *aDrop, int useLimit, pt_stmt *);
+int pt_plan_page_stmt(pt_vtab *, const pt_plan *, const unsigned char *aDrop, int after, pt_stmt *);
 void pt_append_from(sqlite3_str *, pt_vtab *);
 char *pt_deparse_ident(const pt_dialect *, const char *zName);
 char *pt_deparse_from(pt_vtab *);
 char *pt_deparse_count(pt_vtab *, const char *zWhere);
-char *pt_deparse_write(pt_vtab *, int nSet, const int *aSet);
-char *pt_deparse_upsert(pt_vtab *, int mode);
-char *pt_deparse_locked(pt_vtab *, pt_server *, const char *zSql);
+int pt_deparse_write(pt_vtab *, int nSet, const int *aSet, pt_stmt *);
+int pt_deparse_upsert(pt_vtab *, int mode, pt_stmt *);
+int pt_deparse_locked(pt_vtab *, pt_server *, const pt_stmt *, pt_stmt *);
 
 /* in conn.c */
 pt_registry *pt_registry_new(sqlite3 *);
@@ -282,7 +277,7 @@ void pt_server_release(pt_server *, pt_conn *);
 
 /* in scan.c: a remote read as rows, streamed or in keyset pages */
 typedef struct pt_scan pt_scan;
-int pt_scan_open(pt_server *, pt_vtab *pTab, int readOnly, const char *zSql, int nParam,
+int pt_scan_open(pt_server *, pt_vtab *pTab, int readOnly, const pt_stmt *, int nParam,
                  const pt_param *aParam, int nSel, const pt_kind *aKind, int nFetch,
                  pt_scan **ppScan, char **pzErr);
 int pt_scan_can_page(pt_vtab *, const pt_dialect *);

@@ -3,7 +3,7 @@
 ** rows, streamed, or read in keyset pages.
 **
 **   pt_scan *sc;
-**   pt_scan_open(s, 0, zSql, nParam, aParam, nSel, aKind, 0, &sc, &zErr);
+**   pt_scan_open(s, 0, 0, &stmt, nParam, aParam, nSel, aKind, 0, &sc, &zErr);
 **   while( pt_scan_next(sc, &zErr) == SQLITE_ROW ) pt_scan_column(sc, 0, &val);
 **   pt_scan_close(sc);
 **
@@ -37,25 +37,30 @@ struct pt_scan {
   int nPage;               /* rows per page; 0 when streaming */
   int nInPage;             /* rows read from the current page */
   int *aKeyPos;            /* select-list position of each key column */
-  char *zPageSql;          /* the SQL of the pages after the first */
+  pt_stmt pageStmt;        /* the statement of the pages after the first */
   int nQParam;             /* the query's own parameters, copied */
   pt_param *aQParam;       /* nQParam + nKey + 1 slots */
   pt_buf keyBuf;           /* the last row's key values, and the page size */
 };
 
-/* Open the remote cursor of zSql on the scan's connection. */
-static int open_cursor(pt_scan *sc, const char *zSql, int nParam, const pt_param *aParam,
+/* Open the remote cursor of pSt on the scan's connection. */
+static int open_cursor(pt_scan *sc, const pt_stmt *pSt, int nParam, const pt_param *aParam,
                        char **pzErr){
   pt_server *s = sc->pServer;
   pt_conn *conn;
   int rc = pt_server_conn(s, sc->readOnly, &conn, pzErr);
   if( rc != SQLITE_OK ) return rc;
-  char *zLocked = sc->pTab ? pt_deparse_locked(sc->pTab, s, zSql) : 0;
-  const char *zRun = zLocked ? zLocked : zSql;
-  pt_trace("scan: %s", zRun);
-  rc = s->pDriver->xOpen(conn, zRun, nParam, aParam, sc->nSel ? sc->nSel : 1, sc->aKind,
+  pt_stmt locked;
+  memset(&locked, 0, sizeof(locked));
+  if( sc->pTab ){
+    rc = pt_deparse_locked(sc->pTab, s, pSt, &locked);
+    if( rc == SQLITE_NOMEM ) return rc;
+    if( rc == SQLITE_OK ) pSt = &locked;
+  }
+  pt_trace("scan: %s", pSt->zSql);
+  rc = s->pDriver->xOpen(conn, pSt, nParam, aParam, sc->nSel ? sc->nSel : 1, sc->aKind,
                          sc->nFetch, &sc->pCur, pzErr);
-  sqlite3_free(zLocked);
+  pt_stmt_clear(&locked);
   if( rc != SQLITE_OK ){
     sc->pCur = 0;
     return rc;
@@ -96,20 +101,20 @@ static pt_scan *scan_new(pt_server *s, int readOnly, int nSel, const pt_kind *aK
 }
 
 /*
-** Stream the rows of zSql (parameters aParam[nParam]) from server s, on
+** Stream the rows of pSt (parameters aParam[nParam]) from server s, on
 ** its read-only connection when readOnly.  nSel columns of kinds aKind;
 ** nFetch as xOpen's.  pTab, when not NULL, is the table read: a read on
 ** the connection of a write transaction then locks its rows (xLockRows).
 ** On error *pzErr is the driver's message, not prefixed.
 */
-int pt_scan_open(pt_server *s, pt_vtab *pTab, int readOnly, const char *zSql, int nParam,
+int pt_scan_open(pt_server *s, pt_vtab *pTab, int readOnly, const pt_stmt *pSt, int nParam,
                  const pt_param *aParam, int nSel, const pt_kind *aKind, int nFetch,
                  pt_scan **ppScan, char **pzErr){
   *ppScan = 0;
   pt_scan *sc = scan_new(s, readOnly, nSel, aKind, nFetch);
   if( !sc ) return SQLITE_NOMEM;
   sc->pTab = pTab;
-  int rc = open_cursor(sc, zSql, nParam, aParam, pzErr);
+  int rc = open_cursor(sc, pSt, nParam, aParam, pzErr);
   if( rc != SQLITE_OK ){
     pt_scan_close(sc);
     return rc;
@@ -179,7 +184,7 @@ static int next_page(pt_scan *sc, char **pzErr){
     sc->aQParam[i].z = sc->keyBuf.z + (uintptr_t)sc->aQParam[i].z;
   }
   int rc = pt_server_flush(sc->pServer, pzErr);
-  if( rc == SQLITE_OK ) rc = open_cursor(sc, sc->zPageSql, n, sc->aQParam, pzErr);
+  if( rc == SQLITE_OK ) rc = open_cursor(sc, &sc->pageStmt, n, sc->aQParam, pzErr);
   sc->nInPage = 0;
   return rc;
 }
@@ -200,10 +205,10 @@ int pt_scan_open_pages(pt_server *s, pt_vtab *v, const pt_plan *p, const unsigne
   sc->nPage = nPage;
   sc->aQParam = sqlite3_malloc64(sizeof(pt_param) * (nParam + v->nKey + 1));
   sc->aKeyPos = sqlite3_malloc64(sizeof(int) * v->nKey);
-  sc->zPageSql = pt_plan_page_sql(v, p, aDrop, 1);
-  char *zFirst = pt_plan_page_sql(v, p, aDrop, 0);
-  int rc = SQLITE_OK;
-  if( !sc->aQParam || !sc->aKeyPos || !sc->zPageSql || !zFirst ){ rc = SQLITE_NOMEM; goto done; }
+  pt_stmt first;
+  int rc = pt_plan_page_stmt(v, p, aDrop, 1, &sc->pageStmt);
+  int rc2 = pt_plan_page_stmt(v, p, aDrop, 0, &first);
+  if( !sc->aQParam || !sc->aKeyPos || rc || rc2 ){ rc = SQLITE_NOMEM; goto done; }
   memcpy(sc->aKeyPos, aKeyPos, sizeof(int) * v->nKey);
   for(int i = 0; i < nParam; i++){
     char *z = sqlite3_malloc64((sqlite3_uint64)aParam[i].n + 1);
@@ -218,9 +223,9 @@ int pt_scan_open_pages(pt_server *s, pt_vtab *v, const pt_plan *p, const unsigne
   char zPage[24];
   snprintf(zPage, sizeof zPage, "%d", nPage);
   sc->aQParam[nParam] = (pt_param){ .z = zPage, .n = (int)strlen(zPage), .kind = PT_K_INT };
-  rc = open_cursor(sc, zFirst, nParam + 1, sc->aQParam, pzErr);
+  rc = open_cursor(sc, &first, nParam + 1, sc->aQParam, pzErr);
 done:
-  sqlite3_free(zFirst);
+  pt_stmt_clear(&first);
   if( rc != SQLITE_OK ){
     pt_scan_close(sc);
     return rc;
@@ -264,7 +269,7 @@ void pt_scan_close(pt_scan *sc){
   for(int i = 0; i < sc->nQParam; i++) sqlite3_free((char*)sc->aQParam[i].z);
   sqlite3_free(sc->aQParam);
   sqlite3_free(sc->aKeyPos);
-  sqlite3_free(sc->zPageSql);
+  pt_stmt_clear(&sc->pageStmt);
   sqlite3_free(sc->aKind);
   pt_buf_free(&sc->keyBuf);
   sqlite3_free(sc);

@@ -115,14 +115,15 @@ int pt_write_upsert(pt_vtab *v, pt_server *s, sqlite3_value **aVal, int mode){
   for(int i = 0; i < n; i++) aCol[i] = i;
   rc = params_from(v, n, aCol, aVal, aParam, &v->rowBuf);
   if( rc == SQLITE_OK ){
-    char *zSql = pt_deparse_upsert(v, mode);
+    pt_stmt st;
     int64_t nChanged;
-    rc = zSql ? s->pDriver->xExec(c, zSql, n, aParam, &nChanged, &zErr) : SQLITE_NOMEM;
+    rc = pt_deparse_upsert(v, mode, &st);
+    if( rc == SQLITE_OK ) rc = s->pDriver->xExec(c, &st, n, aParam, &nChanged, &zErr);
     if( rc != SQLITE_OK && rc != SQLITE_NOMEM ){
       pt_vtab_error(v, pt_server_error(s, pt_table_label(v), zWhat, zErr));
       pt_server_check(s);
     }
-    sqlite3_free(zSql);
+    pt_stmt_clear(&st);
   }
   sqlite3_free(aParam); sqlite3_free(aCol);
   return rc;
@@ -190,27 +191,27 @@ int pt_write_update(pt_vtab *v, pt_server *s, int argc, sqlite3_value **argv){
       nParam++;
     }
   }
-  char *zSql = pt_deparse_write(v, isDelete ? -1 : nSet, aCol);
-  if( !zSql ){ rc = SQLITE_NOMEM; goto done; }
+  pt_stmt st;
+  if( pt_deparse_write(v, isDelete ? -1 : nSet, aCol, &st) != SQLITE_OK ){ rc = SQLITE_NOMEM; goto done; }
 
   int64_t nChanged = 0;
-  pt_trace("xUpdate %s: %s", v->zName, zSql);
+  pt_trace("xUpdate %s: %s", v->zName, st.zSql);
   if( d->xExecQueued ){
     /* sent without waiting; the result is read at the next flush point */
-    rc = d->xExecQueued(c, zSql, nParam, aParam, &zErr);
+    rc = d->xExecQueued(c, &st, nParam, aParam, &zErr);
     if( rc == SQLITE_OK && s->nQueued++ == 0 ){
       sqlite3_free(s->zQueuedTable);
       s->zQueuedTable = pt_strdup(pt_table_label(v));
     }
   }else{
-    rc = d->xExec(c, zSql, nParam, aParam, &nChanged, &zErr);
+    rc = d->xExec(c, &st, nParam, aParam, &nChanged, &zErr);
     if( rc == SQLITE_OK && nChanged >= 0 && nChanged != 1 ){
       /* the server applied it: an enclosing transaction cannot commit now */
       zErr = pt_rows_matched_error(nChanged);
       rc = SQLITE_CONSTRAINT;
     }
   }
-  sqlite3_free(zSql);
+  pt_stmt_clear(&st);
   if( rc != SQLITE_OK ){
     pt_vtab_error(v, pt_server_error(s, pt_table_label(v), zWhat, zErr));
     if( rc == SQLITE_CONSTRAINT ){

@@ -368,6 +368,28 @@ static void test_plan_sql(void){
     CHECK_STR(z, "SELECT `id` FROM `we\"ird`.`a b` WHERE (`name` = $1 AND CONVERT(`name` USING utf8mb4)"
       " COLLATE utf8mb4_nopad_bin = $1) ORDER BY CONVERT(`name` USING utf8mb4) COLLATE utf8mb4_nopad_bin ASC");
     sqlite3_free(z);
+    /* issue 11 item 2: the statement the driver gets has its own '?' and
+    ** marks, written by deparse (no driver scans it); an IN list is a
+    ** list mark */
+    pt_plan_op aMy2[] = { { 1, SQLITE_INDEX_CONSTRAINT_EQ, 0, PT_PUSH_EXACT },
+                          { 0, PT_OP_IN, 1, PT_PUSH_EXACT } };
+    p.nOp = 2; p.aOp = aMy2; p.nOrder = 0; p.iLimitArgv = 2;
+    pt_stmt st;
+    CHECK_INT(pt_plan_stmt(&v, &p, 0, 1, &st), SQLITE_OK);
+    CHECK_STR(st.zSql, "SELECT `id` FROM `we\"ird`.`a b` WHERE (`name` = ? AND CONVERT(`name` USING utf8mb4)"
+      " COLLATE utf8mb4_nopad_bin = ?) AND `id` IN (?) LIMIT ?");
+    CHECK_INT(st.nMark, 4);
+    for(int i = 0; i < st.nMark; i++) CHECK(st.zSql[st.aMark[i].iOffset] == '?');
+    CHECK_INT(st.aMark[0].iParam, 0);
+    CHECK_INT(st.aMark[1].iParam, 0);
+    CHECK_INT(st.aMark[2].iParam, 1);
+    CHECK_INT(st.aMark[2].flags, PT_MARK_LIST);
+    CHECK_INT(st.aMark[3].iParam, 2);
+    CHECK_INT(st.aMark[3].flags, 0);
+    pt_stmt_clear(&st);
+    z = pt_plan_sql(&v, &p, 0, 1);
+    CHECK(strstr(z, "`id` IN ($2) LIMIT $3") != 0);
+    sqlite3_free(z);
   }
 
   reg->pServers = 0;
@@ -378,6 +400,65 @@ static void test_plan_sql(void){
   char *m = pt_redact(sqlite3_mprintf("nothing"), 0);
   CHECK_STR(m, "nothing");
   sqlite3_free(m);
+}
+
+/* ---- the tokenizers of a user's SQL (deparse.c, dialects/) ---- */
+
+/* zIn with nParam arguments read by dialect d as a driver taking '?' gets:
+** zWant, its marks' parameters azParam ("0,1,0"), nStmt statements. */
+static void user_case(const pt_dialect *d, int lexFlags, const char *zIn, int nParam,
+                      const char *zWant, const char *zParams, int nStmt){
+  pt_stmt st;
+  char *zErr = 0;
+  int rc = pt_stmt_user(d, PT_PLACE_QMARK, lexFlags, zIn, nParam, &st, &zErr);
+  CHECK_INT(rc, SQLITE_OK);
+  if( rc != SQLITE_OK ){ printf("  %s: %s\n", zIn, zErr); sqlite3_free(zErr); return; }
+  CHECK_STR(st.zSql, zWant);
+  char zGot[64] = "";
+  for(int i = 0; i < st.nMark && i < 16; i++){
+    CHECK(st.zSql[st.aMark[i].iOffset] == '?');
+    snprintf(zGot + strlen(zGot), sizeof zGot - strlen(zGot), "%s%d", i ? "," : "", st.aMark[i].iParam);
+  }
+  CHECK_STR(zGot, zParams);
+  CHECK_INT(st.nStmt, nStmt);
+  pt_stmt_clear(&st);
+}
+
+static void user_error(const pt_dialect *d, const char *zIn, int nParam, const char *zWant){
+  pt_stmt st;
+  char *zErr = 0;
+  CHECK_INT(pt_stmt_user(d, PT_PLACE_QMARK, 0, zIn, nParam, &st, &zErr), SQLITE_ERROR);
+  CHECK_STR(zErr, zWant);
+  CHECK(st.zSql == 0);
+  sqlite3_free(zErr);
+}
+
+/* issue 11 item 2: one tokenizer per dialect reads the $n of pontoon_exec
+** (strings, quoted names, comments, dollar quotes, escapes), in the bridge */
+static void test_user_sql(void){
+  const pt_dialect *pg = &pt_dialect_postgresql, *my = &pt_dialect_mysql, *sq = &pt_dialect_sqlite;
+  user_case(pg, 0, "SELECT $1, '$2', \"$3\", E'\\'$4', $$ $5 $$, $t$ $6 $t$, a$1, x$y$ $2",
+            2, "SELECT ?, '$2', \"$3\", E'\\'$4', $$ $5 $$, $t$ $6 $t$, a$1, x$y$ ?", "0,1", 1);
+  user_case(pg, 0, "SELECT 'a\\' || $1 -- $2\n/* /* $3 */ $4 */ + $1", 1,
+            "SELECT 'a\\' || ? -- $2\n/* /* $3 */ $4 */ + ?", "0,0", 1);
+  user_case(pg, 0, "SELECT 1; SELECT $1", 1, "SELECT 1; SELECT ?", "0", 2);
+  user_case(pg, 0, "SELECT $1; -- done", 1, "SELECT ?; -- done", "0", 1);
+  user_case(my, 0, "SELECT $1, 'it\\'s $2', `a$3`, \"$4\" # $5\n, $2 -- $6\n, /*! $1 */ /* $7 */ a$1 --$2", 2,
+            "SELECT ?, 'it\\'s $2', `a$3`, \"$4\" # $5\n, ? -- $6\n, /*! ? */ /* $7 */ a$1 --?", "0,1,0,1", 1);
+  /* NO_BACKSLASH_ESCAPES: 'a\' is a whole string */
+  user_case(my, PT_LEX_NO_BACKSLASH, "SELECT 'a\\', $1", 1, "SELECT 'a\\', ?", "0", 1);
+  user_error(my, "SELECT 'a\\', $1", 1, "bind message supplies 1 parameters, but prepared statement \"\" requires 0");
+  user_case(sq, 0, "SELECT [$1], `$2`, \"$3\", $1", 1, "SELECT [$1], `$2`, \"$3\", ?", "0", 1);
+  user_error(pg, "SELECT $0", 0, "there is no parameter $0");
+  user_error(pg, "SELECT $1, $3", 2, "bind message supplies 2 parameters, but prepared statement \"\" requires 3");
+  user_error(sq, "SELECT $1", 2, "bind message supplies 2 parameters, but prepared statement \"\" requires 1");
+  /* numbered placeholders: the text as written, the server reads it */
+  pt_stmt st;
+  char *zErr = 0;
+  CHECK_INT(pt_stmt_user(pg, PT_PLACE_NUMBERED, 0, "SELECT $3, '$1'", 1, &st, &zErr), SQLITE_OK);
+  CHECK_STR(st.zSql, "SELECT $3, '$1'");
+  CHECK_INT(st.nMark, 0);
+  pt_stmt_clear(&st);
 }
 
 /* issue 10 item 12: the password is masked where its field stands in the
@@ -496,6 +577,7 @@ int main(void){
   test_param();
   test_write();
   test_plan_sql();
+  test_user_sql();
   test_redact();
   test_sql_calls();
   test_txn_control();

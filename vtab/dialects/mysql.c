@@ -10,6 +10,7 @@
 ** index still finds the rows.  FLOAT and DOUBLE stay in SQLite (the text
 ** protocol rounds FLOAT).  Reads in a write transaction lock their rows.
 */
+#include <stdlib.h>
 #include "pontoon.h"
 
 static void myQuoteIdent(sqlite3_str *s, const char *z){
@@ -28,63 +29,59 @@ static void mySelectExpr(sqlite3_str *s, const char *zq, pt_kind k, int readFlag
 
 /*
 ** The pushdown table for MySQL.  Text compares under utf8mb4_nopad_bin:
-** bytes, no padding, no case folding: exactly SQLite's BINARY.
+** bytes, no padding, no case folding: exactly SQLite's BINARY; LIKE under
+** the column's case-insensitive collation keeps a superset.  FLOAT and
+** DOUBLE stay local: the text protocol prints a FLOAT rounded (0.1 for
+** 0.100000001...), so the server's comparison and SQLite's could differ.
 */
+#define EXACT PT_PUSH_EXACT
+#define SUPER PT_PUSH_SUPERSET
+#define ALL_EXACT .eq = EXACT, .ne = EXACT, .ord = EXACT
+static const pt_push_rule aMyPush[PT_K_COUNT] = {
+  [PT_K_INT]       = { ALL_EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_BLOB]      = { ALL_EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_TEXT]      = { ALL_EXACT, .like = SUPER, .orderable = 1, .binary = 1 },
+  [PT_K_DECIMAL]   = { .eq = EXACT, .binary = 1 },
+  [PT_K_DATE]      = { .eq = EXACT, .binary = 1 },
+  [PT_K_TIMESTAMP] = { .eq = EXACT, .binary = 1 },
+};
+
 static int myPushable(pt_kind k, int op, const char *zColl){
-  if( op == SQLITE_INDEX_CONSTRAINT_ISNULL || op == SQLITE_INDEX_CONSTRAINT_ISNOTNULL ) return PT_PUSH_EXACT;
-  if( zColl && sqlite3_stricmp(zColl, "BINARY") != 0 ) return PT_PUSH_NONE;
-  int eq = op == SQLITE_INDEX_CONSTRAINT_EQ || op == PT_OP_IN;
-  int ord = op == SQLITE_INDEX_CONSTRAINT_LT || op == SQLITE_INDEX_CONSTRAINT_LE
-         || op == SQLITE_INDEX_CONSTRAINT_GT || op == SQLITE_INDEX_CONSTRAINT_GE;
-  int ne = op == SQLITE_INDEX_CONSTRAINT_NE;
-  switch( k ){
-    case PT_K_INT: case PT_K_BLOB:
-      return (eq || ord || ne) ? PT_PUSH_EXACT : PT_PUSH_NONE;
-    case PT_K_TEXT:
-      if( eq || ord || ne ) return PT_PUSH_EXACT;
-      return op == SQLITE_INDEX_CONSTRAINT_LIKE ? PT_PUSH_SUPERSET : PT_PUSH_NONE;
-    case PT_K_REAL:
-      /* the text protocol prints a FLOAT rounded (0.1 for 0.100000001...),
-      ** so the server's comparison and SQLite's could differ: stays local */
-      return PT_PUSH_NONE;
-    case PT_K_DECIMAL: case PT_K_DATE: case PT_K_TIMESTAMP:
-      return eq ? PT_PUSH_EXACT : PT_PUSH_NONE;
-    default:
-      return PT_PUSH_NONE;
-  }
+  return pt_push_lookup(aMyPush, k, op, zColl);
 }
 
-static void myCondition(sqlite3_str *s, const char *zq, pt_kind k, int op, int n){
+static int myOrderable(pt_kind k){
+  return (int)k >= 0 && k < PT_K_COUNT && aMyPush[k].orderable;
+}
+
+static void myCondition(pt_sql *q, const char *zq, pt_kind k, int op, int n){
   const char *zOp = "=";
   switch( op ){
-    case SQLITE_INDEX_CONSTRAINT_ISNULL: sqlite3_str_appendf(s, "%s IS NULL", zq); return;
-    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: sqlite3_str_appendf(s, "%s IS NOT NULL", zq); return;
+    case SQLITE_INDEX_CONSTRAINT_ISNULL: pt_sqlf(q, "%s IS NULL", zq); return;
+    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: pt_sqlf(q, "%s IS NOT NULL", zq); return;
     case SQLITE_INDEX_CONSTRAINT_LIKE:
       /* the column's case-insensitive collation: a superset of SQLite's
       ** LIKE; backslash is MySQL's escape, so the pattern's are doubled */
-      sqlite3_str_appendf(s, "%s LIKE REPLACE($%d, '\\\\', '\\\\\\\\')", zq, n); return;
+      pt_sqlf(q, "%s LIKE REPLACE(%P, '\\\\', '\\\\\\\\')", zq, n); return;
     case PT_OP_IN:
-      if( k == PT_K_TEXT ) sqlite3_str_appendf(s, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin IN ($$%d)", zq, n);
-      else sqlite3_str_appendf(s, "%s IN ($$%d)", zq, n);
+      /* the list of literals myArrayParam wrote, spliced where ? stands */
+      if( k == PT_K_TEXT ) pt_sqlf(q, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin IN (", zq);
+      else pt_sqlf(q, "%s IN (", zq);
+      pt_sql_place(q, n, PT_MARK_LIST);
+      sqlite3_str_appendchar(q->pStr, 1, ')');
       return;
     default: zOp = pt_sql_op(op); break;
   }
   if( k == PT_K_TEXT ){
     if( op == SQLITE_INDEX_CONSTRAINT_EQ ){
       /* the column's own collation finds the rows by index; bytes decide */
-      sqlite3_str_appendf(s, "(%s = $%d AND CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin = $%d)", zq, n, zq, n);
+      pt_sqlf(q, "(%s = %P AND CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin = %P)", zq, n, zq, n);
     }else{
-      sqlite3_str_appendf(s, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin %s $%d", zq, zOp, n);
+      pt_sqlf(q, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin %s %P", zq, zOp, n);
     }
-  }else if( k == PT_K_BLOB ){
-    sqlite3_str_appendf(s, "%s %s $%d", zq, zOp, n);
   }else{
-    sqlite3_str_appendf(s, "%s %s $%d", zq, zOp, n);
+    pt_sqlf(q, "%s %s %P", zq, zOp, n);
   }
-}
-
-static int myOrderable(pt_kind k){
-  return k == PT_K_INT || k == PT_K_TEXT || k == PT_K_BLOB;
 }
 
 static void myOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc){
@@ -93,16 +90,15 @@ static void myOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc){
   else sqlite3_str_appendf(s, "%s %s", zq, desc ? "DESC" : "ASC");
 }
 
-static void myUpsert(sqlite3_str *s, const char *zTable, int nCol, const char *const *azCol,
+static void myUpsert(pt_sql *s, const char *zTable, int nCol, const char *const *azCol,
                      const pt_kind *aKind, int nKey, const int *aKey, int onConflict){
   (void)aKey; (void)aKind; (void)nKey;
   pt_upsert_on_duplicate(s, zTable, nCol, azCol, onConflict);
 }
 
-/* IN lists are written as a literal list: $n expands to "a, b, c". */
+/* IN lists are written as a literal list, "a, b, c", which the native
+** driver splices where the condition's PT_MARK_LIST placeholder stands. */
 static void myArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
-  /* the elements are written as literals here; the condition refers to
-  ** the parameter as $$n, which bind_sql inserts without quoting */
   for(int i = 0; i < n; i++){
     if( i ) sqlite3_str_appendall(s, ", ");
     pt_param x = a[i];
@@ -131,6 +127,32 @@ static void myLockRows(sqlite3_str *s){
   sqlite3_str_appendall(s, " FOR UPDATE");
 }
 
+/*
+** MySQL's tokens: '...' and "..." (backslash escapes unless the session
+** has NO_BACKSLASH_ESCAPES), `...`, # and "-- " (a space or control
+** character after the dashes) to the end of the line, block comments
+** except / *! and / *M! ones, whose text the server runs.
+*/
+static int mySpan(const char *zStart, const char *z, int lexFlags){
+  (void)zStart;
+  if( z[0] == '#' || (z[0] == '-' && z[1] == '-' && (unsigned char)z[2] <= ' ') ) return pt_span_line(z);
+  if( z[0] == '/' && z[1] == '*' ){
+    if( z[2] == '!' || (z[2] == 'M' && z[3] == '!') ) return 0;
+    return pt_span_block(z, 0);
+  }
+  if( z[0] == '\'' || z[0] == '"' ) return pt_span_quoted(z, z[0], !(lexFlags & PT_LEX_NO_BACKSLASH));
+  if( z[0] == '`' ) return pt_span_quoted(z, '`', 0);
+  return 0;
+}
+
+/* MySQL would change data silently: a warning is an error, except a Note
+** (DROP ... IF EXISTS) and the duplicate key INSERT IGNORE exists to skip. */
+static char *myWarning(const char *zSql, const char *zLevel, const char *zCode, const char *zMsg){
+  if( !zLevel || sqlite3_stricmp(zLevel, "Note") == 0 ) return 0;
+  if( zSql && sqlite3_strnicmp(zSql, "INSERT IGNORE", 13) == 0 && zCode && atoi(zCode) == 1062 ) return 0;
+  return sqlite3_mprintf("%s (MySQL warning %s)", zMsg ? zMsg : "?", zCode ? zCode : "?");
+}
+
 static const char *const azMySession[] = {
   "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'",
   0
@@ -144,8 +166,9 @@ static const char *const azMyReadOnly[] = {
   .iVersion = 1, .zName = "mysql", .xQuoteIdent = myQuoteIdent, .xSelectExpr = mySelectExpr, \
   .xPushable = myPushable, .xCondition = myCondition, .xOrderable = myOrderable, \
   .xOrderBy = myOrderBy, .xParamExpr = pt_sql_param, .azSession = azMySession, \
-  .azReadOnly = azMyReadOnly, .xLimit = pt_sql_limit, \
+  .azReadOnly = azMyReadOnly, .xSpan = mySpan, .xLimit = pt_sql_limit, \
   .xArrayParam = ARRAY, .xUpsert = myUpsert, .xLockRows = myLockRows, \
+  .zWarnings = "SHOW WARNINGS", .xWarning = myWarning, \
   .azLedgerType = { "varchar(255)", "longtext", "bigint", "double", "datetime(6)" }, \
   .zSkipLocked = " FOR UPDATE SKIP LOCKED" }
 

@@ -9,9 +9,10 @@
 ** guesses a type; text ranges and ORDER BY use COLLATE "C" (SQLite's byte
 ** order); NULLs are placed as SQLite places them.
 */
+#include <string.h>
 #include "pontoon.h"
 
-static void pgUpsert(sqlite3_str *s, const char *zTable, int nCol, const char *const *azCol,
+static void pgUpsert(pt_sql *s, const char *zTable, int nCol, const char *const *azCol,
                      const pt_kind *aKind, int nKey, const int *aKey, int onConflict){
   (void)aKind;
   pt_upsert_on_conflict(s, zTable, nCol, azCol, nKey, aKey, onConflict);
@@ -54,63 +55,62 @@ static const char *cast_of(pt_kind k){
 
 /*
 ** The pushdown table.  EXACT: the server's test equals SQLite's for the
-** values value.c lets through; SUPERSET: it may keep extra rows.
+** values value.c lets through; SUPERSET: it may keep extra rows (ILIKE for
+** LIKE; char(n) ignores trailing blanks; dates outside years 1-9999 are
+** kept by the date ranges).  Text ranges and ORDER BY use COLLATE "C".
 */
+#define EXACT PT_PUSH_EXACT
+#define SUPER PT_PUSH_SUPERSET
+#define ALL_EXACT .eq = EXACT, .ne = EXACT, .ord = EXACT
+static const pt_push_rule aPgPush[PT_K_COUNT] = {
+  [PT_K_INT]         = { ALL_EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_REAL]        = { ALL_EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_BLOB]        = { ALL_EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_TEXT]        = { ALL_EXACT, .like = SUPER, .orderable = 1, .binary = 1 },
+  [PT_K_BOOL]        = { .eq = EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_DECIMAL]     = { .eq = EXACT, .binary = 1 },
+  [PT_K_ENUM]        = { .eq = EXACT, .binary = 1 },
+  [PT_K_TIME]        = { .eq = EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_UUID]        = { .eq = EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_CHAR]        = { .eq = SUPER, .binary = 1 },
+  [PT_K_DATE]        = { .eq = EXACT, .dates = SUPER, .binary = 1 },
+  [PT_K_TIMESTAMP]   = { .eq = EXACT, .dates = SUPER, .binary = 1 },
+  [PT_K_TIMESTAMPTZ] = { .eq = EXACT, .dates = SUPER, .binary = 1 },
+};
+
 static int pgPushable(pt_kind k, int op, const char *zColl){
-  if( op == SQLITE_INDEX_CONSTRAINT_ISNULL || op == SQLITE_INDEX_CONSTRAINT_ISNOTNULL ) return PT_PUSH_EXACT;
-  if( zColl && sqlite3_stricmp(zColl, "BINARY") != 0 ) return PT_PUSH_NONE;
-  int eq = op == SQLITE_INDEX_CONSTRAINT_EQ || op == PT_OP_IN;
-  int ord = op == SQLITE_INDEX_CONSTRAINT_LT || op == SQLITE_INDEX_CONSTRAINT_LE
-         || op == SQLITE_INDEX_CONSTRAINT_GT || op == SQLITE_INDEX_CONSTRAINT_GE;
-  int ne = op == SQLITE_INDEX_CONSTRAINT_NE;
-  switch( k ){
-    case PT_K_INT: case PT_K_REAL: case PT_K_BLOB:
-      return (eq || ord || ne) ? PT_PUSH_EXACT : PT_PUSH_NONE;
-    case PT_K_TEXT:
-      if( eq || ord || ne ) return PT_PUSH_EXACT;
-      return op == SQLITE_INDEX_CONSTRAINT_LIKE ? PT_PUSH_SUPERSET : PT_PUSH_NONE;
-    case PT_K_BOOL: case PT_K_DECIMAL: case PT_K_ENUM: case PT_K_TIME: case PT_K_UUID:
-      return eq ? PT_PUSH_EXACT : PT_PUSH_NONE;
-    case PT_K_CHAR:
-      return eq ? PT_PUSH_SUPERSET : PT_PUSH_NONE;
-    case PT_K_DATE: case PT_K_TIMESTAMP: case PT_K_TIMESTAMPTZ:
-      if( eq ) return PT_PUSH_EXACT;
-      return (op == PT_OP_DATE_GE || op == PT_OP_DATE_LT) ? PT_PUSH_SUPERSET : PT_PUSH_NONE;
-    default:
-      return PT_PUSH_NONE;
-  }
+  return pt_push_lookup(aPgPush, k, op, zColl);
 }
 
-static void pgCondition(sqlite3_str *s, const char *zq, pt_kind k, int op, int n){
+static int pgOrderable(pt_kind k){
+  return (int)k >= 0 && k < PT_K_COUNT && aPgPush[k].orderable;
+}
+
+static void pgCondition(pt_sql *q, const char *zq, pt_kind k, int op, int n){
   const char *zCast = cast_of(k);
   const char *zOp = 0;
   switch( op ){
-    case SQLITE_INDEX_CONSTRAINT_ISNULL: sqlite3_str_appendf(s, "%s IS NULL", zq); return;
-    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: sqlite3_str_appendf(s, "%s IS NOT NULL", zq); return;
+    case SQLITE_INDEX_CONSTRAINT_ISNULL: pt_sqlf(q, "%s IS NULL", zq); return;
+    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: pt_sqlf(q, "%s IS NOT NULL", zq); return;
     case SQLITE_INDEX_CONSTRAINT_LIKE:
-      sqlite3_str_appendf(s, "%s ILIKE $%d::text ESCAPE ''", zq, n); return;
+      pt_sqlf(q, "%s ILIKE %P::text ESCAPE ''", zq, n); return;
     case PT_OP_IN:
-      if( k == PT_K_ENUM ) sqlite3_str_appendf(s, "%s::text = ANY($%d::text[])", zq, n);
-      else sqlite3_str_appendf(s, "%s = ANY($%d::%s[])", zq, n, zCast);
+      if( k == PT_K_ENUM ) pt_sqlf(q, "%s::text = ANY(%P::text[])", zq, n);
+      else pt_sqlf(q, "%s = ANY(%P::%s[])", zq, n, zCast);
       return;
     case PT_OP_DATE_GE: case PT_OP_DATE_LT:
-      sqlite3_str_appendf(s, "(%s %s $%d::%s OR %s < '0001-01-01'::%s OR %s >= '10000-01-01'::%s)",
-                          zq, op == PT_OP_DATE_GE ? ">=" : "<", n, zCast, zq, zCast, zq, zCast);
+      pt_sqlf(q, "(%s %s %P::%s OR %s < '0001-01-01'::%s OR %s >= '10000-01-01'::%s)",
+              zq, op == PT_OP_DATE_GE ? ">=" : "<", n, zCast, zq, zCast, zq, zCast);
       return;
     default: zOp = pt_sql_op(op); break;
   }
   if( k == PT_K_ENUM ){
-    sqlite3_str_appendf(s, "%s::text %s $%d::text", zq, zOp, n);
+    pt_sqlf(q, "%s::text %s %P::text", zq, zOp, n);
   }else if( k == PT_K_TEXT && op != SQLITE_INDEX_CONSTRAINT_EQ && op != SQLITE_INDEX_CONSTRAINT_NE ){
-    sqlite3_str_appendf(s, "%s COLLATE \"C\" %s $%d::text", zq, zOp, n);
+    pt_sqlf(q, "%s COLLATE \"C\" %s %P::text", zq, zOp, n);
   }else{
-    sqlite3_str_appendf(s, "%s %s $%d::%s", zq, zOp, n, zCast);
+    pt_sqlf(q, "%s %s %P::%s", zq, zOp, n, zCast);
   }
-}
-
-static int pgOrderable(pt_kind k){
-  return k == PT_K_INT || k == PT_K_BOOL || k == PT_K_REAL || k == PT_K_TEXT
-      || k == PT_K_BLOB || k == PT_K_UUID || k == PT_K_TIME;
 }
 
 static void pgOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc){
@@ -118,8 +118,44 @@ static void pgOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc){
                       desc ? "DESC NULLS LAST" : "ASC NULLS FIRST");
 }
 
-static void pgLimit(sqlite3_str *s, int n){
-  sqlite3_str_appendf(s, "LIMIT $%d::int8", n);
+static void pgLimit(pt_sql *q, int n){
+  pt_sqlf(q, "LIMIT %P::int8", n);
+}
+
+/* An identifier character: a '$' after one continues the name (a$1). */
+static int pgIdentChar(int ch){
+  return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+      || ch == '_' || ch == '$' || ch >= 0x80;
+}
+
+/*
+** PostgreSQL's tokens, as its lexer reads them: '...' ('' inside; E'...'
+** with backslash escapes, the E starting a token), "...", $tag$...$tag$
+** (the tag a name without '$', or empty; not after a name's character),
+** -- to the end of the line, nested block comments.
+*/
+static int pgSpan(const char *zStart, const char *z, int lexFlags){
+  (void)lexFlags;
+  int prev = z > zStart ? (unsigned char)z[-1] : 0;
+  if( z[0] == '-' && z[1] == '-' ) return pt_span_line(z);
+  if( z[0] == '/' && z[1] == '*' ) return pt_span_block(z, 1);
+  if( z[0] == '$' && !pgIdentChar(prev) ){
+    int t = 1, i;
+    if( z[1] >= '0' && z[1] <= '9' ) return 0;   /* a parameter */
+    while( z[t] && z[t] != '$' && pgIdentChar((unsigned char)z[t]) ) t++;
+    if( z[t] != '$' ) return 0;
+    t++;
+    for(i = t; z[i]; i++){
+      if( z[i] == '$' && strncmp(z + i, z, (size_t)t) == 0 ) return i + t;
+    }
+    return i;
+  }
+  if( z[0] == '\'' ){
+    int bs = (prev == 'E' || prev == 'e') && !(z - zStart >= 2 && pgIdentChar((unsigned char)z[-2]));
+    return pt_span_quoted(z, '\'', bs);
+  }
+  if( z[0] == '"' ) return pt_span_quoted(z, '"', 0);
+  return 0;
 }
 
 static void pgArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
@@ -174,6 +210,7 @@ const pt_dialect pt_dialect_postgresql = {
   .xParamExpr = pt_sql_param,
   .azSession = azPgSession,
   .azReadOnly = azPgReadOnly,
+  .xSpan = pgSpan,
   .xLimit = pgLimit,
   .xArrayParam = pgArrayParam,
   .xUpsert = pgUpsert,

@@ -20,10 +20,21 @@ static void sqSelectExpr(sqlite3_str *s, const char *zq, pt_kind k, int readFlag
   else sqlite3_str_appendall(s, zq);
 }
 
-static void sqUpsert(sqlite3_str *s, const char *zTable, int nCol, const char *const *azCol,
+static void sqUpsert(pt_sql *s, const char *zTable, int nCol, const char *const *azCol,
                      const pt_kind *aKind, int nKey, const int *aKey, int onConflict){
   (void)aKind;
   pt_upsert_on_conflict(s, zTable, nCol, azCol, nKey, aKey, onConflict);
+}
+
+/* SQLite's tokens: '...', "...", `...`, [...], -- and block comments. */
+static int sqSpan(const char *zStart, const char *z, int lexFlags){
+  (void)zStart; (void)lexFlags;
+  if( z[0] == '[' ){
+    int i = 1;
+    while( z[i] && z[i] != ']' ) i++;
+    return z[i] ? i + 1 : i;
+  }
+  return pt_ansi_span_bt(zStart, z, lexFlags);
 }
 
 static const char *const azSqReadOnly[] = { "PRAGMA query_only = 1", 0 };
@@ -39,6 +50,7 @@ const pt_dialect pt_dialect_sqlite = {
   .xOrderBy = pt_ansi_order_by,
   .xParamExpr = pt_sql_param,
   .azReadOnly = azSqReadOnly,
+  .xSpan = sqSpan,
   .xLimit = pt_sql_limit,
   .xUpsert = sqUpsert,
   .azLedgerType = { "TEXT", "TEXT", "INTEGER", "REAL", "TEXT" },

@@ -22,8 +22,9 @@
 ** than reading the rest.  The connections stay within max-connections
 ** (default 8): past it a scan is a server-side cursor on a shared
 ** connection.  Parameters are written into the SQL as checked, escaped
-** literals (the text protocol has no placeholders); $n in the SQL the
-** planner builds marks where parameter n goes (see bind_sql).
+** literals (the text protocol has no placeholders) where the statement's
+** marks say (pt_stmt: deparse.c and the MySQL dialect's tokenizer put
+** them; this driver reads no SQL text), see bind_sql.
 **
 ** Rationale (security): no client file is ever sent (LOAD DATA LOCAL is
 ** served from pontoon's buffer only, see disarm_infile); ssl-mode=REQUIRED
@@ -204,6 +205,8 @@ static MYSQL *open_one(const pt_uri *u, int timeout, int readOnly, char **pzErr)
   return my;
 }
 
+/* xConnect: the URI's max-connections= (2..1000) bounds the pool; one
+** pinned connection (open_one) becomes the main one. */
 static int myConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppConn, char **pzErr){
   pt_uri u;
   *ppConn = 0;
@@ -276,53 +279,19 @@ static void check_main(my_conn *c){
   }
 }
 
-/* ---- SQL with $n parameters written as literals ----
+/* ---- parameters written as literals ----
 **
 ** The text protocol has no placeholders, so a parameter is written into the
-** statement as a literal: text by mysql_real_escape_string (the server's
-** own rule, which follows its NO_BACKSLASH_ESCAPES mode), bytes as X'..',
-** and a number unquoted only when it is a number by the strict grammar
-** below, else the statement is refused.  The $n marks are found by one
-** tokenizer that knows MySQL's strings ('..', ".."), quoted identifiers
-** (`..`), comments (#, -- , / * * /) and unquoted identifiers that hold a
-** '$' (a$1): a $n inside any of them is text, not a parameter.
+** statement as a literal where its mark stands: text by
+** mysql_real_escape_string (the server's own rule, which follows its
+** NO_BACKSLASH_ESCAPES mode), bytes as X'..', and a number unquoted only
+** when it is a number by the strict grammar below, else the statement is
+** refused.
 **
 ** Rationale (security): a value never becomes SQL.  A value that is not a
 ** number cannot reach a numeric position, where MySQL would read it as
 ** an expression ('0--' comments out the rest, 'e' names a column).
 */
-
-/* If z starts a string, a quoted identifier or a comment, the byte after
-** it (the end of the text when it is not closed); else 0.  bsEsc: backslash
-** escapes the next character inside strings. */
-static const char *sql_skip(const char *z, int bsEsc){
-  char q = z[0];
-  if( q == '\'' || q == '"' || q == '`' ){
-    for(z++; *z; z++){
-      if( *z == '\\' && bsEsc && q != '`' && z[1] ){ z++; continue; }
-      if( *z == q ){
-        if( z[1] != q ) return z + 1;
-        z++;
-      }
-    }
-    return z;
-  }
-  if( q == '#' || (q == '-' && z[1] == '-' && (z[2] == 0 || isspace((unsigned char)z[2]) || iscntrl((unsigned char)z[2]))) ){
-    while( *z && *z != '\n' ) z++;
-    return z;
-  }
-  if( q == '/' && z[1] == '*' ){
-    const char *e = strstr(z + 2, "*/");
-    return e ? e + 2 : z + strlen(z);
-  }
-  return 0;
-}
-
-/* 1 if c can continue an unquoted identifier (then a '$' after it is part
-** of the name, as in a$1). */
-static int ident_char(char c){
-  return isalnum((unsigned char)c) || c == '_' || c == '$' || (unsigned char)c >= 0x80;
-}
 
 /* Whether the backslash escapes inside strings on this connection. */
 static int backslash_escapes(MYSQL *my){
@@ -401,72 +370,30 @@ static int append_literal(sqlite3_str *s, MYSQL *my, const pt_param *p, char **p
   return append_quoted(s, my, p->z, p->n);
 }
 
-/* How many statements zSql holds: 1, or 2 for "more than one" (a ';'
-** outside strings and comments followed by more than spaces, comments and
-** semicolons). */
-static int statement_count(const char *zSql, int bsEsc){
-  const char *z = zSql;
-  int sawEnd = 0;
-  while( *z ){
-    const char *e = sql_skip(z, bsEsc);
-    if( e ){
-      if( sawEnd && *z != '#' && *z != '-' && *z != '/' ) return 2;
-      z = e;
-      continue;
-    }
-    if( *z == ';' ) sawEnd = 1;
-    else if( sawEnd && !isspace((unsigned char)*z) ) return 2;
-    z++;
-  }
-  return 1;
-}
-
 /*
-** zSql with every $n replaced by parameter n as a literal; $$n inserts
-** parameter n as it is (an IN list the driver wrote as literals).  Every
-** parameter must be used and every $n must have one, as a PostgreSQL
-** server demands.  NULL with *pzErr on error.
+** pSt's text with each marked '?' replaced by its parameter as a literal; a
+** PT_MARK_LIST mark takes the parameter as it is (an IN list the dialect
+** wrote as literals).  NULL with *pzErr on error.
 */
-static char *bind_sql(MYSQL *my, const char *zSql, int nParam, const pt_param *aParam, char **pzErr){
+static char *bind_sql(MYSQL *my, const pt_stmt *pSt, int nParam, const pt_param *aParam, char **pzErr){
   sqlite3_str *s = sqlite3_str_new(0);
-  const char *z = zSql;
-  int bsEsc = backslash_escapes(my), nMax = 0, rc = SQLITE_OK;
-  while( *z && rc == SQLITE_OK ){
-    const char *e = sql_skip(z, bsEsc);
-    if( e ){
-      sqlite3_str_append(s, z, (int)(e - z));
-      z = e;
-      continue;
+  const char *z = pSt->zSql;
+  int iPos = 0, rc = SQLITE_OK;
+  for(int i = 0; i < pSt->nMark && rc == SQLITE_OK; i++){
+    const pt_mark *m = &pSt->aMark[i];
+    sqlite3_str_append(s, z + iPos, m->iOffset - iPos);
+    iPos = m->iOffset + 1;
+    if( m->iParam < 0 || m->iParam >= nParam ){
+      *pzErr = sqlite3_mprintf("bind message supplies %d parameters, but prepared statement \"\" requires %d",
+                               nParam, m->iParam + 1);
+      rc = SQLITE_RANGE;
+      break;
     }
-    if( ident_char(*z) && *z != '$' ){
-      /* a whole word: a '$' inside it is part of the name (a$1) */
-      const char *w = z;
-      while( ident_char(*z) ) z++;
-      sqlite3_str_append(s, w, (int)(z - w));
-      continue;
-    }
-    if( *z == '$' && (isdigit((unsigned char)z[1]) || (z[1] == '$' && isdigit((unsigned char)z[2]))) ){
-      int raw = z[1] == '$';
-      long long n = 0;
-      z += raw ? 2 : 1;
-      while( isdigit((unsigned char)*z) ){ if( n < 1000000 ) n = n * 10 + (*z - '0'); z++; }
-      if( n < 1 ){
-        *pzErr = sqlite3_mprintf("there is no parameter $0");
-        rc = SQLITE_RANGE;
-        break;
-      }
-      if( n > nMax ) nMax = (int)n;
-      if( n > nParam ) continue;   /* reported below */
-      if( raw && aParam[n-1].z ) sqlite3_str_append(s, aParam[n-1].z, aParam[n-1].n);
-      else rc = append_literal(s, my, &aParam[n-1], pzErr);
-      continue;
-    }
-    sqlite3_str_appendchar(s, 1, *z++);
+    const pt_param *pp = &aParam[m->iParam];
+    if( (m->flags & PT_MARK_LIST) && pp->z ) sqlite3_str_append(s, pp->z, pp->n);
+    else rc = append_literal(s, my, pp, pzErr);
   }
-  if( rc == SQLITE_OK && nMax != nParam ){
-    *pzErr = sqlite3_mprintf("bind message supplies %d parameters, but the statement requires %d", nParam, nMax);
-    rc = SQLITE_RANGE;
-  }
+  if( rc == SQLITE_OK ) sqlite3_str_appendall(s, z + iPos);
   if( rc == SQLITE_OK && sqlite3_str_errcode(s) ){
     *pzErr = sqlite3_mprintf("out of memory");
     rc = SQLITE_NOMEM;
@@ -830,10 +757,10 @@ static void cursor_free(my_cursor *cur){
   sqlite3_free(cur);
 }
 
-/* Open a server-side cursor for zSql on my (the main or shared connection). */
-static int open_cursor(my_cursor *cur, MYSQL *my, const char *zSql, int nParam,
+/* Open a server-side cursor for pSt on my (the main or shared connection). */
+static int open_cursor(my_cursor *cur, MYSQL *my, const pt_stmt *pSt, int nParam,
                        const pt_param *aParam, char **pzErr){
-  char *zBound = bind_sql(my, zSql, nParam, aParam, pzErr);
+  char *zBound = bind_sql(my, pSt, nParam, aParam, pzErr);
   if( !zBound ) return SQLITE_ERROR;
   cur->my = my;
   cur->isMain = my == cur->c->my;
@@ -844,7 +771,7 @@ static int open_cursor(my_cursor *cur, MYSQL *my, const char *zSql, int nParam,
   return rc;
 }
 
-static int myOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam,
+static int myOpen(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aParam,
                   int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur, char **pzErr){
   (void)nFetch;
   my_conn *c = (my_conn*)p;
@@ -860,7 +787,7 @@ static int myOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   memcpy(cur->aKind, aKind, sizeof(pt_kind) * nCol);
   if( c->inTxn && c->my && !c->pMainUser ){
     /* inside a write transaction: a cursor on the transaction's connection */
-    int rc = open_cursor(cur, c->my, zSql, nParam, aParam, pzErr);
+    int rc = open_cursor(cur, c->my, pSt, nParam, aParam, pzErr);
     if( rc != SQLITE_OK ){ cursor_free(cur); return rc; }
     *ppCur = &cur->base;
     return SQLITE_OK;
@@ -871,13 +798,13 @@ static int myOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
     if( !cur->my && !*pzErr ){
       /* the bound is reached: a server-side cursor on a shared connection */
       MYSQL *my = cursor_conn(c, pzErr);
-      int rc = my ? open_cursor(cur, my, zSql, nParam, aParam, pzErr) : SQLITE_ERROR;
+      int rc = my ? open_cursor(cur, my, pSt, nParam, aParam, pzErr) : SQLITE_ERROR;
       if( rc != SQLITE_OK ){ cursor_free(cur); return rc; }
       *ppCur = &cur->base;
       return SQLITE_OK;
     }
     if( !cur->my ){ cursor_free(cur); return SQLITE_ERROR; }
-    char *zBound = bind_sql(cur->my, zSql, nParam, aParam, pzErr);
+    char *zBound = bind_sql(cur->my, pSt, nParam, aParam, pzErr);
     if( !zBound ){
       if( !isMain ) give_back(c, cur->my, 1);
       cursor_free(cur);
@@ -1068,19 +995,17 @@ static void myClose(pt_cursor *p){
 
 /* ---- statements and transactions ---- */
 
-/* After a statement with mysql_warning_count() > 0: the first warning as
-** *pzErr (MySQL would otherwise change data silently: a warning is an
-** error).  Notes are not (DROP ... IF EXISTS), nor the duplicates INSERT
-** IGNORE exists to skip.  Returns SQLITE_ERROR when *pzErr is set. */
-static int warnings_error(MYSQL *my, int isIgnore, char **pzErr){
+/* After statement zSql (NULL: not known) with mysql_warning_count() > 0:
+** the first warning the dialect judges an error (xWarning) as *pzErr.
+** Returns SQLITE_ERROR when *pzErr is set. */
+static int warnings_error(MYSQL *my, const char *zSql, char **pzErr){
+  const pt_dialect *d = &pt_dialect_mysql;
   MYSQL_RES *w = 0;
   char *zIgnore = 0;
-  if( run(my, "SHOW WARNINGS", &w, &zIgnore) == SQLITE_OK && w ){
+  if( run(my, d->zWarnings, &w, &zIgnore) == SQLITE_OK && w ){
     MYSQL_ROW row;
     while( !*pzErr && (row = mysql_fetch_row(w)) != 0 ){
-      if( sqlite3_stricmp(row[0], "Note") == 0 ) continue;
-      if( isIgnore && atoi(row[1]) == 1062 ) continue;
-      *pzErr = sqlite3_mprintf("%s (MySQL warning %s)", row[2], row[1]);
+      *pzErr = d->xWarning(zSql, row[0], row[1], row[2]);
     }
     mysql_free_result(w);
   }
@@ -1154,16 +1079,17 @@ static int exec_multi(my_conn *c, const char *zSql, int64_t *pnChanged, char **p
   return SQLITE_OK;
 }
 
-static int myExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam,
+static int myExec(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aParam,
                   int64_t *pnChanged, char **pzErr){
   my_conn *c = (my_conn*)p;
+  const char *zSql = pSt->zSql;
   *pnChanged = -1;
   if( !c->my ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
-  char *zBound = bind_sql(c->my, zSql, nParam, aParam, pzErr);
+  char *zBound = bind_sql(c->my, pSt, nParam, aParam, pzErr);
   if( !zBound ) return SQLITE_ERROR;
-  /* counted on the statement before its values are in: values are
-  ** literals, whose semicolons are no statement's end anyway */
-  if( statement_count(zSql, backslash_escapes(c->my)) > 1 ){
+  /* counted by the tokenizer on the statement before its values are in:
+  ** values are literals, whose semicolons are no statement's end anyway */
+  if( pSt->nStmt > 1 ){
     int rc = exec_multi(c, zBound, pnChanged, pzErr);
     sqlite3_free(zBound);
     return rc;
@@ -1174,14 +1100,12 @@ static int myExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   my_ulonglong n = mysql_affected_rows(c->my);
   *pnChanged = n == (my_ulonglong)-1 ? -1 : (int64_t)n;
   if( mysql_warning_count(c->my) > 0 ){
-    return warnings_error(c->my, sqlite3_strnicmp(zSql, "INSERT IGNORE", 13) == 0, pzErr);
+    return warnings_error(c->my, zSql, pzErr);
   }
   return SQLITE_OK;
 }
 
-static int myCount(pt_conn *p, const char *zFrom, int nParam, const pt_param *aParam,
-                   int64_t *pn, char **pzErr){
-  (void)aParam; (void)nParam;
+static int myCount(pt_conn *p, const char *zFrom, int64_t *pn, char **pzErr){
   my_conn *c = (my_conn*)p;
   char *zSql = sqlite3_mprintf("SELECT count(*) FROM %s", zFrom);
   MYSQL_RES *r = 0;
@@ -1339,7 +1263,8 @@ static int myBulkFlush(pt_bulk *p, char **pzErr){
   mysql_set_local_infile_handler(c->my, infile_init, infile_read, infile_end, infile_error, b);
   pt_trace("mysql: LOAD DATA of %d rows", nRow);
   int64_t n;
-  int rc = pt_mysql_driver.xExec(p->pConn, b->zLoad, 0, 0, &n, pzErr);
+  pt_stmt st = { .zSql = b->zLoad, .nStmt = 1 };
+  int rc = pt_mysql_driver.xExec(p->pConn, &st, 0, 0, &n, pzErr);
   if( c->my ) disarm_infile(c->my);
   b->buf.n = 0;
   return rc;
@@ -1365,6 +1290,9 @@ static void load_escape(pt_buf *out, const char *z, int n){
   pt_buf_append(out, z + start, n - start);
 }
 
+/* xBulkRow: the row as a LOAD DATA line (tabs, \N for NULL, escapes);
+** a value of a numeric column that is no number is refused, as LOAD DATA
+** would round or zero it without a word.  Sent past MY_BULK_BYTES. */
 static int myBulkRow(pt_bulk *p, const pt_param *a, char **pzErr){
   my_bulk *b = (my_bulk*)p;
   pt_buf *out = &b->buf;
@@ -1414,11 +1342,18 @@ static void myBulkClose(pt_bulk *p){
   sqlite3_free(b);
 }
 
+/* The session's NO_BACKSLASH_ESCAPES, for the tokenizer of a user's SQL. */
+static int myLexFlags(pt_conn *p){
+  my_conn *c = (my_conn*)p;
+  return backslash_escapes(c->my) ? 0 : PT_LEX_NO_BACKSLASH;
+}
+
 const pt_driver pt_mysql_driver = {
   .iVersion = 1,
   .zName = "mysql",
   .zSchemes = "mysql://... or mariadb://...",
   .pDialect = &pt_dialect_mysql,
+  .ePlace = PT_PLACE_QMARK,
   .xAccepts = myAccepts,
   .xConnect = myConnect,
   .xDisconnect = myDisconnect,
@@ -1442,4 +1377,5 @@ const pt_driver pt_mysql_driver = {
   .xBulkFlush = myBulkFlush,
   .xBulkDiscard = myBulkDiscard,
   .xBulkClose = myBulkClose,
+  .xLexFlags = myLexFlags,
 };

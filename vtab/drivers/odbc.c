@@ -497,6 +497,11 @@ static void learn_dialect(od_conn *c, const char *zDbms){
   c->catalogIsSchema = info_u32(c->dbc, SQL_SCHEMA_USAGE) == 0 && info_u32(c->dbc, SQL_CATALOG_USAGE) != 0;
 }
 
+/* xConnect: allocate the environment, connect with the string after
+** "odbc:", reconnect with the options that make known drivers stream and
+** count found rows (psqlODBC UseDeclareFetch, SQLite ODBC StepAPI, MariaDB
+** OPTION bit 2 and utf8mb4) unless the string sets them, then learn the
+** data source's dialect and abilities and pin the session. */
 static int odConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppConn, char **pzErr){
   *ppConn = 0;
   const char *zStr = zUri + 5;   /* after "odbc:" */
@@ -614,7 +619,8 @@ static int odConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppCo
     pt_kind k = PT_K_TEXT;
     pt_cursor *pc = 0;
     char *zE = 0;
-    if( c->base.pDriver->xOpen(&c->base, "SELECT current_schema()", 0, 0, 1, &k, PT_FETCH_FEW, &pc, &zE) == SQLITE_OK ){
+    pt_stmt st = { .zSql = "SELECT current_schema()", .nStmt = 1 };
+    if( c->base.pDriver->xOpen(&c->base, &st, 0, 0, 1, &k, PT_FETCH_FEW, &pc, &zE) == SQLITE_OK ){
       if( c->base.pDriver->xNext(pc, &zE) == SQLITE_ROW ){
         pt_value v;
         c->base.pDriver->xColumn(pc, 0, &v);
@@ -642,7 +648,7 @@ static void odInfo(pt_conn *p, pt_server_info *pInfo){
   pInfo->zVersion = c->zVersion;
 }
 
-/* ---- SQL with $n parameters: ? markers, integers written in place ---- */
+/* ---- statements: ? markers, integers written in place ---- */
 
 /* A statement ready to run: the SQL with ?, and for each ? the index of
 ** the pontoon parameter it takes. */
@@ -650,7 +656,7 @@ typedef struct od_sql {
   char *z;
   int nMark;
   int *aMark;
-  int multi;               /* a ';' outside quotes and comments, and more after it */
+  int multi;               /* more than one statement (pt_stmt.nStmt) */
 } od_sql;
 
 static void sql_free(od_sql *q);
@@ -663,173 +669,54 @@ static int is_int_text(const char *z, int n){
   return 1;
 }
 
-/* 1 if ch may continue an unquoted identifier (every tested dialect takes
-** '$' after the first character). */
-static int ident_char(int ch){
-  return isalnum(ch) || ch == '_' || ch == '$' || ch >= 0x80;
-}
-
 /*
-** The bytes of the string, quoted identifier, comment or dollar quote that
-** starts at z (zStart is the statement's first byte) in the dialect of c,
-** to its end or to the end of the text; 0 when z starts none.  It follows
-** each server's lexer, so that a "$1" or ";" inside any of them is text:
-**   PostgreSQL  '...' ('' inside; E'...' with backslash escapes), "...",
-**               $tag$...$tag$, -- to the end of the line, nested block
-**               comments
-**   MySQL       '...' and "..." (backslash escapes), `...`, #, "-- " (a
-**               space or control character after the dashes), block
-**               comments, except "/" "*!" ones: the server runs their text
-**   SQLite      '...', "...", `...`, [...], --, block comments
-**   others      '...', "...", the driver's quote character, --, block
-**               comments
+** The statement pSt (its '?' marked by deparse.c or the dialect's
+** tokenizer: this driver reads no SQL text) as it runs: an integer
+** parameter of kind INT is written in place of its '?' (safe: digits
+** only), so LIMIT and key lookups need no binding; every other '?' stays,
+** bound to the parameter its mark names.
 */
-static size_t sql_span(const od_conn *c, const char *zStart, const char *z){
-  int dbms = c->dbms;
-  int prev = z > zStart ? (unsigned char)z[-1] : 0;
-  size_t i;
-  if( z[0] == '-' && z[1] == '-' && (dbms != OD_MYSQL || (z[2] && (unsigned char)z[2] <= ' ')) ){
-    for(i = 2; z[i] && z[i] != '\n'; i++){}
-    return i;
-  }
-  if( z[0] == '#' && dbms == OD_MYSQL ){
-    for(i = 1; z[i] && z[i] != '\n'; i++){}
-    return i;
-  }
-  if( z[0] == '/' && z[1] == '*' ){
-    int depth = 1;
-    if( dbms == OD_MYSQL && (z[2] == '!' || (z[2] == 'M' && z[3] == '!')) ) return 0;
-    for(i = 2; z[i]; ){
-      if( z[i] == '*' && z[i+1] == '/' ){
-        i += 2;
-        if( --depth == 0 ) return i;
-      }else if( dbms == OD_PG && z[i] == '/' && z[i+1] == '*' ){
-        i += 2;
-        depth++;
-      }else{
-        i++;
-      }
-    }
-    return i;
-  }
-  if( z[0] == '$' && dbms == OD_PG && !ident_char(prev) ){
-    /* $tag$: the tag is an identifier without '$', or empty */
-    size_t t = 1;
-    if( isdigit((unsigned char)z[1]) ) return 0;   /* a parameter */
-    while( z[t] && z[t] != '$' && (isalnum((unsigned char)z[t]) || z[t] == '_' || (unsigned char)z[t] >= 0x80) ) t++;
-    if( z[t] != '$' ) return 0;
-    t++;
-    for(i = t; z[i]; i++){
-      if( z[i] == '$' && strncmp(z + i, z, t) == 0 ) return i + t;
-    }
-    return i;
-  }
-  char close = 0;
-  int backslash = 0;
-  if( z[0] == '\'' ){
-    close = '\'';
-    /* E'...': the E starts a token (it does not end an identifier) */
-    backslash = dbms == OD_MYSQL
-             || (dbms == OD_PG && (prev == 'E' || prev == 'e')
-                 && !(z - zStart >= 2 && ident_char((unsigned char)z[-2])));
-  }else if( z[0] == '"' ){
-    close = '"';
-    backslash = dbms == OD_MYSQL;
-  }else if( z[0] == '`' && (dbms == OD_MYSQL || dbms == OD_SQLITE || c->cQuote == '`') ){
-    close = '`';
-  }else if( z[0] == '[' && dbms == OD_SQLITE ){
-    for(i = 1; z[i] && z[i] != ']'; i++){}
-    return z[i] ? i + 1 : i;
-  }else if( c->cQuote != ' ' && z[0] == c->cQuote && dbms == OD_OTHER ){
-    close = c->cQuote;
-  }
-  if( !close ) return 0;
-  for(i = 1; z[i]; i++){
-    if( backslash && z[i] == '\\' && z[i+1] ){ i++; continue; }
-    if( z[i] == close ){
-      if( z[i+1] == close ){ i++; continue; }
-      return i + 1;
-    }
-  }
-  return i;
-}
-
-/*
-** Turn pontoon's $n into ? markers, outside the dialect's strings, quoted
-** identifiers and comments (sql_span), and where the $ does not continue an
-** identifier (MySQL's a$1).  An integer parameter of kind INT is written
-** into the text (safe: digits only), so LIMIT and key lookups need no
-** binding.  The parameters must match the markers as PostgreSQL requires
-** them to: a $n beyond the arguments, or an argument no $n uses past the
-** last one used, is refused with PostgreSQL's own message, as pontoon_exec
-** says on every server.
-*/
-static int sql_prepare(const od_conn *c, const char *zSql, int nParam, const pt_param *a, od_sql *out,
+static int sql_prepare(const pt_stmt *pSt, int nParam, const pt_param *a, od_sql *out,
                        char **pzErr){
-  sqlite3_str *s = sqlite3_str_new(0);
-  int nAlloc = 8;
-  int nMax = 0;            /* the highest $n used */
-  int semi = 0;            /* a ';' seen outside quotes and comments */
   memset(out, 0, sizeof(*out));
-  out->aMark = sqlite3_malloc64(sizeof(int) * nAlloc);
-  if( !out->aMark ){ sqlite3_free(sqlite3_str_finish(s)); return SQLITE_NOMEM; }
-  const char *z = zSql;
-  while( *z ){
-    size_t nSpan = sql_span(c, zSql, z);
-    if( nSpan ){
-      sqlite3_str_append(s, z, (int)nSpan);
-      z += nSpan;
-      continue;
+  out->multi = pSt->nStmt > 1;
+  out->aMark = sqlite3_malloc64(sizeof(int) * ((size_t)pSt->nMark + 1));
+  if( !out->aMark ) return SQLITE_NOMEM;
+  sqlite3_str *s = sqlite3_str_new(0);
+  const char *z = pSt->zSql;
+  int iPos = 0;
+  for(int i = 0; i < pSt->nMark; i++){
+    const pt_mark *m = &pSt->aMark[i];
+    if( m->iParam < 0 || m->iParam >= nParam ){
+      *pzErr = sqlite3_mprintf("bind message supplies %d parameters, but prepared statement \"\" requires %d",
+                               nParam, m->iParam + 1);
+      sqlite3_free(sqlite3_str_finish(s));
+      sql_free(out);
+      return SQLITE_ERROR;
     }
-    if( *z == '$' && isdigit((unsigned char)z[1]) && !(z > zSql && ident_char((unsigned char)z[-1])) ){
-      long long n = 0;
-      z++;
-      while( isdigit((unsigned char)*z) ){
-        if( n < 100000000 ) n = n * 10 + (*z - '0');
-        z++;
-      }
-      if( n < 1 || n > nParam ){
-        if( n < 1 ) *pzErr = sqlite3_mprintf("there is no parameter $%lld", n);
-        else *pzErr = sqlite3_mprintf("bind message supplies %d parameters, but prepared statement \"\" requires %lld",
-                                      nParam, n);
-        sqlite3_free(sqlite3_str_finish(s));
-        sql_free(out);
-        return SQLITE_ERROR;
-      }
-      if( n > nMax ) nMax = (int)n;
-      const pt_param *p = &a[n-1];
-      if( p->z && p->kind == PT_K_INT && !p->isBinary && is_int_text(p->z, p->n) ){
-        sqlite3_str_append(s, p->z, p->n);
-        continue;
-      }
-      if( out->nMark == nAlloc ){
-        nAlloc *= 2;
-        int *aNew = sqlite3_realloc64(out->aMark, sizeof(int) * nAlloc);
-        if( !aNew ){ sqlite3_free(sqlite3_str_finish(s)); sql_free(out); return SQLITE_NOMEM; }
-        out->aMark = aNew;
-      }
-      out->aMark[out->nMark++] = (int)n - 1;
+    const pt_param *p = &a[m->iParam];
+    sqlite3_str_append(s, z + iPos, m->iOffset - iPos);
+    iPos = m->iOffset + 1;
+    if( p->z && p->kind == PT_K_INT && !p->isBinary && is_int_text(p->z, p->n) ){
+      sqlite3_str_append(s, p->z, p->n);
+    }else{
+      out->aMark[out->nMark++] = m->iParam;
       sqlite3_str_appendchar(s, 1, '?');
-      continue;
     }
-    if( *z == ';' ) semi = 1;
-    else if( semi && !isspace((unsigned char)*z) ) out->multi = 1;
-    sqlite3_str_appendchar(s, 1, *z);
-    z++;
   }
-  if( nParam > nMax ){
-    *pzErr = sqlite3_mprintf("bind message supplies %d parameters, but prepared statement \"\" requires %d",
-                             nParam, nMax);
-    sqlite3_free(sqlite3_str_finish(s));
-    sql_free(out);
-    return SQLITE_ERROR;
-  }
+  sqlite3_str_appendall(s, z + iPos);
   int nText = sqlite3_str_length(s);
   char *zOut = sqlite3_str_finish(s);
   if( !zOut && nText ){ sql_free(out); return SQLITE_NOMEM; }
   pt_trace("odbc: %s", zOut ? zOut : "");
   out->z = zOut ? zOut : pt_strdup("");
   return out->z ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+/* A statement of this driver's own, without parameters. */
+static int sql_plain(const char *zSql, od_sql *out){
+  pt_stmt st = { .zSql = (char*)zSql, .nStmt = 1 };
+  return sql_prepare(&st, 0, 0, out, 0);
 }
 
 static void sql_free(od_sql *q){
@@ -1016,25 +903,27 @@ static int get_int(SQLHSTMT st, SQLUSMALLINT col, int *pNull);
 ** MySQL in strict mode reports some failed writes (Data truncated, 1265)
 ** with a warning's SQLSTATE, which its ODBC driver passes on as success:
 ** with info from one execution, as plain success from a parameter array,
-** with nothing written.  As the MySQL driver does, a warning is an error:
-** the first row of SHOW WARNINGS that is not a Note (nor, for INSERT
-** IGNORE, the duplicate it exists to skip) becomes *pzErr and the result
+** with nothing written.  As the MySQL driver does, the dialect's warnings
+** (zWarnings) are read after statement zSql (NULL: not known), and the
+** first it judges an error (xWarning) becomes *pzErr and the result
 ** SQLITE_ERROR.
 */
-static int mysql_warnings(od_conn *c, int isIgnore, char **pzErr){
+static int engine_warnings(od_conn *c, const char *zSql, char **pzErr){
+  const pt_dialect *d = odDialect(&c->base);
+  if( !d->zWarnings || !d->xWarning ) return SQLITE_OK;
   SQLHSTMT st;
   if( !SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &st)) ) return SQLITE_OK;
   int rc = SQLITE_OK;
-  if( SQL_SUCCEEDED(exec_sql(c, st, "SHOW WARNINGS", 0)) ){
+  if( SQL_SUCCEEDED(exec_sql(c, st, d->zWarnings, 0)) ){
     while( rc == SQLITE_OK && SQL_SUCCEEDED(SQLFetch(st)) ){
-      int isNull;
-      char *zLevel = get_text(st, 1), *zMsg = get_text(st, 3);
-      int code = get_int(st, 2, &isNull);
-      if( zLevel && sqlite3_stricmp(zLevel, "Note") != 0 && !(isIgnore && code == 1062) ){
-        *pzErr = sqlite3_mprintf("%s (MySQL warning %d)", zMsg ? zMsg : "?", code);
+      char *zLevel = get_text(st, 1), *zCode = get_text(st, 2), *zMsg = get_text(st, 3);
+      char *zErr = d->xWarning(zSql, zLevel, zCode, zMsg);
+      if( zErr ){
+        *pzErr = zErr;
         rc = SQLITE_ERROR;
       }
       sqlite3_free(zLevel);
+      sqlite3_free(zCode);
       sqlite3_free(zMsg);
     }
   }
@@ -1057,9 +946,7 @@ static int exec_stmt(od_conn *c, SQLHDBC dbc, const od_sql *q, const pt_param *a
     *pzErr = st_error(c, dbc, st);
     return SQLITE_ERROR;
   }
-  if( isWrite && r == SQL_SUCCESS_WITH_INFO && c->dbms == OD_MYSQL ){
-    return mysql_warnings(c, sqlite3_strnicmp(q->z, "INSERT IGNORE", 13) == 0, pzErr);
-  }
+  if( isWrite && r == SQL_SUCCESS_WITH_INFO ) return engine_warnings(c, q->z, pzErr);
   return SQLITE_OK;
 }
 
@@ -1289,6 +1176,8 @@ static pt_kind result_kind(const od_conn *c, SQLHSTMT st, SQLUSMALLINT i, char *
   return k;
 }
 
+/* xDescribeQuery: the columns of SELECT * FROM (zQuery) q WHERE 1 = 0,
+** run read-only on a read-only connection; zQuery is passed as written. */
 static int odDescribeQuery(pt_conn *p, const char *zQuery, pt_table_desc **ppDesc, char **pzErr){
   od_conn *c = (od_conn*)p;
   *ppDesc = 0;
@@ -1298,7 +1187,7 @@ static int odDescribeQuery(pt_conn *p, const char *zQuery, pt_table_desc **ppDes
   char *zSql = sqlite3_mprintf("SELECT * FROM (%s) q WHERE 1 = 0", zQuery);
   od_sql q;
   int inRo = 0;
-  rc = zSql ? sql_prepare(c, zSql, 0, 0, &q, pzErr) : SQLITE_NOMEM;
+  rc = zSql ? sql_plain(zSql, &q) : SQLITE_NOMEM;
   sqlite3_free(zSql);
   if( rc == SQLITE_OK && c->readOnly ){
     rc = ro_check(q.z, pzErr);
@@ -1541,7 +1430,7 @@ static int bind_columns(od_cursor *cur, int nCol, const pt_kind *aKind, int nFet
 
 static void odClose(pt_cursor *p);
 
-static int odOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam,
+static int odOpen(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aParam,
                   int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur, char **pzErr){
   od_conn *c = (od_conn*)p;
   *ppCur = 0;
@@ -1572,7 +1461,7 @@ static int odOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
                  (SQLPOINTER)(uintptr_t)(isStatic || c->buffers ? SQL_CURSOR_STATIC : SQL_CURSOR_FORWARD_ONLY), 0);
   SQLSetStmtAttr(cur->st, SQL_ATTR_CONCURRENCY, (SQLPOINTER)SQL_CONCUR_READ_ONLY, 0);
   od_sql q;
-  int rc = sql_prepare(c, zSql, nParam, aParam, &q, pzErr);
+  int rc = sql_prepare(pSt, nParam, aParam, &q, pzErr);
   od_pval *aVal = 0;
   if( rc == SQLITE_OK && c->readOnly ){
     rc = ro_check(q.z, pzErr);
@@ -1603,6 +1492,9 @@ static int odPageRows(pt_conn *p){
   return ((od_conn*)p)->buffers ? 20000 : 0;
 }
 
+/* xNext: the next row of the block, else the next block (SQLFetch);
+** a value longer than its slot is read whole here (read_long), and a
+** failed fetch marks the cursor broken (its connection is not reused). */
 static int odNext(pt_cursor *p, char **pzErr){
   od_cursor *cur = (od_cursor*)p;
   if( cur->done ) return SQLITE_DONE;
@@ -1718,6 +1610,9 @@ static int pg_date_text(const char *z, int n, pt_kind k, pt_buf *out){
   return !out->oom;
 }
 
+/* xColumn: slot i of the current row as pontoon's value, from the C
+** type bound: integers and doubles as numbers (NaN as text), MySQL BIT as
+** an integer, UTF-16 text converted, decimals and dates as pontoon's text. */
 static void odColumn(pt_cursor *p, int i, pt_value *v){
   od_cursor *cur = (od_cursor*)p;
   memset(v, 0, sizeof(*v));
@@ -1892,7 +1787,7 @@ static void odClose(pt_cursor *p){
 
 /* ---- statements ---- */
 
-static int odExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam,
+static int odExec(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aParam,
                   int64_t *pnChanged, char **pzErr){
   od_conn *c = (od_conn*)p;
   *pnChanged = -1;
@@ -1900,7 +1795,7 @@ static int odExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   int rc = new_stmt(c, &st, pzErr);
   if( rc != SQLITE_OK ) return rc;
   od_sql q;
-  rc = sql_prepare(c, zSql, nParam, aParam, &q, pzErr);
+  rc = sql_prepare(pSt, nParam, aParam, &q, pzErr);
   od_pval *aVal = 0;
   if( rc == SQLITE_OK && q.multi && c->dbms == OD_MYSQL ){
     /* the server would say "syntax error" near the second statement, and
@@ -1925,13 +1820,13 @@ static int odExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   return rc;
 }
 
-static int odCount(pt_conn *p, const char *zFrom, int nParam, const pt_param *aParam,
-                   int64_t *pnRow, char **pzErr){
+static int odCount(pt_conn *p, const char *zFrom, int64_t *pnRow, char **pzErr){
   char *zSql = sqlite3_mprintf("SELECT count(*) FROM %s", zFrom);
   if( !zSql ) return SQLITE_NOMEM;
   pt_kind k = PT_K_INT;
   pt_cursor *cur = 0;
-  int rc = odOpen(p, zSql, nParam, aParam, 1, &k, PT_FETCH_FEW, &cur, pzErr);
+  pt_stmt st = { .zSql = zSql, .nStmt = 1 };
+  int rc = odOpen(p, &st, 0, 0, 1, &k, PT_FETCH_FEW, &cur, pzErr);
   sqlite3_free(zSql);
   if( rc != SQLITE_OK ) return rc;
   rc = odNext(cur, pzErr);
@@ -2217,12 +2112,12 @@ static int bulk_send(od_bulk *b, SQLHSTMT st, int iFirst, int n, int tuples, cha
       *pzErr = st_error(c, c->dbc, st);
       rc = SQLITE_ERROR;
     }else if( c->dbms == OD_MYSQL ){
-      /* a failed write may come as success (mysql_warnings): the rows
+      /* a failed write may come as success (engine_warnings): the rows
       ** written say so */
       SQLLEN nRows = -1;
       SQLRowCount(st, &nRows);
       if( r == SQL_SUCCESS_WITH_INFO || (nRows >= 0 && nRows < n) ){
-        rc = mysql_warnings(c, 0, pzErr);
+        rc = engine_warnings(c, 0, pzErr);
         if( rc == SQLITE_OK && nRows >= 0 && nRows < n ){
           *pzErr = sqlite3_mprintf("the server wrote %d of %d rows and gave no reason; nothing of "
                                    "the statement is kept", (int)nRows, n);
@@ -2275,6 +2170,9 @@ static char *bulk_values_sql(od_bulk *b, int n){
   return sqlite3_str_finish(s);
 }
 
+/* xBulkFlush: the buffered rows as one parameter array where the driver
+** honours them (psqlODBC: multi-row VALUES), else one execution per row;
+** MySQL's warnings and short row counts are errors (engine_warnings). */
 static int odBulkFlush(pt_bulk *p, char **pzErr){
   od_bulk *b = (od_bulk*)p;
   if( b->nRow == 0 ) return SQLITE_OK;
@@ -2356,6 +2254,7 @@ const pt_driver pt_odbc_driver = {
   .zSchemes = "odbc:DSN=... or odbc:Driver={...};...",
   .pDialect = &pt_dialect_ansi,
   .readFlags = PT_READ_TEXT,
+  .ePlace = PT_PLACE_QMARK,
   .xAccepts = odAccepts,
   .xConnect = odConnect,
   .xDisconnect = odDisconnect,

@@ -368,8 +368,8 @@ static PGresult *stmt_exec(pg_conn *c, const char *zSql, int nParam, const char 
   return r;
 }
 
-/* Does the text name DISCARD or DEALLOCATE (case aside)?  Then it may
-** remove prepared statements. */
+/* Does a user's text name DISCARD or DEALLOCATE (case aside)?  Then it
+** may remove prepared statements (pontoon's own statements never do). */
 static int drops_statements(const char *z){
   for(; *z; z++){
     if( (*z == 'd' || *z == 'D')
@@ -386,6 +386,8 @@ static void notice_quiet(void *arg, const char *zMsg){
   pt_trace("pg notice: %s", zMsg);
 }
 
+/* xConnect: libpq with connect_timeout and application_name, the
+** dialect's session statements (and read-only ones when readOnly). */
 static int pgConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppConn, char **pzErr){
   char zTimeout[16];
   snprintf(zTimeout, sizeof zTimeout, "%d", timeout);
@@ -612,6 +614,8 @@ static int pgDescribeQuery(pt_conn *p, const char *zQuery, pt_table_desc **ppDes
   return rc;
 }
 
+/* The columns of zQuery, from the unnamed statement prepared and
+** described without running it. */
 static int describe_query(pg_conn *c, const char *zQuery, pt_table_desc **ppDesc, char **pzErr){
   char *zSql = sqlite3_mprintf("SELECT * FROM (%s) AS q", zQuery);
   PGresult *r = PQprepare(c->pg, "", zSql, 0, 0);
@@ -724,9 +728,10 @@ static void cursor_txn_failed(pg_conn *c){
   if( c->implicitTxn ) c->txnFailed = 1;
 }
 
-static int pgOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam,
+static int pgOpen(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aParam,
                   int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur, char **pzErr){
   pg_conn *c = (pg_conn*)p;
+  const char *zSql = pSt->zSql;   /* $n: the server numbers the parameters */
   *ppCur = 0;
   pg_cursor *cur = sqlite3_malloc(sizeof(*cur));
   if( !cur ) return SQLITE_NOMEM;
@@ -822,6 +827,8 @@ static int pgOpen(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   return SQLITE_OK;
 }
 
+/* xNext: the next row of the current result, else the next batch of the
+** cursor (a result already sent for, or the next one asked for). */
 static int pgNext(pt_cursor *p, char **pzErr){
   pg_cursor *cur = (pg_cursor*)p;
   pg_conn *c = cur->c;
@@ -977,6 +984,8 @@ static int numeric_fast(const unsigned char *z, int n, pt_value *v){
   return 1;
 }
 
+/* xColumn: column i of the current row, from its text or binary form, as
+** pontoon's value of the column's kind (docs/types.md). */
 static void pgColumn(pt_cursor *p, int i, pt_value *v){
   pg_cursor *cur = (pg_cursor*)p;
   PGresult *r = cur->res;
@@ -1100,9 +1109,10 @@ static void pgClose(pt_cursor *p){
 
 /* ---- statements ---- */
 
-static int pgExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam,
+static int pgExec(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aParam,
                   int64_t *pnChanged, char **pzErr){
   pg_conn *c = (pg_conn*)p;
+  const char *zSql = pSt->zSql;
   const char **azVal = sqlite3_malloc64(sizeof(char*) * (nParam + 1));
   int *anLen = sqlite3_malloc64(sizeof(int) * (nParam + 1));
   int *anFmt = sqlite3_malloc64(sizeof(int) * (nParam + 1));
@@ -1130,7 +1140,7 @@ static int pgExec(pt_conn *p, const char *zSql, int nParam, const pt_param *aPar
   /* without parameters the simple protocol runs several statements, as psql -c */
   PGresult *r = nParam == 0 ? PQexec(c->pg, zSql)
                             : PQexecParams(c->pg, zSql, nParam, 0, azVal, anLen, anFmt, 0);
-  if( drops_statements(zSql) ) c->needResync = 1;
+  if( pSt->isUser && drops_statements(zSql) ) c->needResync = 1;
   for(int i = 0; i < nParam; i++) sqlite3_free(azConv[i]);
   sqlite3_free(azConv);
   sqlite3_free(azVal); sqlite3_free(anLen); sqlite3_free(anFmt);
@@ -1192,6 +1202,9 @@ static int queued_parse_answer(pg_conn *c, int iCmd, int ok){
   return 0;
 }
 
+/* Sync the queued statements (xExecQueued) and read every answer: the
+** first error and each row count are recorded for xSettle, statements
+** whose Parse never answered are forgotten; pipeline mode ends. */
 static void pipeline_end(pg_conn *c){
   if( !c->nQueued ) return;
   c->nQueued = 0;
@@ -1225,8 +1238,12 @@ static void pipeline_end(pg_conn *c){
   PQexitPipelineMode(c->pg);
 }
 
-static int pgExecQueued(pt_conn *p, const char *zSql, int nParam, const pt_param *aParam, char **pzErr){
+/* xExecQueued: send pSt in pipeline mode without waiting, prepared once
+** per connection when a cache slot is free (its Parse pipelined with it);
+** more than 64 parameters settle the queue and run it the plain way. */
+static int pgExecQueued(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aParam, char **pzErr){
   pg_conn *c = (pg_conn*)p;
+  const char *zSql = pSt->zSql;
   unsigned h = stmt_hash(zSql);
   if( !c->nQueued ){
     pg_drain(c);
@@ -1250,7 +1267,7 @@ static int pgExecQueued(pt_conn *p, const char *zSql, int nParam, const pt_param
     /* wide rows: settle and run it the plain way */
     pipeline_end(c);
     int64_t n = -1;
-    int rc = pt_pg_driver.xExec(p, zSql, nParam, aParam, &n, pzErr);
+    int rc = pt_pg_driver.xExec(p, pSt, nParam, aParam, &n, pzErr);
     if( rc == SQLITE_OK ){
       char zN[24];
       snprintf(zN, sizeof zN, "%lld", (long long)n);
@@ -1333,9 +1350,7 @@ static int pgSettle(pt_conn *p, char **pzErr){
 ** write transaction, to see its own rows): in a savepoint made read-only
 ** with SET LOCAL and rolled back to afterwards.
 */
-static int pgCount(pt_conn *p, const char *zFrom, int nParam, const pt_param *aParam,
-                   int64_t *pn, char **pzErr){
-  (void)aParam; (void)nParam;
+static int pgCount(pt_conn *p, const char *zFrom, int64_t *pn, char **pzErr){
   pg_conn *c = (pg_conn*)p;
   char *zSql = sqlite3_mprintf("SELECT count(*) FROM %s", zFrom);
   if( !zSql ) return SQLITE_NOMEM;
@@ -1897,6 +1912,8 @@ static int pgBulkFlush(pt_bulk *p, char **pzErr){
   return take_error(b, pzErr);
 }
 
+/* xBulkRow: the row in COPY's binary format when every column has one,
+** else in its text format; sent when the buffer passes its size. */
 static int pgBulkRow(pt_bulk *p, const pt_param *a, char **pzErr){
   static const char hex[] = "0123456789abcdef";
   pg_bulk *b = (pg_bulk*)p;
@@ -2020,4 +2037,5 @@ const pt_driver pt_pg_driver = {
   .xBulkDiscard = pgBulkDiscard,
   .xBulkClose = pgBulkClose,
   .pDialect = &pt_dialect_postgresql,
+  .ePlace = PT_PLACE_NUMBERED,
 };

@@ -81,7 +81,7 @@ struct copy_job {
   int progress;
   int64_t rowsTotal;
   char zWorker[96];
-  char *azRead[4];           /* range reads: [hasLo + 2*hasHi] */
+  pt_stmt aRead[4];          /* range reads: [hasLo + 2*hasHi] */
   /* results, shared with worker threads */
   pthread_mutex_t mutex;
   pthread_cond_t cond;
@@ -111,8 +111,9 @@ static double now_seconds(void){
 ** same order (boundary_sql) cut it into ranges that neither overlap nor
 ** leave a gap.
 */
-static void append_key_bound(sqlite3_str *s, pt_end *e, const pt_kind *aKind, int upper, int iParam){
+static void append_key_bound(pt_sql *q, pt_end *e, const pt_kind *aKind, int upper, int iParam){
   const pt_dialect *d = e->pDialect;
+  sqlite3_str *s = q->pStr;
   sqlite3_str_appendchar(s, 1, '(');
   for(int i = 0; i < e->nKey; i++){
     sqlite3_str_appendall(s, i ? " OR (" : "(");
@@ -121,7 +122,7 @@ static void append_key_bound(sqlite3_str *s, pt_end *e, const pt_kind *aKind, in
       const char *zOp = j < i ? "=" : upper ? (i == e->nKey - 1 ? "<=" : "<") : ">";
       if( j ) sqlite3_str_appendall(s, " AND ");
       sqlite3_str_appendf(s, "%s %s ", zq ? zq : "", zOp);
-      d->xParamExpr(s, aKind[j], iParam + 1 + j);
+      d->xParamExpr(q, aKind[j], iParam + 1 + j);
       sqlite3_free(zq);
     }
     sqlite3_str_appendchar(s, 1, ')');
@@ -140,7 +141,8 @@ static void append_select_list(sqlite3_str *s, pt_end *e, int n, const int *aCol
 }
 
 /* " WHERE (where) AND key > lo AND key <= hi", the parts that apply. */
-static void append_where(sqlite3_str *s, copy_job *j, int hasLo, int hasHi){
+static void append_where(pt_sql *q, copy_job *j, int hasLo, int hasHi){
+  sqlite3_str *s = q->pStr;
   int n = 0;
   if( j->zWhere ){
     sqlite3_str_appendf(s, " WHERE (%s)", j->zWhere);
@@ -148,24 +150,25 @@ static void append_where(sqlite3_str *s, copy_job *j, int hasLo, int hasHi){
   }
   if( hasLo ){
     sqlite3_str_appendall(s, n++ ? " AND " : " WHERE ");
-    append_key_bound(s, &j->src, j->aKeyKind, 0, 0);
+    append_key_bound(q, &j->src, j->aKeyKind, 0, 0);
   }
   if( hasHi ){
     sqlite3_str_appendall(s, n++ ? " AND " : " WHERE ");
-    append_key_bound(s, &j->src, j->aKeyKind, 1, hasLo ? j->src.nKey : 0);
+    append_key_bound(q, &j->src, j->aKeyKind, 1, hasLo ? j->src.nKey : 0);
   }
 }
 
 /* SELECT of the copied columns of the rows of one chunk. */
-static char *read_sql(copy_job *j, int hasLo, int hasHi){
-  sqlite3_str *s = sqlite3_str_new(0);
+static int read_sql(copy_job *j, int hasLo, int hasHi, pt_stmt *pOut){
+  pt_sql q;
+  pt_end_sql(&j->src, &q);
   char *zFrom = pt_end_table_sql(&j->src);
-  sqlite3_str_appendall(s, "SELECT ");
-  append_select_list(s, &j->src, j->nCol, j->aSrcCol);
-  sqlite3_str_appendf(s, " FROM %s", zFrom ? zFrom : "");
-  append_where(s, j, hasLo, hasHi);
+  sqlite3_str_appendall(q.pStr, "SELECT ");
+  append_select_list(q.pStr, &j->src, j->nCol, j->aSrcCol);
+  sqlite3_str_appendf(q.pStr, " FROM %s", zFrom ? zFrom : "");
+  append_where(&q, j, hasLo, hasHi);
   sqlite3_free(zFrom);
-  return sqlite3_str_finish(s);
+  return pt_sql_finish(&q, pOut);
 }
 
 /* The chunk boundaries in one read: the key of every nRows-th row in key
@@ -173,7 +176,9 @@ static char *read_sql(copy_job *j, int hasLo, int hasHi){
 ** speaks has), so planning costs one scan of the key and one round trip. */
 static char *boundary_sql(copy_job *j, int64_t nRows){
   pt_end *e = &j->src;
-  sqlite3_str *s = sqlite3_str_new(0);
+  pt_sql q;
+  pt_end_sql(e, &q);
+  sqlite3_str *s = q.pStr;
   char *zFrom = pt_end_table_sql(e);
   sqlite3_str_appendall(s, "SELECT ");
   for(int i = 0; i < e->nKey; i++){
@@ -201,19 +206,24 @@ static char *boundary_sql(copy_job *j, int64_t nRows){
     sqlite3_free(zq);
   }
   sqlite3_str_appendf(s, ") AS pt_rn FROM %s", zFrom ? zFrom : "");
-  append_where(s, j, 0, 0);
+  append_where(&q, j, 0, 0);
   sqlite3_str_appendf(s, ") pt_q WHERE pt_rn %% %lld = 0 ORDER BY pt_rn", (long long)nRows);
   sqlite3_free(zFrom);
-  return sqlite3_str_finish(s);
+  pt_stmt st;
+  if( pt_sql_finish(&q, &st) != SQLITE_OK ) return 0;
+  return st.zSql;   /* no parameters */
 }
 
 static char *count_sql(copy_job *j){
-  sqlite3_str *s = sqlite3_str_new(0);
+  pt_sql q;
+  pt_end_sql(&j->src, &q);
   char *zFrom = pt_end_table_sql(&j->src);
-  sqlite3_str_appendf(s, "SELECT count(*) FROM %s", zFrom ? zFrom : "");
-  append_where(s, j, 0, 0);
+  sqlite3_str_appendf(q.pStr, "SELECT count(*) FROM %s", zFrom ? zFrom : "");
+  append_where(&q, j, 0, 0);
   sqlite3_free(zFrom);
-  return sqlite3_str_finish(s);
+  pt_stmt st;
+  if( pt_sql_finish(&q, &st) != SQLITE_OK ) return 0;
+  return st.zSql;   /* no parameters */
 }
 
 /* ---- parameters ---- */
@@ -254,13 +264,17 @@ static void free_key(char **azVal, int n){
 static int job_read(pt_end *dst, const char *zJob, char **pzSrc, char **pzDst, char **pzOptions,
                     char **pzState, int64_t *pnTotal, char **pzErr){
   char *zT = pt_ledger_name(dst, "job");
-  char *zSql = sqlite3_mprintf("SELECT src, dst, options, state, rows_total FROM %s WHERE job = $1", zT);
+  pt_sql qs;
+  pt_stmt st;
+  pt_end_sql(dst, &qs);
+  pt_ledger_sqlf(&qs, "SELECT src, dst, options, state, rows_total FROM %s WHERE job = %1", zT);
+  sqlite3_free(zT);
   static const pt_kind aKind[] = { PT_K_TEXT, PT_K_TEXT, PT_K_TEXT, PT_K_TEXT, PT_K_INT };
   pt_param p = text_param(zJob, PT_K_TEXT);
   pt_end_rows *q = 0;
-  int rc = zSql ? pt_end_query(dst, zSql, 1, &p, 5, aKind, &q, pzErr) : SQLITE_NOMEM;
-  sqlite3_free(zT);
-  sqlite3_free(zSql);
+  int rc = pt_sql_finish(&qs, &st);
+  if( rc == SQLITE_OK ) rc = pt_end_query(dst, &st, 1, &p, 5, aKind, &q, pzErr);
+  pt_stmt_clear(&st);
   if( rc != SQLITE_OK ) return rc;
   rc = pt_end_rows_next(q, pzErr);
   if( rc == SQLITE_ROW ){
@@ -281,17 +295,7 @@ static int job_read(pt_end *dst, const char *zJob, char **pzSrc, char **pzDst, c
   return rc;
 }
 
-/* Run ledger statement zSql (a format with %s for the table's name) with
-** parameters; *pnChanged rows matched. */
-static int ledger_exec(pt_end *dst, const char *zTable, const char *zFormat, int nParam,
-                       const pt_param *aParam, int64_t *pnChanged, char **pzErr){
-  char *zT = pt_ledger_name(dst, zTable);
-  char *zSql = zT ? sqlite3_mprintf(zFormat, zT) : 0;
-  int rc = zSql ? pt_end_exec(dst, zSql, nParam, aParam, pnChanged, pzErr) : SQLITE_NOMEM;
-  sqlite3_free(zT);
-  sqlite3_free(zSql);
-  return rc;
-}
+#define ledger_exec pt_ledger_exec
 
 /* Record one planned chunk. */
 static int plan_chunk(copy_job *j, int64_t iChunk, const char *zLo, const char *zHi, char **pzErr){
@@ -300,7 +304,7 @@ static int plan_chunk(copy_job *j, int64_t iChunk, const char *zLo, const char *
   pt_param a[4] = { text_param(j->zJob, PT_K_TEXT), text_param(zChunk, PT_K_INT),
                     text_param(zLo, PT_K_TEXT), text_param(zHi, PT_K_TEXT) };
   return ledger_exec(&j->dst, "chunk",
-    "INSERT INTO %s (job, chunk, lo, hi, state, rows_copied) VALUES ($1, $2, $3, $4, 'todo', 0)",
+    "INSERT INTO %s (job, chunk, lo, hi, state, rows_copied) VALUES (%1, %2, %3, %4, 'todo', 0)",
     4, a, 0, pzErr);
 }
 
@@ -323,20 +327,22 @@ static int64_t value_i64(const pt_value *v){
 */
 static int plan_int(copy_job *j, int64_t *pnChunk, char **pzErr){
   pt_end *src = &j->src;
-  sqlite3_str *s = sqlite3_str_new(0);
+  pt_sql qs;
+  pt_end_sql(src, &qs);
   char *zFrom = pt_end_table_sql(src);
   char *zq = pt_end_ident(src, src->azCol[src->aKey[0]]);
-  sqlite3_str_appendf(s, "SELECT min(%s), max(%s), count(*) FROM %s", zq ? zq : "", zq ? zq : "",
+  sqlite3_str_appendf(qs.pStr, "SELECT min(%s), max(%s), count(*) FROM %s", zq ? zq : "", zq ? zq : "",
                       zFrom ? zFrom : "");
-  append_where(s, j, 0, 0);
+  append_where(&qs, j, 0, 0);
   sqlite3_free(zFrom);
   sqlite3_free(zq);
-  char *zSql = sqlite3_str_finish(s);
+  pt_stmt st;
+  char *zSql = pt_sql_finish(&qs, &st) == SQLITE_OK ? st.zSql : 0;
   static const pt_kind aKind[] = { PT_K_INT, PT_K_INT, PT_K_INT };   /* min, max: the key; count(*): bigint */
   pt_end_rows *q = 0;
   char *zErr = 0;
   int64_t lo = 0, hi = -1, n = 0;
-  int rc = zSql ? pt_end_query(src, zSql, 0, 0, 3, aKind, &q, &zErr) : SQLITE_NOMEM;
+  int rc = zSql ? pt_end_query_text(src, zSql, 3, aKind, &q, &zErr) : SQLITE_NOMEM;
   sqlite3_free(zSql);
   if( rc == SQLITE_OK && (rc = pt_end_rows_next(q, &zErr)) == SQLITE_ROW ){
     pt_value v[3];
@@ -396,7 +402,7 @@ static int plan(copy_job *j, int64_t *pnChunk, char **pzErr){
   char *zSql = boundary_sql(j, j->chunkRows);
   pt_end_rows *q = 0;
   char *zErr = 0;
-  int rc = zSql ? pt_end_query(src, zSql, 0, 0, nKey, j->aKeyKind, &q, &zErr) : SQLITE_NOMEM;
+  int rc = zSql ? pt_end_query_text(src, zSql, nKey, j->aKeyKind, &q, &zErr) : SQLITE_NOMEM;
   sqlite3_free(zSql);
   if( rc != SQLITE_OK ){
     *pzErr = pt_end_error(src, "reading the key to plan the chunks", zErr);
@@ -449,7 +455,7 @@ static int count_rows(copy_job *j, int64_t *pn, char **pzErr){
   static const pt_kind aKind[] = { PT_K_INT };
   pt_end_rows *q = 0;
   char *zErr = 0;
-  int rc = zSql ? pt_end_query(&j->src, zSql, 0, 0, 1, aKind, &q, &zErr) : SQLITE_NOMEM;
+  int rc = zSql ? pt_end_query_text(&j->src, zSql, 1, aKind, &q, &zErr) : SQLITE_NOMEM;
   sqlite3_free(zSql);
   if( rc == SQLITE_OK && (rc = pt_end_rows_next(q, &zErr)) == SQLITE_ROW ){
     pt_value v;
@@ -496,8 +502,8 @@ static int job_start(copy_job *j, int *pDone, char **pzErr){
           /* run again: its failed chunks are claimed like the others */
           pt_ledger_now(zNow);
           pt_param a[2] = { text_param(zNow, PT_K_TIMESTAMP), text_param(j->zJob, PT_K_TEXT) };
-          rc = ledger_exec(dst, "job", "UPDATE %s SET state = 'copying', error = NULL, updated = $1 "
-                           "WHERE job = $2", 2, a, 0, &zErr);
+          rc = ledger_exec(dst, "job", "UPDATE %s SET state = 'copying', error = NULL, updated = %1 "
+                           "WHERE job = %2", 2, a, 0, &zErr);
           if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "writing the ledger", zErr);
         }
       }
@@ -522,14 +528,15 @@ static int job_start(copy_job *j, int *pDone, char **pzErr){
     pt_ledger_now(zNow);
     const pt_dialect *d = dst->pDialect;
     char *zT = pt_ledger_name(dst, "job");
-    sqlite3_str *s = sqlite3_str_new(0);
+    pt_sql qi;
+    pt_stmt sti;
+    pt_end_sql(dst, &qi);
     static const char *const azJobCol[] = { "job", "kind", "stage", "src", "dst", "options", "state",
                                             "started", "updated" };
     static const pt_kind aJobKind[] = { PT_K_TEXT, PT_K_TEXT, PT_K_TEXT, PT_K_TEXT, PT_K_TEXT,
                                         PT_K_TEXT, PT_K_TEXT, PT_K_TIMESTAMP, PT_K_TIMESTAMP };
     static const int aJobKey[] = { 0 };
-    d->xUpsert(s, zT ? zT : "", 9, azJobCol, aJobKind, 1, aJobKey, SQLITE_IGNORE);
-    char *zSql = sqlite3_str_finish(s);
+    d->xUpsert(&qi, zT ? zT : "", 9, azJobCol, aJobKind, 1, aJobKey, SQLITE_IGNORE);
     sqlite3_free(zT);
     pt_param a[9] = { text_param(j->zJob, PT_K_TEXT), text_param("copy", PT_K_TEXT),
                       text_param(j->zStage, PT_K_TEXT), text_param(j->src.zLabel, PT_K_TEXT),
@@ -537,8 +544,9 @@ static int job_start(copy_job *j, int *pDone, char **pzErr){
                       text_param("planning", PT_K_TEXT), text_param(zNow, PT_K_TIMESTAMP),
                       text_param(zNow, PT_K_TIMESTAMP) };
     int64_t nIns = 0;
-    rc = zSql ? pt_end_exec(dst, zSql, 9, a, &nIns, &zErr) : SQLITE_NOMEM;
-    sqlite3_free(zSql);
+    rc = pt_sql_finish(&qi, &sti);
+    if( rc == SQLITE_OK ) rc = pt_end_exec(dst, &sti, 9, a, &nIns, &zErr);
+    pt_stmt_clear(&sti);
     if( rc != SQLITE_OK || nIns != 1 ){
       pt_end_rollback(dst);
       if( attempt < 20 ){
@@ -560,8 +568,8 @@ static int job_start(copy_job *j, int *pDone, char **pzErr){
       snprintf(zRows, sizeof zRows, "%lld", (long long)j->chunkRows);
       pt_param u[4] = { text_param(zTotal, PT_K_INT), text_param(zChunks, PT_K_INT),
                         text_param(zRows, PT_K_INT), text_param(j->zJob, PT_K_TEXT) };
-      rc = ledger_exec(dst, "job", "UPDATE %s SET state = 'copying', rows_total = $1, "
-                       "chunks_total = $2, chunk_rows = $3 WHERE job = $4", 4, u, 0, &zErr);
+      rc = ledger_exec(dst, "job", "UPDATE %s SET state = 'copying', rows_total = %1, "
+                       "chunks_total = %2, chunk_rows = %3 WHERE job = %4", 4, u, 0, &zErr);
       if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "writing the ledger", zErr);
     }
     if( rc == SQLITE_OK ){
@@ -721,9 +729,9 @@ static int open_chunk(copy_worker *w, const claimed *c, pt_end_rows **pq, char *
     if( key_params(j, c->zHi, aParam + nParam, azHi) ) goto corrupt;
     nParam += nKey;
   }
-  const char *zSql = j->azRead[(c->zLo ? 1 : 0) + (c->zHi ? 2 : 0)];
+  const pt_stmt *pRead = &j->aRead[(c->zLo ? 1 : 0) + (c->zHi ? 2 : 0)];
   char *zErr = 0;
-  int rc = pt_end_query(&w->src, zSql, nParam, aParam, j->nCol, j->aSelKind, pq, &zErr);
+  int rc = pt_end_query(&w->src, pRead, nParam, aParam, j->nCol, j->aSelKind, pq, &zErr);
   free_key(azLo, nKey);
   free_key(azHi, nKey);
   if( rc != SQLITE_OK ) *pzErr = pt_end_error(&w->src, "reading a chunk", zErr);
@@ -825,10 +833,10 @@ static void record_failure(copy_worker *w, int64_t iChunk, const char *zWhy){
   if( pt_end_begin(&w->dst, &zErr) != SQLITE_OK ){ sqlite3_free(zErr); return; }
   pt_param a[3] = { text_param(zWhy, PT_K_TEXT), text_param(j->zJob, PT_K_TEXT),
                     text_param(zChunk, PT_K_INT) };
-  int rc = ledger_exec(&w->dst, "chunk", "UPDATE %s SET state = 'failed', error = $1 "
-                       "WHERE job = $2 AND chunk = $3 AND state <> 'done'", 3, a, 0, &zErr);
+  int rc = ledger_exec(&w->dst, "chunk", "UPDATE %s SET state = 'failed', error = %1 "
+                       "WHERE job = %2 AND chunk = %3 AND state <> 'done'", 3, a, 0, &zErr);
   if( rc == SQLITE_OK ){
-    rc = ledger_exec(&w->dst, "job", "UPDATE %s SET state = 'failed', error = $1 WHERE job = $2",
+    rc = ledger_exec(&w->dst, "job", "UPDATE %s SET state = 'failed', error = %1 WHERE job = %2",
                      2, a, 0, &zErr);
   }
   if( rc == SQLITE_OK ) rc = pt_end_commit(&w->dst, &zErr);
@@ -853,13 +861,14 @@ static int copy_step(copy_worker *w, char **pzErr){
   }
   /* claim */
   char *zT = pt_ledger_name(dst, "chunk");
-  sqlite3_str *s = sqlite3_str_new(0);
-  sqlite3_str_appendf(s, "SELECT chunk, lo, hi, (SELECT sum(d.rows_copied) FROM %s d "
-                      "WHERE d.job = $1 AND d.state = 'done') FROM %s WHERE job = $1 "
-                      "AND state <> 'done' ORDER BY chunk ", zT ? zT : "", zT ? zT : "");
-  if( dst->pDialect->xLimit ) dst->pDialect->xLimit(s, 2);   /* else the first rows read */
-  if( dst->pDialect->zSkipLocked ) sqlite3_str_appendall(s, dst->pDialect->zSkipLocked);
-  char *zSql = sqlite3_str_finish(s);
+  pt_sql qc;
+  pt_stmt stc;
+  pt_end_sql(dst, &qc);
+  pt_ledger_sqlf(&qc, "SELECT chunk, lo, hi, (SELECT sum(d.rows_copied) FROM %s d "
+                 "WHERE d.job = %1 AND d.state = 'done') FROM %s WHERE job = %1 "
+                 "AND state <> 'done' ORDER BY chunk ", zT);
+  if( dst->pDialect->xLimit ) dst->pDialect->xLimit(&qc, 2);   /* else the first rows read */
+  if( dst->pDialect->zSkipLocked ) sqlite3_str_appendall(qc.pStr, dst->pDialect->zSkipLocked);
   sqlite3_free(zT);
   char zLimit[16];
   snprintf(zLimit, sizeof zLimit, "%d", w->nClaim);
@@ -869,8 +878,9 @@ static int copy_step(copy_worker *w, char **pzErr){
   int nClaim = 0;
   int64_t rowsBefore = 0;    /* the job's rows done when claimed */
   pt_end_rows *q = 0;
-  rc = zSql ? pt_end_query(dst, zSql, dst->pDialect->xLimit ? 2 : 1, a, 4, aKind, &q, &zErr) : SQLITE_NOMEM;
-  sqlite3_free(zSql);
+  rc = pt_sql_finish(&qc, &stc);
+  if( rc == SQLITE_OK ) rc = pt_end_query(dst, &stc, dst->pDialect->xLimit ? 2 : 1, a, 4, aKind, &q, &zErr);
+  pt_stmt_clear(&stc);
   while( rc == SQLITE_OK && nClaim < w->nClaim ){
     rc = pt_end_rows_next(q, &zErr);
     if( rc != SQLITE_ROW ){
@@ -929,30 +939,34 @@ static int copy_step(copy_worker *w, char **pzErr){
     u[2] = text_param(zSeconds, PT_K_REAL);
     u[3] = text_param(j->zWorker, PT_K_TEXT);
     u[4] = text_param(j->zJob, PT_K_TEXT);
-    sqlite3_str *sq = sqlite3_str_new(0);
-    sqlite3_str_appendall(sq, "UPDATE %s SET state = 'done', started = $1, finished = $2, seconds = $3, "
-                          "worker = $4, error = NULL, rows_copied = CASE chunk");
+    char *zT2 = pt_ledger_name(dst, "chunk");
+    pt_sql q2;
+    pt_stmt st2;
+    pt_end_sql(dst, &q2);
+    pt_ledger_sqlf(&q2, "UPDATE %s SET state = 'done', started = %1, finished = %2, seconds = %3, "
+                   "worker = %4, error = NULL, rows_copied = CASE chunk", zT2);
+    sqlite3_free(zT2);
     for(int i = 0; i < nClaim; i++){
       snprintf(zChunk[i], sizeof zChunk[i], "%lld", (long long)aClaim[i].iChunk);
       snprintf(zRows[i], sizeof zRows[i], "%lld", (long long)aRows[i]);
       u[5 + 2 * i] = text_param(zChunk[i], PT_K_INT);
       u[6 + 2 * i] = text_param(zRows[i], PT_K_INT);
-      sqlite3_str_appendall(sq, " WHEN ");
-      dst->pDialect->xParamExpr(sq, PT_K_INT, 6 + 2 * i);
-      sqlite3_str_appendall(sq, " THEN 0 + ");   /* a number on every engine (PostgreSQL: not text) */
-      dst->pDialect->xParamExpr(sq, PT_K_INT, 7 + 2 * i);
+      sqlite3_str_appendall(q2.pStr, " WHEN ");
+      dst->pDialect->xParamExpr(&q2, PT_K_INT, 6 + 2 * i);
+      sqlite3_str_appendall(q2.pStr, " THEN 0 + ");   /* a number on every engine (PostgreSQL: not text) */
+      dst->pDialect->xParamExpr(&q2, PT_K_INT, 7 + 2 * i);
     }
-    sqlite3_str_appendall(sq, " END WHERE job = $5 AND state <> 'done' AND chunk IN (");
+    pt_ledger_sqlf(&q2, " END WHERE job = %5 AND state <> 'done' AND chunk IN (", 0);
     for(int i = 0; i < nClaim; i++){
-      if( i ) sqlite3_str_appendall(sq, ", ");
-      dst->pDialect->xParamExpr(sq, PT_K_INT, 6 + 2 * i);
+      if( i ) sqlite3_str_appendall(q2.pStr, ", ");
+      dst->pDialect->xParamExpr(&q2, PT_K_INT, 6 + 2 * i);
     }
-    sqlite3_str_appendall(sq, ")");
-    char *zFmt = sqlite3_str_finish(sq);
+    sqlite3_str_appendall(q2.pStr, ")");
     int64_t nMatched = 0;
     zErr = 0;
-    rc = zFmt ? ledger_exec(dst, "chunk", zFmt, 5 + 2 * nClaim, u, &nMatched, &zErr) : SQLITE_NOMEM;
-    sqlite3_free(zFmt);
+    rc = pt_sql_finish(&q2, &st2);
+    if( rc == SQLITE_OK ) rc = pt_end_exec(dst, &st2, 5 + 2 * nClaim, u, &nMatched, &zErr);
+    pt_stmt_clear(&st2);
     if( rc == SQLITE_OK && nMatched != nClaim ){
       zErr = sqlite3_mprintf("a chunk was copied by another session at the same time "
                              "(the ledger's engine cannot lock it): nothing of this claim was kept");
@@ -1054,7 +1068,7 @@ static void job_free(copy_job *j){
   sqlite3_free(j->zStage);
   sqlite3_free(j->zWhere);
   sqlite3_free(j->zOptions);
-  for(int i = 0; i < 4; i++) sqlite3_free(j->azRead[i]);
+  for(int i = 0; i < 4; i++) pt_stmt_clear(&j->aRead[i]);
   sqlite3_free(j->aOut);
   pthread_mutex_destroy(&j->mutex);
   pthread_cond_destroy(&j->cond);
@@ -1207,8 +1221,7 @@ static int job_setup(copy_job *j, pt_registry *r, const char *zSrc, const char *
   j->zOptions = sqlite3_str_finish(s);
   if( !j->zJob || !j->zOptions ){ rc = SQLITE_NOMEM; goto done; }
   for(int i = 0; i < 4; i++){
-    j->azRead[i] = read_sql(j, i & 1, i & 2);
-    if( !j->azRead[i] ){ rc = SQLITE_NOMEM; goto done; }
+    if( read_sql(j, i & 1, i & 2, &j->aRead[i]) != SQLITE_OK ){ rc = SQLITE_NOMEM; goto done; }
   }
   pt_ledger_worker(j->zWorker, sizeof j->zWorker);
   rc = SQLITE_OK;
@@ -1416,13 +1429,19 @@ static int copyNext(sqlite3_vtab_cursor *cur){
   pt_ledger_now(zNow);
   pt_param a[2] = { text_param(zNow, PT_K_TIMESTAMP), text_param(j->zJob, PT_K_TEXT) };
   char *zChunk = pt_ledger_name(dst, "chunk");
-  char *zFmt = sqlite3_mprintf("UPDATE %%s SET state = 'copied', updated = $1 WHERE job = $2 "
-                               "AND state = 'copying' AND NOT EXISTS (SELECT 1 FROM %s WHERE job = $2 "
-                               "AND state <> 'done')", zChunk);
-  char *zErr = 0;
-  int rc = zFmt ? ledger_exec(dst, "job", zFmt, 2, a, 0, &zErr) : SQLITE_NOMEM;
-  sqlite3_free(zFmt);
+  char *zJobT = pt_ledger_name(dst, "job");
+  pt_sql qf;
+  pt_stmt stf;
+  pt_end_sql(dst, &qf);
+  pt_ledger_sqlf(&qf, "UPDATE %s SET state = 'copied', updated = %1 WHERE job = %2 "
+                 "AND state = 'copying' AND NOT EXISTS (SELECT 1 FROM ", zJobT);
+  pt_ledger_sqlf(&qf, "%s WHERE job = %2 AND state <> 'done')", zChunk);
   sqlite3_free(zChunk);
+  sqlite3_free(zJobT);
+  char *zErr = 0;
+  int rc = pt_sql_finish(&qf, &stf);
+  if( rc == SQLITE_OK ) rc = pt_end_exec(dst, &stf, 2, a, 0, &zErr);
+  pt_stmt_clear(&stf);
   if( rc != SQLITE_OK ) return cursor_error(c, pt_end_error(dst, "writing the ledger", zErr));
   if( c->iRow == 1 && j->nOut == 0 && !c->zNote ){
     /* nothing was committed by this call: say why, in one row */

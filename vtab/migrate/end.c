@@ -32,7 +32,8 @@ struct pt_end_writer {
   int nCol;
   pt_kind *aKind;            /* the target columns' kinds */
   pt_bulk *pBulk;            /* remote INSERT */
-  char *zUpsert;             /* remote upsert statement, or NULL */
+  pt_stmt upsert;            /* remote upsert statement, when hasUpsert */
+  int hasUpsert;
   sqlite3_stmt *pStmt;       /* local INSERT */
   const char **azName;       /* the target columns' names, for messages */
   pt_row_batch one;          /* pt_end_writer_row's row */
@@ -270,6 +271,31 @@ int pt_end_read_flags(pt_end *e){
   return e->pServer ? e->pServer->pDriver->readFlags : 0;
 }
 
+/* Start a statement for end e: its driver's placeholders, or $n for a
+** local table (bound by name). */
+void pt_end_sql(pt_end *e, pt_sql *q){
+  pt_sql_init(q, e->pServer ? e->pServer->pDriver->ePlace : PT_PLACE_NUMBERED);
+}
+
+/* pt_end_exec of text without parameters. */
+int pt_end_exec_text(pt_end *e, const char *zSql, char **pzErr){
+  pt_stmt st;
+  memset(&st, 0, sizeof(st));
+  st.zSql = (char*)zSql;
+  st.nStmt = 1;
+  return pt_end_exec(e, &st, 0, 0, 0, pzErr);
+}
+
+/* pt_end_query of text without parameters. */
+int pt_end_query_text(pt_end *e, const char *zSql, int nCol, const pt_kind *aKind,
+                      pt_end_rows **pp, char **pzErr){
+  pt_stmt st;
+  memset(&st, 0, sizeof(st));
+  st.zSql = (char*)zSql;
+  st.nStmt = 1;
+  return pt_end_query(e, &st, 0, 0, nCol, aKind, pp, pzErr);
+}
+
 /* Bind parameters $1..$n of a local statement. */
 static int local_bind(sqlite3_stmt *st, int nParam, const pt_param *aParam){
   for(int i = 0; i < nParam; i++){
@@ -291,13 +317,14 @@ static int local_bind(sqlite3_stmt *st, int nParam, const pt_param *aParam){
 
 /* Run one statement on the end (its leased connection, or the local
 ** database).  *pnChanged: rows matched.  The message is not prefixed. */
-int pt_end_exec(pt_end *e, const char *zSql, int nParam, const pt_param *aParam, int64_t *pnChanged,
-                char **pzErr){
+int pt_end_exec(pt_end *e, const pt_stmt *pStmt, int nParam, const pt_param *aParam,
+                int64_t *pnChanged, char **pzErr){
   int64_t nDummy;
   if( !pnChanged ) pnChanged = &nDummy;
+  const char *zSql = pStmt->zSql;
   pt_trace("%s: %s", e->zLabel, zSql);
   if( e->pServer ){
-    return e->pServer->pDriver->xExec(e->pConn, zSql, nParam, aParam, pnChanged, pzErr);
+    return e->pServer->pDriver->xExec(e->pConn, pStmt, nParam, aParam, pnChanged, pzErr);
   }
   sqlite3_stmt *st = 0;
   int rc = sqlite3_prepare_v2(e->db, zSql, -1, &st, 0);
@@ -313,8 +340,9 @@ int pt_end_exec(pt_end *e, const char *zSql, int nParam, const pt_param *aParam,
 }
 
 /* Open a query on the end; aKind[nCol] the kinds of its select list. */
-int pt_end_query(pt_end *e, const char *zSql, int nParam, const pt_param *aParam, int nCol,
+int pt_end_query(pt_end *e, const pt_stmt *pStmt, int nParam, const pt_param *aParam, int nCol,
                  const pt_kind *aKind, pt_end_rows **pp, char **pzErr){
+  const char *zSql = pStmt->zSql;
   pt_end_rows *q = sqlite3_malloc(sizeof(*q));
   *pp = 0;
   if( !q ) return SQLITE_NOMEM;
@@ -324,7 +352,7 @@ int pt_end_query(pt_end *e, const char *zSql, int nParam, const pt_param *aParam
   pt_trace("%s: %s", e->zLabel, zSql);
   int rc;
   if( e->pServer ){
-    rc = e->pServer->pDriver->xOpen(e->pConn, zSql, nParam, aParam, nCol, aKind, 0, &q->pCur, pzErr);
+    rc = e->pServer->pDriver->xOpen(e->pConn, pStmt, nParam, aParam, nCol, aKind, 0, &q->pCur, pzErr);
   }else{
     rc = sqlite3_prepare_v2(e->db, zSql, -1, &q->pStmt, 0);
     if( rc == SQLITE_OK ) rc = local_bind(q->pStmt, nParam, aParam);
@@ -463,11 +491,12 @@ int pt_end_writer_open(pt_end *e, int nCol, const int *aCol, int upsert, pt_end_
           }
         }
         if( rc == SQLITE_OK ){
-          sqlite3_str *s = sqlite3_str_new(0);
-          e->pDialect->xUpsert(s, zTable, nCol, (const char *const*)azCol, w->aKind, e->nKey, aKey,
+          pt_sql q;
+          pt_end_sql(e, &q);
+          e->pDialect->xUpsert(&q, zTable, nCol, (const char *const*)azCol, w->aKind, e->nKey, aKey,
                                SQLITE_REPLACE);
-          w->zUpsert = sqlite3_str_finish(s);
-          if( !w->zUpsert ) rc = SQLITE_NOMEM;
+          rc = pt_sql_finish(&q, &w->upsert);
+          w->hasUpsert = rc == SQLITE_OK;
         }
         sqlite3_free(aKey);
       }
@@ -567,7 +596,7 @@ int pt_end_writer_send(pt_end_writer *w, pt_row_batch *b, char **pzErr){
       if( aP[i].z ) w->aParam[i].z = b->buf.z + ((uintptr_t)aP[i].z - 1);
     }
     int64_t nChanged;
-    if( w->zUpsert ) rc = d->xExec(e->pConn, w->zUpsert, w->nCol, w->aParam, &nChanged, pzErr);
+    if( w->hasUpsert ) rc = d->xExec(e->pConn, &w->upsert, w->nCol, w->aParam, &nChanged, pzErr);
     else rc = d->xBulkRow(w->pBulk, w->aParam, pzErr);
   }
   b->nRow = 0;
@@ -612,7 +641,7 @@ void pt_end_writer_close(pt_end_writer *w){
   if( !w ) return;
   if( w->pBulk ) w->pEnd->pServer->pDriver->xBulkClose(w->pBulk);
   sqlite3_finalize(w->pStmt);
-  sqlite3_free(w->zUpsert);
+  pt_stmt_clear(&w->upsert);
   sqlite3_free(w->aKind);
   sqlite3_free(w->aParam);
   sqlite3_free(w->azName);

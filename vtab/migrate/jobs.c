@@ -66,16 +66,20 @@ static double utc_seconds(const char *z){
 static void read_ledger(jobs_cursor *c, pt_end *e, const char *zLedger, double now){
   char *zJob = pt_ledger_name(e, "job");
   char *zChunk = pt_ledger_name(e, "chunk");
-  char *zSql = sqlite3_mprintf(
+  pt_sql qs;
+  pt_stmt st;
+  pt_end_sql(e, &qs);
+  pt_sqlf(&qs,
     "SELECT j.job, j.stage, j.kind, j.src, j.dst, j.state, j.rows_total, j.chunks_total, "
     "j.started, j.updated, j.error, "
     "(SELECT sum(c.rows_copied) FROM %s c WHERE c.job = j.job AND c.state = 'done'), "
     "(SELECT count(*) FROM %s c WHERE c.job = j.job AND c.state = 'done'), "
     "(SELECT max(c.finished) FROM %s c WHERE c.job = j.job), "
-    "(SELECT sum(c.rows_copied) FROM %s c WHERE c.job = j.job AND c.state = 'done' AND c.finished >= $1) "
-    "FROM %s j ORDER BY j.started, j.job", zChunk, zChunk, zChunk, zChunk, zJob);
+    "(SELECT sum(c.rows_copied) FROM %s c WHERE c.job = j.job AND c.state = 'done' AND c.finished >= %P) "
+    "FROM %s j ORDER BY j.started, j.job", zChunk, zChunk, zChunk, zChunk, 1, zJob);
   sqlite3_free(zJob);
   sqlite3_free(zChunk);
+  char *zSql = pt_sql_finish(&qs, &st) == SQLITE_OK ? st.zSql : 0;
   if( !zSql ) return;
   static const pt_kind aKind[] = { PT_K_TEXT, PT_K_TEXT, PT_K_TEXT, PT_K_TEXT, PT_K_TEXT, PT_K_TEXT,
     PT_K_INT, PT_K_INT, PT_K_TIMESTAMP, PT_K_TIMESTAMP, PT_K_TEXT, PT_K_DECIMAL /* sum() */,
@@ -90,12 +94,12 @@ static void read_ledger(jobs_cursor *c, pt_end *e, const char *zLedger, double n
   pt_param p = { zSince, (int)strlen(zSince), PT_K_TIMESTAMP, 0 };
   pt_end_rows *q = 0;
   char *zErr = 0;
-  if( pt_end_query(e, zSql, 1, &p, 15, aKind, &q, &zErr) != SQLITE_OK ){
+  int rc = pt_end_query(e, &st, 1, &p, 15, aKind, &q, &zErr);
+  pt_stmt_clear(&st);
+  if( rc != SQLITE_OK ){
     sqlite3_free(zErr);      /* no ledger there */
-    sqlite3_free(zSql);
     return;
   }
-  sqlite3_free(zSql);
   while( pt_end_rows_next(q, &zErr) == SQLITE_ROW ){
     if( c->nRow == c->nAlloc ){
       int n = c->nAlloc ? c->nAlloc * 2 : 8;

@@ -103,12 +103,12 @@ int pt_ledger_create(pt_end *e, char **pzErr){
   for(int i = 0; i < n && rc == SQLITE_OK; i++){
     if( !azSql[i] ){ rc = SQLITE_NOMEM; break; }
     char *zErr = 0;
-    rc = pt_end_exec(e, azSql[i], 0, 0, 0, &zErr);
+    rc = pt_end_exec_text(e, azSql[i], &zErr);
     if( rc != SQLITE_OK ){
       /* another session may have created it at the same moment */
       sqlite3_free(zErr);
       zErr = 0;
-      rc = pt_end_exec(e, azSql[i], 0, 0, 0, &zErr);
+      rc = pt_end_exec_text(e, azSql[i], &zErr);
       if( rc != SQLITE_OK ) *pzErr = sqlite3_mprintf("cannot create the ledger: %s", zErr);
       sqlite3_free(zErr);
     }
@@ -116,5 +116,43 @@ int pt_ledger_create(pt_end *e, char **pzErr){
   for(int i = 0; i < n; i++) sqlite3_free(azSql[i]);
   sqlite3_free(zJob);
   sqlite3_free(zChunk);
+  return rc;
+}
+
+/*
+** Append ledger statement template zFmt to q: %s is zTable (the ledger
+** table's quoted name), %1 .. %9 the placeholder of that parameter, %% a
+** percent sign.  The templates are constants of this layer.
+*/
+void pt_ledger_sqlf(pt_sql *q, const char *zFmt, const char *zTable){
+  for(const char *z = zFmt; *z; z++){
+    if( z[0] == '%' && z[1] == 's' ){
+      sqlite3_str_appendall(q->pStr, zTable ? zTable : "");
+      z++;
+    }else if( z[0] == '%' && z[1] >= '1' && z[1] <= '9' ){
+      pt_sql_place(q, z[1] - '0', 0);
+      z++;
+    }else if( z[0] == '%' && z[1] == '%' ){
+      sqlite3_str_appendchar(q->pStr, 1, '%');
+      z++;
+    }else{
+      sqlite3_str_appendchar(q->pStr, 1, *z);
+    }
+  }
+}
+
+/* Run ledger statement template zFmt (pt_ledger_sqlf) on ledger table
+** zTable ("job", "chunk") of end e.  The message is not prefixed. */
+int pt_ledger_exec(pt_end *e, const char *zTable, const char *zFmt, int nParam,
+                   const pt_param *aParam, int64_t *pnChanged, char **pzErr){
+  char *zT = pt_ledger_name(e, zTable);
+  pt_sql q;
+  pt_stmt st;
+  pt_end_sql(e, &q);
+  pt_ledger_sqlf(&q, zFmt, zT);
+  sqlite3_free(zT);
+  int rc = pt_sql_finish(&q, &st);
+  if( rc == SQLITE_OK ) rc = pt_end_exec(e, &st, nParam, aParam, pnChanged, pzErr);
+  pt_stmt_clear(&st);
   return rc;
 }

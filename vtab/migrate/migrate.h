@@ -11,6 +11,7 @@
 #define PT_MIGRATE_H
 
 #include "pontoon.h"
+#include "dialect.h"
 
 typedef struct pt_end {
   sqlite3 *db;
@@ -45,10 +46,14 @@ void pt_end_close(pt_end *);
 int pt_end_connect(pt_end *, char **pzErr);
 void pt_end_release(pt_end *);
 int pt_end_find_col(const pt_end *, const char *zName);
-int pt_end_exec(pt_end *, const char *zSql, int nParam, const pt_param *aParam, int64_t *pnChanged,
+void pt_end_sql(pt_end *, pt_sql *);
+int pt_end_exec(pt_end *, const pt_stmt *, int nParam, const pt_param *aParam, int64_t *pnChanged,
                 char **pzErr);
-int pt_end_query(pt_end *, const char *zSql, int nParam, const pt_param *aParam, int nCol,
+int pt_end_exec_text(pt_end *, const char *zSql, char **pzErr);
+int pt_end_query(pt_end *, const pt_stmt *, int nParam, const pt_param *aParam, int nCol,
                  const pt_kind *aKind, pt_end_rows **pp, char **pzErr);
+int pt_end_query_text(pt_end *, const char *zSql, int nCol, const pt_kind *aKind,
+                      pt_end_rows **pp, char **pzErr);
 int pt_end_rows_next(pt_end_rows *, char **pzErr);
 void pt_end_rows_column(pt_end_rows *, int i, pt_value *);
 void pt_end_rows_close(pt_end_rows *);
@@ -83,6 +88,9 @@ char *pt_ledger_name(pt_end *, const char *zTable);
 int pt_ledger_create(pt_end *, char **pzErr);
 void pt_ledger_now(char *zBuf);        /* 'YYYY-MM-DD HH:MM:SS.ffffff' UTC; zBuf of 40 bytes */
 void pt_ledger_worker(char *zBuf, int n);
+void pt_ledger_sqlf(pt_sql *, const char *zFmt, const char *zTable);
+int pt_ledger_exec(pt_end *, const char *zTable, const char *zFmt, int nParam,
+                   const pt_param *aParam, int64_t *pnChanged, char **pzErr);
 
 /* The migration layer's SQL functions and tables, registered by the entry
 ** point. */
