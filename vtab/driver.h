@@ -305,6 +305,22 @@ struct pt_driver {
   ** server since it was read" (0) or "N rows matched the key: the key does
   ** not identify one row (key= must name unique columns)" (N > 1). */
   int (*xSettle)(pt_conn *, char **pzErr);
+
+  /* ---- raw rows: a copy between two servers of this driver whose
+  ** columns have the same types passes the rows through undecoded
+  ** (PostgreSQL: binary COPY) ---- */
+  /* Start reading zQuery's rows (a SELECT without parameters) in the
+  ** driver's raw bulk format. */
+  int (*xRawOpen)(pt_conn *, const char *zQuery, pt_cursor **ppCur, char **pzErr);
+  /* The next block of raw rows: *pz and *pn point into the driver's buffer
+  ** until the next call; *pnRow rows are in it.  SQLITE_ROW, SQLITE_DONE
+  ** (the query ended well), or an error with *pzErr. */
+  int (*xRawNext)(pt_cursor *, const char **pz, int *pn, int *pnRow, char **pzErr);
+  /* Close a raw read, reading what is left of it; NULL is a no-op. */
+  void (*xRawClose)(pt_cursor *);
+  /* Append a block from xRawNext of this driver to a bulk writer whose
+  ** columns have the same types, in the same order. */
+  int (*xBulkRaw)(pt_bulk *, const char *z, int n, int nRow, char **pzErr);
 };
 
 /* The drivers linked into this build, listed by CMake in pt_drivers.h as

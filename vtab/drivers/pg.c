@@ -2007,6 +2007,146 @@ static void pgBulkClose(pt_bulk *p){
   sqlite3_free(b);
 }
 
+/* ---- raw rows: binary COPY passed through ----
+**
+**   COPY (SELECT "id", "email" FROM "public"."users" WHERE ...) TO STDOUT (FORMAT binary)
+**
+** A copy from PostgreSQL to PostgreSQL whose columns have the same types
+** hands each CopyData message of the source, one row, to the target's
+** binary COPY FROM STDIN as it is: no value is decoded or encoded.  The
+** source's header and trailer are dropped (the writer sends its own).
+*/
+typedef struct pg_raw {
+  pt_cursor base;
+  pg_conn *c;
+  char *pMsg;              /* the last CopyData message, PQfreemem'd at the next */
+  int headerDone;
+  int ended;
+} pg_raw;
+
+static const char aSignature[11] = "PGCOPY\n\377\r\n\0";
+
+static int pgRawOpen(pt_conn *p, const char *zQuery, pt_cursor **pp, char **pzErr){
+  pg_conn *c = (pg_conn*)p;
+  *pp = 0;
+  if( c->pPending || c->pCopy ){
+    *pzErr = sqlite3_mprintf("the connection is busy");
+    return SQLITE_MISUSE;
+  }
+  char *zSql = sqlite3_mprintf("COPY (%s) TO STDOUT (FORMAT binary)", zQuery);
+  if( !zSql ) return SQLITE_NOMEM;
+  pt_trace("pg: %s", zSql);
+  PGresult *r = PQexec(c->pg, zSql);
+  sqlite3_free(zSql);
+  if( PQresultStatus(r) != PGRES_COPY_OUT ){
+    *pzErr = result_error(r, c->pg);
+    PQclear(r);
+    while( (r = PQgetResult(c->pg)) != 0 ) PQclear(r);
+    return SQLITE_ERROR;
+  }
+  PQclear(r);
+  pg_raw *x = sqlite3_malloc(sizeof(*x));
+  if( !x ){
+    /* read the COPY to its end, so that the connection is usable */
+    char *m;
+    while( PQgetCopyData(c->pg, &m, 0) > 0 ) PQfreemem(m);
+    while( (r = PQgetResult(c->pg)) != 0 ) PQclear(r);
+    return SQLITE_NOMEM;
+  }
+  memset(x, 0, sizeof(*x));
+  x->base.pConn = p;
+  x->c = c;
+  *pp = &x->base;
+  return SQLITE_OK;
+}
+
+static int pgRawNext(pt_cursor *p, const char **pz, int *pn, int *pnRow, char **pzErr){
+  pg_raw *x = (pg_raw*)p;
+  pg_conn *c = x->c;
+  while( 1 ){
+    if( x->pMsg ){ PQfreemem(x->pMsg); x->pMsg = 0; }
+    if( x->ended ) return SQLITE_DONE;
+    int n = PQgetCopyData(c->pg, &x->pMsg, 0);
+    if( n == -1 ){
+      x->ended = 1;
+      PGresult *r, *keep = 0;
+      while( (r = PQgetResult(c->pg)) != 0 ){ if( !keep ) keep = r; else PQclear(r); }
+      int ok = keep && PQresultStatus(keep) == PGRES_COMMAND_OK;
+      if( !ok ) *pzErr = result_error(keep, c->pg);
+      PQclear(keep);
+      return ok ? SQLITE_DONE : SQLITE_ERROR;
+    }
+    if( n < 0 ){
+      x->ended = 1;
+      *pzErr = result_error(0, c->pg);
+      PGresult *r;
+      while( (r = PQgetResult(c->pg)) != 0 ) PQclear(r);
+      return SQLITE_ERROR;
+    }
+    const char *z = x->pMsg;
+    if( !x->headerDone ){
+      /* signature, flags, header extension length and extension */
+      if( n < 19 || memcmp(z, aSignature, sizeof aSignature) != 0 ){
+        *pzErr = sqlite3_mprintf("the server's binary COPY has no signature");
+        return SQLITE_ERROR;
+      }
+      uint32_t ext = ((uint32_t)(unsigned char)z[15] << 24) | ((uint32_t)(unsigned char)z[16] << 16)
+                   | ((uint32_t)(unsigned char)z[17] << 8) | (uint32_t)(unsigned char)z[18];
+      if( ext > (uint32_t)(n - 19) ){
+        *pzErr = sqlite3_mprintf("the server's binary COPY header is longer than its message");
+        return SQLITE_ERROR;
+      }
+      z += 19 + ext;
+      n -= 19 + (int)ext;
+      x->headerDone = 1;
+    }
+    if( n == 0 ) continue;
+    if( n == 2 && (unsigned char)z[0] == 0xFF && (unsigned char)z[1] == 0xFF ) continue;   /* trailer */
+    *pz = z;
+    *pn = n;
+    *pnRow = 1;
+    return SQLITE_ROW;
+  }
+}
+
+static void pgRawClose(pt_cursor *p){
+  pg_raw *x = (pg_raw*)p;
+  if( !x ) return;
+  const char *z;
+  int n, nRow;
+  char *zErr = 0;
+  while( pgRawNext(p, &z, &n, &nRow, &zErr) == SQLITE_ROW ){}
+  sqlite3_free(zErr);
+  if( x->pMsg ) PQfreemem(x->pMsg);
+  sqlite3_free(x);
+}
+
+/* xBulkRaw: rows of a binary COPY TO of the same column types, as they
+** came: the writer goes to binary COPY whatever its columns' types. */
+static int pgBulkRaw(pt_bulk *p, const char *z, int n, int nRow, char **pzErr){
+  pg_bulk *b = (pg_bulk*)p;
+  if( !b->binary ){
+    if( b->buf.n > 0 || b->c->pCopy == b ){
+      *pzErr = sqlite3_mprintf("raw rows cannot follow rows in COPY's text format");
+      return SQLITE_MISUSE;
+    }
+    if( !b->zBinary ) b->zBinary = sqlite3_mprintf("%s (FORMAT binary)", b->zCopyText);
+    if( !b->zBinary ) return SQLITE_NOMEM;
+    b->binary = 1;
+    b->zCopy = b->zBinary;
+  }
+  pt_buf_append(&b->buf, z, (size_t)n);
+  if( b->buf.oom ){
+    b->buf.oom = 0;
+    b->buf.n = 0;
+    *pzErr = sqlite3_mprintf("out of memory buffering rows");
+    return SQLITE_NOMEM;
+  }
+  b->nRow += nRow;
+  if( b->buf.n >= PG_BULK_CHUNK ) copy_send(b);
+  return take_error(b, pzErr);
+}
+
 const pt_driver pt_pg_driver = {
   .iVersion = 1,
   .zName = "postgresql",
@@ -2036,6 +2176,10 @@ const pt_driver pt_pg_driver = {
   .xBulkFlush = pgBulkFlush,
   .xBulkDiscard = pgBulkDiscard,
   .xBulkClose = pgBulkClose,
+  .xRawOpen = pgRawOpen,
+  .xRawNext = pgRawNext,
+  .xRawClose = pgRawClose,
+  .xBulkRaw = pgBulkRaw,
   .pDialect = &pt_dialect_postgresql,
   .ePlace = PT_PLACE_NUMBERED,
 };

@@ -78,6 +78,7 @@ struct copy_job {
   int nWorker;
   double maxRate;            /* rows/s, 0 = unlimited */
   int upsert;
+  int raw;                   /* rows pass through undecoded (xRawOpen, xBulkRaw) */
   int progress;
   int64_t rowsTotal;
   char zWorker[96];
@@ -745,6 +746,121 @@ corrupt:
 }
 
 /*
+** Whether rows may pass from source to target undecoded: the same driver
+** on both ends with raw rows (PostgreSQL's binary COPY), every copied
+** column of the same type on both sides as the servers describe them now,
+** an integer key (its bounds are written into the SQL as numbers, COPY
+** taking no parameters), and plain inserts.
+*/
+static void decide_raw(copy_job *j, copy_worker *w){
+  const pt_driver *ds = j->src.pServer ? j->src.pServer->pDriver : 0;
+  const pt_driver *dd = j->dst.pServer ? j->dst.pServer->pDriver : 0;
+  if( !ds || ds != dd || !ds->xRawOpen || !ds->xBulkRaw || j->upsert ) return;
+  if( getenv("PONTOON_COPY_NO_RAW") ) return;   /* docs/copy.md: for measurements */
+  for(int i = 0; i < j->src.nKey; i++) if( j->aKeyKind[i] != PT_K_INT ) return;
+  char **azSrc = 0, **azDst = 0, *zErr = 0;
+  if( pt_end_types(&w->src, &azSrc, &zErr) == SQLITE_OK
+   && pt_end_types(&w->dst, &azDst, &zErr) == SQLITE_OK ){
+    int same = 1;
+    for(int i = 0; i < j->nCol && same; i++){
+      const char *a = azSrc[j->aSrcCol[i]], *b = azDst[j->aDstCol[i]];
+      same = a && b && strcmp(a, b) == 0;
+    }
+    j->raw = same;
+  }
+  sqlite3_free(zErr);
+  sqlite3_free(azSrc);
+  sqlite3_free(azDst);
+}
+
+/* The SELECT of one chunk for a raw read: the bounds as integers in the
+** text (validated as such), the columns as they are. */
+static char *raw_sql(copy_job *j, const claimed *c){
+  pt_end *e = &j->src;
+  const char *azBound[2] = { c->zLo, c->zHi };
+  char *azVal[2][64] = { { 0 }, { 0 } };
+  int an[64];
+  for(int b = 0; b < 2; b++){
+    if( !azBound[b] ) continue;
+    if( pt_key_decode(azBound[b], (int)strlen(azBound[b]), e->nKey, j->aKeyKind, azVal[b], an) ) goto bad;
+    for(int k = 0; k < e->nKey; k++){
+      if( !azVal[b][k] || !pt_is_number(azVal[b][k], (int)strlen(azVal[b][k]), 1) ) goto bad;
+    }
+  }
+  sqlite3_str *s = sqlite3_str_new(0);
+  char *zFrom = pt_end_table_sql(e);
+  sqlite3_str_appendall(s, "SELECT ");
+  for(int i = 0; i < j->nCol; i++){
+    char *zq = pt_end_ident(e, e->azCol[j->aSrcCol[i]]);
+    sqlite3_str_appendf(s, "%s%s", i ? ", " : "", zq ? zq : "");
+    sqlite3_free(zq);
+  }
+  sqlite3_str_appendf(s, " FROM %s WHERE %s%s%s", zFrom ? zFrom : "", j->zWhere ? "(" : "",
+                      j->zWhere ? j->zWhere : "", j->zWhere ? ")" : "TRUE");
+  for(int b = 0; b < 2; b++){
+    if( !azBound[b] ) continue;
+    /* (k1, k2) > (a, b): the key's order, composite keys included */
+    sqlite3_str_appendall(s, " AND (");
+    for(int k = 0; k < e->nKey; k++){
+      char *zq = pt_end_ident(e, e->azCol[e->aKey[k]]);
+      sqlite3_str_appendf(s, "%s%s", k ? ", " : "", zq ? zq : "");
+      sqlite3_free(zq);
+    }
+    sqlite3_str_appendf(s, ") %s (", b == 0 ? ">" : "<=");
+    for(int k = 0; k < e->nKey; k++) sqlite3_str_appendf(s, "%s%s", k ? ", " : "", azVal[b][k]);
+    sqlite3_str_appendall(s, ")");
+  }
+  sqlite3_free(zFrom);
+  for(int b = 0; b < 2; b++) free_key(azVal[b], e->nKey);
+  return sqlite3_str_finish(s);
+bad:
+  for(int b = 0; b < 2; b++) free_key(azVal[b], e->nKey);
+  return 0;
+}
+
+/* Copy chunks by raw rows: each chunk's rows handed from the source's raw
+** read to the target's writer as they come. */
+static int copy_chunks_raw(copy_worker *w, pt_end_writer *wr, const claimed *aClaim, int nClaim,
+                           int64_t *aRows, int *piFail, char **pzErr){
+  copy_job *j = w->pJob;
+  const pt_driver *d = j->src.pServer->pDriver;
+  int rc = SQLITE_OK;
+  for(int c = 0; rc == SQLITE_OK && c < nClaim; c++){
+    *piFail = c;
+    char *zSql = raw_sql(j, &aClaim[c]);
+    if( !zSql ){
+      *pzErr = sqlite3_mprintf("pontoon_copy: job '%s': the ledger's key of chunk %lld is not an integer",
+                               j->zJob, (long long)aClaim[c].iChunk);
+      return SQLITE_CORRUPT;
+    }
+    pt_trace("%s: %s", j->src.zLabel, zSql);
+    pt_cursor *cur = 0;
+    char *zErr = 0;
+    rc = d->xRawOpen(w->src.pConn, zSql, &cur, &zErr);
+    sqlite3_free(zSql);
+    if( rc != SQLITE_OK ){
+      *pzErr = pt_end_error(&w->src, "reading a chunk", zErr);
+      break;
+    }
+    const char *z;
+    int n, nRow;
+    while( (rc = d->xRawNext(cur, &z, &n, &nRow, &zErr)) == SQLITE_ROW ){
+      char *zW = 0;
+      rc = pt_end_writer_raw(wr, z, n, nRow, &zW);
+      if( rc != SQLITE_OK ){
+        *pzErr = pt_end_error(&w->dst, "INSERT", zW);
+        break;
+      }
+      aRows[c] += nRow;
+    }
+    if( rc == SQLITE_DONE ) rc = SQLITE_OK;
+    else if( zErr ) *pzErr = pt_end_error(&w->src, "reading a chunk", zErr);
+    d->xRawClose(cur);
+  }
+  return rc;
+}
+
+/*
 ** Copy the rows of chunks aClaim[nClaim] into the open writer, aRows[i]
 ** counting those of chunk i; *piFail is the chunk an error came from.
 */
@@ -754,6 +870,7 @@ static int copy_chunks(copy_worker *w, pt_end_writer *wr, const claimed *aClaim,
   int rc = SQLITE_OK;
   for(int i = 0; i < nClaim; i++) aRows[i] = 0;
   *piFail = 0;
+  if( j->raw ) return copy_chunks_raw(w, wr, aClaim, nClaim, aRows, piFail, pzErr);
   if( w->dst.pServer ){
     /* a remote target: read and write at once */
     copy_pipe cp;
@@ -1506,6 +1623,7 @@ static int copyFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     }
   }
   copy_worker *w0 = &c->aWorker[0];
+  decide_raw(j, w0);
   rc = pt_ledger_create(&w0->dst, &zErr);
   if( rc != SQLITE_OK ) return cursor_error(c, pt_end_error(&w0->dst, "ledger", zErr));
   /* the job's planning runs on worker 0's connections */

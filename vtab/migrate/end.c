@@ -237,6 +237,40 @@ void pt_end_release(pt_end *e){
   }
 }
 
+/*
+** The server's type name of each of the end's columns, as its server
+** describes the table now (on the end's connection): *pazType gets nCol
+** strings (NULL where unknown) in one allocation, sqlite3_free'd by the
+** caller.  For a pontoon table of a base table only.
+*/
+int pt_end_types(pt_end *e, char ***pazType, char **pzErr){
+  *pazType = 0;
+  if( !e->pTab || !e->pConn || !e->pTab->zRemoteTable ) return SQLITE_NOTFOUND;
+  pt_table_desc *d = 0;
+  int rc = e->pServer->pDriver->xDescribe(e->pConn, e->pTab->zRemoteSchema, e->pTab->zRemoteTable,
+                                          &d, pzErr);
+  if( rc != SQLITE_OK ) return rc;
+  size_t nByte = sizeof(char*) * (e->nCol + 1);
+  for(int i = 0; i < d->nCol; i++) if( d->aCol[i].zRemoteType ) nByte += strlen(d->aCol[i].zRemoteType) + 1;
+  char **az = sqlite3_malloc64(nByte);
+  if( !az ){ pt_desc_free(d); return SQLITE_NOMEM; }
+  memset(az, 0, sizeof(char*) * (e->nCol + 1));
+  char *zOut = (char*)&az[e->nCol + 1];
+  for(int i = 0; i < e->nCol; i++){
+    for(int k = 0; k < d->nCol; k++){
+      if( strcmp(d->aCol[k].zName, e->azCol[i]) != 0 || !d->aCol[k].zRemoteType ) continue;
+      size_t n = strlen(d->aCol[k].zRemoteType) + 1;
+      memcpy(zOut, d->aCol[k].zRemoteType, n);
+      az[i] = zOut;
+      zOut += n;
+      break;
+    }
+  }
+  pt_desc_free(d);
+  *pazType = az;
+  return SQLITE_OK;
+}
+
 /* Index of column zName (case-insensitive), or -1. */
 int pt_end_find_col(const pt_end *e, const char *zName){
   for(int i = 0; i < e->nCol; i++) if( sqlite3_stricmp(e->azCol[i], zName) == 0 ) return i;
@@ -629,6 +663,12 @@ int pt_end_writer_row(pt_end_writer *w, const pt_value *aVal, char **pzErr){
   w->one.nRow = 0;
   w->one.buf.n = 0;
   return rc;
+}
+
+/* Append raw rows from the source driver's xRawNext (same driver, same
+** column types). */
+int pt_end_writer_raw(pt_end_writer *w, const char *z, int n, int nRow, char **pzErr){
+  return w->pEnd->pServer->pDriver->xBulkRaw(w->pBulk, z, n, nRow, pzErr);
 }
 
 /* Send what is buffered. */

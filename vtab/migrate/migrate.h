@@ -46,6 +46,7 @@ void pt_end_close(pt_end *);
 int pt_end_connect(pt_end *, char **pzErr);
 void pt_end_release(pt_end *);
 int pt_end_find_col(const pt_end *, const char *zName);
+int pt_end_types(pt_end *, char ***pazType, char **pzErr);
 void pt_end_sql(pt_end *, pt_sql *);
 int pt_end_exec(pt_end *, const pt_stmt *, int nParam, const pt_param *aParam, int64_t *pnChanged,
                 char **pzErr);
@@ -81,6 +82,7 @@ int pt_end_writer_open(pt_end *, int nCol, const int *aCol, int upsert, pt_end_w
                        char **pzErr);
 int pt_end_writer_row(pt_end_writer *, const pt_value *aVal, char **pzErr);
 int pt_end_writer_flush(pt_end_writer *, char **pzErr);
+int pt_end_writer_raw(pt_end_writer *, const char *z, int n, int nRow, char **pzErr);
 void pt_end_writer_close(pt_end_writer *);
 
 /* in ledger.c: the ledger tables of a target end (docs/ledger.md) */
