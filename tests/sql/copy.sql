@@ -41,6 +41,18 @@ SELECT sum(rows) AS rows FROM pontoon_copy('s.pairs', 'd.pairs', 'job=cp-pairs c
 SELECT (SELECT count(*) FROM (SELECT * FROM s.pairs EXCEPT SELECT * FROM d.pairs)) AS missing,
        (SELECT count(*) FROM (SELECT * FROM d.pairs EXCEPT SELECT * FROM s.pairs)) AS extra,
        (SELECT count(*) FROM d.pairs) - (SELECT count(*) FROM s.pairs) AS twice;
+-- without chunk=, a transaction claims several chunks once they are quick
+-- (PostgreSQL to PostgreSQL, same types: the rows pass through as binary
+-- COPY); the ledger still counts each chunk's own rows
+SELECT sum(rows) AS rows, count(*) AS chunks FROM pontoon_copy('s.big', 'd.big', 'job=cp-big');
+SELECT count(DISTINCT finished) < count(*) AS several_per_transaction,
+       sum(rows_copied <> (SELECT count(*) FROM s.big b
+                           WHERE b.id > coalesce(json_extract(c.lo, '$[0]'), -1)
+                             AND b.id <= coalesce(json_extract(c.hi, '$[0]'), 1e18))) AS miscounted
+  FROM lg.chunk c WHERE job = 'cp-big';
+SELECT (SELECT count(*) FROM (SELECT * FROM s.big EXCEPT SELECT * FROM d.big)) AS missing,
+       (SELECT count(*) FROM d.big) - (SELECT count(*) FROM s.big) AS twice;
+
 -- where= and columns=
 SELECT sum(rows) AS rows FROM pontoon_copy('s.users', 'd.some', 'job=cp-some columns=id,name where=''id > 2000 AND name IS NOT NULL''');
 SELECT count(*), min(id), max(id), count(name) FROM d.some;

@@ -775,9 +775,9 @@ static void decide_raw(copy_job *j, copy_worker *w){
 
 /* The SELECT of one chunk for a raw read: the bounds as integers in the
 ** text (validated as such), the columns as they are. */
-static char *raw_sql(copy_job *j, const claimed *c){
+static char *raw_sql(copy_job *j, const claimed *pFirst, const claimed *pLast){
   pt_end *e = &j->src;
-  const char *azBound[2] = { c->zLo, c->zHi };
+  const char *azBound[2] = { pFirst->zLo, pLast->zHi };
   char *azVal[2][64] = { { 0 }, { 0 } };
   int an[64];
   for(int b = 0; b < 2; b++){
@@ -818,16 +818,61 @@ bad:
   return 0;
 }
 
-/* Copy chunks by raw rows: each chunk's rows handed from the source's raw
-** read to the target's writer as they come. */
+/* The integer in a binary COPY row's field iField (int2, int4 or int8),
+** into *pV; 0 when the row is not that. */
+static int raw_int_field(const char *z, int n, int iField, int64_t *pV){
+  const unsigned char *p = (const unsigned char*)z, *end = p + n;
+  if( n < 2 ) return 0;
+  int nField = (p[0] << 8) | p[1];
+  p += 2;
+  for(int f = 0; f < nField; f++){
+    if( end - p < 4 ) return 0;
+    int32_t len = (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]);
+    p += 4;
+    if( f == iField ){
+      if( len != 2 && len != 4 && len != 8 ) return 0;
+      if( end - p < len ) return 0;
+      uint64_t u = 0;
+      for(int i = 0; i < len; i++) u = (u << 8) | p[i];
+      if( len == 2 ) *pV = (int16_t)u;
+      else if( len == 4 ) *pV = (int32_t)u;
+      else *pV = (int64_t)u;
+      return 1;
+    }
+    if( len > 0 ){
+      if( end - p < len ) return 0;
+      p += len;
+    }
+  }
+  return 0;
+}
+
+/*
+** Copy chunks by raw rows: each run of consecutive chunks read by one
+** COPY TO (one round trip, however many chunks), its rows handed to the
+** target's writer as they come.  With a one-column integer key each row is
+** counted in its chunk by its key (decoded from the binary row); else each
+** chunk is read on its own.
+*/
 static int copy_chunks_raw(copy_worker *w, pt_end_writer *wr, const claimed *aClaim, int nClaim,
                            int64_t *aRows, int *piFail, char **pzErr){
   copy_job *j = w->pJob;
   const pt_driver *d = j->src.pServer->pDriver;
+  int iKeyField = -1;        /* the key's position among the copied columns */
+  if( j->src.nKey == 1 ){
+    for(int i = 0; i < j->nCol; i++) if( j->aSrcCol[i] == j->src.aKey[0] ) iKeyField = i;
+  }
   int rc = SQLITE_OK;
-  for(int c = 0; rc == SQLITE_OK && c < nClaim; c++){
+  for(int c = 0; rc == SQLITE_OK && c < nClaim; ){
+    /* the run of consecutive chunks from c */
+    int e = c;
+    while( iKeyField >= 0 && e + 1 < nClaim && aClaim[e + 1].iChunk == aClaim[e].iChunk + 1 ) e++;
+    int64_t aHi[COPY_MAX_CLAIM];
+    for(int k = c; k <= e; k++){
+      aHi[k] = aClaim[k].zHi ? strtoll(aClaim[k].zHi + 1, 0, 10) : INT64_MAX;   /* "[123]" */
+    }
     *piFail = c;
-    char *zSql = raw_sql(j, &aClaim[c]);
+    char *zSql = raw_sql(j, &aClaim[c], &aClaim[e]);
     if( !zSql ){
       *pzErr = sqlite3_mprintf("pontoon_copy: job '%s': the ledger's key of chunk %lld is not an integer",
                                j->zJob, (long long)aClaim[c].iChunk);
@@ -851,11 +896,22 @@ static int copy_chunks_raw(copy_worker *w, pt_end_writer *wr, const claimed *aCl
         *pzErr = pt_end_error(&w->dst, "INSERT", zW);
         break;
       }
-      aRows[c] += nRow;
+      int k = c;
+      int64_t v;
+      if( e > c && raw_int_field(z, n, iKeyField, &v) ){
+        int lo = c, hi = e;          /* the first chunk whose hi >= v */
+        while( lo < hi ){
+          int mid = (lo + hi) / 2;
+          if( aHi[mid] >= v ) hi = mid; else lo = mid + 1;
+        }
+        k = lo;
+      }
+      aRows[k] += nRow;
     }
     if( rc == SQLITE_DONE ) rc = SQLITE_OK;
     else if( zErr ) *pzErr = pt_end_error(&w->src, "reading a chunk", zErr);
     d->xRawClose(cur);
+    c = e + 1;
   }
   return rc;
 }
