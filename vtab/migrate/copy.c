@@ -274,7 +274,7 @@ static int job_read(pt_end *dst, const char *zJob, char **pzSrc, char **pzDst, c
   pt_param p = text_param(zJob, PT_K_TEXT);
   pt_end_rows *q = 0;
   int rc = pt_sql_finish(&qs, &st);
-  if( rc == SQLITE_OK ) rc = pt_end_query(dst, &st, 1, &p, 5, aKind, &q, pzErr);
+  if( rc == SQLITE_OK ) rc = pt_end_query_few(dst, &st, 1, &p, 5, aKind, &q, pzErr);
   pt_stmt_clear(&st);
   if( rc != SQLITE_OK ) return rc;
   rc = pt_end_rows_next(q, pzErr);
@@ -1052,7 +1052,7 @@ static int copy_step(copy_worker *w, char **pzErr){
   int64_t rowsBefore = 0;    /* the job's rows done when claimed */
   pt_end_rows *q = 0;
   rc = pt_sql_finish(&qc, &stc);
-  if( rc == SQLITE_OK ) rc = pt_end_query(dst, &stc, dst->pDialect->xLimit ? 2 : 1, a, 4, aKind, &q, &zErr);
+  if( rc == SQLITE_OK ) rc = pt_end_query_few(dst, &stc, dst->pDialect->xLimit ? 2 : 1, a, 4, aKind, &q, &zErr);
   pt_stmt_clear(&stc);
   while( rc == SQLITE_OK && nClaim < w->nClaim ){
     rc = pt_end_rows_next(q, &zErr);

@@ -320,14 +320,15 @@ int pt_end_exec_text(pt_end *e, const char *zSql, char **pzErr){
   return pt_end_exec(e, &st, 0, 0, 0, pzErr);
 }
 
-/* pt_end_query of text without parameters. */
+/* pt_end_query of text without parameters that returns a few rows (a
+** count, the bounds of the key, the chunk boundaries): one round trip. */
 int pt_end_query_text(pt_end *e, const char *zSql, int nCol, const pt_kind *aKind,
                       pt_end_rows **pp, char **pzErr){
   pt_stmt st;
   memset(&st, 0, sizeof(st));
   st.zSql = (char*)zSql;
   st.nStmt = 1;
-  return pt_end_query(e, &st, 0, 0, nCol, aKind, pp, pzErr);
+  return pt_end_query_n(e, &st, 0, 0, nCol, aKind, PT_FETCH_FEW, pp, pzErr);
 }
 
 /* Bind parameters $1..$n of a local statement. */
@@ -376,6 +377,18 @@ int pt_end_exec(pt_end *e, const pt_stmt *pStmt, int nParam, const pt_param *aPa
 /* Open a query on the end; aKind[nCol] the kinds of its select list. */
 int pt_end_query(pt_end *e, const pt_stmt *pStmt, int nParam, const pt_param *aParam, int nCol,
                  const pt_kind *aKind, pt_end_rows **pp, char **pzErr){
+  return pt_end_query_n(e, pStmt, nParam, aParam, nCol, aKind, 0, pp, pzErr);
+}
+
+/* pt_end_query of a query that returns a handful of rows (the ledger's):
+** read in one round trip where the driver can (PT_FETCH_FEW). */
+int pt_end_query_few(pt_end *e, const pt_stmt *pStmt, int nParam, const pt_param *aParam, int nCol,
+                     const pt_kind *aKind, pt_end_rows **pp, char **pzErr){
+  return pt_end_query_n(e, pStmt, nParam, aParam, nCol, aKind, PT_FETCH_FEW, pp, pzErr);
+}
+
+int pt_end_query_n(pt_end *e, const pt_stmt *pStmt, int nParam, const pt_param *aParam, int nCol,
+                   const pt_kind *aKind, int nFetch, pt_end_rows **pp, char **pzErr){
   const char *zSql = pStmt->zSql;
   pt_end_rows *q = sqlite3_malloc(sizeof(*q));
   *pp = 0;
@@ -386,7 +399,7 @@ int pt_end_query(pt_end *e, const pt_stmt *pStmt, int nParam, const pt_param *aP
   pt_trace("%s: %s", e->zLabel, zSql);
   int rc;
   if( e->pServer ){
-    rc = e->pServer->pDriver->xOpen(e->pConn, pStmt, nParam, aParam, nCol, aKind, 0, &q->pCur, pzErr);
+    rc = e->pServer->pDriver->xOpen(e->pConn, pStmt, nParam, aParam, nCol, aKind, nFetch, &q->pCur, pzErr);
   }else{
     rc = sqlite3_prepare_v2(e->db, zSql, -1, &q->pStmt, 0);
     if( rc == SQLITE_OK ) rc = local_bind(q->pStmt, nParam, aParam);

@@ -55,6 +55,10 @@ int pt_end_query(pt_end *, const pt_stmt *, int nParam, const pt_param *aParam, 
                  const pt_kind *aKind, pt_end_rows **pp, char **pzErr);
 int pt_end_query_text(pt_end *, const char *zSql, int nCol, const pt_kind *aKind,
                       pt_end_rows **pp, char **pzErr);
+int pt_end_query_few(pt_end *, const pt_stmt *, int nParam, const pt_param *aParam, int nCol,
+                     const pt_kind *aKind, pt_end_rows **pp, char **pzErr);
+int pt_end_query_n(pt_end *, const pt_stmt *, int nParam, const pt_param *aParam, int nCol,
+                   const pt_kind *aKind, int nFetch, pt_end_rows **pp, char **pzErr);
 int pt_end_rows_next(pt_end_rows *, char **pzErr);
 void pt_end_rows_column(pt_end_rows *, int i, pt_value *);
 void pt_end_rows_close(pt_end_rows *);
