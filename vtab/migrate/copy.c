@@ -620,6 +620,10 @@ typedef struct copy_pipe {
 
 static int open_chunk(copy_worker *w, const claimed *c, pt_end_rows **pq, char **pzErr);
 
+/* The reader thread: reads the claimed chunks' rows in turn, each encoded
+** for the target into the batch the writer is not sending, and hands it
+** over when full; stops at the end, at its own error (cp->zErrRead), or
+** when the writer says stop.  Owns the source connection meanwhile. */
 static void *pipe_reader(void *p){
   copy_pipe *cp = p;
   copy_job *j = cp->pJob;
@@ -1630,6 +1634,13 @@ static int copyNext(sqlite3_vtab_cursor *cur){
   return SQLITE_OK;
 }
 
+/*
+** xFilter: pontoon_copy(src, dst, options) starts.  The job is set up
+** (everything refusable refused), each worker leases its pair of
+** connections, the ledger is created if need be, the job found or planned,
+** and with workers > 1 their threads start; then the first output row is
+** produced (copyNext).  Errors are the statement's, with the message.
+*/
 static int copyFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
                       int argc, sqlite3_value **argv){
   (void)idxStr;

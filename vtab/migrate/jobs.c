@@ -203,6 +203,8 @@ static int jobsClose(sqlite3_vtab_cursor *cur){
   return SQLITE_OK;
 }
 
+/* xFilter: read every ledger now (local databases first, then each
+** registered server once) into the cursor's rows. */
 static int jobsFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
                       int argc, sqlite3_value **argv){
   (void)idxNum; (void)idxStr; (void)argc; (void)argv;
