@@ -105,6 +105,18 @@ SELECT * FROM pontoon_copy('s.users');
 BEGIN;
 SELECT * FROM pontoon_copy('s.users', 'd.users', 'job=cp-in-txn');
 ROLLBACK;
+-- a view or trigger (a database file from someone else) cannot run a copy
+-- or read the ledgers: only a statement the user types can
+CREATE VIEW main.sneaky_copy AS SELECT * FROM pontoon_copy('s.users', 'd.some', 'job=cp-view');
+SELECT * FROM sneaky_copy;
+CREATE VIEW main.sneaky_jobs AS SELECT * FROM pontoon_jobs;
+SELECT count(*) FROM sneaky_jobs;
+CREATE TABLE main.trig (x);
+CREATE TRIGGER main.sneaky_trig AFTER INSERT ON trig BEGIN
+  SELECT * FROM pontoon_copy('s.users', 'd.some', 'job=cp-trigger');
+END;
+INSERT INTO trig VALUES (1);
+SELECT count(*) AS jobs_made FROM pontoon_jobs WHERE job IN ('cp-view', 'cp-trigger');
 
 -- a chunk the target refuses: the job stops in state failed, earlier
 -- chunks stay committed, the ledger has the error and the chunk's range
