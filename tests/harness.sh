@@ -818,7 +818,7 @@ case "${1:-}" in
   start) [ "$#" -eq 2 ] || usage; unset_client_env; cmd_start "$2" ;;
   stop) [ "$#" -eq 2 ] || usage; unset_client_env; cmd_stop "$2" ;;
   env) [ "$#" -eq 2 ] || usage; cmd_env "$2" ;;
-  restart-pg) [ "$#" -eq 2 ] || usage; unset_client_env; cmd_restart_pg "$2" ;;
+  restart-pg) [ "$#" -eq 2 ] || usage; unset_client_env; unset LD_PRELOAD; cmd_restart_pg "$2" ;;
   run) shift; cmd_run "$@" ;;
   -h | --help | help) usage ;;
   *) usage ;;

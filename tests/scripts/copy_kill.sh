@@ -92,7 +92,7 @@ kill_loop() {
     if kill -0 "$pid" 2>/dev/null; then
       if [ $((kills % 7)) -eq 6 ]; then
         # the server itself restarts (fast stop): every session is cut
-        bash "$(dirname "$0")/../harness.sh" restart-pg "$STATE"
+        env -u LD_PRELOAD bash "$(dirname "$0")/../harness.sh" restart-pg "$STATE"
         restarts=$((restarts + 1))
       elif [ $((kills % 3)) -eq 2 ]; then
         # the target's backend dies instead: the shell gets an error
