@@ -245,7 +245,8 @@ static int jobsFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
       pt_server_info info;
       memset(&info, 0, sizeof(info));
       s->pDriver->xInfo(e.pConn, &info);
-      char *zWhere = sqlite3_mprintf("%s\t%s\t%s\t%s", s->pDriver->zName, info.zHost ? info.zHost : "",
+      /* the same database through two drivers (native and ODBC) too */
+      char *zWhere = sqlite3_mprintf("%s\t%s\t%s", info.zHost ? info.zHost : "",
                                      info.zPort ? info.zPort : "", info.zDatabase ? info.zDatabase : "");
       int seen = 0;
       for(int i = 0; zWhere && i < nSeen; i++) if( strcmp(azSeen[i], zWhere) == 0 ) seen = 1;
