@@ -4,7 +4,8 @@
 # 1,000,000-row job (PONTOON_WORKER_ROWS) end with exactly the source's rows
 # in a target without a primary key, and every chunk done once: the chunks
 # the three shells report add up to the job's chunks, none twice.  While
-# they run, pontoon_jobs from a fourth shell shows the job moving.
+# they run (each held to 80,000 rows/s by max_rate, so that it lasts a few
+# seconds), pontoon_jobs from a fourth shell shows the job moving.
 source "$(dirname "$0")/lib.bash" "$@"
 N=${PONTOON_WORKER_ROWS:-1000000}
 tmp=$(mktemp -d)
@@ -26,7 +27,7 @@ SELECT pontoon_connect('new', '$PONTOON_PG_URI2_NOPW') IS NULL;
 CREATE VIRTUAL TABLE temp.src USING pontoon(old, 'public.wk_src');
 CREATE VIRTUAL TABLE temp.dst USING pontoon(new, 'public.wk_dst');
 EOF
-{ cat "$tmp/setup.sql"; echo "SELECT 'chunk ' || chunk FROM pontoon_copy('temp.src', 'temp.dst', 'job=wk workers=2 chunk=20000');"; } >"$tmp/copy.sql"
+{ cat "$tmp/setup.sql"; echo "SELECT 'chunk ' || chunk FROM pontoon_copy('temp.src', 'temp.dst', 'job=wk workers=2 chunk=20000 max_rate=80000');"; } >"$tmp/copy.sql"
 { cat "$tmp/setup.sql"; echo "SELECT rows_done || ' ' || chunks_done FROM pontoon_jobs WHERE job = 'wk';"; } >"$tmp/jobs.sql"
 
 t0=$(date +%s%N)
