@@ -47,7 +47,105 @@ typedef struct copy_pipe {
   int stop;                  /* the writer failed: the reader stops */
   int rcRead;
   char *zErrRead;            /* the reader's error (prefixed) */
+  int raw;                   /* batches hold raw rows (copy_decide_raw) */
 } copy_pipe;
+
+/* The batch idx for the reader to fill, once the writer has sent it; NULL
+** when the writer said stop. */
+static pt_row_batch *pipe_free_batch(copy_pipe *cp, int idx){
+  pthread_mutex_lock(&cp->mutex);
+  while( cp->aFull[idx] && !cp->stop ) pthread_cond_wait(&cp->cond, &cp->mutex);
+  int stop = cp->stop;
+  pthread_mutex_unlock(&cp->mutex);
+  return stop ? 0 : &cp->aBatch[idx];
+}
+
+/* Hand batch idx to the writer; end: it is the last. */
+static void pipe_hand_over(copy_pipe *cp, int idx, int rc, int end){
+  pthread_mutex_lock(&cp->mutex);
+  cp->rcRead = rc;
+  cp->aFull[idx] = 1;
+  if( end ) cp->done = 1;
+  pthread_cond_broadcast(&cp->cond);
+  pthread_mutex_unlock(&cp->mutex);
+}
+
+static char *raw_sql(copy_job *j, const claimed *pFirst, const claimed *pLast);
+static int raw_int_field(const char *z, int n, int iField, int64_t *pV);
+
+/*
+** The reader of a raw copy: each run of consecutive chunks read by one raw
+** query (one round trip, however many chunks), its rows appended to the
+** batch as they came, each counted in its chunk by its integer key
+** (decoded from the binary row) when the key is one column, else each
+** chunk read on its own.
+*/
+static void pipe_read_raw(copy_pipe *cp){
+  copy_job *j = cp->pJob;
+  copy_worker *w = cp->pWorker;
+  const pt_driver *d = j->src.pServer->pDriver;
+  const claimed *aClaim = cp->aClaim;
+  int nClaim = cp->nClaim;
+  int iKeyField = -1;        /* the key's position among the copied columns */
+  if( j->src.nKey == 1 ){
+    for(int i = 0; i < j->nCol; i++) if( j->aSrcCol[i] == j->src.aKey[0] ) iKeyField = i;
+  }
+  int idx = 0, rc = SQLITE_OK;
+  pt_row_batch *b = pipe_free_batch(cp, idx);
+  for(int c = 0; b && rc == SQLITE_OK && c < nClaim; ){
+    int e = c;
+    while( iKeyField >= 0 && e + 1 < nClaim && aClaim[e + 1].iChunk == aClaim[e].iChunk + 1 ) e++;
+    int64_t aHi[COPY_MAX_CLAIM];
+    for(int k = c; k <= e; k++){
+      aHi[k] = aClaim[k].zHi ? strtoll(aClaim[k].zHi + 1, 0, 10) : INT64_MAX;   /* "[123]" */
+    }
+    cp->iCur = c;
+    char *zSql = raw_sql(j, &aClaim[c], &aClaim[e]);
+    if( !zSql ){
+      cp->zErrRead = sqlite3_mprintf("pontoon_copy: job '%s': the ledger's key of chunk %lld is not "
+                                     "an integer", j->zJob, (long long)aClaim[c].iChunk);
+      rc = SQLITE_CORRUPT;
+      break;
+    }
+    pt_trace("%s: %s", j->src.zLabel, zSql);
+    pt_cursor *cur = 0;
+    char *zErr = 0;
+    rc = d->xRawOpen(w->src.pConn, zSql, &cur, &zErr);
+    sqlite3_free(zSql);
+    if( rc != SQLITE_OK ){
+      cp->zErrRead = pt_end_error(&w->src, "reading a chunk", zErr);
+      break;
+    }
+    const char *z;
+    int n, nRow;
+    while( (rc = d->xRawNext(cur, &z, &n, &nRow, &zErr)) == SQLITE_ROW ){
+      pt_buf_append(&b->buf, z, (size_t)n);
+      b->nRow += nRow;
+      int k = c;
+      int64_t v;
+      if( e > c && raw_int_field(z, n, iKeyField, &v) ){
+        int lo = c, hi = e;          /* the first chunk whose hi >= v */
+        while( lo < hi ){
+          int mid = (lo + hi) / 2;
+          if( aHi[mid] >= v ) hi = mid; else lo = mid + 1;
+        }
+        k = lo;
+      }
+      cp->aRows[k] += nRow;
+      if( b->buf.oom ){ rc = SQLITE_NOMEM; break; }
+      if( b->buf.n >= PIPE_BATCH_BYTES ){
+        pipe_hand_over(cp, idx, SQLITE_OK, 0);
+        idx ^= 1;
+        if( !(b = pipe_free_batch(cp, idx)) ) break;
+      }
+    }
+    if( rc == SQLITE_DONE || (rc == SQLITE_ROW && !b) ) rc = SQLITE_OK;
+    else if( rc != SQLITE_OK && !cp->zErrRead ) cp->zErrRead = pt_end_error(&w->src, "reading a chunk", zErr);
+    d->xRawClose(cur);
+    c = e + 1;
+  }
+  if( b ) pipe_hand_over(cp, idx, rc, 1);
+}
 
 static int open_chunk(copy_worker *w, const claimed *c, pt_end_rows **pq, char **pzErr);
 
@@ -58,6 +156,14 @@ static int open_chunk(copy_worker *w, const claimed *c, pt_end_rows **pq, char *
 static void *pipe_reader(void *p){
   copy_pipe *cp = p;
   copy_job *j = cp->pJob;
+  if( cp->raw ){
+    pipe_read_raw(cp);
+    pthread_mutex_lock(&cp->mutex);
+    cp->done = 1;
+    pthread_cond_broadcast(&cp->cond);
+    pthread_mutex_unlock(&cp->mutex);
+    return 0;
+  }
   pt_value aVal[j->nCol > 0 ? j->nCol : 1];
   int idx = 0, rc = SQLITE_OK, end = 0, iChunk = 0;
   char *zErr = 0;
@@ -128,7 +234,14 @@ static int pipe_write(copy_pipe *cp, char **pzErr){
     pthread_mutex_unlock(&cp->mutex);
     if( !full ) break;
     char *zErr = 0;
-    rc = pt_end_writer_send(cp->pWriter, &cp->aBatch[idx], &zErr);
+    pt_row_batch *b = &cp->aBatch[idx];
+    if( cp->raw ){
+      rc = b->nRow ? pt_end_writer_raw(cp->pWriter, b->buf.z, (int)b->buf.n, b->nRow, &zErr) : SQLITE_OK;
+      b->nRow = 0;
+      b->buf.n = 0;
+    }else{
+      rc = pt_end_writer_send(cp->pWriter, b, &zErr);
+    }
     if( rc != SQLITE_OK ){
       *pzErr = pt_end_error(&j->dst, "INSERT", zErr);
       break;
@@ -283,75 +396,6 @@ static int raw_int_field(const char *z, int n, int iField, int64_t *pV){
 }
 
 /*
-** Copy chunks by raw rows: each run of consecutive chunks read by one
-** COPY TO (one round trip, however many chunks), its rows handed to the
-** target's writer as they come.  With a one-column integer key each row is
-** counted in its chunk by its key (decoded from the binary row); else each
-** chunk is read on its own.
-*/
-static int copy_chunks_raw(copy_worker *w, pt_end_writer *wr, const claimed *aClaim, int nClaim,
-                           int64_t *aRows, int *piFail, char **pzErr){
-  copy_job *j = w->pJob;
-  const pt_driver *d = j->src.pServer->pDriver;
-  int iKeyField = -1;        /* the key's position among the copied columns */
-  if( j->src.nKey == 1 ){
-    for(int i = 0; i < j->nCol; i++) if( j->aSrcCol[i] == j->src.aKey[0] ) iKeyField = i;
-  }
-  int rc = SQLITE_OK;
-  for(int c = 0; rc == SQLITE_OK && c < nClaim; ){
-    /* the run of consecutive chunks from c */
-    int e = c;
-    while( iKeyField >= 0 && e + 1 < nClaim && aClaim[e + 1].iChunk == aClaim[e].iChunk + 1 ) e++;
-    int64_t aHi[COPY_MAX_CLAIM];
-    for(int k = c; k <= e; k++){
-      aHi[k] = aClaim[k].zHi ? strtoll(aClaim[k].zHi + 1, 0, 10) : INT64_MAX;   /* "[123]" */
-    }
-    *piFail = c;
-    char *zSql = raw_sql(j, &aClaim[c], &aClaim[e]);
-    if( !zSql ){
-      *pzErr = sqlite3_mprintf("pontoon_copy: job '%s': the ledger's key of chunk %lld is not an integer",
-                               j->zJob, (long long)aClaim[c].iChunk);
-      return SQLITE_CORRUPT;
-    }
-    pt_trace("%s: %s", j->src.zLabel, zSql);
-    pt_cursor *cur = 0;
-    char *zErr = 0;
-    rc = d->xRawOpen(w->src.pConn, zSql, &cur, &zErr);
-    sqlite3_free(zSql);
-    if( rc != SQLITE_OK ){
-      *pzErr = pt_end_error(&w->src, "reading a chunk", zErr);
-      break;
-    }
-    const char *z;
-    int n, nRow;
-    while( (rc = d->xRawNext(cur, &z, &n, &nRow, &zErr)) == SQLITE_ROW ){
-      char *zW = 0;
-      rc = pt_end_writer_raw(wr, z, n, nRow, &zW);
-      if( rc != SQLITE_OK ){
-        *pzErr = pt_end_error(&w->dst, "INSERT", zW);
-        break;
-      }
-      int k = c;
-      int64_t v;
-      if( e > c && raw_int_field(z, n, iKeyField, &v) ){
-        int lo = c, hi = e;          /* the first chunk whose hi >= v */
-        while( lo < hi ){
-          int mid = (lo + hi) / 2;
-          if( aHi[mid] >= v ) hi = mid; else lo = mid + 1;
-        }
-        k = lo;
-      }
-      aRows[k] += nRow;
-    }
-    if( rc == SQLITE_DONE ) rc = SQLITE_OK;
-    else if( zErr ) *pzErr = pt_end_error(&w->src, "reading a chunk", zErr);
-    d->xRawClose(cur);
-    c = e + 1;
-  }
-  return rc;
-}
-
-/*
 ** Copy the rows of chunks aClaim[nClaim] into the open writer, aRows[i]
 ** counting those of chunk i; *piFail is the chunk an error came from.
 */
@@ -361,7 +405,6 @@ static int copy_chunks(copy_worker *w, pt_end_writer *wr, const claimed *aClaim,
   int rc = SQLITE_OK;
   for(int i = 0; i < nClaim; i++) aRows[i] = 0;
   *piFail = 0;
-  if( j->raw ) return copy_chunks_raw(w, wr, aClaim, nClaim, aRows, piFail, pzErr);
   if( w->dst.pServer ){
     /* a remote target: read and write at once */
     copy_pipe cp;
@@ -372,6 +415,7 @@ static int copy_chunks(copy_worker *w, pt_end_writer *wr, const claimed *aClaim,
     cp.aClaim = aClaim;
     cp.nClaim = nClaim;
     cp.aRows = aRows;
+    cp.raw = j->raw;
     pthread_mutex_init(&cp.mutex, 0);
     pthread_cond_init(&cp.cond, 0);
     pthread_t reader;

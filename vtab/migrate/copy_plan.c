@@ -221,14 +221,47 @@ static int job_read(pt_end *dst, const char *zJob, char **pzSrc, char **pzDst, c
 
 
 /* Record one planned chunk. */
-static int plan_chunk(copy_job *j, int64_t iChunk, const char *zLo, const char *zHi, char **pzErr){
-  char zChunk[24];
-  snprintf(zChunk, sizeof zChunk, "%lld", (long long)iChunk);
-  pt_param a[4] = { copy_param(j->zJob, PT_K_TEXT), copy_param(zChunk, PT_K_INT),
-                    copy_param(zLo, PT_K_TEXT), copy_param(zHi, PT_K_TEXT) };
-  return ledger_exec(&j->dst, "chunk",
-    "INSERT INTO %s (job, chunk, lo, hi, state, rows_copied) VALUES (%1, %2, %3, %4, 'todo', 0)",
-    4, a, 0, pzErr);
+/* Planned chunks not yet written to the ledger: written 100 to a
+** statement (one round trip each). */
+#define PLAN_BATCH 100
+typedef struct plan_batch {
+  int n;
+  char azChunk[PLAN_BATCH][24];
+  char *azLo[PLAN_BATCH], *azHi[PLAN_BATCH];
+} plan_batch;
+
+static int plan_flush(copy_job *j, plan_batch *pb, char **pzErr){
+  if( pb->n == 0 ) return SQLITE_OK;
+  pt_param a[1 + 3 * PLAN_BATCH];
+  a[0] = copy_param(j->zJob, PT_K_TEXT);
+  char *zT = pt_ledger_name(&j->dst, "chunk");
+  pt_sql q;
+  pt_stmt st;
+  pt_end_sql(&j->dst, &q);
+  pt_sqlf(&q, "INSERT INTO %s (job, chunk, lo, hi, state, rows_copied) VALUES ", zT);
+  sqlite3_free(zT);
+  for(int i = 0; i < pb->n; i++){
+    a[1 + 3 * i] = copy_param(pb->azChunk[i], PT_K_INT);
+    a[2 + 3 * i] = copy_param(pb->azLo[i], PT_K_TEXT);
+    a[3 + 3 * i] = copy_param(pb->azHi[i], PT_K_TEXT);
+    pt_sqlf(&q, "%s(%P, %P, %P, %P, 'todo', 0)", i ? ", " : "", 1, 2 + 3 * i, 3 + 3 * i, 4 + 3 * i);
+  }
+  int rc = pt_sql_finish(&q, &st);
+  if( rc == SQLITE_OK ) rc = pt_end_exec(&j->dst, &st, 1 + 3 * pb->n, a, 0, pzErr);
+  pt_stmt_clear(&st);
+  for(int i = 0; i < pb->n; i++){ sqlite3_free(pb->azLo[i]); sqlite3_free(pb->azHi[i]); }
+  pb->n = 0;
+  return rc;
+}
+
+/* Record one planned chunk (lo and hi copied). */
+static int plan_chunk(copy_job *j, plan_batch *pb, int64_t iChunk, const char *zLo, const char *zHi,
+                      char **pzErr){
+  snprintf(pb->azChunk[pb->n], sizeof pb->azChunk[0], "%lld", (long long)iChunk);
+  pb->azLo[pb->n] = zLo ? pt_strdup(zLo) : 0;
+  pb->azHi[pb->n] = zHi ? pt_strdup(zHi) : 0;
+  pb->n++;
+  return pb->n == PLAN_BATCH ? plan_flush(j, pb, pzErr) : SQLITE_OK;
 }
 
 static int count_rows(copy_job *j, int64_t *pn, char **pzErr);
@@ -249,6 +282,8 @@ int64_t copy_value_i64(const pt_value *v){
 ** (gaps make some smaller).  The last chunk is open above.
 */
 static int plan_int(copy_job *j, int64_t *pnChunk, char **pzErr){
+  plan_batch pb;
+  pb.n = 0;
   pt_end *src = &j->src;
   pt_sql qs;
   pt_end_sql(src, &qs);
@@ -294,16 +329,18 @@ static int plan_int(copy_job *j, int64_t *pnChunk, char **pzErr){
   for(double b = (double)lo - 1 + step; rc == SQLITE_OK && n > 0 && b < (double)hi; b += step){
     char *zHi = sqlite3_mprintf("[%lld]", (long long)b);
     if( !zHi ){ rc = SQLITE_NOMEM; break; }
-    rc = plan_chunk(j, iChunk++, zPrev, zHi, &zErr);
+    rc = plan_chunk(j, &pb, iChunk++, zPrev, zHi, &zErr);
     if( rc != SQLITE_OK ) *pzErr = pt_end_error(&j->dst, "writing the ledger", zErr);
     sqlite3_free(zPrev);
     zPrev = zHi;
   }
   if( rc == SQLITE_OK ){
-    rc = plan_chunk(j, iChunk++, zPrev, 0, &zErr);
+    rc = plan_chunk(j, &pb, iChunk++, zPrev, 0, &zErr);
+    if( rc == SQLITE_OK ) rc = plan_flush(j, &pb, &zErr);
     if( rc != SQLITE_OK ) *pzErr = pt_end_error(&j->dst, "writing the ledger", zErr);
   }
   sqlite3_free(zPrev);
+  for(int i = 0; i < pb.n; i++){ sqlite3_free(pb.azLo[i]); sqlite3_free(pb.azHi[i]); }
   *pnChunk = iChunk;
   return rc;
 }
@@ -315,6 +352,8 @@ static int plan_int(copy_job *j, int64_t *pnChunk, char **pzErr){
 ** above.  *pnChunk: how many.
 */
 static int plan(copy_job *j, int64_t *pnChunk, char **pzErr){
+  plan_batch pb;
+  pb.n = 0;
   pt_end *src = &j->src;
   int nKey = src->nKey;
   char *zLo = 0;
@@ -362,12 +401,14 @@ static int plan(copy_job *j, int64_t *pnChunk, char **pzErr){
   }
   for(int64_t i = 0; rc == SQLITE_OK && i <= nHi; i++){
     const char *zHi = i < nHi ? azHi[i] : 0;
-    rc = plan_chunk(j, iChunk++, zLo, zHi, &zErr);
+    rc = plan_chunk(j, &pb, iChunk++, zLo, zHi, &zErr);
+    if( rc == SQLITE_OK && !zHi ) rc = plan_flush(j, &pb, &zErr);
     if( rc != SQLITE_OK ) *pzErr = pt_end_error(&j->dst, "writing the ledger", zErr);
     zLo = (char*)zHi;
   }
   for(int64_t i = 0; i < nHi; i++) sqlite3_free(azHi[i]);
   sqlite3_free(azHi);
+  for(int i = 0; i < pb.n; i++){ sqlite3_free(pb.azLo[i]); sqlite3_free(pb.azHi[i]); }
   *pnChunk = iChunk;
   return rc;
 }
