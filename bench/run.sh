@@ -301,8 +301,8 @@ CREATE VIRTUAL TABLE mo USING pontoon(my, bench_orders);
 CREATE VIRTUAL TABLE nu USING pontoon(new, shop.bench_users);
 CREATE VIRTUAL TABLE no USING pontoon(new, shop.bench_orders);
 .output /dev/null
-SELECT * FROM pontoon_copy('mu', 'nu', 'job=bench-' || hex(randomblob(6)));
-SELECT * FROM pontoon_copy('mo', 'no', 'job=bench-' || hex(randomblob(6)));
+SELECT * FROM pontoon_copy('mu', 'nu', 'workers=2 job=bench-' || hex(randomblob(6)));
+SELECT * FROM pontoon_copy('mo', 'no', 'workers=2 job=bench-' || hex(randomblob(6)));
 SQL
 cat >"$tmp/pgloader.load" <<LOAD
 LOAD DATABASE
