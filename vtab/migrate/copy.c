@@ -313,7 +313,7 @@ static int copyFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     copy_worker *w = &c->aWorker[i];
     c->nWorker++;
     w->pJob = j;
-    w->nClaim = 1;
+    w->nClaim = j->fixedChunk ? 1 : 2;   /* without chunk=: adapted after each claim */
     w->src = j->src;
     w->dst = j->dst;
     w->src.pConn = w->dst.pConn = 0;

@@ -644,11 +644,16 @@ int copy_step(copy_worker *w, char **pzErr){
       add_output(j, &o);
     }
     (void)rowsDone;
-    /* adapt the claim toward a few seconds of work per transaction */
+    /* adapt the claim toward a few seconds of work per transaction: each
+    ** transaction's end drains the stream of rows, so few and long ones;
+    ** from the time per chunk, the claim that would take about two seconds */
     if( !j->fixedChunk ){
-      double t = t1 - t0;
-      if( t < 1.0 && w->nClaim < COPY_MAX_CLAIM ) w->nClaim *= 2;
-      else if( t > 4.0 && w->nClaim > 1 ) w->nClaim /= 2;
+      double per1 = (t1 - t0) / nClaim;
+      int want = per1 > 0 ? (int)(2.0 / per1) : COPY_MAX_CLAIM;
+      if( want > nClaim * 8 ) want = nClaim * 8;      /* grow by 8 at the most */
+      if( want < 1 ) want = 1;
+      if( want > COPY_MAX_CLAIM ) want = COPY_MAX_CLAIM;
+      w->nClaim = want;
     }
   }
   for(int i = 0; i < nClaim; i++){ sqlite3_free(aClaim[i].zLo); sqlite3_free(aClaim[i].zHi); }
