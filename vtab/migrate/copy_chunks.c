@@ -158,63 +158,49 @@ static void *pipe_reader(void *p){
   copy_job *j = cp->pJob;
   if( cp->raw ){
     pipe_read_raw(cp);
-    pthread_mutex_lock(&cp->mutex);
-    cp->done = 1;
-    pthread_cond_broadcast(&cp->cond);
-    pthread_mutex_unlock(&cp->mutex);
-    return 0;
-  }
-  pt_value aVal[j->nCol > 0 ? j->nCol : 1];
-  int idx = 0, rc = SQLITE_OK, end = 0, iChunk = 0;
-  char *zErr = 0;
-  pt_end_rows *q = 0;
-  while( !end ){
-    pthread_mutex_lock(&cp->mutex);
-    while( cp->aFull[idx] && !cp->stop ) pthread_cond_wait(&cp->cond, &cp->mutex);
-    int stop = cp->stop;
-    pthread_mutex_unlock(&cp->mutex);
-    if( stop ) break;
-    pt_row_batch *b = &cp->aBatch[idx];
-    while( b->nRow < PIPE_BATCH_ROWS && b->buf.n < PIPE_BATCH_BYTES ){
-      if( !q ){
-        /* the next chunk's rows */
-        if( iChunk == cp->nClaim ){ end = 1; break; }
-        cp->iCur = iChunk;
-        rc = open_chunk(cp->pWorker, &cp->aClaim[iChunk], &q, &cp->zErrRead);
-        if( rc != SQLITE_OK ){ end = 1; break; }
-      }
-      rc = pt_end_rows_next(q, &zErr);
-      if( rc != SQLITE_ROW ){
-        pt_end_rows_close(q);
-        q = 0;
-        if( rc == SQLITE_DONE ){
-          rc = SQLITE_OK;
-          iChunk++;
-          continue;
+  }else{
+    pt_value aVal[j->nCol > 0 ? j->nCol : 1];
+    int idx = 0, rc = SQLITE_OK, end = 0, iChunk = 0;
+    char *zErr = 0;
+    pt_end_rows *q = 0;
+    pt_row_batch *b;
+    while( !end && (b = pipe_free_batch(cp, idx)) != 0 ){
+      while( b->nRow < PIPE_BATCH_ROWS && b->buf.n < PIPE_BATCH_BYTES ){
+        if( !q ){
+          /* the next chunk's rows */
+          if( iChunk == cp->nClaim ){ end = 1; break; }
+          cp->iCur = iChunk;
+          rc = open_chunk(cp->pWorker, &cp->aClaim[iChunk], &q, &cp->zErrRead);
+          if( rc != SQLITE_OK ){ end = 1; break; }
         }
-        cp->zErrRead = pt_end_error(&j->src, "reading a chunk", zErr);
-        end = 1;
-        break;
+        rc = pt_end_rows_next(q, &zErr);
+        if( rc != SQLITE_ROW ){
+          pt_end_rows_close(q);
+          q = 0;
+          if( rc == SQLITE_DONE ){
+            rc = SQLITE_OK;
+            iChunk++;
+            continue;
+          }
+          cp->zErrRead = pt_end_error(&j->src, "reading a chunk", zErr);
+          end = 1;
+          break;
+        }
+        for(int i = 0; i < j->nCol; i++) pt_end_rows_column(q, i, &aVal[i]);
+        char *zE = 0;
+        rc = pt_end_writer_encode(cp->pWriter, aVal, b, &zE);
+        if( rc != SQLITE_OK ){
+          cp->zErrRead = pt_end_error(&j->dst, "INSERT", zE);
+          end = 1;
+          break;
+        }
+        cp->aRows[iChunk]++;
       }
-      for(int i = 0; i < j->nCol; i++) pt_end_rows_column(q, i, &aVal[i]);
-      char *zE = 0;
-      rc = pt_end_writer_encode(cp->pWriter, aVal, b, &zE);
-      if( rc != SQLITE_OK ){
-        cp->zErrRead = pt_end_error(&j->dst, "INSERT", zE);
-        end = 1;
-        break;
-      }
-      cp->aRows[iChunk]++;
+      pipe_hand_over(cp, idx, rc, end);
+      idx ^= 1;
     }
-    pthread_mutex_lock(&cp->mutex);
-    cp->rcRead = rc;
-    cp->aFull[idx] = 1;
-    if( end ) cp->done = 1;
-    pthread_cond_broadcast(&cp->cond);
-    pthread_mutex_unlock(&cp->mutex);
-    idx ^= 1;
+    pt_end_rows_close(q);
   }
-  pt_end_rows_close(q);
   pthread_mutex_lock(&cp->mutex);
   cp->done = 1;
   pthread_cond_broadcast(&cp->cond);
