@@ -415,15 +415,21 @@ static int pgConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppCo
   c->pg = pg;
   const char *zV = PQparameterStatus(pg, "server_version");
   c->zVersion = sqlite3_mprintf("PostgreSQL %s", zV ? zV : "?");
-  int rc = exec_simple(c, "SET client_encoding = 'UTF8'", pzErr);
-  for(const char *const *az = pt_dialect_postgresql.azSession; rc == SQLITE_OK && *az; az++){
-    rc = exec_simple(c, *az, pzErr);
+  /* the session's settings in one round trip (a link's latency counts
+  ** once per connection, not once per setting) */
+  sqlite3_str *pin = sqlite3_str_new(0);
+  sqlite3_str_appendall(pin, "SET client_encoding = 'UTF8'");
+  for(const char *const *az = pt_dialect_postgresql.azSession; *az; az++){
+    sqlite3_str_appendf(pin, "; %s", *az);
   }
-  for(const char *const *az = pt_dialect_postgresql.azReadOnly; rc == SQLITE_OK && readOnly && *az; az++){
+  for(const char *const *az = pt_dialect_postgresql.azReadOnly; readOnly && *az; az++){
     /* belt and braces: what guarantees read-only is ro_begin() below */
-    rc = exec_simple(c, *az, pzErr);
+    sqlite3_str_appendf(pin, "; %s", *az);
     c->readOnly = 1;
   }
+  char *zPin = sqlite3_str_finish(pin);
+  int rc = zPin ? exec_simple(c, zPin, pzErr) : SQLITE_NOMEM;
+  sqlite3_free(zPin);
   if( rc != SQLITE_OK ){
     PQfinish(pg);
     sqlite3_free(c->zVersion);
