@@ -149,6 +149,8 @@ static void cursor_reset(copy_cursor *c){
   for(int i = 0; i < c->nWorker; i++){
     copy_worker *w = &c->aWorker[i];
     if( w->started ) pthread_join(w->thread, 0);
+    pt_end_writer_close(w->pWriter);
+    w->pWriter = 0;
     if( w->dst.inTxn ) pt_end_rollback(&w->dst);
     if( w->src.pConn ) pt_server_release(w->src.pServer, w->src.pConn);
     if( w->dst.pConn ) pt_server_release(w->dst.pServer, w->dst.pConn);
@@ -324,8 +326,6 @@ static int copyFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   }
   copy_worker *w0 = &c->aWorker[0];
   copy_decide_raw(j, w0);
-  rc = pt_ledger_create(&w0->dst, &zErr);
-  if( rc != SQLITE_OK ) return cursor_error(c, pt_end_error(&w0->dst, "ledger", zErr));
   /* the job's planning runs on worker 0's connections */
   pt_end src0 = j->src, dst0 = j->dst;
   j->src.pConn = w0->src.pConn; j->dst.pConn = w0->dst.pConn;

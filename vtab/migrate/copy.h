@@ -29,6 +29,7 @@ typedef struct copy_worker {
   copy_job *pJob;
   pt_end src, dst;           /* shallow copies of the job's ends, own pConn */
   int nClaim;                /* chunks claimed at once */
+  pt_end_writer *pWriter;    /* its target writer, open across transactions */
   char *zErr;                /* why it stopped, or NULL */
   pthread_t thread;
   int started;

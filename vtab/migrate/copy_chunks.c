@@ -551,9 +551,13 @@ int copy_step(copy_worker *w, char **pzErr){
   double t0 = copy_now();
   char zStarted[40];
   pt_ledger_now(zStarted);
-  pt_end_writer *wr = 0;
-  rc = pt_end_writer_open(dst, j->nCol, j->aDstCol, j->upsert, &wr, &zErr);
-  if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "INSERT", zErr);
+  /* the worker's writer, opened once (it asks the target for the columns'
+  ** types) and used by each of its transactions */
+  if( !w->pWriter ){
+    rc = pt_end_writer_open(dst, j->nCol, j->aDstCol, j->upsert, &w->pWriter, &zErr);
+    if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "INSERT", zErr);
+  }
+  pt_end_writer *wr = w->pWriter;
   int64_t aRows[COPY_MAX_CLAIM];
   int iFail = 0;
   if( rc == SQLITE_OK ) rc = copy_chunks(w, wr, aClaim, nClaim, aRows, &iFail, pzErr);
@@ -562,7 +566,11 @@ int copy_step(copy_worker *w, char **pzErr){
     rc = pt_end_writer_flush(wr, &zErr);
     if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "INSERT", zErr);
   }
-  pt_end_writer_close(wr);
+  if( rc != SQLITE_OK ){
+    /* what it buffered goes with the transaction */
+    pt_end_writer_close(w->pWriter);
+    w->pWriter = 0;
+  }
   /* mark done */
   double t1 = copy_now();
   char zFinished[40], zSeconds[32];

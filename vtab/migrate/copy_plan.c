@@ -449,6 +449,17 @@ int copy_job_start(copy_job *j, int *pDone, char **pzErr){
     char *zSrc = 0, *zDst = 0, *zOpt = 0, *zState = 0;
     int64_t nTotal = -1;
     rc = job_read(dst, j->zJob, &zSrc, &zDst, &zOpt, &zState, &nTotal, &zErr);
+    if( rc != SQLITE_OK && rc != SQLITE_NOTFOUND && attempt == 0 ){
+      /* no ledger yet (the first job into this database): create it */
+      sqlite3_free(zErr);
+      zErr = 0;
+      rc = pt_ledger_create(dst, &zErr);
+      if( rc != SQLITE_OK ){
+        *pzErr = pt_end_error(dst, "ledger", zErr);
+        return rc;
+      }
+      rc = job_read(dst, j->zJob, &zSrc, &zDst, &zOpt, &zState, &nTotal, &zErr);
+    }
     if( rc == SQLITE_OK ){
       if( sqlite3_stricmp(zSrc ? zSrc : "", j->src.zLabel) != 0
        || sqlite3_stricmp(zDst ? zDst : "", j->dst.zLabel) != 0
