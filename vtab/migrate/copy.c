@@ -315,7 +315,7 @@ static int copyFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     copy_worker *w = &c->aWorker[i];
     c->nWorker++;
     w->pJob = j;
-    w->nClaim = j->fixedChunk ? 1 : 2;   /* without chunk=: adapted after each claim */
+    w->nClaim = j->fixedChunk ? 1 : 8;   /* without chunk=: adapted after each claim */
     w->src = j->src;
     w->dst = j->dst;
     w->src.pConn = w->dst.pConn = 0;
