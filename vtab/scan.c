@@ -19,6 +19,7 @@
 **
 ** A scan counts itself in its server's nCursor while its remote cursor is
 ** open, and gives the connection back as soon as the last row is read.
+** Which connection serves it is conn.c's choice (pt_server_cursor).
 */
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct pt_scan {
   pt_vtab *pTab;           /* the table paged (keyset scans) */
   int readOnly;            /* on the read-only connection (query= tables) */
   pt_cursor *pCur;         /* the remote cursor, or NULL */
+  pt_conn *pConn;          /* the connection conn.c gave it */
   int holdsServer;         /* counted in pServer->nCursor */
   int nSel;
   pt_kind *aKind;          /* the select list's kinds */
@@ -47,9 +49,7 @@ struct pt_scan {
 static int open_cursor(pt_scan *sc, const pt_stmt *pSt, int nParam, const pt_param *aParam,
                        char **pzErr){
   pt_server *s = sc->pServer;
-  pt_conn *conn;
-  int rc = pt_server_conn(s, sc->readOnly, &conn, pzErr);
-  if( rc != SQLITE_OK ) return rc;
+  int rc;
   pt_stmt locked;
   memset(&locked, 0, sizeof(locked));
   if( sc->pTab ){
@@ -58,8 +58,8 @@ static int open_cursor(pt_scan *sc, const pt_stmt *pSt, int nParam, const pt_par
     if( rc == SQLITE_OK ) pSt = &locked;
   }
   pt_trace("scan: %s", pSt->zSql);
-  rc = s->pDriver->xOpen(conn, pSt, nParam, aParam, sc->nSel ? sc->nSel : 1, sc->aKind,
-                         sc->nFetch, &sc->pCur, pzErr);
+  rc = pt_server_cursor(s, sc->readOnly, pSt, nParam, aParam, sc->nSel ? sc->nSel : 1,
+                        sc->aKind, sc->nFetch, &sc->pCur, &sc->pConn, pzErr);
   pt_stmt_clear(&locked);
   if( rc != SQLITE_OK ){
     sc->pCur = 0;
@@ -77,6 +77,8 @@ static void release(pt_scan *sc){
   if( sc->pCur ){
     sc->pServer->pDriver->xClose(sc->pCur);
     sc->pCur = 0;
+    pt_server_cursor_done(sc->pServer, sc->readOnly, sc->pConn);
+    sc->pConn = 0;
   }
   if( sc->holdsServer ){
     sc->pServer->nCursor--;
