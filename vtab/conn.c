@@ -275,11 +275,13 @@ static int cursor_on(pt_server *s, int readOnly, pt_conn **ppConn, int isMain, i
 /*
 ** Open a cursor of pSt for server s on the connection conn.c chooses
 ** (the pool's policy above); readOnly: one of the read-only kind (query=
-** tables).  The other arguments are xOpen's.  *ppConn is the connection
+** tables).  mayRetry: the statement starts a read (not the next page of
+** one), so that a connection found dropped on opening it is replaced and
+** the statement run again, once.  The other arguments are xOpen's.  *ppConn is the connection
 ** it reads on, for pt_server_cursor_done after xClose.  On error *pzErr is
 ** the driver's message, not prefixed.
 */
-int pt_server_cursor(pt_server *s, int readOnly, const pt_stmt *pSt, int nParam,
+int pt_server_cursor(pt_server *s, int readOnly, int mayRetry, const pt_stmt *pSt, int nParam,
                      const pt_param *aParam, int nCol, const pt_kind *aKind, int nFetch,
                      pt_cursor **ppCur, pt_conn **ppConn, char **pzErr){
   const pt_driver *d = s->pDriver;
@@ -293,7 +295,7 @@ int pt_server_cursor(pt_server *s, int readOnly, const pt_stmt *pSt, int nParam,
   if( !d->xBusy || !d->xBusy(c) ){
     /* the server's own connection; one idle and outside a transaction may
     ** be retried once */
-    int retry = s->anMain[readOnly] == 0 && (readOnly || !s->inTxn);
+    int retry = mayRetry && s->anMain[readOnly] == 0 && (readOnly || !s->inTxn);
     rc = cursor_on(s, readOnly, &c, 1, retry, 0, pSt, nParam, aParam, nCol, aKind, nFetch,
                    ppCur, pzErr);
     if( rc == SQLITE_OK ){
@@ -321,7 +323,7 @@ int pt_server_cursor(pt_server *s, int readOnly, const pt_stmt *pSt, int nParam,
       p->nOpen++;
     }
   }
-  rc = cursor_on(s, readOnly, &c, 0, !shared, shared, pSt, nParam, aParam, nCol, aKind, nFetch,
+  rc = cursor_on(s, readOnly, &c, 0, mayRetry && !shared, shared, pSt, nParam, aParam, nCol, aKind, nFetch,
                  ppCur, pzErr);
   if( rc != SQLITE_OK ){
     if( c && !shared ) pool_put(s, p, c);

@@ -282,7 +282,7 @@ void pt_server_fail(pt_server *, const char *zWhy);
 int pt_registry_prepare(pt_registry *, char **pzErr);
 void pt_server_end(pt_server *);
 char *pt_rows_matched_error(int64_t n);
-int pt_server_cursor(pt_server *, int readOnly, const pt_stmt *, int nParam,
+int pt_server_cursor(pt_server *, int readOnly, int mayRetry, const pt_stmt *, int nParam,
                      const pt_param *aParam, int nCol, const pt_kind *aKind, int nFetch,
                      pt_cursor **ppCur, pt_conn **ppConn, char **pzErr);
 void pt_server_cursor_done(pt_server *, int readOnly, pt_conn *);

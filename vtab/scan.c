@@ -45,9 +45,10 @@ struct pt_scan {
   pt_buf keyBuf;           /* the last row's key values, and the page size */
 };
 
-/* Open the remote cursor of pSt on the scan's connection. */
-static int open_cursor(pt_scan *sc, const pt_stmt *pSt, int nParam, const pt_param *aParam,
-                       char **pzErr){
+/* Open the remote cursor of pSt (isFirst: the scan's first) on the
+** connection conn.c chooses. */
+static int open_cursor(pt_scan *sc, int isFirst, const pt_stmt *pSt, int nParam,
+                       const pt_param *aParam, char **pzErr){
   pt_server *s = sc->pServer;
   int rc;
   pt_stmt locked;
@@ -58,7 +59,7 @@ static int open_cursor(pt_scan *sc, const pt_stmt *pSt, int nParam, const pt_par
     if( rc == SQLITE_OK ) pSt = &locked;
   }
   pt_trace("scan: %s", pSt->zSql);
-  rc = pt_server_cursor(s, sc->readOnly, pSt, nParam, aParam, sc->nSel ? sc->nSel : 1,
+  rc = pt_server_cursor(s, sc->readOnly, isFirst, pSt, nParam, aParam, sc->nSel ? sc->nSel : 1,
                         sc->aKind, sc->nFetch, &sc->pCur, &sc->pConn, pzErr);
   pt_stmt_clear(&locked);
   if( rc != SQLITE_OK ){
@@ -116,7 +117,7 @@ int pt_scan_open(pt_server *s, pt_vtab *pTab, int readOnly, const pt_stmt *pSt, 
   pt_scan *sc = scan_new(s, readOnly, nSel, aKind, nFetch);
   if( !sc ) return SQLITE_NOMEM;
   sc->pTab = pTab;
-  int rc = open_cursor(sc, pSt, nParam, aParam, pzErr);
+  int rc = open_cursor(sc, 1, pSt, nParam, aParam, pzErr);
   if( rc != SQLITE_OK ){
     pt_scan_close(sc);
     return rc;
@@ -186,7 +187,7 @@ static int next_page(pt_scan *sc, char **pzErr){
     sc->aQParam[i].z = sc->keyBuf.z + (uintptr_t)sc->aQParam[i].z;
   }
   int rc = pt_server_flush(sc->pServer, pzErr);
-  if( rc == SQLITE_OK ) rc = open_cursor(sc, &sc->pageStmt, n, sc->aQParam, pzErr);
+  if( rc == SQLITE_OK ) rc = open_cursor(sc, 0, &sc->pageStmt, n, sc->aQParam, pzErr);
   sc->nInPage = 0;
   return rc;
 }
@@ -225,7 +226,7 @@ int pt_scan_open_pages(pt_server *s, pt_vtab *v, const pt_plan *p, const unsigne
   char zPage[24];
   snprintf(zPage, sizeof zPage, "%d", nPage);
   sc->aQParam[nParam] = (pt_param){ .z = zPage, .n = (int)strlen(zPage), .kind = PT_K_INT };
-  rc = open_cursor(sc, &first, nParam + 1, sc->aQParam, pzErr);
+  rc = open_cursor(sc, 1, &first, nParam + 1, sc->aQParam, pzErr);
 done:
   pt_stmt_clear(&first);
   if( rc != SQLITE_OK ){
