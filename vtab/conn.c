@@ -231,6 +231,43 @@ void pt_server_release(pt_server *s, pt_conn *c){
 }
 
 /*
+** A connection of server s for the caller alone, inside a read-only
+** transaction with one snapshot for all its reads (xBegin on a connection
+** opened read-only: REPEATABLE READ, READ ONLY, or the engine's
+** equivalent): one side of a diff, say.  It comes from the read-only pool;
+** end it with pt_server_snapshot_end.  On error *pzErr is the driver's
+** message, redacted, not yet prefixed.
+*/
+int pt_server_snapshot_begin(pt_server *s, pt_conn **ppConn, char **pzErr){
+  pt_pool *p = &s->aPool[1];
+  pt_conn *c = pool_idle(s, p);
+  *ppConn = 0;
+  if( !c ){
+    int rc = conn_open(s, 1, &c, pzErr);
+    if( rc != SQLITE_OK ) return rc;
+    p->nOpen++;
+  }
+  int rc = s->pDriver->xBegin(c, pzErr);
+  if( rc != SQLITE_OK ){
+    if( *pzErr ) *pzErr = pt_redact(*pzErr, s->zSecret);
+    pool_put(s, p, c);
+    return rc;
+  }
+  *ppConn = c;
+  return SQLITE_OK;
+}
+
+/* End the snapshot of pt_server_snapshot_begin (rolled back: it wrote
+** nothing) and give its connection back.  NULL is a no-op. */
+void pt_server_snapshot_end(pt_server *s, pt_conn *c){
+  if( !c ) return;
+  char *zErr = 0;
+  if( s->pDriver->xAlive(c) ) s->pDriver->xRollback(c, &zErr);
+  sqlite3_free(zErr);
+  pool_put(s, &s->aPool[1], c);
+}
+
+/*
 ** Open a cursor of pSt (the other arguments as xOpen's) on connection c, or
 ** on the shared connection when shared.  A connection that was idle may
 ** have been dropped by the server (a timeout, a KILL): then it is replaced

@@ -288,6 +288,8 @@ int pt_server_cursor(pt_server *, int readOnly, int mayRetry, const pt_stmt *, i
 void pt_server_cursor_done(pt_server *, int readOnly, pt_conn *);
 int pt_server_lease(pt_server *, pt_conn **ppConn, char **pzErr);
 void pt_server_release(pt_server *, pt_conn *);
+int pt_server_snapshot_begin(pt_server *, pt_conn **ppConn, char **pzErr);
+void pt_server_snapshot_end(pt_server *, pt_conn *);
 
 /* in scan.c: a remote read as rows, streamed or in keyset pages */
 typedef struct pt_scan pt_scan;

@@ -411,6 +411,8 @@ static int pin_session(od_conn *c, SQLHDBC dbc, char **pzErr){
 ** turn off (the pragma's table-valued function takes no argument).
 ** Statements open at once on the connection (a join of two query=
 ** tables) share one such transaction, rolled back when the last closes.
+** A transaction xBegin opened on the read-only connection (conn.c's
+** snapshot, pinned READ ONLY by the session) holds them all instead.
 */
 static int ro_check(const char *zSql, char **pzErr){
   if( !strchr(zSql, ';') ) return SQLITE_OK;
@@ -421,13 +423,13 @@ static int ro_check(const char *zSql, char **pzErr){
 }
 
 static void ro_end(od_conn *c, SQLHDBC dbc){
-  if( !c->readOnly ) return;
+  if( !c->readOnly || c->inTxn ) return;   /* xBegin's snapshot goes on */
   if( dbc == c->dbc && c->nRoOpen > 0 && --c->nRoOpen > 0 ) return;
   SQLEndTran(SQL_HANDLE_DBC, dbc, SQL_ROLLBACK);
 }
 
 static int ro_begin(od_conn *c, SQLHDBC dbc, char **pzErr){
-  if( !c->readOnly ) return SQLITE_OK;
+  if( !c->readOnly || c->inTxn ) return SQLITE_OK;
   if( dbc == c->dbc && c->nRoOpen++ > 0 ) return SQLITE_OK;
   const char *zSql = 0;
   switch( c->dbms ){
