@@ -342,10 +342,10 @@ int pt_server_cursor(pt_server *s, int readOnly, int mayRetry, const pt_stmt *pS
     return rc;
   }
   int shared = 0;
+  pt_conn *pFirst = c;
   c = pool_idle(s, p);
   if( !c ){
-    int nMax = d->xMaxConnections ? d->xMaxConnections(c = (readOnly ? s->pRoConn : s->pConn)) : 0;
-    c = 0;
+    int nMax = d->xMaxConnections ? d->xMaxConnections(pFirst) : 0;
     if( nMax > 0 && d->xOpenShared && 1 + p->nOpen + 1 + 1 > nMax ){
       /* the bound is reached: a server-side cursor on the shared connection */
       shared = 1;

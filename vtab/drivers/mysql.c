@@ -450,6 +450,9 @@ static void esc_str(sqlite3_str *s, MYSQL *my, const char *z){
   append_quoted(s, my, z, (int)strlen(z));
 }
 
+/* xDescribe: the columns, primary key, schema, kind (table or view) and
+** row estimate of one table, from information_schema in one query; the
+** name compares exactly (BINARY), whatever the server's collation. */
 static int myDescribe(pt_conn *p, const char *zSchema, const char *zTable,
                       pt_table_desc **ppDesc, char **pzErr){
   my_conn *c = (my_conn*)p;
@@ -539,6 +542,9 @@ static int myDescribeQuery(pt_conn *p, const char *zQuery, pt_table_desc **ppDes
   return SQLITE_OK;
 }
 
+/* xListTables: the tables and views of a database (NULL: the current one)
+** whose names match zLike; an empty list is checked against SCHEMATA, so a
+** missing database is SQLITE_NOTFOUND. */
 static int myListTables(pt_conn *p, const char *zSchema, const char *zLike,
                         char ***pazName, int *pn, char **pzErr){
   my_conn *c = (my_conn*)p;
@@ -1148,6 +1154,9 @@ static int infile_error(void *p, char *msg, unsigned int n){
   return 2000;
 }
 
+/* xBulkOpen: the LOAD DATA LOCAL statement of the rows to come, its BIT
+** and YEAR columns read into variables and cast (SHOW COLUMNS says which),
+** since LOAD DATA reads every field as a string. */
 static int myBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *const *azCol,
                       const pt_kind *aKind, pt_bulk **pp, char **pzErr){
   my_conn *c = (my_conn*)p;

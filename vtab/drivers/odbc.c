@@ -1013,6 +1013,10 @@ static int new_stmt(od_conn *c, SQLHSTMT *pSt, char **pzErr){
   return SQLITE_OK;
 }
 
+/* xDescribe through the catalog functions: SQLColumns (names compared
+** exactly, a pattern may bring near names), SQLPrimaryKeys, SQLStatistics
+** for the row estimate, SQLTables for a view; SQLITE_NOTFOUND when no
+** column is found. */
 static int odDescribe(pt_conn *p, const char *zSchema, const char *zTable,
                       pt_table_desc **ppDesc, char **pzErr){
   od_conn *c = (od_conn*)p;
@@ -1222,6 +1226,8 @@ static int schema_listed(od_conn *c, const char *zSchema){
   return found || !seen;
 }
 
+/* xListTables: SQLTables of TABLE and VIEW in the schema (catalog for
+** MySQL) given; a schema the data source does not know is SQLITE_NOTFOUND. */
 static int odListTables(pt_conn *p, const char *zSchema, const char *zLike,
                         char ***pazName, int *pn, char **pzErr){
   od_conn *c = (od_conn*)p;
@@ -1406,6 +1412,11 @@ static int bind_columns(od_cursor *cur, int nCol, const pt_kind *aKind, int nFet
 
 static void odClose(pt_cursor *p);
 
+/* xOpen: a statement whose columns are bound as row arrays (blocks of
+** about 4 MB, bind_columns); static when the driver keeps whole results,
+** inside a transaction, or while another result streams on the connection
+** (xBusy); on the read-only connection inside a READ ONLY transaction of
+** its own (ro_begin). */
 static int odOpen(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aParam,
                   int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur, char **pzErr){
   od_conn *c = (od_conn*)p;
