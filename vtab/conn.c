@@ -50,6 +50,7 @@ static void server_close(pt_server *s){
     while( p->nIdle > 0 ) s->pDriver->xDisconnect(p->apIdle[--p->nIdle]);
     if( p->pShared ) s->pDriver->xDisconnect(p->pShared);
     p->pShared = 0;
+    p->nShared = 0;
     p->nOpen = 0;
   }
 }
@@ -349,6 +350,10 @@ int pt_server_cursor(pt_server *s, int readOnly, int mayRetry, const pt_stmt *pS
     if( nMax > 0 && d->xOpenShared && 1 + p->nOpen + 1 + 1 > nMax ){
       /* the bound is reached: a server-side cursor on the shared connection */
       shared = 1;
+      if( p->pShared && p->nShared == 0 && !d->xAlive(p->pShared) ){
+        d->xDisconnect(p->pShared);
+        p->pShared = 0;
+      }
       if( !p->pShared ){
         rc = conn_open(s, readOnly, &p->pShared, pzErr);
         if( rc != SQLITE_OK ) return rc;
@@ -360,12 +365,13 @@ int pt_server_cursor(pt_server *s, int readOnly, int mayRetry, const pt_stmt *pS
       p->nOpen++;
     }
   }
-  rc = cursor_on(s, readOnly, &c, 0, mayRetry && !shared, shared, pSt, nParam, aParam, nCol, aKind, nFetch,
-                 ppCur, pzErr);
+  rc = cursor_on(s, readOnly, &c, 0, mayRetry && (!shared || p->nShared == 0), shared, pSt,
+                 nParam, aParam, nCol, aKind, nFetch, ppCur, pzErr);
   if( rc != SQLITE_OK ){
     if( c && !shared ) pool_put(s, p, c);
     return rc;
   }
+  if( shared ) p->nShared++;
   *ppConn = c;
   return SQLITE_OK;
 }
@@ -380,7 +386,7 @@ void pt_server_cursor_done(pt_server *s, int readOnly, pt_conn *c){
     if( s->anMain[readOnly] > 0 ) s->anMain[readOnly]--;
   }else if( c != p->pShared ){
     pool_put(s, p, c);
-  }else if( !s->pDriver->xAlive(c) && s->nCursor <= 1 ){
+  }else if( --p->nShared == 0 && !s->pDriver->xAlive(c) ){
     s->pDriver->xDisconnect(c);
     p->pShared = 0;
   }

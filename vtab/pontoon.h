@@ -42,6 +42,7 @@ typedef struct pt_pool {
   int nIdle;
   int nOpen;                 /* open: idle, reading a cursor or leased */
   pt_conn *pShared;          /* cursors past the bound (xOpenShared), or NULL */
+  int nShared;               /* cursors open on pShared */
 } pt_pool;
 
 /* A named server registered with pontoon_connect() in this SQLite connection. */
