@@ -45,7 +45,14 @@ static void server_close(pt_server *s){
   if( s->pConn ) s->pDriver->xDisconnect(s->pConn);
   if( s->pRoConn ) s->pDriver->xDisconnect(s->pRoConn);
   s->pConn = s->pRoConn = 0;
-  while( s->nIdle > 0 ) s->pDriver->xDisconnect(s->apIdle[--s->nIdle]);
+  for(int k = 0; k < 2; k++){
+    pt_pool *p = &s->aPool[k];
+    while( p->nIdle > 0 ) s->pDriver->xDisconnect(p->apIdle[--p->nIdle]);
+    if( p->pShared ) s->pDriver->xDisconnect(p->pShared);
+    p->pShared = 0;
+    p->nShared = 0;
+    p->nOpen = 0;
+  }
 }
 
 static void server_free(pt_server *s){
@@ -123,6 +130,12 @@ static void conn_lost(pt_server *s){
 */
 int pt_server_conn(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr){
   pt_conn **pp = readOnly ? &s->pRoConn : &s->pConn;
+  readOnly = readOnly != 0;
+  if( *pp && !s->pDriver->xAlive(*pp) && s->anMain[readOnly] > 0 ){
+    /* its cursors still point into it: replaced once they are closed */
+    *pzErr = sqlite3_mprintf("connection lost");
+    return SQLITE_ERROR;
+  }
   if( *pp && !s->pDriver->xAlive(*pp) ){
     pt_trace("server %s: connection lost, reconnecting", s->zName);
     if( !readOnly ) conn_lost(s);
@@ -147,24 +160,24 @@ int pt_server_conn(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr){
   return SQLITE_OK;
 }
 
-/*
-** A connection of server s for the caller alone (copy, diff and sync read
-** and write on their own connections, outside SQLite's transaction, and
-** commit when they choose): an idle one given back earlier, checked alive,
-** or a new one.  The caller owns it until pt_server_release, and must end
-** any transaction it opened on it first.  On error *pzErr is the driver's
-** message, redacted, not yet prefixed.
+/* ---- the pool ----
+**
+** A client library that streams one result per connection (xBusy: MySQL's
+** mysql_use_result, ODBC drivers without multiple active statements) needs
+** another connection for a second cursor while one streams.  conn.c owns
+** them, per server and per kind (read-write, read-only): a cursor takes the
+** server's connection of its kind when that can serve it, else an idle one
+** of the pool, else a new one while the connections of that kind stay
+** within the driver's bound (xMaxConnections, one kept for the shared
+** connection), else it reads as a server-side cursor (xOpenShared) on the
+** one shared connection.  Connections leased by the migration layer come
+** from the read-write pool and go back to it.
 */
-int pt_server_lease(pt_server *s, pt_conn **ppConn, char **pzErr){
-  while( s->nIdle > 0 ){
-    pt_conn *c = s->apIdle[--s->nIdle];
-    if( s->pDriver->xAlive(c) ){
-      *ppConn = c;
-      return SQLITE_OK;
-    }
-    s->pDriver->xDisconnect(c);
-  }
-  int rc = s->pDriver->xConnect(s->zUri, PT_CONNECT_TIMEOUT, 0, ppConn, pzErr);
+
+/* Open a connection of server s like its others.  The message is the
+** driver's, redacted. */
+static int conn_open(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr){
+  int rc = s->pDriver->xConnect(s->zUri, PT_CONNECT_TIMEOUT, readOnly, ppConn, pzErr);
   if( rc != SQLITE_OK ){
     *ppConn = 0;
     if( *pzErr ) *pzErr = pt_redact(*pzErr, s->zSecret);
@@ -174,14 +187,208 @@ int pt_server_lease(pt_server *s, pt_conn **ppConn, char **pzErr){
   return SQLITE_OK;
 }
 
-/* Give back a leased connection: kept for the next lease while alive and
-** there is room, else closed.  NULL is a no-op. */
-void pt_server_release(pt_server *s, pt_conn *c){
-  if( !c ) return;
-  if( s->nIdle < (int)(sizeof(s->apIdle) / sizeof(s->apIdle[0])) && s->pDriver->xAlive(c) ){
-    s->apIdle[s->nIdle++] = c;
+/* An idle connection of pool p still alive, or NULL; the dead ones found
+** are closed. */
+static pt_conn *pool_idle(pt_server *s, pt_pool *p){
+  while( p->nIdle > 0 ){
+    pt_conn *c = p->apIdle[--p->nIdle];
+    if( s->pDriver->xAlive(c) ) return c;
+    s->pDriver->xDisconnect(c);
+    p->nOpen--;
+  }
+  return 0;
+}
+
+/* Give c back to pool p: kept while alive and there is room, else closed. */
+static void pool_put(pt_server *s, pt_pool *p, pt_conn *c){
+  if( p->nIdle < (int)(sizeof(p->apIdle) / sizeof(p->apIdle[0])) && s->pDriver->xAlive(c) ){
+    p->apIdle[p->nIdle++] = c;
   }else{
     s->pDriver->xDisconnect(c);
+    p->nOpen--;
+  }
+}
+
+/*
+** A connection of server s for the caller alone (copy, diff and sync read
+** and write on their own connections, outside SQLite's transaction, and
+** commit when they choose): an idle one of the read-write pool, or a new
+** one.  The caller owns it until pt_server_release, and must end any
+** transaction it opened on it first.  On error *pzErr is the driver's
+** message, redacted, not yet prefixed.
+*/
+int pt_server_lease(pt_server *s, pt_conn **ppConn, char **pzErr){
+  pt_pool *p = &s->aPool[0];
+  if( (*ppConn = pool_idle(s, p)) != 0 ) return SQLITE_OK;
+  int rc = conn_open(s, 0, ppConn, pzErr);
+  if( rc == SQLITE_OK ) p->nOpen++;
+  return rc;
+}
+
+/* Give back a leased connection: kept for the next lease or cursor while
+** alive and there is room, else closed.  NULL is a no-op. */
+void pt_server_release(pt_server *s, pt_conn *c){
+  if( c ) pool_put(s, &s->aPool[0], c);
+}
+
+/*
+** A connection of server s for the caller alone, inside a read-only
+** transaction with one snapshot for all its reads (xBegin on a connection
+** opened read-only: REPEATABLE READ, READ ONLY, or the engine's
+** equivalent): one side of a diff, say.  It comes from the read-only pool;
+** end it with pt_server_snapshot_end.  On error *pzErr is the driver's
+** message, redacted, not yet prefixed.
+*/
+int pt_server_snapshot_begin(pt_server *s, pt_conn **ppConn, char **pzErr){
+  pt_pool *p = &s->aPool[1];
+  pt_conn *c = pool_idle(s, p);
+  *ppConn = 0;
+  if( !c ){
+    int rc = conn_open(s, 1, &c, pzErr);
+    if( rc != SQLITE_OK ) return rc;
+    p->nOpen++;
+  }
+  int rc = s->pDriver->xBegin(c, pzErr);
+  if( rc != SQLITE_OK ){
+    if( *pzErr ) *pzErr = pt_redact(*pzErr, s->zSecret);
+    pool_put(s, p, c);
+    return rc;
+  }
+  *ppConn = c;
+  return SQLITE_OK;
+}
+
+/* End the snapshot of pt_server_snapshot_begin (rolled back: it wrote
+** nothing) and give its connection back.  NULL is a no-op. */
+void pt_server_snapshot_end(pt_server *s, pt_conn *c){
+  if( !c ) return;
+  char *zErr = 0;
+  if( s->pDriver->xAlive(c) ) s->pDriver->xRollback(c, &zErr);
+  sqlite3_free(zErr);
+  pool_put(s, &s->aPool[1], c);
+}
+
+/*
+** Open a cursor of pSt (the other arguments as xOpen's) on connection c, or
+** on the shared connection when shared.  A connection that was idle may
+** have been dropped by the server (a timeout, a KILL): then it is replaced
+** and the statement tried once more (*ppConn is then the new one).
+*/
+static int cursor_on(pt_server *s, int readOnly, pt_conn **ppConn, int isMain, int retry,
+                     int shared, const pt_stmt *pSt, int nParam, const pt_param *aParam,
+                     int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur,
+                     char **pzErr){
+  const pt_driver *d = s->pDriver;
+  pt_pool *p = &s->aPool[readOnly];
+  int rc = (shared ? d->xOpenShared : d->xOpen)(*ppConn, pSt, nParam, aParam, nCol, aKind,
+                                                 nFetch, ppCur, pzErr);
+  if( rc == SQLITE_OK || !retry || d->xAlive(*ppConn) ) return rc;
+  pt_trace("server %s: connection lost, reconnecting", s->zName);
+  pt_conn *c = 0;
+  char *zErr = 0;
+  if( isMain ){
+    rc = pt_server_conn(s, readOnly, &c, &zErr);   /* replaces the dead one */
+  }else{
+    if( shared ) p->pShared = 0;
+    else p->nOpen--;
+    d->xDisconnect(*ppConn);
+    *ppConn = 0;
+    rc = conn_open(s, readOnly, &c, &zErr);
+    if( rc == SQLITE_OK ){
+      if( shared ) p->pShared = c;
+      else p->nOpen++;
+    }
+  }
+  if( rc != SQLITE_OK ){
+    sqlite3_free(zErr);
+    return SQLITE_ERROR;   /* with the first attempt's message */
+  }
+  sqlite3_free(*pzErr);
+  *pzErr = 0;
+  *ppConn = c;
+  return (shared ? d->xOpenShared : d->xOpen)(c, pSt, nParam, aParam, nCol, aKind, nFetch,
+                                               ppCur, pzErr);
+}
+
+/*
+** Open a cursor of pSt for server s on the connection conn.c chooses
+** (the pool's policy above); readOnly: one of the read-only kind (query=
+** tables).  mayRetry: the statement starts a read (not the next page of
+** one), so that a connection found dropped on opening it is replaced and
+** the statement run again, once.  The other arguments are xOpen's.  *ppConn is the connection
+** it reads on, for pt_server_cursor_done after xClose.  On error *pzErr is
+** the driver's message, not prefixed.
+*/
+int pt_server_cursor(pt_server *s, int readOnly, int mayRetry, const pt_stmt *pSt, int nParam,
+                     const pt_param *aParam, int nCol, const pt_kind *aKind, int nFetch,
+                     pt_cursor **ppCur, pt_conn **ppConn, char **pzErr){
+  const pt_driver *d = s->pDriver;
+  readOnly = readOnly != 0;
+  pt_pool *p = &s->aPool[readOnly];
+  pt_conn *c;
+  *ppCur = 0;
+  *ppConn = 0;
+  int rc = pt_server_conn(s, readOnly, &c, pzErr);
+  if( rc != SQLITE_OK ) return rc;
+  if( !d->xBusy || !d->xBusy(c) ){
+    /* the server's own connection; one idle and outside a transaction may
+    ** be retried once */
+    int retry = mayRetry && s->anMain[readOnly] == 0 && (readOnly || !s->inTxn);
+    rc = cursor_on(s, readOnly, &c, 1, retry, 0, pSt, nParam, aParam, nCol, aKind, nFetch,
+                   ppCur, pzErr);
+    if( rc == SQLITE_OK ){
+      s->anMain[readOnly]++;
+      *ppConn = c;
+    }
+    return rc;
+  }
+  int shared = 0;
+  pt_conn *pFirst = c;
+  c = pool_idle(s, p);
+  if( !c ){
+    int nMax = d->xMaxConnections ? d->xMaxConnections(pFirst) : 0;
+    if( nMax > 0 && d->xOpenShared && 1 + p->nOpen + 1 + 1 > nMax ){
+      /* the bound is reached: a server-side cursor on the shared connection */
+      shared = 1;
+      if( p->pShared && p->nShared == 0 && !d->xAlive(p->pShared) ){
+        d->xDisconnect(p->pShared);
+        p->pShared = 0;
+      }
+      if( !p->pShared ){
+        rc = conn_open(s, readOnly, &p->pShared, pzErr);
+        if( rc != SQLITE_OK ) return rc;
+      }
+      c = p->pShared;
+    }else{
+      rc = conn_open(s, readOnly, &c, pzErr);
+      if( rc != SQLITE_OK ) return rc;
+      p->nOpen++;
+    }
+  }
+  rc = cursor_on(s, readOnly, &c, 0, mayRetry && (!shared || p->nShared == 0), shared, pSt,
+                 nParam, aParam, nCol, aKind, nFetch, ppCur, pzErr);
+  if( rc != SQLITE_OK ){
+    if( c && !shared ) pool_put(s, p, c);
+    return rc;
+  }
+  if( shared ) p->nShared++;
+  *ppConn = c;
+  return SQLITE_OK;
+}
+
+/* The cursor that pt_server_cursor opened on c has been closed: c is free
+** again (back to the pool when it is one of the pool's). */
+void pt_server_cursor_done(pt_server *s, int readOnly, pt_conn *c){
+  readOnly = readOnly != 0;
+  pt_pool *p = &s->aPool[readOnly];
+  if( !c ) return;
+  if( c == (readOnly ? s->pRoConn : s->pConn) ){
+    if( s->anMain[readOnly] > 0 ) s->anMain[readOnly]--;
+  }else if( c != p->pShared ){
+    pool_put(s, p, c);
+  }else if( --p->nShared == 0 && !s->pDriver->xAlive(c) ){
+    s->pDriver->xDisconnect(c);
+    p->pShared = 0;
   }
 }
 

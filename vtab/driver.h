@@ -231,7 +231,8 @@ struct pt_driver {
   ** sizes them, adapting to the rows' width (about 4 MB a batch);
   ** PT_FETCH_FEW: a handful of rows are expected, fetch them in one round
   ** trip.  Another cursor on the same
-  ** connection may be opened while this one is open. */
+  ** connection may be opened while this one is open, unless xBusy says
+  ** the connection is held (then the driver fails or reads it whole). */
   int (*xOpen)(pt_conn *, const pt_stmt *pStmt, int nParam, const pt_param *aParam,
                int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur,
                char **pzErr);
@@ -284,6 +285,25 @@ struct pt_driver {
   void (*xBulkClose)(pt_bulk *);
 
   /* ---- optional members: NULL means not supported ---- */
+
+  /* -- connections for a client library that streams one result per
+  ** connection; conn.c owns the pool and decides which connection serves
+  ** a statement (drivers keep no pool) -- */
+  /* 1 while a cursor streams a result on the connection and holds it until
+  ** closed, so another cursor must go to another connection (conn.c takes
+  ** one from the server's pool); NULL: cursors share a connection. */
+  int (*xBusy)(pt_conn *);
+  /* As xOpen, but the cursor leaves the connection free (a server-side
+  ** cursor, the result materialized by the server), so that many share one
+  ** connection: conn.c's reads past the server's bound on connections. */
+  int (*xOpenShared)(pt_conn *, const pt_stmt *pStmt, int nParam, const pt_param *aParam,
+                     int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur,
+                     char **pzErr);
+  /* The most connections of one kind (read-write or read-only) the server
+  ** may hold for the cursors of a shell (MySQL's max-connections=); 0 or
+  ** NULL: no bound. */
+  int (*xMaxConnections)(pt_conn *);
+
   /* The dialect of the server this connection reached, for a driver that
   ** reaches several engines (ODBC); NULL: always pDialect. */
   const pt_dialect *(*xDialect)(pt_conn *);

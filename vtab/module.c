@@ -499,6 +499,14 @@ static int ptEof(sqlite3_vtab_cursor *cur){
   return ((pt_vcursor*)cur)->eof;
 }
 
+/*
+** xColumn: column i of the current row, converted by pt_value_result.  A
+** column the plan did not select (aColPos < 0) is NULL.  i == nCol is the
+** hidden pontoon_key of a table with several key columns: their values as
+** one JSON array text (pt_key_append), exact decimals kept as text.  In an
+** UPDATE a column SQLite will not change is not read (sqlite3_vtab_nochange),
+** except the key column (iKeyCol) the row is found by.
+*/
 static int ptColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
   pt_vcursor *c = (pt_vcursor*)cur;
   pt_vtab *v = (pt_vtab*)cur->pVtab;

@@ -34,6 +34,17 @@ void pt_buf_free(pt_buf *);
 /* Seconds to wait for a server that does not answer, unless the URI says. */
 #define PT_CONNECT_TIMEOUT 10
 
+/* Connections of a server beyond its first one of a kind (conn.c): those
+** that serve a second cursor while one streams on a connection that holds
+** one result at a time (xBusy), and those leased (pt_server_lease). */
+typedef struct pt_pool {
+  pt_conn *apIdle[8];        /* open and unused */
+  int nIdle;
+  int nOpen;                 /* open: idle, reading a cursor or leased */
+  pt_conn *pShared;          /* cursors past the bound (xOpenShared), or NULL */
+  int nShared;               /* cursors open on pShared */
+} pt_pool;
+
 /* A named server registered with pontoon_connect() in this SQLite connection. */
 typedef struct pt_server pt_server;
 typedef struct pt_vtab pt_vtab;
@@ -58,8 +69,8 @@ struct pt_server {
   pt_vtab *pWriters;         /* tables with rows buffered for this server */
   int nQueued;               /* UPDATE/DELETE statements sent, not settled */
   char *zQueuedTable;        /* the table they were for */
-  pt_conn *apIdle[4];        /* leased connections given back (pt_server_lease) */
-  int nIdle;
+  int anMain[2];             /* cursors open on pConn, pRoConn */
+  pt_pool aPool[2];          /* the pools of pConn's and pRoConn's kind */
   pt_server *pNext;
 };
 
@@ -272,8 +283,14 @@ void pt_server_fail(pt_server *, const char *zWhy);
 int pt_registry_prepare(pt_registry *, char **pzErr);
 void pt_server_end(pt_server *);
 char *pt_rows_matched_error(int64_t n);
+int pt_server_cursor(pt_server *, int readOnly, int mayRetry, const pt_stmt *, int nParam,
+                     const pt_param *aParam, int nCol, const pt_kind *aKind, int nFetch,
+                     pt_cursor **ppCur, pt_conn **ppConn, char **pzErr);
+void pt_server_cursor_done(pt_server *, int readOnly, pt_conn *);
 int pt_server_lease(pt_server *, pt_conn **ppConn, char **pzErr);
 void pt_server_release(pt_server *, pt_conn *);
+int pt_server_snapshot_begin(pt_server *, pt_conn **ppConn, char **pzErr);
+void pt_server_snapshot_end(pt_server *, pt_conn *);
 
 /* in scan.c: a remote read as rows, streamed or in keyset pages */
 typedef struct pt_scan pt_scan;

@@ -19,6 +19,7 @@
 **
 ** A scan counts itself in its server's nCursor while its remote cursor is
 ** open, and gives the connection back as soon as the last row is read.
+** Which connection serves it is conn.c's choice (pt_server_cursor).
 */
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct pt_scan {
   pt_vtab *pTab;           /* the table paged (keyset scans) */
   int readOnly;            /* on the read-only connection (query= tables) */
   pt_cursor *pCur;         /* the remote cursor, or NULL */
+  pt_conn *pConn;          /* the connection conn.c gave it */
   int holdsServer;         /* counted in pServer->nCursor */
   int nSel;
   pt_kind *aKind;          /* the select list's kinds */
@@ -43,13 +45,12 @@ struct pt_scan {
   pt_buf keyBuf;           /* the last row's key values, and the page size */
 };
 
-/* Open the remote cursor of pSt on the scan's connection. */
-static int open_cursor(pt_scan *sc, const pt_stmt *pSt, int nParam, const pt_param *aParam,
-                       char **pzErr){
+/* Open the remote cursor of pSt (isFirst: the scan's first) on the
+** connection conn.c chooses. */
+static int open_cursor(pt_scan *sc, int isFirst, const pt_stmt *pSt, int nParam,
+                       const pt_param *aParam, char **pzErr){
   pt_server *s = sc->pServer;
-  pt_conn *conn;
-  int rc = pt_server_conn(s, sc->readOnly, &conn, pzErr);
-  if( rc != SQLITE_OK ) return rc;
+  int rc;
   pt_stmt locked;
   memset(&locked, 0, sizeof(locked));
   if( sc->pTab ){
@@ -58,8 +59,8 @@ static int open_cursor(pt_scan *sc, const pt_stmt *pSt, int nParam, const pt_par
     if( rc == SQLITE_OK ) pSt = &locked;
   }
   pt_trace("scan: %s", pSt->zSql);
-  rc = s->pDriver->xOpen(conn, pSt, nParam, aParam, sc->nSel ? sc->nSel : 1, sc->aKind,
-                         sc->nFetch, &sc->pCur, pzErr);
+  rc = pt_server_cursor(s, sc->readOnly, isFirst, pSt, nParam, aParam, sc->nSel ? sc->nSel : 1,
+                        sc->aKind, sc->nFetch, &sc->pCur, &sc->pConn, pzErr);
   pt_stmt_clear(&locked);
   if( rc != SQLITE_OK ){
     sc->pCur = 0;
@@ -77,6 +78,8 @@ static void release(pt_scan *sc){
   if( sc->pCur ){
     sc->pServer->pDriver->xClose(sc->pCur);
     sc->pCur = 0;
+    pt_server_cursor_done(sc->pServer, sc->readOnly, sc->pConn);
+    sc->pConn = 0;
   }
   if( sc->holdsServer ){
     sc->pServer->nCursor--;
@@ -114,7 +117,7 @@ int pt_scan_open(pt_server *s, pt_vtab *pTab, int readOnly, const pt_stmt *pSt, 
   pt_scan *sc = scan_new(s, readOnly, nSel, aKind, nFetch);
   if( !sc ) return SQLITE_NOMEM;
   sc->pTab = pTab;
-  int rc = open_cursor(sc, pSt, nParam, aParam, pzErr);
+  int rc = open_cursor(sc, 1, pSt, nParam, aParam, pzErr);
   if( rc != SQLITE_OK ){
     pt_scan_close(sc);
     return rc;
@@ -184,7 +187,7 @@ static int next_page(pt_scan *sc, char **pzErr){
     sc->aQParam[i].z = sc->keyBuf.z + (uintptr_t)sc->aQParam[i].z;
   }
   int rc = pt_server_flush(sc->pServer, pzErr);
-  if( rc == SQLITE_OK ) rc = open_cursor(sc, &sc->pageStmt, n, sc->aQParam, pzErr);
+  if( rc == SQLITE_OK ) rc = open_cursor(sc, 0, &sc->pageStmt, n, sc->aQParam, pzErr);
   sc->nInPage = 0;
   return rc;
 }
@@ -223,7 +226,7 @@ int pt_scan_open_pages(pt_server *s, pt_vtab *v, const pt_plan *p, const unsigne
   char zPage[24];
   snprintf(zPage, sizeof zPage, "%d", nPage);
   sc->aQParam[nParam] = (pt_param){ .z = zPage, .n = (int)strlen(zPage), .kind = PT_K_INT };
-  rc = open_cursor(sc, &first, nParam + 1, sc->aQParam, pzErr);
+  rc = open_cursor(sc, 1, &first, nParam + 1, sc->aQParam, pzErr);
 done:
   pt_stmt_clear(&first);
   if( rc != SQLITE_OK ){

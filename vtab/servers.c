@@ -22,14 +22,14 @@ typedef struct srv_cursor {
 } srv_cursor;
 
 enum { COL_NAME, COL_DRIVER, COL_HOST, COL_PORT, COL_DATABASE, COL_USER,
-       COL_VERSION, COL_CONNECTED, COL_IN_TXN, COL_CURSORS };
+       COL_VERSION, COL_CONNECTED, COL_IN_TXN, COL_CURSORS, COL_POOLED };
 
 static int srvConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
                       sqlite3_vtab **ppVtab, char **pzErr){
   (void)argc; (void)argv; (void)pzErr;
   int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(name TEXT, driver TEXT, host TEXT, "
     "port TEXT, database TEXT, user TEXT, version TEXT, connected INTEGER, "
-    "in_transaction INTEGER, cursors INTEGER)");
+    "in_transaction INTEGER, cursors INTEGER, pooled INTEGER)");
   if( rc != SQLITE_OK ) return rc;
   srv_vtab *v = sqlite3_malloc(sizeof(*v));
   if( !v ) return SQLITE_NOMEM;
@@ -100,6 +100,13 @@ static int srvColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
     case COL_CONNECTED: sqlite3_result_int(ctx, alive); break;
     case COL_IN_TXN: sqlite3_result_int(ctx, s->inTxn); break;
     case COL_CURSORS: sqlite3_result_int(ctx, s->nCursor); break;
+    case COL_POOLED: {
+      /* conn.c's pools: idle, reading a cursor, leased, or shared */
+      int n = 0;
+      for(int k = 0; k < 2; k++) n += s->aPool[k].nOpen + (s->aPool[k].pShared != 0);
+      sqlite3_result_int(ctx, n);
+      break;
+    }
   }
   return SQLITE_OK;
 }

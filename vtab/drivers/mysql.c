@@ -13,17 +13,17 @@
 ** bulk section); UPDATE and DELETE one statement per row.
 **
 ** Reading: a query streams with mysql_use_result, which holds its
-** connection until the last row; so each cursor takes a connection of its
-** own from a small pool (the main connection when it is idle and outside a
-** write transaction).  Inside a write transaction a read must see the
-** transaction's writes: it runs on the main connection as a server-side
-** cursor (a prepared statement fetched in batches), which leaves the
-** connection free for the writes between fetches.  A cursor closed early closes its connection rather
-** than reading the rest.  The connections stay within max-connections
-** (default 8): past it a scan is a server-side cursor on a shared
-** connection.  Parameters are written into the SQL as checked, escaped
-** literals (the text protocol has no placeholders) where the statement's
-** marks say (pt_stmt: deparse.c and the MySQL dialect's tokenizer put
+** connection until the last row (xBusy says so: conn.c then serves
+** another cursor on another connection of its pool, within
+** max-connections, default 8, which xMaxConnections reports; past it
+** conn.c reads with xOpenShared, a server-side cursor on a shared
+** connection).  Inside a write transaction a read must see the
+** transaction's writes: it runs on the connection as a server-side cursor
+** (a prepared statement fetched in batches), which leaves the connection
+** free for the writes between fetches.  A cursor closed early reopens its
+** connection rather than reading the rest.  Parameters are written into
+** the SQL as checked, escaped literals (the text protocol has no
+** placeholders) where the statement's marks say (pt_stmt: deparse.c and the MySQL dialect's tokenizer put
 ** them; this driver reads no SQL text), see bind_sql.
 **
 ** Rationale (security): no client file is ever sent (LOAD DATA LOCAL is
@@ -47,22 +47,19 @@ typedef struct my_cursor my_cursor;
 
 struct my_conn {
   pt_conn base;
-  MYSQL *my;               /* the main connection: writes, transactions */
-  char *zUri;              /* to open pool connections like this one */
+  MYSQL *my;               /* the connection; NULL once lost (xAlive 0) */
+  char *zUri;              /* to reconnect after a stream abandoned early */
   int timeout;
   int readOnly;
   char *zVersion, *zHost, *zPort, *zDb, *zUser;
-  my_cursor *pMainUser;    /* cursor streaming on the main connection */
-  int nMainCursors;        /* server-side cursors open on the main connection */
-  MYSQL *aIdle[4];         /* pool of idle extra connections */
-  int nIdle;
-  MYSQL *myShared;         /* server-side cursors past the bound, or NULL */
-  int nExtra;              /* connections open besides the main one */
-  int maxConn;             /* the bound on 1 + nExtra (max-connections=) */
+  my_cursor *pMainUser;    /* cursor streaming on the connection (xBusy) */
+  int nMainCursors;        /* server-side cursors open on the connection */
+  int maxConn;             /* max-connections=, for conn.c (xMaxConnections) */
   int inTxn;
 };
 
-/* The default bound on the connections one my_conn holds (docs/mysql.md). */
+/* The default bound on the connections of one kind a server holds for a
+** shell (docs/mysql.md); conn.c applies it. */
 #define MY_MAX_CONN_DEFAULT 8
 
 struct my_cursor {
@@ -205,8 +202,8 @@ static MYSQL *open_one(const pt_uri *u, int timeout, int readOnly, char **pzErr)
   return my;
 }
 
-/* xConnect: the URI's max-connections= (2..1000) bounds the pool; one
-** pinned connection (open_one) becomes the main one. */
+/* xConnect: one pinned connection (open_one); the URI's max-connections=
+** (2..1000) is checked here and kept for conn.c's pool. */
 static int myConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppConn, char **pzErr){
   pt_uri u;
   *ppConn = 0;
@@ -249,8 +246,6 @@ static void myDisconnect(pt_conn *p){
   my_conn *c = (my_conn*)p;
   if( !c ) return;
   if( c->my ) mysql_close(c->my);
-  for(int i = 0; i < c->nIdle; i++) mysql_close(c->aIdle[i]);
-  if( c->myShared ) mysql_close(c->myShared);
   sqlite3_free(c->zUri); sqlite3_free(c->zVersion); sqlite3_free(c->zHost);
   sqlite3_free(c->zPort); sqlite3_free(c->zDb); sqlite3_free(c->zUser);
   sqlite3_free(c);
@@ -455,6 +450,9 @@ static void esc_str(sqlite3_str *s, MYSQL *my, const char *z){
   append_quoted(s, my, z, (int)strlen(z));
 }
 
+/* xDescribe: the columns, primary key, schema, kind (table or view) and
+** row estimate of one table, from information_schema in one query; the
+** name compares exactly (BINARY), whatever the server's collation. */
 static int myDescribe(pt_conn *p, const char *zSchema, const char *zTable,
                       pt_table_desc **ppDesc, char **pzErr){
   my_conn *c = (my_conn*)p;
@@ -544,6 +542,9 @@ static int myDescribeQuery(pt_conn *p, const char *zQuery, pt_table_desc **ppDes
   return SQLITE_OK;
 }
 
+/* xListTables: the tables and views of a database (NULL: the current one)
+** whose names match zLike; an empty list is checked against SCHEMATA, so a
+** missing database is SQLITE_NOTFOUND. */
 static int myListTables(pt_conn *p, const char *zSchema, const char *zLike,
                         char ***pazName, int *pn, char **pzErr){
   my_conn *c = (my_conn*)p;
@@ -591,49 +592,19 @@ static int myListTables(pt_conn *p, const char *zSchema, const char *zLike,
 
 /*
 ** Connections for reading.  A streaming scan (mysql_use_result) holds its
-** connection until its last row, so it takes the main connection when that
-** is free, else an idle one, else a new one, while the connections open
-** stay within c->maxConn, one of them kept for the shared connection.
-** Past that bound a scan is read as a server-side cursor on a connection
-** that streams nothing: the main one when it is not streaming, else the
-** shared one.  The server materializes such a result first; many cursors
-** share one connection, so a join of 50 tables takes at most maxConn.
+** connection until its last row: xBusy tells conn.c, which opens the next
+** cursor on another connection.  A server-side cursor (inside a write
+** transaction, while another server-side cursor is open, or asked for by
+** xOpenShared past the bound) leaves the connection free; the server
+** materializes its result first, and many share one connection, so a join
+** of 50 tables takes at most max-connections.
 */
-static MYSQL *open_extra(my_conn *c, char **pzErr){
-  pt_uri u;
-  if( pt_uri_parse(c->zUri, &u, pzErr) != SQLITE_OK ) return 0;
-  MYSQL *my = open_one(&u, c->timeout, c->readOnly, pzErr);
-  pt_uri_clear(&u);
-  if( my ) c->nExtra++;
-  return my;
+static int myBusy(pt_conn *p){
+  return ((my_conn*)p)->pMainUser != 0;
 }
 
-static void close_extra(my_conn *c, MYSQL *my){
-  mysql_close(my);
-  c->nExtra--;
-}
-
-/* A connection to stream a new scan on; NULL without *pzErr when the bound
-** is reached (read the scan as a server-side cursor instead). */
-static MYSQL *take_conn(my_conn *c, int *pIsMain, char **pzErr){
-  *pIsMain = 0;
-  if( c->my && !c->pMainUser && !c->inTxn && c->nMainCursors == 0 ){ *pIsMain = 1; return c->my; }
-  if( c->nIdle > 0 ) return c->aIdle[--c->nIdle];
-  if( 1 + c->nExtra + 1 + (c->myShared ? 0 : 1) > c->maxConn ) return 0;
-  return open_extra(c, pzErr);
-}
-
-static void give_back(my_conn *c, MYSQL *my, int healthy){
-  if( my == c->my ) return;
-  if( healthy && c->nIdle < (int)(sizeof(c->aIdle) / sizeof(c->aIdle[0])) ) c->aIdle[c->nIdle++] = my;
-  else close_extra(c, my);
-}
-
-/* The connection for a server-side cursor outside a write transaction. */
-static MYSQL *cursor_conn(my_conn *c, char **pzErr){
-  if( c->my && !c->pMainUser ) return c->my;
-  if( !c->myShared ) c->myShared = open_extra(c, pzErr);
-  return c->myShared;
+static int myMaxConnections(pt_conn *p){
+  return ((my_conn*)p)->maxConn;
 }
 
 /*
@@ -745,10 +716,7 @@ static void cursor_end(my_cursor *cur){
   int broken = cur->broken;
   stmt_free(cur);
   if( cur->isMain && c->nMainCursors > 0 ) c->nMainCursors--;
-  if( broken && cur->my ){
-    if( cur->my == c->my ){ mysql_close(c->my); c->my = 0; }
-    else if( cur->my == c->myShared ){ close_extra(c, c->myShared); c->myShared = 0; }
-  }
+  if( broken && cur->my && cur->my == c->my ){ mysql_close(c->my); c->my = 0; }
 }
 
 static void cursor_free(my_cursor *cur){
@@ -757,7 +725,7 @@ static void cursor_free(my_cursor *cur){
   sqlite3_free(cur);
 }
 
-/* Open a server-side cursor for pSt on my (the main or shared connection). */
+/* Open a server-side cursor for pSt on my. */
 static int open_cursor(my_cursor *cur, MYSQL *my, const pt_stmt *pSt, int nParam,
                        const pt_param *aParam, char **pzErr){
   char *zBound = bind_sql(my, pSt, nParam, aParam, pzErr);
@@ -771,11 +739,24 @@ static int open_cursor(my_cursor *cur, MYSQL *my, const pt_stmt *pSt, int nParam
   return rc;
 }
 
-static int myOpen(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aParam,
-                  int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur, char **pzErr){
-  (void)nFetch;
+/*
+** xOpen (shared 0) and xOpenShared (shared 1).  The result streams
+** (mysql_use_result, holding the connection) when nothing else is open on
+** the connection, no write transaction is, and shared is 0; else it is a
+** server-side cursor.  A connection a result streams on takes no other
+** (conn.c asks xBusy first).  A lost connection is closed (xAlive 0): conn.c
+** replaces it.
+*/
+static int open_rows(pt_conn *p, int shared, const pt_stmt *pSt, int nParam,
+                     const pt_param *aParam, int nCol, const pt_kind *aKind,
+                     pt_cursor **ppCur, char **pzErr){
   my_conn *c = (my_conn*)p;
   *ppCur = 0;
+  if( !c->my ){ *pzErr = sqlite3_mprintf("connection lost"); return SQLITE_ERROR; }
+  if( c->pMainUser ){
+    *pzErr = sqlite3_mprintf("another result is streaming on this connection");
+    return SQLITE_ERROR;
+  }
   my_cursor *cur = sqlite3_malloc(sizeof(*cur));
   if( !cur ) return SQLITE_NOMEM;
   memset(cur, 0, sizeof(*cur));
@@ -785,67 +766,33 @@ static int myOpen(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aP
   cur->aKind = sqlite3_malloc64(sizeof(pt_kind) * (nCol + 1));
   if( !cur->aKind ){ sqlite3_free(cur); return SQLITE_NOMEM; }
   memcpy(cur->aKind, aKind, sizeof(pt_kind) * nCol);
-  if( c->inTxn && c->my && !c->pMainUser ){
-    /* inside a write transaction: a cursor on the transaction's connection */
+  if( shared || c->inTxn || c->nMainCursors > 0 ){
     int rc = open_cursor(cur, c->my, pSt, nParam, aParam, pzErr);
     if( rc != SQLITE_OK ){ cursor_free(cur); return rc; }
     *ppCur = &cur->base;
     return SQLITE_OK;
   }
-  int isMain = 0, bad = 1;
-  for(int attempt = 0; attempt < 2 && bad; attempt++){
-    cur->my = take_conn(c, &isMain, pzErr);
-    if( !cur->my && !*pzErr ){
-      /* the bound is reached: a server-side cursor on a shared connection */
-      MYSQL *my = cursor_conn(c, pzErr);
-      int rc = my ? open_cursor(cur, my, pSt, nParam, aParam, pzErr) : SQLITE_ERROR;
-      if( rc != SQLITE_OK ){ cursor_free(cur); return rc; }
-      *ppCur = &cur->base;
-      return SQLITE_OK;
-    }
-    if( !cur->my ){ cursor_free(cur); return SQLITE_ERROR; }
-    char *zBound = bind_sql(cur->my, pSt, nParam, aParam, pzErr);
-    if( !zBound ){
-      if( !isMain ) give_back(c, cur->my, 1);
-      cursor_free(cur);
-      return SQLITE_ERROR;
-    }
-    pt_trace("mysql: %s", zBound);
-    bad = mysql_real_query(cur->my, zBound, (unsigned long)strlen(zBound));
-    sqlite3_free(zBound);
-    if( !bad ){
-      cur->res = mysql_use_result(cur->my);
-      bad = cur->res == 0;
-    }
-    if( bad ){
-      unsigned e = mysql_errno(cur->my);
-      int lost = e == 2006 || e == 2013;
-      if( !lost || attempt == 1 ) *pzErr = my_error(cur->my);
-      if( isMain ){
-        check_main(c);
-        if( lost && !c->my ){
-          /* an idle connection the server dropped: one fresh try */
-          pt_uri u;
-          char *zE = 0;
-          if( pt_uri_parse(c->zUri, &u, &zE) == SQLITE_OK ){
-            c->my = open_one(&u, c->timeout, c->readOnly, &zE);
-            pt_uri_clear(&u);
-          }
-          sqlite3_free(zE);
-        }
-      }else{
-        give_back(c, cur->my, !lost && mysql_errno(cur->my) != 0);
-      }
-      cur->my = 0;
-      if( !lost ) break;
-    }
-  }
-  if( bad ){
+  cur->my = c->my;
+  char *zBound = bind_sql(cur->my, pSt, nParam, aParam, pzErr);
+  if( !zBound ){
     cursor_free(cur);
     return SQLITE_ERROR;
   }
-  cur->isMain = isMain;
-  if( isMain ) c->pMainUser = cur;
+  pt_trace("mysql: %s", zBound);
+  int bad = mysql_real_query(cur->my, zBound, (unsigned long)strlen(zBound));
+  sqlite3_free(zBound);
+  if( !bad ){
+    cur->res = mysql_use_result(cur->my);
+    bad = cur->res == 0;
+  }
+  if( bad ){
+    *pzErr = my_error(cur->my);
+    check_main(c);
+    cursor_free(cur);
+    return SQLITE_ERROR;
+  }
+  cur->isMain = 1;
+  c->pMainUser = cur;
   cur->aIsBit = sqlite3_malloc(nCol + 1);
   if( cur->aIsBit ){
     unsigned nf = mysql_num_fields(cur->res);
@@ -855,6 +802,19 @@ static int myOpen(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aP
   }
   *ppCur = &cur->base;
   return SQLITE_OK;
+}
+
+static int myOpen(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aParam,
+                  int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur, char **pzErr){
+  (void)nFetch;
+  return open_rows(p, 0, pSt, nParam, aParam, nCol, aKind, ppCur, pzErr);
+}
+
+static int myOpenShared(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aParam,
+                        int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur,
+                        char **pzErr){
+  (void)nFetch;
+  return open_rows(p, 1, pSt, nParam, aParam, nCol, aKind, ppCur, pzErr);
 }
 
 static int myNext(pt_cursor *p, char **pzErr){
@@ -945,6 +905,12 @@ static void value_of_text(my_cursor *cur, int i, const char *z, int n, pt_value 
   v->n = n;
 }
 
+/*
+** A stream abandoned before its last row: the connection is closed rather
+** than the rest of the rows read, and opened again in place, so that the
+** caller's pt_conn stays usable.  (A connection the server dropped is not
+** reopened here: xAlive says 0, and conn.c replaces it.)
+*/
 static void reopen_main(my_conn *c){
   pt_uri u;
   char *zErr = 0;
@@ -957,9 +923,8 @@ static void reopen_main(my_conn *c){
   sqlite3_free(zErr);
 }
 
-/* A finished cursor frees its result and returns its connection; one
-** closed early, or whose connection failed, closes the connection rather
-** than reading the rest of the rows. */
+/* A finished cursor frees its result; one closed early reopens its
+** connection (reopen_main); one whose connection failed closes it. */
 static void myClose(pt_cursor *p){
   my_cursor *cur = (my_cursor*)p;
   if( !cur ) return;
@@ -971,20 +936,15 @@ static void myClose(pt_cursor *p){
   }
   if( cur->done && !cur->broken ){
     mysql_free_result(cur->res);
-    if( !cur->isMain ) give_back(c, cur->my, 1);
   }else{
     if( cur->res ){
       /* the connection goes: let the result forget it before freeing */
       cur->res->handle = 0;
       mysql_free_result(cur->res);
     }
-    if( cur->isMain ){
-      if( c->my == cur->my ){
-        if( cur->broken ){ mysql_close(c->my); c->my = 0; }
-        else reopen_main(c);
-      }
-    }else{
-      close_extra(c, cur->my);
+    if( c->my == cur->my ){
+      if( cur->broken ){ mysql_close(c->my); c->my = 0; }
+      else reopen_main(c);
     }
   }
   if( c->pMainUser == cur ) c->pMainUser = 0;
@@ -1194,6 +1154,9 @@ static int infile_error(void *p, char *msg, unsigned int n){
   return 2000;
 }
 
+/* xBulkOpen: the LOAD DATA LOCAL statement of the rows to come, its BIT
+** and YEAR columns read into variables and cast (SHOW COLUMNS says which),
+** since LOAD DATA reads every field as a string. */
 static int myBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *const *azCol,
                       const pt_kind *aKind, pt_bulk **pp, char **pzErr){
   my_conn *c = (my_conn*)p;
@@ -1377,5 +1340,8 @@ const pt_driver pt_mysql_driver = {
   .xBulkFlush = myBulkFlush,
   .xBulkDiscard = myBulkDiscard,
   .xBulkClose = myBulkClose,
+  .xBusy = myBusy,
+  .xOpenShared = myOpenShared,
+  .xMaxConnections = myMaxConnections,
   .xLexFlags = myLexFlags,
 };

@@ -63,7 +63,7 @@ struct od_conn {
   pt_conn base;
   SQLHENV env;
   SQLHDBC dbc;             /* the main connection: writes, transactions */
-  char *zConnStr;          /* what it connected with, for pool connections */
+  char *zConnStr;          /* what it connected with */
   int timeout;
   int readOnly;
   int dbms;                /* OD_* */
@@ -80,9 +80,7 @@ struct od_conn {
   int inTxn;
   int nRoOpen;             /* read-only connection: statements open in its transaction */
   int dead;                /* the main connection failed: reconnect */
-  od_cursor *pMainUser;    /* cursor streaming on the main connection */
-  SQLHDBC aIdle[4];        /* pool of idle extra connections */
-  int nIdle;
+  od_cursor *pMainUser;    /* cursor streaming on the connection (xBusy) */
   char *zVersion, *zHost, *zPort, *zDb, *zUser;
 };
 
@@ -110,7 +108,6 @@ struct od_cursor {
   SQLULEN nFetched;        /* rows in the current block */
   SQLUSMALLINT *aStatus;
   SQLULEN iRow;            /* current row in the block */
-  int isMain;
   int roTxn;               /* opened a read-only transaction on dbc (ro_begin) */
   int broken;
   int done;
@@ -414,6 +411,8 @@ static int pin_session(od_conn *c, SQLHDBC dbc, char **pzErr){
 ** turn off (the pragma's table-valued function takes no argument).
 ** Statements open at once on the connection (a join of two query=
 ** tables) share one such transaction, rolled back when the last closes.
+** A transaction xBegin opened on the read-only connection (conn.c's
+** snapshot, pinned READ ONLY by the session) holds them all instead.
 */
 static int ro_check(const char *zSql, char **pzErr){
   if( !strchr(zSql, ';') ) return SQLITE_OK;
@@ -424,13 +423,13 @@ static int ro_check(const char *zSql, char **pzErr){
 }
 
 static void ro_end(od_conn *c, SQLHDBC dbc){
-  if( !c->readOnly ) return;
+  if( !c->readOnly || c->inTxn ) return;   /* xBegin's snapshot goes on */
   if( dbc == c->dbc && c->nRoOpen > 0 && --c->nRoOpen > 0 ) return;
   SQLEndTran(SQL_HANDLE_DBC, dbc, SQL_ROLLBACK);
 }
 
 static int ro_begin(od_conn *c, SQLHDBC dbc, char **pzErr){
-  if( !c->readOnly ) return SQLITE_OK;
+  if( !c->readOnly || c->inTxn ) return SQLITE_OK;
   if( dbc == c->dbc && c->nRoOpen++ > 0 ) return SQLITE_OK;
   const char *zSql = 0;
   switch( c->dbms ){
@@ -447,17 +446,6 @@ static int ro_begin(od_conn *c, SQLHDBC dbc, char **pzErr){
   return SQLITE_OK;
 }
 
-/* A connection like the main one, pinned, for a cursor of its own. */
-static int open_extra(od_conn *c, SQLHDBC *pDbc, char **pzErr){
-  int rc = open_dbc(c->env, c->zConnStr, c->timeout, pDbc, pzErr);
-  if( rc == SQLITE_OK && (rc = pin_session(c, *pDbc, pzErr)) != SQLITE_OK ){
-    SQLDisconnect(*pDbc);
-    SQLFreeHandle(SQL_HANDLE_DBC, *pDbc);
-    *pDbc = SQL_NULL_HDBC;
-  }
-  return rc;
-}
-
 static void close_dbc(SQLHDBC dbc){
   if( dbc == SQL_NULL_HDBC ) return;
   SQLEndTran(SQL_HANDLE_DBC, dbc, SQL_ROLLBACK);
@@ -469,7 +457,6 @@ static void odDisconnect(pt_conn *p){
   od_conn *c = (od_conn*)p;
   if( !c ) return;
   close_dbc(c->dbc);
-  for(int i = 0; i < c->nIdle; i++) close_dbc(c->aIdle[i]);
   if( c->env ) SQLFreeHandle(SQL_HANDLE_ENV, c->env);
   sqlite3_free(c->zConnStr);
   sqlite3_free(c->zVersion); sqlite3_free(c->zHost); sqlite3_free(c->zPort);
@@ -1026,6 +1013,10 @@ static int new_stmt(od_conn *c, SQLHSTMT *pSt, char **pzErr){
   return SQLITE_OK;
 }
 
+/* xDescribe through the catalog functions: SQLColumns (names compared
+** exactly, a pattern may bring near names), SQLPrimaryKeys, SQLStatistics
+** for the row estimate, SQLTables for a view; SQLITE_NOTFOUND when no
+** column is found. */
 static int odDescribe(pt_conn *p, const char *zSchema, const char *zTable,
                       pt_table_desc **ppDesc, char **pzErr){
   od_conn *c = (od_conn*)p;
@@ -1235,6 +1226,8 @@ static int schema_listed(od_conn *c, const char *zSchema){
   return found || !seen;
 }
 
+/* xListTables: SQLTables of TABLE and VIEW in the schema (catalog for
+** MySQL) given; a schema the data source does not know is SQLITE_NOTFOUND. */
 static int odListTables(pt_conn *p, const char *zSchema, const char *zLike,
                         char ***pazName, int *pn, char **pzErr){
   od_conn *c = (od_conn*)p;
@@ -1280,27 +1273,16 @@ static int odListTables(pt_conn *p, const char *zSchema, const char *zLike,
 
 /* ---- reading ---- */
 
-/* A connection for a new cursor: the main one when it may stream another
-** result, else one from the pool.  *pStatic: run the query as a static
-** cursor (the driver keeps the rows, and the connection is free again). */
-static SQLHDBC take_conn(od_conn *c, int *pIsMain, int *pStatic, char **pzErr){
-  *pIsMain = 0;
-  *pStatic = 0;
-  if( c->multiActive || c->inTxn || !c->pMainUser ){
-    *pIsMain = 1;
-    if( !c->multiActive && c->inTxn ) *pStatic = 1;
-    return c->dbc;
-  }
-  if( c->nIdle > 0 ) return c->aIdle[--c->nIdle];
-  SQLHDBC dbc;
-  if( open_extra(c, &dbc, pzErr) != SQLITE_OK ) return SQL_NULL_HDBC;
-  return dbc;
-}
-
-static void give_back(od_conn *c, SQLHDBC dbc, int healthy){
-  if( dbc == c->dbc ) return;
-  if( healthy && c->nIdle < (int)(sizeof(c->aIdle) / sizeof(c->aIdle[0])) ) c->aIdle[c->nIdle++] = dbc;
-  else close_dbc(dbc);
+/*
+** Without multiple active statements a streamed result holds its
+** connection until read or closed: xBusy tells conn.c, which opens another
+** cursor on another connection of its pool.  Inside a transaction (and for
+** a caller that opens a second cursor anyway) the result is read as a
+** static cursor, which the driver keeps whole, leaving the connection free.
+*/
+static int odBusy(pt_conn *p){
+  od_conn *c = (od_conn*)p;
+  return !c->multiActive && !c->inTxn && c->pMainUser != 0;
 }
 
 /* Bind the columns of cur's result: the C type and slot width by kind. */
@@ -1430,6 +1412,11 @@ static int bind_columns(od_cursor *cur, int nCol, const pt_kind *aKind, int nFet
 
 static void odClose(pt_cursor *p);
 
+/* xOpen: a statement whose columns are bound as row arrays (blocks of
+** about 4 MB, bind_columns); static when the driver keeps whole results,
+** inside a transaction, or while another result streams on the connection
+** (xBusy); on the read-only connection inside a READ ONLY transaction of
+** its own (ro_begin). */
 static int odOpen(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aParam,
                   int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur, char **pzErr){
   od_conn *c = (od_conn*)p;
@@ -1440,14 +1427,13 @@ static int odOpen(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aP
   memset(cur, 0, sizeof(*cur));
   cur->base.pConn = p;
   cur->c = c;
-  int isStatic = 0;
-  cur->dbc = take_conn(c, &cur->isMain, &isStatic, pzErr);
-  if( cur->dbc == SQL_NULL_HDBC ){ sqlite3_free(cur); return SQLITE_ERROR; }
-  if( cur->isMain && !c->multiActive && !isStatic ) c->pMainUser = cur;
+  int isStatic = !c->multiActive && (c->inTxn || c->pMainUser);
+  cur->dbc = c->dbc;
+  if( !c->multiActive && !isStatic ) c->pMainUser = cur;
   if( !SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, cur->dbc, &cur->st)) ){
     int dead = 0;
     *pzErr = od_diag(SQL_HANDLE_DBC, cur->dbc, &dead);
-    if( dead && cur->isMain ) c->dead = 1;
+    if( dead ) c->dead = 1;
     cur->st = SQL_NULL_HSTMT;
     cur->broken = 1;
     odClose(&cur->base);
@@ -1753,25 +1739,22 @@ static void odColumn(pt_cursor *p, int i, pt_value *v){
   }
 }
 
-/* A finished cursor returns its connection; one closed early on a pool
-** connection closes the connection rather than reading the rest. */
+/* A finished cursor frees its statement; a connection found dead is
+** marked so (xAlive 0), and conn.c replaces it. */
 static void odClose(pt_cursor *p){
   od_cursor *cur = (od_cursor*)p;
   if( !cur ) return;
   od_conn *c = cur->c;
   int healthy = !cur->broken;
   if( cur->st != SQL_NULL_HSTMT ){
-    if( !cur->done && !cur->isMain && !c->multiActive ){
-      healthy = 0;   /* the rest of a streamed result would have to be read */
-    }else if( !SQL_SUCCEEDED(SQLCloseCursor(cur->st)) && !cur->done ){
+    if( !SQL_SUCCEEDED(SQLCloseCursor(cur->st)) && !cur->done ){
       healthy = 0;
     }
     SQLFreeHandle(SQL_HANDLE_STMT, cur->st);
   }
   if( cur->roTxn ) ro_end(c, cur->dbc);
   if( c->pMainUser == cur ) c->pMainUser = 0;
-  if( !cur->isMain ) give_back(c, cur->dbc, healthy);
-  else if( !healthy ){
+  if( !healthy ){
     SQLUINTEGER dead = SQL_CD_FALSE;
     if( SQL_SUCCEEDED(SQLGetConnectAttr(c->dbc, SQL_ATTR_CONNECTION_DEAD, &dead, 0, 0)) && dead == SQL_CD_TRUE ) c->dead = 1;
   }
@@ -2280,4 +2263,5 @@ const pt_driver pt_odbc_driver = {
   .xBulkClose = odBulkClose,
   .xDialect = odDialect,
   .xPageRows = odPageRows,
+  .xBusy = odBusy,
 };
