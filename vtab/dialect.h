@@ -142,6 +142,20 @@ struct pt_dialect {
   const char *zWarnings;
   char *(*xWarning)(const char *zSql, const char *zLevel, const char *zCode, const char *zMsg);
 
+  /* The statement that makes a manual-commit connection's transaction a
+  ** read-only one with one snapshot (ODBC read-only connections, which
+  ** run it first).  NULL: none. */
+  const char *zBeginReadOnly;
+  /* A date, time or timestamp parameter of kind k in pontoon's text
+  ** (signed years: "-0043-03-15") written into out (64 bytes) as the
+  ** engine reads it; its length, or 0 to send it as it is.  NULL: as it is. */
+  int (*xDateParam)(pt_kind k, const char *z, int n, char *out);
+  /* A date, time or timestamp read as the engine's text (PostgreSQL's
+  ** "0044-03-15 BC") in pontoon's form, into zOut (nOut bytes); its
+  ** length, or 0 to keep the text as it is.  For drivers that read dates as
+  ** text (ODBC).  NULL: kept as it is. */
+  int (*xDateValue)(pt_kind k, const char *z, int n, char *zOut, int nOut);
+
   /* ---- for the migration layer (filled by its issues; NULL for now) ---- */
   /* Append the column type that holds kind k (zSourceType: the source's own
   ** type name) in CREATE TABLE for this engine (pontoon_ddl). */

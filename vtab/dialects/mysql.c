@@ -169,6 +169,7 @@ static const char *const azMyReadOnly[] = {
   .azReadOnly = azMyReadOnly, .xSpan = mySpan, .xLimit = pt_sql_limit, \
   .xArrayParam = ARRAY, .xUpsert = myUpsert, .xLockRows = myLockRows, \
   .zWarnings = "SHOW WARNINGS", .xWarning = myWarning, \
+  .zBeginReadOnly = "START TRANSACTION READ ONLY", \
   .azLedgerType = { "varchar(255)", "longtext", "bigint", "double", "datetime(6)" }, \
   .zSkipLocked = " FOR UPDATE SKIP LOCKED" }
 

@@ -10,6 +10,8 @@
 ** order); NULLs are placed as SQLite places them.
 */
 #include <string.h>
+#include <ctype.h>
+#include <stdio.h>
 #include "pontoon.h"
 
 static void pgUpsert(pt_sql *s, const char *zTable, int nCol, const char *const *azCol,
@@ -198,6 +200,65 @@ static const char *const azPgReadOnly[] = {
   0
 };
 
+/* Copy b's text to zOut and free b; its length, or 0 (ok 0, too long, or
+** out of memory). */
+static int date_value_out(pt_buf *b, int ok, char *zOut, int nOut){
+  int n = ok && !b->oom && b->n < (size_t)nOut ? (int)b->n : 0;
+  if( n > 0 ) memcpy(zOut, b->z, (size_t)n);
+  pt_buf_free(b);
+  return n;
+}
+
+/*
+** PostgreSQL's ISO text of a date or timestamp[tz] (session in UTC):
+** "2024-01-01", "0044-03-15 BC", "10000-01-01 12:00:00.5", "... +00", as
+** pontoon's forms ("-0043-03-15", "+10000-01-01 12:00:00.5+00:00") in
+** zOut (nOut bytes); its length, or 0 when z is not such a text (infinity
+** passes as it is).  xDateValue of drivers that read text (ODBC).
+*/
+static int pgDateValue(pt_kind k, const char *z, int n, char *zOut, int nOut){
+  pt_buf b = {0};
+  pt_buf *out = &b;
+  int bc = n > 3 && memcmp(z + n - 3, " BC", 3) == 0;
+  if( bc ) n -= 3;
+  int i = 0;
+  int64_t y = 0;
+  while( i < n && isdigit((unsigned char)z[i]) && i < 9 ) y = y * 10 + (z[i++] - '0');
+  if( i < 4 || i + 6 > n || z[i] != '-' || z[i+3] != '-' ) return 0;   /* nothing to free yet */
+  int mo = (z[i+1] - '0') * 10 + (z[i+2] - '0'), d = (z[i+4] - '0') * 10 + (z[i+5] - '0');
+  if( mo < 1 || mo > 12 || d < 1 || d > 31 ) return 0;   /* nothing to free yet */
+  i += 6;
+  if( bc ) y = 1 - y;   /* 1 BC is year 0 */
+  char buf[32];
+  pt_buf_append(out, buf, (size_t)pt_date_chars(buf, pt_days_from_civil(y, (unsigned)mo, (unsigned)d)));
+  if( k == PT_K_DATE ) return date_value_out(out, i == n, zOut, nOut);
+  if( i < n && z[i] == ' ' ){
+    int j = i + 1, e = n;
+    /* the zone, after the time: "+00" (the session is UTC) */
+    for(int q = j; q < n; q++) if( z[q] == '+' || (z[q] == '-' && q > j) ){ e = q; break; }
+    pt_buf_append(out, z + i, (size_t)(e - i));
+  }
+  if( k == PT_K_TIMESTAMPTZ ) pt_buf_append(out, "+00:00", 6);
+  return date_value_out(out, 1, zOut, nOut);
+}
+
+/* xDateParam: pontoon's signed years ("-0043-03-15", "+10000-01-01") in
+** PostgreSQL's input form ("0044-03-15 BC", "10000-01-01"). */
+static int pgDateParam(pt_kind k, const char *z, int n, char *out){
+  (void)k;
+  if( n <= 1 || n >= 40 || (z[0] != '-' && z[0] != '+') ) return 0;
+  int i = 1;
+  long long y = 0;
+  while( i < n && i < 12 && isdigit((unsigned char)z[i]) ) y = y * 10 + (z[i++] - '0');
+  if( i == 1 || i >= n || z[i] != '-' ) return 0;
+  char t[64];
+  int m = z[0] == '-' ? snprintf(t, sizeof t, "%04lld%.*s BC", y + 1, n - i, z + i)
+                      : snprintf(t, sizeof t, "%lld%.*s", y, n - i, z + i);
+  if( m <= 0 || m >= 64 ) return 0;
+  memcpy(out, t, (size_t)m);
+  return m;
+}
+
 const pt_dialect pt_dialect_postgresql = {
   .iVersion = 1,
   .zName = "postgresql",
@@ -215,6 +276,11 @@ const pt_dialect pt_dialect_postgresql = {
   .xArrayParam = pgArrayParam,
   .xUpsert = pgUpsert,
   /* no xLockRows: REPEATABLE READ raises serialization errors */
+  /* psqlODBC sends BEGIN before the first statement in manual-commit mode:
+  ** this sets that transaction's mode */
+  .zBeginReadOnly = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+  .xDateParam = pgDateParam,
+  .xDateValue = pgDateValue,
   .zLedgerSchema = "pontoon",
   .azLedgerType = { "text", "text", "bigint", "double precision", "timestamp(6)" },
   .zSkipLocked = " FOR UPDATE SKIP LOCKED",

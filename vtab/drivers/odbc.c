@@ -431,14 +431,7 @@ static void ro_end(od_conn *c, SQLHDBC dbc){
 static int ro_begin(od_conn *c, SQLHDBC dbc, char **pzErr){
   if( !c->readOnly || c->inTxn ) return SQLITE_OK;
   if( dbc == c->dbc && c->nRoOpen++ > 0 ) return SQLITE_OK;
-  const char *zSql = 0;
-  switch( c->dbms ){
-    /* psqlODBC sends BEGIN before the first statement in manual-commit
-    ** mode: this sets that transaction's mode */
-    case OD_PG: zSql = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"; break;
-    case OD_MYSQL: zSql = "START TRANSACTION READ ONLY"; break;
-    default: break;
-  }
+  const char *zSql = odDialect(&c->base)->zBeginReadOnly;   /* the engine's (dialect.h) */
   if( zSql && run_simple(c, dbc, zSql, pzErr) != SQLITE_OK ){
     ro_end(c, dbc);
     return SQLITE_ERROR;
@@ -733,10 +726,10 @@ static SQLSMALLINT sql_type_of(const od_conn *c, pt_kind k){
 
 /*
 ** The text a value of date kind k (date, time, timestamp[tz]) is sent as:
-** a timestamp with an offset turned to UTC (the session's zone); for
-** PostgreSQL, pontoon's signed years ("-0043-03-15", "+10000-01-01") in its
-** input form ("0044-03-15 BC", "10000-01-01").  tmp (64 bytes) holds a
-** changed text; *pn gets the length.
+** a timestamp with an offset turned to UTC (the session's zone), then in
+** the engine's input form where its dialect has one (xDateParam:
+** PostgreSQL's BC years).  tmp (64 bytes) holds a changed text; *pn gets
+** the length.
 */
 static const char *date_param(const od_conn *c, pt_kind k, const char *z, int n, char *tmp, int *pn){
   const char *r = z;
@@ -745,16 +738,11 @@ static const char *date_param(const od_conn *c, pt_kind k, const char *z, int n,
     int u = pt_utc_time(z, n, tmp);
     if( u > 0 ){ r = tmp; m = u; }
   }
-  if( c->dbms == OD_PG && m > 1 && m < 40 && (r[0] == '-' || r[0] == '+') ){
-    int i = 1;
-    long long y = 0;
-    while( i < m && i < 12 && isdigit((unsigned char)r[i]) ) y = y * 10 + (r[i++] - '0');
-    if( i > 1 && i < m && r[i] == '-' ){
-      char t[64];
-      int k2 = r[0] == '-' ? snprintf(t, sizeof t, "%04lld%.*s BC", y + 1, m - i, r + i)
-                           : snprintf(t, sizeof t, "%lld%.*s", y, m - i, r + i);
-      if( k2 > 0 && k2 < 64 ){ memcpy(tmp, t, (size_t)k2); r = tmp; m = k2; }
-    }
+  const pt_dialect *d = odDialect((pt_conn*)&c->base);
+  if( d->xDateParam ){
+    char t[64];
+    int k2 = d->xDateParam(k, r, m, t);
+    if( k2 > 0 ){ memcpy(tmp, t, (size_t)k2); r = tmp; m = k2; }
   }
   *pn = m;
   return r;
@@ -1566,36 +1554,6 @@ static int fmt_date(char *out, int y, int m, int d){
   return pt_date_chars(out, days);
 }
 
-/*
-** PostgreSQL's ISO text of a date or timestamp[tz] (session in UTC):
-** "2024-01-01", "0044-03-15 BC", "10000-01-01 12:00:00.5", "... +00", as
-** pontoon's forms ("-0043-03-15", "+10000-01-01 12:00:00.5+00:00") in out.
-** 0 when z is not such a text (infinity passes as it is).
-*/
-static int pg_date_text(const char *z, int n, pt_kind k, pt_buf *out){
-  int bc = n > 3 && memcmp(z + n - 3, " BC", 3) == 0;
-  if( bc ) n -= 3;
-  int i = 0;
-  int64_t y = 0;
-  while( i < n && isdigit((unsigned char)z[i]) && i < 9 ) y = y * 10 + (z[i++] - '0');
-  if( i < 4 || i + 6 > n || z[i] != '-' || z[i+3] != '-' ) return 0;
-  int mo = (z[i+1] - '0') * 10 + (z[i+2] - '0'), d = (z[i+4] - '0') * 10 + (z[i+5] - '0');
-  if( mo < 1 || mo > 12 || d < 1 || d > 31 ) return 0;
-  i += 6;
-  if( bc ) y = 1 - y;   /* 1 BC is year 0 */
-  char buf[32];
-  pt_buf_append(out, buf, (size_t)pt_date_chars(buf, pt_days_from_civil(y, (unsigned)mo, (unsigned)d)));
-  if( k == PT_K_DATE ) return i == n;
-  if( i < n && z[i] == ' ' ){
-    int j = i + 1, e = n;
-    /* the zone, after the time: "+00" (the session is UTC) */
-    for(int q = j; q < n; q++) if( z[q] == '+' || (z[q] == '-' && q > j) ){ e = q; break; }
-    pt_buf_append(out, z + i, (size_t)(e - i));
-  }
-  if( k == PT_K_TIMESTAMPTZ ) pt_buf_append(out, "+00:00", 6);
-  return !out->oom;
-}
-
 /* xColumn: slot i of the current row as pontoon's value, from the C
 ** type bound: integers and doubles as numbers (NaN as text), MySQL BIT as
 ** an integer, UTF-16 text converted, decimals and dates as pontoon's text. */
@@ -1700,10 +1658,14 @@ static void odColumn(pt_cursor *p, int i, pt_value *v){
         return;
       }
       if( col->kind == PT_K_DECIMAL ){ v->type = PT_V_DECIMAL; v->p = b; v->n = n; return; }
-      if( cur->c->dbms == OD_PG && (col->kind == PT_K_DATE || col->kind == PT_K_TIMESTAMP
-                                    || col->kind == PT_K_TIMESTAMPTZ) ){
+      const pt_dialect *d = odDialect(&cur->c->base);
+      if( d->xDateValue && (col->kind == PT_K_DATE || col->kind == PT_K_TIMESTAMP
+                            || col->kind == PT_K_TIMESTAMPTZ) ){
+        char t[96];
+        int m = d->xDateValue(col->kind, b, n, t, (int)sizeof t);
         col->out.n = 0;
-        if( pg_date_text(b, n, col->kind, &col->out) ){
+        if( m > 0 ) pt_buf_append(&col->out, t, (size_t)m);
+        if( m > 0 && !col->out.oom ){
           v->type = PT_V_TEXT; v->p = col->out.z; v->n = (int)col->out.n;
           return;
         }
