@@ -12,8 +12,8 @@
 #include "migrate/migrate.h"
 SQLITE_EXTENSION_INIT1
 
-__attribute__((visibility("default")))
-int sqlite3_pontoon_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi){
+__attribute__((visibility("default"))) int sqlite3_pontoon_init(sqlite3 *db, char **pzErrMsg,
+                                                                const sqlite3_api_routines *pApi) {
   SQLITE_EXTENSION_INIT2(pApi);
   pt_registry *reg = pt_registry_new(db);
   if( !reg ) return SQLITE_NOMEM;
@@ -24,6 +24,7 @@ int sqlite3_pontoon_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routine
   if( rc == SQLITE_OK ) rc = pt_funcs_register(db, reg);
   if( rc == SQLITE_OK ) rc = pt_copy_register(db, reg);
   if( rc == SQLITE_OK ) rc = pt_jobs_register(db, reg);
-  if( rc != SQLITE_OK && pzErrMsg ) *pzErrMsg = sqlite3_mprintf("pontoon: cannot register: %s", sqlite3_errmsg(db));
+  if( rc != SQLITE_OK && pzErrMsg )
+    *pzErrMsg = sqlite3_mprintf("pontoon: cannot register: %s", sqlite3_errmsg(db));
   return rc;
 }

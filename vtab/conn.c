@@ -23,29 +23,29 @@ static const pt_driver *const aDriver[] = {
 #undef PT_DRIVER
 };
 
-const pt_driver *pt_driver_for(const char *zUri){
-  for(size_t i = 0; i < sizeof(aDriver) / sizeof(aDriver[0]); i++){
+const pt_driver *pt_driver_for(const char *zUri) {
+  for( size_t i = 0; i < sizeof(aDriver) / sizeof(aDriver[0]); i++ ) {
     if( aDriver[i]->xAccepts(zUri) ) return aDriver[i];
   }
   return 0;
 }
 
-pt_registry *pt_registry_new(sqlite3 *db){
+pt_registry *pt_registry_new(sqlite3 *db) {
   pt_registry *r = sqlite3_malloc(sizeof(*r));
-  if( r ){
+  if( r ) {
     memset(r, 0, sizeof(*r));
     r->db = db;
   }
   return r;
 }
 
-static void server_close(pt_server *s){
+static void server_close(pt_server *s) {
   pt_server_discard(s);
   while( s->pWriters ) pt_writer_forget(s->pWriters);
   if( s->pConn ) s->pDriver->xDisconnect(s->pConn);
   if( s->pRoConn ) s->pDriver->xDisconnect(s->pRoConn);
   s->pConn = s->pRoConn = 0;
-  for(int k = 0; k < 2; k++){
+  for( int k = 0; k < 2; k++ ) {
     pt_pool *p = &s->aPool[k];
     while( p->nIdle > 0 ) s->pDriver->xDisconnect(p->apIdle[--p->nIdle]);
     if( p->pShared ) s->pDriver->xDisconnect(p->pShared);
@@ -55,7 +55,7 @@ static void server_close(pt_server *s){
   }
 }
 
-static void server_free(pt_server *s){
+static void server_free(pt_server *s) {
   server_close(s);
   sqlite3_free(s->zTxnFailed);
   sqlite3_free(s->zName);
@@ -68,22 +68,22 @@ static void server_free(pt_server *s){
 /* Destructor of the module's client data: runs when the SQLite connection
 ** closes.  Open remote transactions end with their connections (the server
 ** rolls them back). */
-void pt_registry_free(void *p){
+void pt_registry_free(void *p) {
   pt_registry *r = p;
   if( !r ) return;
-  while( r->pServers ){
+  while( r->pServers ) {
     pt_server *s = r->pServers;
     r->pServers = s->pNext;
     server_free(s);
   }
-  for(int i = 0; i < r->nTrusted; i++) sqlite3_free(r->azTrusted[i]);
+  for( int i = 0; i < r->nTrusted; i++ ) sqlite3_free(r->azTrusted[i]);
   sqlite3_free(r->azTrusted);
   sqlite3_free(r);
 }
 
-pt_server *pt_server_find(pt_registry *r, const char *zName){
+pt_server *pt_server_find(pt_registry *r, const char *zName) {
   if( !zName ) return 0;
-  for(pt_server *s = r->pServers; s; s = s->pNext){
+  for( pt_server *s = r->pServers; s; s = s->pNext ) {
     if( sqlite3_stricmp(s->zName, zName) == 0 ) return s;
   }
   return 0;
@@ -91,15 +91,15 @@ pt_server *pt_server_find(pt_registry *r, const char *zName){
 
 /* "pontoon: server 'x', table t: what: remote text", password scrubbed.
 ** Takes ownership of zRemote. */
-char *pt_server_error(pt_server *s, const char *zTable, const char *zWhat, char *zRemote){
+char *pt_server_error(pt_server *s, const char *zTable, const char *zWhat, char *zRemote) {
   char *z;
   const char *zName = s ? s->zName : "?";
-  if( zTable ){
-    z = sqlite3_mprintf("pontoon: server '%s', table %s: %s%s%s", zName, zTable,
-                        zWhat ? zWhat : "", zWhat && zRemote ? ": " : "", zRemote ? zRemote : "");
-  }else{
-    z = sqlite3_mprintf("pontoon: server '%s': %s%s%s", zName,
-                        zWhat ? zWhat : "", zWhat && zRemote ? ": " : "", zRemote ? zRemote : "");
+  if( zTable ) {
+    z = sqlite3_mprintf("pontoon: server '%s', table %s: %s%s%s", zName, zTable, zWhat ? zWhat : "",
+                        zWhat && zRemote ? ": " : "", zRemote ? zRemote : "");
+  } else {
+    z = sqlite3_mprintf("pontoon: server '%s': %s%s%s", zName, zWhat ? zWhat : "",
+                        zWhat && zRemote ? ": " : "", zRemote ? zRemote : "");
   }
   sqlite3_free(zRemote);
   if( s ) z = pt_redact(z, s->zSecret);
@@ -111,13 +111,14 @@ char *pt_server_error(pt_server *s, const char *zTable, const char *zWhat, char 
 ** so is the remote part of an open transaction, which can then no longer
 ** commit.
 */
-static void conn_lost(pt_server *s){
-  while( s->pWriters ) pt_writer_forget(s->pWriters);   /* they point into it */
+static void conn_lost(pt_server *s) {
+  while( s->pWriters ) pt_writer_forget(s->pWriters); /* they point into it */
   s->nQueued = 0;
-  if( s->inTxn ){
-    pt_server_fail(s, "the connection was lost inside this transaction, and the server "
-                      "rolled back its part");
-    s->failedSp = 0;   /* no savepoint survived it */
+  if( s->inTxn ) {
+    pt_server_fail(s,
+                   "the connection was lost inside this transaction, and the server "
+                   "rolled back its part");
+    s->failedSp = 0; /* no savepoint survived it */
   }
   s->inTxn = 0;
   s->spOpen = 0;
@@ -128,28 +129,28 @@ static void conn_lost(pt_server *s){
 ** readOnly picks the read-only connection of query= tables.  On error
 ** *pzErr is the driver's message (not yet prefixed).
 */
-int pt_server_conn(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr){
+int pt_server_conn(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr) {
   pt_conn **pp = readOnly ? &s->pRoConn : &s->pConn;
   readOnly = readOnly != 0;
-  if( *pp && !s->pDriver->xAlive(*pp) && s->anMain[readOnly] > 0 ){
+  if( *pp && !s->pDriver->xAlive(*pp) && s->anMain[readOnly] > 0 ) {
     /* its cursors still point into it: replaced once they are closed */
     *pzErr = sqlite3_mprintf("connection lost");
     return SQLITE_ERROR;
   }
-  if( *pp && !s->pDriver->xAlive(*pp) ){
+  if( *pp && !s->pDriver->xAlive(*pp) ) {
     pt_trace("server %s: connection lost, reconnecting", s->zName);
     if( !readOnly ) conn_lost(s);
     s->pDriver->xDisconnect(*pp);
     *pp = 0;
   }
-  if( !readOnly && s->zTxnFailed ){
+  if( !readOnly && s->zTxnFailed ) {
     /* going on would commit only part of what this transaction did */
     *pzErr = sqlite3_mprintf("%s", s->zTxnFailed);
     return SQLITE_ERROR;
   }
-  if( !*pp ){
+  if( !*pp ) {
     int rc = s->pDriver->xConnect(s->zUri, PT_CONNECT_TIMEOUT, readOnly, pp, pzErr);
-    if( rc != SQLITE_OK ){
+    if( rc != SQLITE_OK ) {
       *pp = 0;
       if( *pzErr ) *pzErr = pt_redact(*pzErr, s->zSecret);
       return rc;
@@ -176,9 +177,9 @@ int pt_server_conn(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr){
 
 /* Open a connection of server s like its others.  The message is the
 ** driver's, redacted. */
-static int conn_open(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr){
+static int conn_open(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr) {
   int rc = s->pDriver->xConnect(s->zUri, PT_CONNECT_TIMEOUT, readOnly, ppConn, pzErr);
-  if( rc != SQLITE_OK ){
+  if( rc != SQLITE_OK ) {
     *ppConn = 0;
     if( *pzErr ) *pzErr = pt_redact(*pzErr, s->zSecret);
     return rc;
@@ -189,8 +190,8 @@ static int conn_open(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr)
 
 /* An idle connection of pool p still alive, or NULL; the dead ones found
 ** are closed. */
-static pt_conn *pool_idle(pt_server *s, pt_pool *p){
-  while( p->nIdle > 0 ){
+static pt_conn *pool_idle(pt_server *s, pt_pool *p) {
+  while( p->nIdle > 0 ) {
     pt_conn *c = p->apIdle[--p->nIdle];
     if( s->pDriver->xAlive(c) ) return c;
     s->pDriver->xDisconnect(c);
@@ -200,10 +201,10 @@ static pt_conn *pool_idle(pt_server *s, pt_pool *p){
 }
 
 /* Give c back to pool p: kept while alive and there is room, else closed. */
-static void pool_put(pt_server *s, pt_pool *p, pt_conn *c){
-  if( p->nIdle < (int)(sizeof(p->apIdle) / sizeof(p->apIdle[0])) && s->pDriver->xAlive(c) ){
+static void pool_put(pt_server *s, pt_pool *p, pt_conn *c) {
+  if( p->nIdle < (int)(sizeof(p->apIdle) / sizeof(p->apIdle[0])) && s->pDriver->xAlive(c) ) {
     p->apIdle[p->nIdle++] = c;
-  }else{
+  } else {
     s->pDriver->xDisconnect(c);
     p->nOpen--;
   }
@@ -217,7 +218,7 @@ static void pool_put(pt_server *s, pt_pool *p, pt_conn *c){
 ** transaction it opened on it first.  On error *pzErr is the driver's
 ** message, redacted, not yet prefixed.
 */
-int pt_server_lease(pt_server *s, pt_conn **ppConn, char **pzErr){
+int pt_server_lease(pt_server *s, pt_conn **ppConn, char **pzErr) {
   pt_pool *p = &s->aPool[0];
   if( (*ppConn = pool_idle(s, p)) != 0 ) return SQLITE_OK;
   int rc = conn_open(s, 0, ppConn, pzErr);
@@ -227,7 +228,7 @@ int pt_server_lease(pt_server *s, pt_conn **ppConn, char **pzErr){
 
 /* Give back a leased connection: kept for the next lease or cursor while
 ** alive and there is room, else closed.  NULL is a no-op. */
-void pt_server_release(pt_server *s, pt_conn *c){
+void pt_server_release(pt_server *s, pt_conn *c) {
   if( c ) pool_put(s, &s->aPool[0], c);
 }
 
@@ -239,17 +240,17 @@ void pt_server_release(pt_server *s, pt_conn *c){
 ** end it with pt_server_snapshot_end.  On error *pzErr is the driver's
 ** message, redacted, not yet prefixed.
 */
-int pt_server_snapshot_begin(pt_server *s, pt_conn **ppConn, char **pzErr){
+int pt_server_snapshot_begin(pt_server *s, pt_conn **ppConn, char **pzErr) {
   pt_pool *p = &s->aPool[1];
   pt_conn *c = pool_idle(s, p);
   *ppConn = 0;
-  if( !c ){
+  if( !c ) {
     int rc = conn_open(s, 1, &c, pzErr);
     if( rc != SQLITE_OK ) return rc;
     p->nOpen++;
   }
   int rc = s->pDriver->xBegin(c, pzErr);
-  if( rc != SQLITE_OK ){
+  if( rc != SQLITE_OK ) {
     if( *pzErr ) *pzErr = pt_redact(*pzErr, s->zSecret);
     pool_put(s, p, c);
     return rc;
@@ -260,7 +261,7 @@ int pt_server_snapshot_begin(pt_server *s, pt_conn **ppConn, char **pzErr){
 
 /* End the snapshot of pt_server_snapshot_begin (rolled back: it wrote
 ** nothing) and give its connection back.  NULL is a no-op. */
-void pt_server_snapshot_end(pt_server *s, pt_conn *c){
+void pt_server_snapshot_end(pt_server *s, pt_conn *c) {
   if( !c ) return;
   char *zErr = 0;
   if( s->pDriver->xAlive(c) ) s->pDriver->xRollback(c, &zErr);
@@ -275,39 +276,42 @@ void pt_server_snapshot_end(pt_server *s, pt_conn *c){
 ** and the statement tried once more (*ppConn is then the new one).
 */
 static int cursor_on(pt_server *s, int readOnly, pt_conn **ppConn, int isMain, int retry,
-                     int shared, const pt_stmt *pSt, int nParam, const pt_param *aParam,
-                     int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur,
-                     char **pzErr){
+                     int shared, const pt_stmt *pSt, int nParam, const pt_param *aParam, int nCol,
+                     const pt_kind *aKind, int nFetch, pt_cursor **ppCur, char **pzErr) {
   const pt_driver *d = s->pDriver;
   pt_pool *p = &s->aPool[readOnly];
-  int rc = (shared ? d->xOpenShared : d->xOpen)(*ppConn, pSt, nParam, aParam, nCol, aKind,
-                                                 nFetch, ppCur, pzErr);
+  int rc = (shared ? d->xOpenShared : d->xOpen)(*ppConn, pSt, nParam, aParam, nCol, aKind, nFetch,
+                                                ppCur, pzErr);
   if( rc == SQLITE_OK || !retry || d->xAlive(*ppConn) ) return rc;
   pt_trace("server %s: connection lost, reconnecting", s->zName);
   pt_conn *c = 0;
   char *zErr = 0;
-  if( isMain ){
-    rc = pt_server_conn(s, readOnly, &c, &zErr);   /* replaces the dead one */
-  }else{
-    if( shared ) p->pShared = 0;
-    else p->nOpen--;
+  if( isMain ) {
+    rc = pt_server_conn(s, readOnly, &c, &zErr); /* replaces the dead one */
+  } else {
+    if( shared )
+      p->pShared = 0;
+    else
+      p->nOpen--;
     d->xDisconnect(*ppConn);
     *ppConn = 0;
     rc = conn_open(s, readOnly, &c, &zErr);
-    if( rc == SQLITE_OK ){
-      if( shared ) p->pShared = c;
-      else p->nOpen++;
+    if( rc == SQLITE_OK ) {
+      if( shared )
+        p->pShared = c;
+      else
+        p->nOpen++;
     }
   }
-  if( rc != SQLITE_OK ){
+  if( rc != SQLITE_OK ) {
     sqlite3_free(zErr);
-    return SQLITE_ERROR;   /* with the first attempt's message */
+    return SQLITE_ERROR; /* with the first attempt's message */
   }
   sqlite3_free(*pzErr);
   *pzErr = 0;
   *ppConn = c;
-  return (shared ? d->xOpenShared : d->xOpen)(c, pSt, nParam, aParam, nCol, aKind, nFetch,
-                                               ppCur, pzErr);
+  return (shared ? d->xOpenShared : d->xOpen)(c, pSt, nParam, aParam, nCol, aKind, nFetch, ppCur,
+                                              pzErr);
 }
 
 /*
@@ -321,7 +325,7 @@ static int cursor_on(pt_server *s, int readOnly, pt_conn **ppConn, int isMain, i
 */
 int pt_server_cursor(pt_server *s, int readOnly, int mayRetry, const pt_stmt *pSt, int nParam,
                      const pt_param *aParam, int nCol, const pt_kind *aKind, int nFetch,
-                     pt_cursor **ppCur, pt_conn **ppConn, char **pzErr){
+                     pt_cursor **ppCur, pt_conn **ppConn, char **pzErr) {
   const pt_driver *d = s->pDriver;
   readOnly = readOnly != 0;
   pt_pool *p = &s->aPool[readOnly];
@@ -330,13 +334,13 @@ int pt_server_cursor(pt_server *s, int readOnly, int mayRetry, const pt_stmt *pS
   *ppConn = 0;
   int rc = pt_server_conn(s, readOnly, &c, pzErr);
   if( rc != SQLITE_OK ) return rc;
-  if( !d->xBusy || !d->xBusy(c) ){
+  if( !d->xBusy || !d->xBusy(c) ) {
     /* the server's own connection; one idle and outside a transaction may
     ** be retried once */
     int retry = mayRetry && s->anMain[readOnly] == 0 && (readOnly || !s->inTxn);
-    rc = cursor_on(s, readOnly, &c, 1, retry, 0, pSt, nParam, aParam, nCol, aKind, nFetch,
-                   ppCur, pzErr);
-    if( rc == SQLITE_OK ){
+    rc = cursor_on(s, readOnly, &c, 1, retry, 0, pSt, nParam, aParam, nCol, aKind, nFetch, ppCur,
+                   pzErr);
+    if( rc == SQLITE_OK ) {
       s->anMain[readOnly]++;
       *ppConn = c;
     }
@@ -345,29 +349,29 @@ int pt_server_cursor(pt_server *s, int readOnly, int mayRetry, const pt_stmt *pS
   int shared = 0;
   pt_conn *pFirst = c;
   c = pool_idle(s, p);
-  if( !c ){
+  if( !c ) {
     int nMax = d->xMaxConnections ? d->xMaxConnections(pFirst) : 0;
-    if( nMax > 0 && d->xOpenShared && 1 + p->nOpen + 1 + 1 > nMax ){
+    if( nMax > 0 && d->xOpenShared && 1 + p->nOpen + 1 + 1 > nMax ) {
       /* the bound is reached: a server-side cursor on the shared connection */
       shared = 1;
-      if( p->pShared && p->nShared == 0 && !d->xAlive(p->pShared) ){
+      if( p->pShared && p->nShared == 0 && !d->xAlive(p->pShared) ) {
         d->xDisconnect(p->pShared);
         p->pShared = 0;
       }
-      if( !p->pShared ){
+      if( !p->pShared ) {
         rc = conn_open(s, readOnly, &p->pShared, pzErr);
         if( rc != SQLITE_OK ) return rc;
       }
       c = p->pShared;
-    }else{
+    } else {
       rc = conn_open(s, readOnly, &c, pzErr);
       if( rc != SQLITE_OK ) return rc;
       p->nOpen++;
     }
   }
-  rc = cursor_on(s, readOnly, &c, 0, mayRetry && (!shared || p->nShared == 0), shared, pSt,
-                 nParam, aParam, nCol, aKind, nFetch, ppCur, pzErr);
-  if( rc != SQLITE_OK ){
+  rc = cursor_on(s, readOnly, &c, 0, mayRetry && (!shared || p->nShared == 0), shared, pSt, nParam,
+                 aParam, nCol, aKind, nFetch, ppCur, pzErr);
+  if( rc != SQLITE_OK ) {
     if( c && !shared ) pool_put(s, p, c);
     return rc;
   }
@@ -378,15 +382,15 @@ int pt_server_cursor(pt_server *s, int readOnly, int mayRetry, const pt_stmt *pS
 
 /* The cursor that pt_server_cursor opened on c has been closed: c is free
 ** again (back to the pool when it is one of the pool's). */
-void pt_server_cursor_done(pt_server *s, int readOnly, pt_conn *c){
+void pt_server_cursor_done(pt_server *s, int readOnly, pt_conn *c) {
   readOnly = readOnly != 0;
   pt_pool *p = &s->aPool[readOnly];
   if( !c ) return;
-  if( c == (readOnly ? s->pRoConn : s->pConn) ){
+  if( c == (readOnly ? s->pRoConn : s->pConn) ) {
     if( s->anMain[readOnly] > 0 ) s->anMain[readOnly]--;
-  }else if( c != p->pShared ){
+  } else if( c != p->pShared ) {
     pool_put(s, p, c);
-  }else if( --p->nShared == 0 && !s->pDriver->xAlive(c) ){
+  } else if( --p->nShared == 0 && !s->pDriver->xAlive(c) ) {
     s->pDriver->xDisconnect(c);
     p->pShared = 0;
   }
@@ -394,21 +398,21 @@ void pt_server_cursor_done(pt_server *s, int readOnly, pt_conn *c){
 
 /* Drop connections known to be broken (after an error), so the next use
 ** reconnects. */
-void pt_server_check(pt_server *s){
-  if( s->pConn && s->nCursor == 0 && !s->pDriver->xAlive(s->pConn) ){
+void pt_server_check(pt_server *s) {
+  if( s->pConn && s->nCursor == 0 && !s->pDriver->xAlive(s->pConn) ) {
     conn_lost(s);
     s->pDriver->xDisconnect(s->pConn);
     s->pConn = 0;
   }
-  if( s->pRoConn && s->nCursor == 0 && !s->pDriver->xAlive(s->pRoConn) ){
+  if( s->pRoConn && s->nCursor == 0 && !s->pDriver->xAlive(s->pRoConn) ) {
     s->pDriver->xDisconnect(s->pRoConn);
     s->pRoConn = 0;
   }
 }
 
-static int valid_name(const char *z){
+static int valid_name(const char *z) {
   if( !z || !z[0] ) return 0;
-  for(; *z; z++){
+  for( ; *z; z++ ) {
     if( !isalnum((unsigned char)*z) && *z != '_' ) return 0;
   }
   return 1;
@@ -418,25 +422,27 @@ static int valid_name(const char *z){
 ** Register (or replace) server zName and connect to it now, so a bad URI
 ** or an unreachable server is reported by pontoon_connect itself.
 */
-int pt_server_add(pt_registry *r, const char *zName, const char *zUri, char **pzErr){
-  if( !valid_name(zName) ){
+int pt_server_add(pt_registry *r, const char *zName, const char *zUri, char **pzErr) {
+  if( !valid_name(zName) ) {
     *pzErr = sqlite3_mprintf("pontoon_connect: server name must be letters, digits and _");
     return SQLITE_ERROR;
   }
   const pt_driver *d = pt_driver_for(zUri);
-  if( !d ){
+  if( !d ) {
     sqlite3_str *m = sqlite3_str_new(0);
-    sqlite3_str_appendf(m, "pontoon_connect: server '%s': unknown kind of connection string; use ", zName);
-    for(size_t i = 0; i < sizeof(aDriver) / sizeof(aDriver[0]); i++){
+    sqlite3_str_appendf(m, "pontoon_connect: server '%s': unknown kind of connection string; use ",
+                        zName);
+    for( size_t i = 0; i < sizeof(aDriver) / sizeof(aDriver[0]); i++ ) {
       sqlite3_str_appendf(m, "%s%s", i == 0 ? "" : ", ", aDriver[i]->zSchemes);
     }
     *pzErr = sqlite3_str_finish(m);
     return SQLITE_ERROR;
   }
   pt_server *old = pt_server_find(r, zName);
-  if( old && (old->nCursor > 0 || old->inTxn) ){
+  if( old && (old->nCursor > 0 || old->inTxn) ) {
     *pzErr = sqlite3_mprintf("pontoon_connect: server '%s' is in use by an open "
-      "transaction or query; finish it first", zName);
+                             "transaction or query; finish it first",
+                             zName);
     return SQLITE_ERROR;
   }
   pt_server *s = sqlite3_malloc(sizeof(*s));
@@ -450,12 +456,12 @@ int pt_server_add(pt_registry *r, const char *zName, const char *zUri, char **pz
   char *zRemote = 0;
   pt_conn *c;
   int rc = pt_server_conn(s, 0, &c, &zRemote);
-  if( rc != SQLITE_OK ){
+  if( rc != SQLITE_OK ) {
     *pzErr = pt_server_error(s, 0, "cannot connect", zRemote);
     server_free(s);
     return rc;
   }
-  if( old ){
+  if( old ) {
     pt_server **pp = &r->pServers;
     while( *pp != old ) pp = &(*pp)->pNext;
     *pp = old->pNext;
@@ -467,12 +473,13 @@ int pt_server_add(pt_registry *r, const char *zName, const char *zUri, char **pz
 }
 
 /* Close and forget server zName.  SQLITE_NOTFOUND if there is none. */
-int pt_server_remove(pt_registry *r, const char *zName, char **pzErr){
+int pt_server_remove(pt_registry *r, const char *zName, char **pzErr) {
   pt_server *s = pt_server_find(r, zName);
   if( !s ) return SQLITE_NOTFOUND;
-  if( s->nCursor > 0 || s->inTxn ){
+  if( s->nCursor > 0 || s->inTxn ) {
     *pzErr = sqlite3_mprintf("pontoon_disconnect: server '%s' is in use by an open "
-      "transaction or query", zName);
+                             "transaction or query",
+                             zName);
     return SQLITE_ERROR;
   }
   pt_server **pp = &r->pServers;
@@ -488,17 +495,17 @@ int pt_server_remove(pt_registry *r, const char *zName, char **pzErr){
 ** a backup is run only if this session created one with the very same
 ** arguments: then the SQL it runs is the user's own, whatever its name.
 */
-void pt_trust_table(pt_registry *r, const char *zArgs){
+void pt_trust_table(pt_registry *r, const char *zArgs) {
   if( !zArgs || pt_is_trusted(r, zArgs) ) return;
-  char **a = sqlite3_realloc(r->azTrusted, sizeof(char*) * (r->nTrusted + 1));
+  char **a = sqlite3_realloc(r->azTrusted, sizeof(char *) * (r->nTrusted + 1));
   if( !a ) return;
   r->azTrusted = a;
   a[r->nTrusted] = pt_strdup(zArgs);
   if( a[r->nTrusted] ) r->nTrusted++;
 }
 
-int pt_is_trusted(pt_registry *r, const char *zArgs){
-  for(int i = 0; zArgs && i < r->nTrusted; i++){
+int pt_is_trusted(pt_registry *r, const char *zArgs) {
+  for( int i = 0; zArgs && i < r->nTrusted; i++ ) {
     if( strcmp(r->azTrusted[i], zArgs) == 0 ) return 1;
   }
   return 0;
@@ -526,9 +533,9 @@ int pt_is_trusted(pt_registry *r, const char *zArgs){
 */
 
 /* Stop tracking v's bulk writer (its rows are dropped). */
-void pt_writer_forget(pt_vtab *v){
+void pt_writer_forget(pt_vtab *v) {
   pt_server *s = v->pBulkServer;
-  if( s ){
+  if( s ) {
     pt_vtab **pp = &s->pWriters;
     while( *pp && *pp != v ) pp = &(*pp)->pNextWriter;
     if( *pp ) *pp = v->pNextWriter;
@@ -541,27 +548,30 @@ void pt_writer_forget(pt_vtab *v){
 
 /* The message of an UPDATE or DELETE by key that matched n rows, not one
 ** (the words of xSettle's contract in driver.h). */
-char *pt_rows_matched_error(int64_t n){
-  if( n == 0 ){
+char *pt_rows_matched_error(int64_t n) {
+  if( n == 0 ) {
     return sqlite3_mprintf("no row matched the key: the row was changed or deleted on the "
                            "server since it was read");
   }
   return sqlite3_mprintf("%lld rows matched the key: the key does not identify one row "
-                         "(key= must name unique columns)", (long long)n);
+                         "(key= must name unique columns)",
+                         (long long)n);
 }
 
 /* Mark the open transaction of s as one that cannot commit (the first cause
 ** is kept).  Outside a transaction this does nothing: the statement's own
 ** error is enough, and SQLite rolls it back. */
-void pt_server_fail(pt_server *s, const char *zWhy){
+void pt_server_fail(pt_server *s, const char *zWhy) {
   if( !s->inTxn || s->zTxnFailed ) return;
-  if( strncmp(zWhy, "pontoon: ", 9) == 0 ) zWhy += 9;   /* it is quoted inside another */
-  s->zTxnFailed = sqlite3_mprintf("%s; nothing of this transaction can be committed on "
-    "server '%s': ROLLBACK (or ROLLBACK TO a savepoint taken before it)", zWhy, s->zName);
+  if( strncmp(zWhy, "pontoon: ", 9) == 0 ) zWhy += 9; /* it is quoted inside another */
+  s->zTxnFailed =
+    sqlite3_mprintf("%s; nothing of this transaction can be committed on "
+                    "server '%s': ROLLBACK (or ROLLBACK TO a savepoint taken before it)",
+                    zWhy, s->zName);
   s->failedSp = s->spOpen;
 }
 
-static void clear_failure(pt_server *s){
+static void clear_failure(pt_server *s) {
   sqlite3_free(s->zTxnFailed);
   s->zTxnFailed = 0;
   s->failedSp = 0;
@@ -569,28 +579,26 @@ static void clear_failure(pt_server *s){
 
 /* Send every buffered row of every table on server s, and wait for the
 ** UPDATE and DELETE statements sent without waiting. */
-int pt_server_flush(pt_server *s, char **pzErr){
-  return pt_server_flush_rows(s, 1, pzErr);
-}
+int pt_server_flush(pt_server *s, char **pzErr) { return pt_server_flush_rows(s, 1, pzErr); }
 
 /* As pt_server_flush; settle 0 leaves queued statements queued (another
 ** one is about to join them, and the connection keeps their order).  A
 ** failure may leave part of the rows applied: the transaction is failed. */
-int pt_server_flush_rows(pt_server *s, int settle, char **pzErr){
+int pt_server_flush_rows(pt_server *s, int settle, char **pzErr) {
   /* queued statements first: they were sent first, so theirs is the cause */
-  if( s->nQueued && settle ){
+  if( s->nQueued && settle ) {
     char *zErr = 0;
     s->nQueued = 0;
-    if( s->pConn && s->pDriver->xSettle(s->pConn, &zErr) != SQLITE_OK ){
+    if( s->pConn && s->pDriver->xSettle(s->pConn, &zErr) != SQLITE_OK ) {
       *pzErr = pt_server_error(s, s->zQueuedTable, "UPDATE or DELETE", zErr);
       pt_server_discard(s);
       pt_server_fail(s, *pzErr);
       return SQLITE_ERROR;
     }
   }
-  for(pt_vtab *v = s->pWriters; v; v = v->pNextWriter){
+  for( pt_vtab *v = s->pWriters; v; v = v->pNextWriter ) {
     char *zErr = 0;
-    if( s->pDriver->xBulkFlush(v->pBulk, &zErr) != SQLITE_OK ){
+    if( s->pDriver->xBulkFlush(v->pBulk, &zErr) != SQLITE_OK ) {
       *pzErr = pt_server_error(s, v->zRemoteTable ? v->zRemoteTable : v->zName, "INSERT", zErr);
       pt_server_discard(s);
       pt_server_fail(s, *pzErr);
@@ -601,9 +609,9 @@ int pt_server_flush_rows(pt_server *s, int settle, char **pzErr){
 }
 
 /* Drop buffered rows and forget queued statements (a rollback follows). */
-void pt_server_discard(pt_server *s){
-  for(pt_vtab *v = s->pWriters; v; v = v->pNextWriter) s->pDriver->xBulkDiscard(v->pBulk);
-  if( s->nQueued ){
+void pt_server_discard(pt_server *s) {
+  for( pt_vtab *v = s->pWriters; v; v = v->pNextWriter ) s->pDriver->xBulkDiscard(v->pBulk);
+  if( s->nQueued ) {
     char *zErr = 0;
     s->nQueued = 0;
     if( s->pConn ) s->pDriver->xSettle(s->pConn, &zErr);
@@ -613,12 +621,12 @@ void pt_server_discard(pt_server *s){
 
 /* Open the remote transaction: BEGIN and the savepoint pt_begin.  The
 ** message is not prefixed. */
-static int remote_begin(pt_server *s, char **pzErr){
+static int remote_begin(pt_server *s, char **pzErr) {
   pt_conn *c;
   int rc = pt_server_conn(s, 0, &c, pzErr);
   if( rc == SQLITE_OK ) rc = s->pDriver->xBegin(c, pzErr);
   if( rc == SQLITE_OK ) rc = s->pDriver->xSavepoint(c, PT_SP_BEGIN, -1, pzErr);
-  if( rc != SQLITE_OK ){
+  if( rc != SQLITE_OK ) {
     pt_server_check(s);
     return rc;
   }
@@ -628,7 +636,7 @@ static int remote_begin(pt_server *s, char **pzErr){
 }
 
 /* xBegin: SQLite's write transaction now includes server s. */
-int pt_server_begin(pt_server *s, char **pzErr){
+int pt_server_begin(pt_server *s, char **pzErr) {
   s->inSqlTxn = 1;
   if( s->inTxn || s->zTxnFailed ) return SQLITE_OK;
   char *zErr = 0;
@@ -643,8 +651,8 @@ int pt_server_begin(pt_server *s, char **pzErr){
 ** was busy) or a ROLLBACK TO the start, SQLite calls no xBegin again, so
 ** the remote transaction is opened here.  The message is not prefixed.
 */
-int pt_server_write_conn(pt_server *s, pt_conn **ppConn, char **pzErr){
-  if( s->inSqlTxn && !s->inTxn && !s->zTxnFailed ){
+int pt_server_write_conn(pt_server *s, pt_conn **ppConn, char **pzErr) {
+  if( s->inSqlTxn && !s->inTxn && !s->zTxnFailed ) {
     int rc = remote_begin(s, pzErr);
     if( rc != SQLITE_OK ) return rc;
   }
@@ -658,31 +666,33 @@ int pt_server_write_conn(pt_server *s, pt_conn **ppConn, char **pzErr){
 ** An error here leaves every server uncommitted; SQLITE_BUSY leaves the
 ** transaction open so that COMMIT can be run again.
 */
-int pt_registry_prepare(pt_registry *r, char **pzErr){
-  for(pt_server *s = r->pServers; s; s = s->pNext){
-    if( s->zTxnFailed ){
+int pt_registry_prepare(pt_registry *r, char **pzErr) {
+  for( pt_server *s = r->pServers; s; s = s->pNext ) {
+    if( s->zTxnFailed ) {
       *pzErr = pt_server_error(s, 0, "COMMIT", sqlite3_mprintf("%s", s->zTxnFailed));
       return SQLITE_ERROR;
     }
     if( s->inTxn && pt_server_flush(s, pzErr) != SQLITE_OK ) return SQLITE_ERROR;
   }
   int rc = sqlite3_db_cacheflush(r->db);
-  if( rc == SQLITE_BUSY ){
-    *pzErr = sqlite3_mprintf("pontoon: COMMIT: the local database is locked by another "
+  if( rc == SQLITE_BUSY ) {
+    *pzErr = sqlite3_mprintf(
+      "pontoon: COMMIT: the local database is locked by another "
       "connection, so nothing was committed, on any server; run COMMIT again when it is "
       "free, or ROLLBACK");
     return SQLITE_BUSY;
   }
-  if( rc != SQLITE_OK ){
+  if( rc != SQLITE_OK ) {
     *pzErr = sqlite3_mprintf("pontoon: COMMIT: the local database could not be written "
-      "(%s), so nothing was committed, on any server", sqlite3_errstr(rc));
+                             "(%s), so nothing was committed, on any server",
+                             sqlite3_errstr(rc));
   }
   return rc;
 }
 
 /* Second half of xSync: the remote COMMIT of s. */
-int pt_server_commit(pt_server *s, char **pzErr){
-  if( s->zTxnFailed ){
+int pt_server_commit(pt_server *s, char **pzErr) {
+  if( s->zTxnFailed ) {
     *pzErr = pt_server_error(s, 0, "COMMIT", sqlite3_mprintf("%s", s->zTxnFailed));
     return SQLITE_ERROR;
   }
@@ -693,7 +703,7 @@ int pt_server_commit(pt_server *s, char **pzErr){
   rc = s->pDriver->xCommit(s->pConn, &zErr);
   s->inTxn = 0;
   s->spOpen = 0;
-  if( rc != SQLITE_OK ){
+  if( rc != SQLITE_OK ) {
     *pzErr = pt_server_error(s, 0, "COMMIT", zErr);
     pt_server_check(s);
   }
@@ -701,14 +711,14 @@ int pt_server_commit(pt_server *s, char **pzErr){
 }
 
 /* xCommit: SQLite's transaction is over (the remote COMMIT was in xSync). */
-void pt_server_end(pt_server *s){
-  if( s->inTxn ) pt_server_rollback(s);   /* never leave one open */
+void pt_server_end(pt_server *s) {
+  if( s->inTxn ) pt_server_rollback(s); /* never leave one open */
   s->inSqlTxn = 0;
   clear_failure(s);
 }
 
 /* xRollback. */
-void pt_server_rollback(pt_server *s){
+void pt_server_rollback(pt_server *s) {
   pt_server_discard(s);
   s->inSqlTxn = 0;
   clear_failure(s);
@@ -726,7 +736,7 @@ void pt_server_rollback(pt_server *s){
 ** (xRollbackTo only) is the SAVEPOINT that opened the transaction: back to
 ** its start.
 */
-int pt_server_savepoint(pt_server *s, int op, int iLevel, char **pzErr){
+int pt_server_savepoint(pt_server *s, int op, int iLevel, char **pzErr) {
   if( iLevel > 62 || (iLevel < 0 && op != PT_SP_ROLLBACK) ) return SQLITE_OK;
   int toStart = iLevel < 0;
   if( toStart ) iLevel = 0;
@@ -737,7 +747,7 @@ int pt_server_savepoint(pt_server *s, int op, int iLevel, char **pzErr){
   ** drops the message of an error a release returns), and a rollback
   ** drops them. */
   if( op == PT_SP_ROLLBACK ) pt_server_discard(s);
-  if( !s->inTxn ){
+  if( !s->inTxn ) {
     /* the connection died in this transaction: back to the start is the
     ** server's own rollback, which already happened */
     if( op == PT_SP_ROLLBACK && toStart ) clear_failure(s);
@@ -745,10 +755,14 @@ int pt_server_savepoint(pt_server *s, int op, int iLevel, char **pzErr){
   }
   if( op == PT_SP_BEGIN ) rc = pt_server_flush(s, pzErr);
   if( rc != SQLITE_OK ) return rc;
-  uint64_t above = ~(((uint64_t)1 << iLevel) - 1);   /* levels >= iLevel */
+  uint64_t above = ~(((uint64_t)1 << iLevel) - 1); /* levels >= iLevel */
   int lowest = -1;
-  for(int i = iLevel; i < 63 && !toStart; i++) if( s->spOpen & ((uint64_t)1 << i) ){ lowest = i; break; }
-  switch( op ){
+  for( int i = iLevel; i < 63 && !toStart; i++ )
+    if( s->spOpen & ((uint64_t)1 << i) ) {
+      lowest = i;
+      break;
+    }
+  switch( op ) {
     case PT_SP_BEGIN:
       if( s->spOpen & ((uint64_t)1 << iLevel) ) return SQLITE_OK;
       rc = s->pDriver->xSavepoint(s->pConn, PT_SP_BEGIN, iLevel, &zErr);
@@ -760,15 +774,17 @@ int pt_server_savepoint(pt_server *s, int op, int iLevel, char **pzErr){
       break;
     case PT_SP_ROLLBACK:
       rc = s->pDriver->xSavepoint(s->pConn, PT_SP_ROLLBACK, lowest, &zErr);
-      if( rc == SQLITE_OK && s->zTxnFailed
-       && (lowest < 0 || (s->failedSp & ((uint64_t)1 << lowest))) ){
-        clear_failure(s);   /* what failed came after that savepoint */
+      if( rc == SQLITE_OK && s->zTxnFailed &&
+          (lowest < 0 || (s->failedSp & ((uint64_t)1 << lowest))) ) {
+        clear_failure(s); /* what failed came after that savepoint */
       }
-      if( lowest >= 0 ) s->spOpen &= ~(above & ~((uint64_t)1 << lowest));
-      else s->spOpen = 0;
+      if( lowest >= 0 )
+        s->spOpen &= ~(above & ~((uint64_t)1 << lowest));
+      else
+        s->spOpen = 0;
       break;
   }
-  if( rc != SQLITE_OK ){
+  if( rc != SQLITE_OK ) {
     *pzErr = pt_server_error(s, 0, "SAVEPOINT", zErr);
     pt_server_check(s);
   }

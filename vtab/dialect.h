@@ -27,13 +27,13 @@
 #ifndef PT_DIALECT_H
 #define PT_DIALECT_H
 
-#include "driver.h"      /* pt_kind, pt_param, PT_OP_*, PT_PUSH_*; it declares pt_dialect */
+#include "driver.h" /* pt_kind, pt_param, PT_OP_*, PT_PUSH_*; it declares pt_dialect */
 
 /* Flags a driver passes to xSelectExpr: how it decodes what it reads. */
-#define PT_READ_TEXT 0x01   /* every value as the server's text (ODBC) */
+#define PT_READ_TEXT 0x01 /* every value as the server's text (ODBC) */
 
 /* Flags for xSpan (pt_driver.xLexFlags): the session's reading of SQL. */
-#define PT_LEX_NO_BACKSLASH 0x01   /* MySQL NO_BACKSLASH_ESCAPES: '\' is a character */
+#define PT_LEX_NO_BACKSLASH 0x01 /* MySQL NO_BACKSLASH_ESCAPES: '\' is a character */
 
 /*
 ** One row of a dialect's pushdown table (STYLE.md 4): for a column of one
@@ -43,13 +43,13 @@
 ** pt_push_lookup reads it (IS NULL and IS NOT NULL are always exact).
 */
 typedef struct pt_push_rule {
-  unsigned char eq;          /* =, and IN lists (PT_OP_IN) */
-  unsigned char ne;          /* <> */
-  unsigned char ord;         /* < <= > >= */
-  unsigned char like;        /* LIKE */
-  unsigned char dates;       /* PT_OP_DATE_GE, PT_OP_DATE_LT */
-  unsigned char orderable;   /* 1: ORDER BY sorts as SQLite (NULLs first) */
-  unsigned char binary;      /* 1: pushed only under SQLite's BINARY collation */
+  unsigned char eq; /* =, and IN lists (PT_OP_IN) */
+  unsigned char ne; /* <> */
+  unsigned char ord; /* < <= > >= */
+  unsigned char like; /* LIKE */
+  unsigned char dates; /* PT_OP_DATE_GE, PT_OP_DATE_LT */
+  unsigned char orderable; /* 1: ORDER BY sorts as SQLite (NULLs first) */
+  unsigned char binary; /* 1: pushed only under SQLite's BINARY collation */
 } pt_push_rule;
 int pt_push_lookup(const pt_push_rule *aRule, pt_kind k, int op, const char *zColl);
 
@@ -60,8 +60,8 @@ int pt_push_lookup(const pt_push_rule *aRule, pt_kind k, int op, const char *zCo
 ** parameter given as an int.  pt_sql_finish hands the statement over.
 */
 typedef struct pt_sql {
-  sqlite3_str *pStr;       /* the text so far */
-  int ePlace;              /* PT_PLACE_* */
+  sqlite3_str *pStr; /* the text so far */
+  int ePlace; /* PT_PLACE_* */
   int nMark, nAlloc;
   pt_mark *aMark;
   int oom;
@@ -69,12 +69,12 @@ typedef struct pt_sql {
 void pt_sql_init(pt_sql *, int ePlace);
 void pt_sqlf(pt_sql *, const char *zFmt, ...);
 void pt_sql_place(pt_sql *, int iParam, int markFlags);
-int pt_sql_finish(pt_sql *, pt_stmt *pOut);   /* SQLITE_OK or SQLITE_NOMEM */
+int pt_sql_finish(pt_sql *, pt_stmt *pOut); /* SQLITE_OK or SQLITE_NOMEM */
 void pt_stmt_clear(pt_stmt *);
 
 struct pt_dialect {
-  int iVersion;            /* 1 */
-  const char *zName;       /* "postgresql", "mysql", "sqlite", "ansi" */
+  int iVersion; /* 1 */
+  const char *zName; /* "postgresql", "mysql", "sqlite", "ansi" */
 
   /* Append zName quoted as an identifier. */
   void (*xQuoteIdent)(sqlite3_str *, const char *zName);
@@ -184,20 +184,20 @@ struct pt_dialect {
   ** (SQLite), or cannot: then one worker per job. */
   const char *zSkipLocked;
 };
-#define PT_LEDGER_NAME   0
-#define PT_LEDGER_TEXT   1
-#define PT_LEDGER_INT    2
-#define PT_LEDGER_REAL   3
-#define PT_LEDGER_TIME   4
+#define PT_LEDGER_NAME 0
+#define PT_LEDGER_TEXT 1
+#define PT_LEDGER_INT 2
+#define PT_LEDGER_REAL 3
+#define PT_LEDGER_TIME 4
 
 /* The dialects (vtab/dialects/). */
 extern const pt_dialect pt_dialect_postgresql;
-extern const pt_dialect pt_dialect_mysql;          /* IN lists spliced by the native driver */
-extern const pt_dialect pt_dialect_mysql_params;   /* no IN lists: drivers that bind each parameter */
+extern const pt_dialect pt_dialect_mysql; /* IN lists spliced by the native driver */
+extern const pt_dialect pt_dialect_mysql_params; /* no IN lists: drivers that bind each parameter */
 extern const pt_dialect pt_dialect_sqlite;
-extern const pt_dialect pt_dialect_ansi;           /* "names", no LIMIT */
-extern const pt_dialect pt_dialect_ansi_fetch;     /* "names", FETCH FIRST n ROWS ONLY */
-extern const pt_dialect pt_dialect_ansi_backtick;  /* `names`, no LIMIT */
+extern const pt_dialect pt_dialect_ansi; /* "names", no LIMIT */
+extern const pt_dialect pt_dialect_ansi_fetch; /* "names", FETCH FIRST n ROWS ONLY */
+extern const pt_dialect pt_dialect_ansi_backtick; /* `names`, no LIMIT */
 
 /* Pieces several dialects share (deparse.c). */
 void pt_sql_limit(pt_sql *, int iParam);

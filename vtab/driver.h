@@ -43,41 +43,41 @@
 ** pt_kind_name() are what `columns=` stores in a table definition.
 */
 typedef enum pt_kind {
-  PT_K_INT = 0,     /* exact integer within int64: INTEGER */
-  PT_K_BOOL,        /* 0 or 1: INTEGER */
-  PT_K_REAL,        /* binary floating point: REAL ('NaN' as TEXT) */
-  PT_K_DECIMAL,     /* exact decimal: INTEGER, REAL if <=15 digits, else TEXT */
-  PT_K_TEXT,        /* character data compared exactly: TEXT */
-  PT_K_CHAR,        /* blank-padded char(n): TEXT, padding kept */
-  PT_K_BLOB,        /* binary: BLOB */
-  PT_K_DATE,        /* 'YYYY-MM-DD': TEXT */
-  PT_K_TIME,        /* 'HH:MM:SS[.ffffff]': TEXT */
-  PT_K_TIMESTAMP,   /* 'YYYY-MM-DD HH:MM:SS[.ffffff]': TEXT */
+  PT_K_INT = 0, /* exact integer within int64: INTEGER */
+  PT_K_BOOL, /* 0 or 1: INTEGER */
+  PT_K_REAL, /* binary floating point: REAL ('NaN' as TEXT) */
+  PT_K_DECIMAL, /* exact decimal: INTEGER, REAL if <=15 digits, else TEXT */
+  PT_K_TEXT, /* character data compared exactly: TEXT */
+  PT_K_CHAR, /* blank-padded char(n): TEXT, padding kept */
+  PT_K_BLOB, /* binary: BLOB */
+  PT_K_DATE, /* 'YYYY-MM-DD': TEXT */
+  PT_K_TIME, /* 'HH:MM:SS[.ffffff]': TEXT */
+  PT_K_TIMESTAMP, /* 'YYYY-MM-DD HH:MM:SS[.ffffff]': TEXT */
   PT_K_TIMESTAMPTZ, /* as TIMESTAMP in UTC, with '+00:00': TEXT */
-  PT_K_INTERVAL,    /* ISO 8601 duration 'P1Y2M3DT4H5M6S': TEXT */
-  PT_K_UUID,        /* lower-case 8-4-4-4-12 hex: TEXT */
-  PT_K_JSON,        /* JSON text */
-  PT_K_ARRAY,       /* JSON array text */
-  PT_K_ENUM,        /* label: TEXT */
-  PT_K_OTHER,       /* the server's text form: TEXT */
+  PT_K_INTERVAL, /* ISO 8601 duration 'P1Y2M3DT4H5M6S': TEXT */
+  PT_K_UUID, /* lower-case 8-4-4-4-12 hex: TEXT */
+  PT_K_JSON, /* JSON text */
+  PT_K_ARRAY, /* JSON array text */
+  PT_K_ENUM, /* label: TEXT */
+  PT_K_OTHER, /* the server's text form: TEXT */
   PT_K_COUNT
 } pt_kind;
 
 /* One remote column, as described by the server or read from `columns=`. */
 typedef struct pt_column {
-  char *zName;        /* remote name, unquoted */
+  char *zName; /* remote name, unquoted */
   pt_kind kind;
-  int iKey;           /* 1-based position in the primary key, 0 if not in it */
-  int notNull;        /* 1 if the server says NOT NULL */
-  char *zRemoteType;  /* the server's type name, for docs and errors; may be NULL */
+  int iKey; /* 1-based position in the primary key, 0 if not in it */
+  int notNull; /* 1 if the server says NOT NULL */
+  char *zRemoteType; /* the server's type name, for docs and errors; may be NULL */
 } pt_column;
 
 /* A remote table or view. Free with pt_desc_free() (util.c). */
 typedef struct pt_table_desc {
   int nCol;
   pt_column *aCol;
-  double nRowEstimate;  /* the server's estimate, <0 when unknown */
-  char *zSchema;        /* the schema the name resolved to, or NULL */
+  double nRowEstimate; /* the server's estimate, <0 when unknown */
+  char *zSchema; /* the schema the name resolved to, or NULL */
   int isView;
 } pt_table_desc;
 
@@ -86,11 +86,11 @@ typedef struct pt_table_desc {
 ** driver's buffer, valid until the next xNext or xClose.  PT_V_DECIMAL is
 ** exact decimal text ("-12.50", "NaN") that value.c classifies.
 */
-#define PT_V_NULL    SQLITE_NULL
-#define PT_V_INT     SQLITE_INTEGER
-#define PT_V_REAL    SQLITE_FLOAT
-#define PT_V_TEXT    SQLITE_TEXT
-#define PT_V_BLOB    SQLITE_BLOB
+#define PT_V_NULL SQLITE_NULL
+#define PT_V_INT SQLITE_INTEGER
+#define PT_V_REAL SQLITE_FLOAT
+#define PT_V_TEXT SQLITE_TEXT
+#define PT_V_BLOB SQLITE_BLOB
 #define PT_V_DECIMAL 100
 typedef struct pt_value {
   int type;
@@ -108,7 +108,7 @@ typedef struct pt_param {
   const char *z;
   int n;
   pt_kind kind;
-  int isBinary;       /* z holds raw bytes (blob parameters) */
+  int isBinary; /* z holds raw bytes (blob parameters) */
 } pt_param;
 
 /* Facts about a connected server for pontoon_servers; strings are owned by
@@ -123,7 +123,7 @@ typedef struct pt_server_info {
 
 /* The base of every driver connection and cursor. */
 typedef struct pt_driver pt_driver;
-typedef struct pt_dialect pt_dialect;   /* dialect.h: the engine's SQL */
+typedef struct pt_dialect pt_dialect; /* dialect.h: the engine's SQL */
 typedef struct pt_conn {
   const pt_driver *pDriver;
 } pt_conn;
@@ -140,12 +140,12 @@ typedef struct pt_bulk {
 ** kinds ("on or after the day", "before the day"). */
 #define PT_OP_DATE_GE 200
 #define PT_OP_DATE_LT 201
-#define PT_OP_IN      202   /* col = any element of an array parameter */
+#define PT_OP_IN 202 /* col = any element of an array parameter */
 
 /* xPushable answers: how a remote test relates to SQLite's own. */
-#define PT_PUSH_NONE     0  /* stays local */
-#define PT_PUSH_EXACT    1  /* remote answer equals SQLite's */
-#define PT_PUSH_SUPERSET 2  /* remote keeps every row SQLite would keep, maybe more */
+#define PT_PUSH_NONE 0 /* stays local */
+#define PT_PUSH_EXACT 1 /* remote answer equals SQLite's */
+#define PT_PUSH_SUPERSET 2 /* remote keeps every row SQLite would keep, maybe more */
 
 #define PT_FETCH_FEW (-1)
 
@@ -167,12 +167,12 @@ typedef struct pt_bulk {
 ** own statements only read and write rows.
 */
 #define PT_PLACE_NUMBERED 0
-#define PT_PLACE_QMARK    1
-#define PT_MARK_LIST      0x01
+#define PT_PLACE_QMARK 1
+#define PT_MARK_LIST 0x01
 typedef struct pt_mark {
-  int iOffset;        /* byte offset of the '?' in zSql */
-  int iParam;         /* the parameter it takes, 0-based */
-  int flags;          /* PT_MARK_* */
+  int iOffset; /* byte offset of the '?' in zSql */
+  int iParam; /* the parameter it takes, 0-based */
+  int flags; /* PT_MARK_* */
 } pt_mark;
 typedef struct pt_stmt {
   char *zSql;
@@ -183,17 +183,17 @@ typedef struct pt_stmt {
 } pt_stmt;
 
 /* Savepoint operations for xSavepoint. */
-#define PT_SP_BEGIN    0
-#define PT_SP_RELEASE  1
+#define PT_SP_BEGIN 0
+#define PT_SP_RELEASE 1
 #define PT_SP_ROLLBACK 2
 
 struct pt_driver {
-  int iVersion;            /* 1 */
-  const char *zName;       /* "postgresql" */
-  const char *zSchemes;    /* the connection strings it takes, for messages */
-  const pt_dialect *pDialect;  /* the engine it speaks (before xDialect says) */
-  int readFlags;           /* PT_READ_*: how xColumn decodes what it reads */
-  int ePlace;              /* PT_PLACE_*: the placeholders its statements carry */
+  int iVersion; /* 1 */
+  const char *zName; /* "postgresql" */
+  const char *zSchemes; /* the connection strings it takes, for messages */
+  const pt_dialect *pDialect; /* the engine it speaks (before xDialect says) */
+  int readFlags; /* PT_READ_*: how xColumn decodes what it reads */
+  int ePlace; /* PT_PLACE_*: the placeholders its statements carry */
 
   /* 1 if this driver handles the connection string (by its scheme). */
   int (*xAccepts)(const char *zUri);
@@ -201,8 +201,8 @@ struct pt_driver {
   /* Open a connection.  zUri is the string given to pontoon_connect;
   ** connectTimeout is in seconds.  The session is pinned (UTC, ISO dates,
   ** exact floats) before this returns. */
-  int (*xConnect)(const char *zUri, int connectTimeout, int readOnly,
-                  pt_conn **ppConn, char **pzErr);
+  int (*xConnect)(const char *zUri, int connectTimeout, int readOnly, pt_conn **ppConn,
+                  char **pzErr);
   /* Close and free; NULL is a no-op. */
   void (*xDisconnect)(pt_conn *);
   /* 0 when the connection is known to be broken (so the bridge reconnects). */
@@ -212,17 +212,16 @@ struct pt_driver {
 
   /* Describe [zSchema.]zTable (zSchema NULL: the search path).  SQLITE_NOTFOUND
   ** with a message when it does not exist. */
-  int (*xDescribe)(pt_conn *, const char *zSchema, const char *zTable,
-                   pt_table_desc **ppDesc, char **pzErr);
+  int (*xDescribe)(pt_conn *, const char *zSchema, const char *zTable, pt_table_desc **ppDesc,
+                   char **pzErr);
   /* Describe the columns a query returns (for query= tables).  No key. */
-  int (*xDescribeQuery)(pt_conn *, const char *zQuery, pt_table_desc **ppDesc,
-                        char **pzErr);
+  int (*xDescribeQuery)(pt_conn *, const char *zQuery, pt_table_desc **ppDesc, char **pzErr);
   /* List tables and views of zSchema (NULL: the default schema) whose names
   ** match the LIKE pattern zLike (NULL: all).  *pazName is an array of *pn
   ** sqlite3_malloc'd names, itself sqlite3_malloc'd.  SQLITE_NOTFOUND with
   ** a message when zSchema does not exist (an empty one lists nothing). */
-  int (*xListTables)(pt_conn *, const char *zSchema, const char *zLike,
-                     char ***pazName, int *pn, char **pzErr);
+  int (*xListTables)(pt_conn *, const char *zSchema, const char *zLike, char ***pazName, int *pn,
+                     char **pzErr);
 
   /* Run the query pStmt (placeholders and marks as ePlace says, taking
   ** aParam[nParam]) and stream its rows.  aKind[nCol] are the kinds of the
@@ -233,9 +232,8 @@ struct pt_driver {
   ** trip.  Another cursor on the same
   ** connection may be opened while this one is open, unless xBusy says
   ** the connection is held (then the driver fails or reads it whole). */
-  int (*xOpen)(pt_conn *, const pt_stmt *pStmt, int nParam, const pt_param *aParam,
-               int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur,
-               char **pzErr);
+  int (*xOpen)(pt_conn *, const pt_stmt *pStmt, int nParam, const pt_param *aParam, int nCol,
+               const pt_kind *aKind, int nFetch, pt_cursor **ppCur, char **pzErr);
   /* Advance: SQLITE_ROW, SQLITE_DONE, or an error code with *pzErr. */
   int (*xNext)(pt_cursor *, char **pzErr);
   /* The value of column i of the current row. */
@@ -271,9 +269,8 @@ struct pt_driver {
   /* ---- bulk INSERT ---- */
   /* Prepare to append rows to zTable (already quoted, schema included) into
   ** its columns azCol[nCol] (quoted) of kinds aKind.  Nothing is sent yet. */
-  int (*xBulkOpen)(pt_conn *, const char *zTable, int nCol,
-                   const char *const *azCol, const pt_kind *aKind,
-                   pt_bulk **ppBulk, char **pzErr);
+  int (*xBulkOpen)(pt_conn *, const char *zTable, int nCol, const char *const *azCol,
+                   const pt_kind *aKind, pt_bulk **ppBulk, char **pzErr);
   /* Buffer one row (aVal[nCol]; z==0 is NULL).  When the buffer passes the
   ** driver's batch size it is sent, so an error may come from earlier rows. */
   int (*xBulkRow)(pt_bulk *, const pt_param *aVal, char **pzErr);
@@ -296,9 +293,8 @@ struct pt_driver {
   /* As xOpen, but the cursor leaves the connection free (a server-side
   ** cursor, the result materialized by the server), so that many share one
   ** connection: conn.c's reads past the server's bound on connections. */
-  int (*xOpenShared)(pt_conn *, const pt_stmt *pStmt, int nParam, const pt_param *aParam,
-                     int nCol, const pt_kind *aKind, int nFetch, pt_cursor **ppCur,
-                     char **pzErr);
+  int (*xOpenShared)(pt_conn *, const pt_stmt *pStmt, int nParam, const pt_param *aParam, int nCol,
+                     const pt_kind *aKind, int nFetch, pt_cursor **ppCur, char **pzErr);
   /* The most connections of one kind (read-write or read-only) the server
   ** may hold for the cursors of a shell (MySQL's max-connections=); 0 or
   ** NULL: no bound. */
@@ -313,11 +309,11 @@ struct pt_driver {
   /* 0 when xOpen streams a result with bounded memory; else the
   ** driver keeps whole results, and the bridge reads tables with a key in
   ** pages of this many rows, in key order (WHERE key > last ... LIMIT n). */
-  int (*xPageRows)(pt_conn *);  /* NULL: always streams */
+  int (*xPageRows)(pt_conn *); /* NULL: always streams */
   /* Queue one statement without waiting for its result (UPDATE
   ** and DELETE of many rows); its error, if any, comes from xSettle. */
-  int (*xExecQueued)(pt_conn *, const pt_stmt *pStmt, int nParam,
-                     const pt_param *aParam, char **pzErr);
+  int (*xExecQueued)(pt_conn *, const pt_stmt *pStmt, int nParam, const pt_param *aParam,
+                     char **pzErr);
   /* (with xExecQueued) Wait for every queued statement; the first error among them.  Each
   ** queued statement is an UPDATE or DELETE of one row by key: one that
   ** matched another number of rows fails with SQLITE_CONSTRAINT and the

@@ -33,9 +33,9 @@
 typedef struct pt_vcursor {
   sqlite3_vtab_cursor base;
   pt_server *pServer;
-  pt_scan *pScan;          /* the remote read, or NULL */
+  pt_scan *pScan; /* the remote read, or NULL */
   int nSel;
-  int *aColPos;            /* table column -> select-list position, or -1 */
+  int *aColPos; /* table column -> select-list position, or -1 */
   int eof;
   sqlite3_int64 iRow;
   /* Rowids of a table without a key (ptRowid): content hashes seen in this
@@ -43,13 +43,14 @@ typedef struct pt_vcursor {
   uint64_t *aSeenHash;
   uint32_t *aSeenCount;
   int nSeenSlot, nSeen;
-  sqlite3_int64 iRowidRow;  /* the iRow whose rowid is iRowid, 0 if none */
+  sqlite3_int64 iRowidRow; /* the iRow whose rowid is iRowid, 0 if none */
   sqlite3_int64 iRowid;
 } pt_vcursor;
 
-static const char *affinity_of(pt_kind k){
-  switch( k ){
-    case PT_K_INT: case PT_K_BOOL: return "INTEGER";
+static const char *affinity_of(pt_kind k) {
+  switch( k ) {
+    case PT_K_INT:
+    case PT_K_BOOL: return "INTEGER";
     case PT_K_REAL: return "REAL";
     case PT_K_DECIMAL: return "NUMERIC";
     case PT_K_BLOB: return "BLOB";
@@ -57,9 +58,9 @@ static const char *affinity_of(pt_kind k){
   }
 }
 
-static void vtab_free(pt_vtab *v){
+static void vtab_free(pt_vtab *v) {
   if( !v ) return;
-  if( v->pReg ){
+  if( v->pReg ) {
     pt_vtab **pp = &v->pReg->pTables;
     while( *pp && *pp != v ) pp = &(*pp)->pNextTable;
     if( *pp ) *pp = v->pNextTable;
@@ -81,9 +82,10 @@ static void vtab_free(pt_vtab *v){
   sqlite3_free(v);
 }
 
-pt_vtab *pt_table_lookup(pt_registry *r, const char *zDb, const char *zName){
-  for(pt_vtab *v = r->pTables; v; v = v->pNextTable){
-    if( sqlite3_stricmp(v->zName, zName) == 0 && (!zDb || sqlite3_stricmp(v->zDb, zDb) == 0) ) return v;
+pt_vtab *pt_table_lookup(pt_registry *r, const char *zDb, const char *zName) {
+  for( pt_vtab *v = r->pTables; v; v = v->pNextTable ) {
+    if( sqlite3_stricmp(v->zName, zName) == 0 && (!zDb || sqlite3_stricmp(v->zDb, zDb) == 0) )
+      return v;
   }
   return 0;
 }
@@ -93,7 +95,7 @@ pt_vtab *pt_table_lookup(pt_registry *r, const char *zDb, const char *zName){
 ** query= argument from anywhere (it was typed in this session).
 */
 static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv,
-                      sqlite3_vtab **ppVtab, char **pzErr, int isCreate){
+                      sqlite3_vtab **ppVtab, char **pzErr, int isCreate) {
   pt_registry *reg = pAux;
   pt_vtab *v = sqlite3_malloc(sizeof(*v));
   pt_table_args a;
@@ -104,66 +106,86 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
   v->pReg = reg;
   v->zDb = pt_strdup(argv[1]);
   v->zName = pt_strdup(argv[2]);
-  if( !v->zDb || !v->zName ){ sqlite3_free(v->zDb); sqlite3_free(v->zName); sqlite3_free(v); return SQLITE_NOMEM; }
+  if( !v->zDb || !v->zName ) {
+    sqlite3_free(v->zDb);
+    sqlite3_free(v->zName);
+    sqlite3_free(v);
+    return SQLITE_NOMEM;
+  }
   rc = pt_table_args_parse(v->zName, argc - 3, argv + 3, &a, pzErr);
-  if( rc != SQLITE_OK ){
+  if( rc != SQLITE_OK ) {
     vtab_free(v);
     return rc;
   }
   /* the table takes every string; columns= and key= are read below */
-  v->zServer = a.zServer; a.zServer = 0;
-  v->zRemoteSchema = a.zRemoteSchema; a.zRemoteSchema = 0;
-  v->zRemoteTable = a.zRemoteTable; a.zRemoteTable = 0;
-  v->zQuery = a.zQuery; a.zQuery = 0;
+  v->zServer = a.zServer;
+  a.zServer = 0;
+  v->zRemoteSchema = a.zRemoteSchema;
+  a.zRemoteSchema = 0;
+  v->zRemoteTable = a.zRemoteTable;
+  a.zRemoteTable = 0;
+  v->zQuery = a.zQuery;
+  a.zQuery = 0;
   v->nFetch = a.nFetch;
   v->readOnly = a.readOnly;
   char *zColumns = a.zColumns, *zKeyOpt = a.zKey;
   a.zColumns = a.zKey = 0;
   rc = SQLITE_ERROR;
 
-  if( v->zQuery ){
+  if( v->zQuery ) {
     /* the whole definition, server and options included, is what is trusted */
     sqlite3_str *a = sqlite3_str_new(0);
-    for(int i = 3; i < argc; i++) sqlite3_str_appendf(a, "%d:%s;", (int)strlen(argv[i]), argv[i]);
+    for( int i = 3; i < argc; i++ ) sqlite3_str_appendf(a, "%d:%s;", (int)strlen(argv[i]), argv[i]);
     char *zArgs = sqlite3_str_finish(a);
-    if( !zArgs ){ rc = SQLITE_NOMEM; goto fail; }
+    if( !zArgs ) {
+      rc = SQLITE_NOMEM;
+      goto fail;
+    }
     v->readOnly = 1;
-    if( isCreate ){
+    if( isCreate ) {
       pt_trust_table(reg, zArgs);
-    }else if( !pt_is_trusted(reg, zArgs) ){
+    } else if( !pt_is_trusted(reg, zArgs) ) {
       const char *zFile = sqlite3_db_filename(db, v->zDb);
-      *pzErr = sqlite3_mprintf("pontoon: table %s: query= tables are run only when this session "
+      *pzErr = sqlite3_mprintf(
+        "pontoon: table %s: query= tables are run only when this session "
         "created them: this one's SQL comes from %s%s, not from this session; re-create the table "
-        "in this session to run it", v->zName, zFile && zFile[0] ? "database file " : "a database "
-        "file or a backup", zFile && zFile[0] ? zFile : "");
+        "in this session to run it",
+        v->zName,
+        zFile && zFile[0] ? "database file "
+                          : "a database "
+                            "file or a backup",
+        zFile && zFile[0] ? zFile : "");
       sqlite3_free(zArgs);
       goto fail;
     }
     sqlite3_free(zArgs);
   }
 
-  if( zColumns ){
+  if( zColumns ) {
     char *zE = 0;
-    if( pt_columns_parse(zColumns, &v->pDesc, &zE) ){
+    if( pt_columns_parse(zColumns, &v->pDesc, &zE) ) {
       *pzErr = sqlite3_mprintf("pontoon: table %s: %s", v->zName, zE);
       sqlite3_free(zE);
       goto fail;
     }
-  }else{
+  } else {
     pt_server *s = pt_server_find(reg, v->zServer);
     pt_conn *c = 0;
     char *zE = 0;
-    if( !s ){
+    if( !s ) {
       *pzErr = sqlite3_mprintf("pontoon: table %s: server '%s' is not registered in this "
-        "session; call pontoon_connect('%s', uri) first", v->zName, v->zServer, v->zServer);
+                               "session; call pontoon_connect('%s', uri) first",
+                               v->zName, v->zServer, v->zServer);
       goto fail;
     }
     rc = pt_server_conn(s, v->zQuery != 0, &c, &zE);
-    if( rc == SQLITE_OK ){
-      if( v->zQuery ) rc = s->pDriver->xDescribeQuery(c, v->zQuery, &v->pDesc, &zE);
-      else rc = s->pDriver->xDescribe(c, v->zRemoteSchema, v->zRemoteTable, &v->pDesc, &zE);
+    if( rc == SQLITE_OK ) {
+      if( v->zQuery )
+        rc = s->pDriver->xDescribeQuery(c, v->zQuery, &v->pDesc, &zE);
+      else
+        rc = s->pDriver->xDescribe(c, v->zRemoteSchema, v->zRemoteTable, &v->pDesc, &zE);
     }
-    if( rc != SQLITE_OK ){
+    if( rc != SQLITE_OK ) {
       *pzErr = pt_server_error(s, pt_table_label(v), 0, zE);
       pt_server_check(s);
       rc = SQLITE_ERROR;
@@ -173,21 +195,22 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
   }
 
   /* key= names the columns that identify a row, instead of the remote key */
-  if( zKeyOpt && !zKeyOpt[strspn(zKeyOpt, " ,")] ){
+  if( zKeyOpt && !zKeyOpt[strspn(zKeyOpt, " ,")] ) {
     *pzErr = sqlite3_mprintf("pontoon: table %s: key= names no column; name the columns that "
-                             "identify a row (key='a,b'), or leave the option out", v->zName);
+                             "identify a row (key='a,b'), or leave the option out",
+                             v->zName);
     goto fail;
   }
-  if( zKeyOpt ){
-    for(int i = 0; i < v->pDesc->nCol; i++) v->pDesc->aCol[i].iKey = 0;
+  if( zKeyOpt ) {
+    for( int i = 0; i < v->pDesc->nCol; i++ ) v->pDesc->aCol[i].iKey = 0;
     const char *z = zKeyOpt;
     int pos = 0;
-    while( *z ){
+    while( *z ) {
       while( *z == ' ' || *z == ',' ) z++;
       if( !*z ) break;
       const char *zStart = z;
       int inQuote = 0;
-      while( *z && (inQuote || *z != ',') ){
+      while( *z && (inQuote || *z != ',') ) {
         if( *z == '"' ) inQuote = !inQuote;
         z++;
       }
@@ -195,12 +218,13 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
       char *zName = zPart ? pt_sql_unquote(zPart) : 0;
       sqlite3_free(zPart);
       int found = -1;
-      for(int i = 0; zName && i < v->pDesc->nCol; i++){
+      for( int i = 0; zName && i < v->pDesc->nCol; i++ ) {
         if( strcmp(v->pDesc->aCol[i].zName, zName) == 0 ) found = i;
       }
-      if( found < 0 ){
+      if( found < 0 ) {
         *pzErr = sqlite3_mprintf("pontoon: table %s: key= names column %s, which the table "
-                                 "does not have", v->zName, zName ? zName : "?");
+                                 "does not have",
+                                 v->zName, zName ? zName : "?");
         sqlite3_free(zName);
         goto fail;
       }
@@ -211,9 +235,12 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
 
   /* The key columns in key order. */
   v->aKey = sqlite3_malloc64(sizeof(int) * (v->pDesc->nCol + 1));
-  if( !v->aKey ){ rc = SQLITE_NOMEM; goto fail; }
-  for(int pos = 1; pos <= v->pDesc->nCol; pos++){
-    for(int i = 0; i < v->pDesc->nCol; i++){
+  if( !v->aKey ) {
+    rc = SQLITE_NOMEM;
+    goto fail;
+  }
+  for( int pos = 1; pos <= v->pDesc->nCol; pos++ ) {
+    for( int i = 0; i < v->pDesc->nCol; i++ ) {
       if( v->pDesc->aCol[i].iKey == pos ) v->aKey[v->nKey++] = i;
     }
   }
@@ -222,33 +249,41 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
   /* Declare the columns.  Duplicate names (possible in query=) get a suffix. */
   sqlite3_str *s = sqlite3_str_new(0);
   sqlite3_str_appendall(s, "CREATE TABLE x(");
-  for(int i = 0; i < v->pDesc->nCol; i++){
+  for( int i = 0; i < v->pDesc->nCol; i++ ) {
     const char *zName = v->pDesc->aCol[i].zName;
     int dup = 0;
-    for(int j = 0; j < i; j++) if( sqlite3_stricmp(v->pDesc->aCol[j].zName, zName) == 0 ) dup++;
+    for( int j = 0; j < i; j++ )
+      if( sqlite3_stricmp(v->pDesc->aCol[j].zName, zName) == 0 ) dup++;
     if( i ) sqlite3_str_appendall(s, ", ");
-    if( dup ) sqlite3_str_appendf(s, "\"%w_%d\" %s", zName, dup + 1, affinity_of(v->pDesc->aCol[i].kind));
-    else sqlite3_str_appendf(s, "\"%w\" %s", zName, affinity_of(v->pDesc->aCol[i].kind));
+    if( dup )
+      sqlite3_str_appendf(s, "\"%w_%d\" %s", zName, dup + 1, affinity_of(v->pDesc->aCol[i].kind));
+    else
+      sqlite3_str_appendf(s, "\"%w\" %s", zName, affinity_of(v->pDesc->aCol[i].kind));
   }
   /* A key makes the table WITHOUT ROWID, so UPDATE and DELETE receive it
   ** (SQLite writes only to such a table, and only with a one-column key:
   ** several key columns travel together in the hidden pontoon_key). */
   v->iKeyCol = -1;
-  if( v->nKey == 1 ){
+  if( v->nKey == 1 ) {
     v->iKeyCol = v->aKey[0];
-    sqlite3_str_appendf(s, ", PRIMARY KEY(\"%w\")) WITHOUT ROWID", v->pDesc->aCol[v->iKeyCol].zName);
-  }else if( v->nKey > 1 ){
+    sqlite3_str_appendf(s, ", PRIMARY KEY(\"%w\")) WITHOUT ROWID",
+                        v->pDesc->aCol[v->iKeyCol].zName);
+  } else if( v->nKey > 1 ) {
     v->iKeyCol = v->pDesc->nCol;
     sqlite3_str_appendall(s, ", pontoon_key HIDDEN, PRIMARY KEY(pontoon_key)) WITHOUT ROWID");
-  }else{
+  } else {
     sqlite3_str_appendall(s, ")");
   }
   char *zDecl = sqlite3_str_finish(s);
-  if( !zDecl ){ rc = SQLITE_NOMEM; goto fail; }
+  if( !zDecl ) {
+    rc = SQLITE_NOMEM;
+    goto fail;
+  }
   rc = sqlite3_declare_vtab(db, zDecl);
   sqlite3_free(zDecl);
-  if( rc != SQLITE_OK ){
-    *pzErr = sqlite3_mprintf("pontoon: table %s: cannot declare columns: %s", v->zName, sqlite3_errmsg(db));
+  if( rc != SQLITE_OK ) {
+    *pzErr = sqlite3_mprintf("pontoon: table %s: cannot declare columns: %s", v->zName,
+                             sqlite3_errmsg(db));
     goto fail;
   }
   sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
@@ -257,7 +292,8 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
   sqlite3_free(zColumns);
   sqlite3_free(zKeyOpt);
   *ppVtab = &v->base;
-  pt_trace("%s %s.%s on server %s", isCreate ? "xCreate" : "xConnect", v->zDb, v->zName, v->zServer);
+  pt_trace("%s %s.%s on server %s", isCreate ? "xCreate" : "xConnect", v->zDb, v->zName,
+           v->zServer);
   return SQLITE_OK;
 
 fail:
@@ -268,41 +304,43 @@ fail:
 }
 
 static int ptCreate(sqlite3 *db, void *pAux, int argc, const char *const *argv,
-                    sqlite3_vtab **ppVtab, char **pzErr){
+                    sqlite3_vtab **ppVtab, char **pzErr) {
   return table_init(db, pAux, argc, argv, ppVtab, pzErr, 1);
 }
 
 static int ptConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
-                     sqlite3_vtab **ppVtab, char **pzErr){
+                     sqlite3_vtab **ppVtab, char **pzErr) {
   return table_init(db, pAux, argc, argv, ppVtab, pzErr, 0);
 }
 
-static int ptDisconnect(sqlite3_vtab *pVtab){
-  vtab_free((pt_vtab*)pVtab);
+static int ptDisconnect(sqlite3_vtab *pVtab) {
+  vtab_free((pt_vtab *)pVtab);
   return SQLITE_OK;
 }
 
 /* DROP TABLE.  Inside a transaction that wrote to its server the table may
 ** hold that transaction's rows, and once dropped SQLite would never call it
 ** to COMMIT or ROLLBACK them: refuse, until the transaction ends. */
-static int ptDestroy(sqlite3_vtab *pVtab){
-  pt_vtab *v = (pt_vtab*)pVtab;
+static int ptDestroy(sqlite3_vtab *pVtab) {
+  pt_vtab *v = (pt_vtab *)pVtab;
   pt_server *s = pt_server_find(v->pReg, v->zServer);
-  if( s && (s->inTxn || s->inSqlTxn) ){
+  if( s && (s->inTxn || s->inSqlTxn) ) {
     sqlite3_free(v->base.zErrMsg);
-    v->base.zErrMsg = sqlite3_mprintf("pontoon: table %s: cannot be dropped inside a "
-      "transaction that writes to server '%s'; COMMIT or ROLLBACK first", v->zName, v->zServer);
+    v->base.zErrMsg =
+      sqlite3_mprintf("pontoon: table %s: cannot be dropped inside a "
+                      "transaction that writes to server '%s'; COMMIT or ROLLBACK first",
+                      v->zName, v->zServer);
     return SQLITE_LOCKED;
   }
   vtab_free(v);
   return SQLITE_OK;
 }
 
-static int ptBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info){
-  return pt_plan_best_index((pt_vtab*)pVtab, info);
+static int ptBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info) {
+  return pt_plan_best_index((pt_vtab *)pVtab, info);
 }
 
-static int ptOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor){
+static int ptOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
   (void)pVtab;
   pt_vcursor *c = sqlite3_malloc(sizeof(*c));
   if( !c ) return SQLITE_NOMEM;
@@ -313,42 +351,44 @@ static int ptOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor){
 }
 
 /* Close the remote read, if any, and release the server. */
-static void cursor_reset(pt_vcursor *c){
+static void cursor_reset(pt_vcursor *c) {
   pt_scan_close(c->pScan);
   c->pScan = 0;
   sqlite3_free(c->aColPos);
   c->aColPos = 0;
   c->eof = 1;
-  sqlite3_free(c->aSeenHash); c->aSeenHash = 0;
-  sqlite3_free(c->aSeenCount); c->aSeenCount = 0;
+  sqlite3_free(c->aSeenHash);
+  c->aSeenHash = 0;
+  sqlite3_free(c->aSeenCount);
+  c->aSeenCount = 0;
   c->nSeenSlot = c->nSeen = 0;
   c->iRowidRow = 0;
 }
 
-static int ptClose(sqlite3_vtab_cursor *cur){
-  pt_vcursor *c = (pt_vcursor*)cur;
+static int ptClose(sqlite3_vtab_cursor *cur) {
+  pt_vcursor *c = (pt_vcursor *)cur;
   cursor_reset(c);
   sqlite3_free(c);
   return SQLITE_OK;
 }
 
-static int cursor_error(pt_vcursor *c, const char *zWhat, char *zRemote){
-  pt_vtab *v = (pt_vtab*)c->base.pVtab;
+static int cursor_error(pt_vcursor *c, const char *zWhat, char *zRemote) {
+  pt_vtab *v = (pt_vtab *)c->base.pVtab;
   sqlite3_free(v->base.zErrMsg);
   v->base.zErrMsg = pt_server_error(c->pServer, pt_table_label(v), zWhat, zRemote);
   cursor_reset(c);
   return SQLITE_ERROR;
 }
 
-static int ptNext(sqlite3_vtab_cursor *cur){
-  pt_vcursor *c = (pt_vcursor*)cur;
+static int ptNext(sqlite3_vtab_cursor *cur) {
+  pt_vcursor *c = (pt_vcursor *)cur;
   char *zErr = 0;
   int rc = pt_scan_next(c->pScan, &zErr);
-  if( rc == SQLITE_ROW ){
+  if( rc == SQLITE_ROW ) {
     c->iRow++;
     return SQLITE_OK;
   }
-  if( rc == SQLITE_DONE ){
+  if( rc == SQLITE_DONE ) {
     /* the server is given back already: the statement may live on */
     c->eof = 1;
     return SQLITE_OK;
@@ -370,21 +410,22 @@ static int ptNext(sqlite3_vtab_cursor *cur){
 **   - on error the table's zErrMsg names server and table, and the cursor
 **     is at EOF holding nothing.
 */
-static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
-                    int argc, sqlite3_value **argv){
-  pt_vcursor *c = (pt_vcursor*)cur;
-  pt_vtab *v = (pt_vtab*)cur->pVtab;
+static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
+                    sqlite3_value **argv) {
+  pt_vcursor *c = (pt_vcursor *)cur;
+  pt_vtab *v = (pt_vtab *)cur->pVtab;
   cursor_reset(c);
   c->iRow = 0;
   pt_plan *p = pt_plan_find(v, idxStr);
   pt_server *s = pt_server_find(v->pReg, v->zServer);
-  if( !s ){
+  if( !s ) {
     sqlite3_free(v->base.zErrMsg);
     v->base.zErrMsg = sqlite3_mprintf("pontoon: table %s: server '%s' is not registered in "
-      "this session; call pontoon_connect('%s', uri) first", v->zName, v->zServer, v->zServer);
+                                      "this session; call pontoon_connect('%s', uri) first",
+                                      v->zName, v->zServer, v->zServer);
     return SQLITE_ERROR;
   }
-  if( !p ){
+  if( !p ) {
     sqlite3_free(v->base.zErrMsg);
     v->base.zErrMsg = sqlite3_mprintf("pontoon: table %s: plan not found", v->zName);
     return SQLITE_ERROR;
@@ -393,7 +434,7 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   pt_bound bd;
   int rc = pt_plan_bind(v, s->pDialect, p, idxNum, argc, argv, &bd);
   if( rc != SQLITE_OK ) return rc;
-  if( bd.empty ){
+  if( bd.empty ) {
     pt_trace("xFilter %s: no row can match, server not asked", v->zName);
     c->eof = 1;
     pt_bound_clear(&bd);
@@ -408,9 +449,13 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   c->nSel = p->nSel;
   c->aColPos = sqlite3_malloc64(sizeof(int) * (v->pDesc->nCol + 1));
   pt_kind *aKind = sqlite3_malloc64(sizeof(pt_kind) * (p->nSel + 1));
-  if( !c->aColPos || !aKind ){ sqlite3_free(aKind); pt_bound_clear(&bd); return SQLITE_NOMEM; }
-  for(int j = 0; j < v->pDesc->nCol; j++) c->aColPos[j] = -1;
-  for(int j = 0; j < p->nSel; j++){
+  if( !c->aColPos || !aKind ) {
+    sqlite3_free(aKind);
+    pt_bound_clear(&bd);
+    return SQLITE_NOMEM;
+  }
+  for( int j = 0; j < v->pDesc->nCol; j++ ) c->aColPos[j] = -1;
+  for( int j = 0; j < p->nSel; j++ ) {
     c->aColPos[p->aSel[j]] = j;
     aKind[j] = v->pDesc->aCol[p->aSel[j]].kind;
   }
@@ -418,7 +463,7 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
 
   pt_conn *conn = 0;
   char *zErr = 0;
-  if( s->pWriters && (rc = pt_server_flush(s, &zErr)) != SQLITE_OK ){
+  if( s->pWriters && (rc = pt_server_flush(s, &zErr)) != SQLITE_OK ) {
     /* the message already names the server and table */
     sqlite3_free(aKind);
     pt_bound_clear(&bd);
@@ -427,17 +472,18 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     return rc;
   }
   rc = pt_server_conn(s, v->zQuery != 0, &conn, &zErr);
-  if( rc == SQLITE_OK ){
+  if( rc == SQLITE_OK ) {
     int nFetch = v->nFetch;
-    if( !nFetch ){
+    if( !nFetch ) {
       /* a unique lookup, or a small cap: one round trip */
       int unique = 1, nKey = 0;
-      for(int j = 0; j < v->pDesc->nCol; j++){
+      for( int j = 0; j < v->pDesc->nCol; j++ ) {
         if( !v->pDesc->aCol[j].iKey ) continue;
         nKey++;
         int has = 0;
-        for(int q = 0; q < p->nOp; q++){
-          if( p->aOp[q].iCol == j && p->aOp[q].op == SQLITE_INDEX_CONSTRAINT_EQ && !aDrop[q] ) has = 1;
+        for( int q = 0; q < p->nOp; q++ ) {
+          if( p->aOp[q].iCol == j && p->aOp[q].op == SQLITE_INDEX_CONSTRAINT_EQ && !aDrop[q] )
+            has = 1;
         }
         if( !has ) unique = 0;
       }
@@ -446,38 +492,38 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     if( !nFetch && useLimit && bd.nCap <= 1000 ) nFetch = PT_FETCH_FEW;
     /* a driver that keeps whole results reads a keyed table in pages */
     int nPage = 0;
-    if( s->pDriver->xPageRows && p->nOrder == 0 && nFetch != PT_FETCH_FEW
-     && pt_scan_can_page(v, s->pDialect) && (nPage = s->pDriver->xPageRows(conn)) > 0 ){
-      if( v->nFetch > 0 ) nPage = v->nFetch;   /* fetch=: rows per batch, here a page */
-      for(int j = 0; j < v->nKey; j++){
+    if( s->pDriver->xPageRows && p->nOrder == 0 && nFetch != PT_FETCH_FEW &&
+        pt_scan_can_page(v, s->pDialect) && (nPage = s->pDriver->xPageRows(conn)) > 0 ) {
+      if( v->nFetch > 0 ) nPage = v->nFetch; /* fetch=: rows per batch, here a page */
+      for( int j = 0; j < v->nKey; j++ ) {
         if( c->aColPos[v->aKey[j]] < 0 ) nPage = 0;
       }
       if( useLimit && bd.nCap <= nPage ) nPage = 0;
     }
-    if( nPage > 0 ){
+    if( nPage > 0 ) {
       int *aKeyPos = sqlite3_malloc64(sizeof(int) * (v->nKey + 1));
-      if( !aKeyPos ){
+      if( !aKeyPos ) {
         rc = SQLITE_NOMEM;
-      }else{
-        for(int j = 0; j < v->nKey; j++) aKeyPos[j] = c->aColPos[v->aKey[j]];
+      } else {
+        for( int j = 0; j < v->nKey; j++ ) aKeyPos[j] = c->aColPos[v->aKey[j]];
         pt_trace("xFilter %s: in pages of %d", v->zName, nPage);
-        rc = pt_scan_open_pages(s, v, p, aDrop, useLimit ? nParam - 1 : nParam, aParam,
-                                p->nSel, aKind, aKeyPos, nPage, &c->pScan, &zErr);
+        rc = pt_scan_open_pages(s, v, p, aDrop, useLimit ? nParam - 1 : nParam, aParam, p->nSel,
+                                aKind, aKeyPos, nPage, &c->pScan, &zErr);
         sqlite3_free(aKeyPos);
       }
-    }else{
+    } else {
       /* numbered placeholders: the plan's text is the statement; else the
       ** statement with the driver's marks */
       pt_stmt st;
       memset(&st, 0, sizeof(st));
-      if( s->pDriver->ePlace == PT_PLACE_NUMBERED ){
-        st.zSql = (char*)zRun;
+      if( s->pDriver->ePlace == PT_PLACE_NUMBERED ) {
+        st.zSql = (char *)zRun;
         st.nStmt = 1;
-      }else{
+      } else {
         rc = pt_plan_stmt(v, p, aDrop, useLimit, &st);
       }
       pt_trace("xFilter %s: %s", v->zName, zRun);
-      if( rc == SQLITE_OK ){
+      if( rc == SQLITE_OK ) {
         rc = pt_scan_open(s, v, v->zQuery != 0, &st, nParam, aParam, p->nSel, aKind, nFetch,
                           &c->pScan, &zErr);
       }
@@ -486,7 +532,7 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   }
   sqlite3_free(aKind);
   pt_bound_clear(&bd);
-  if( rc != SQLITE_OK ){
+  if( rc != SQLITE_OK ) {
     int rc2 = cursor_error(c, 0, zErr);
     pt_server_check(s);
     return rc2;
@@ -495,9 +541,7 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   return ptNext(cur);
 }
 
-static int ptEof(sqlite3_vtab_cursor *cur){
-  return ((pt_vcursor*)cur)->eof;
-}
+static int ptEof(sqlite3_vtab_cursor *cur) { return ((pt_vcursor *)cur)->eof; }
 
 /*
 ** xColumn: column i of the current row, converted by pt_value_result.  A
@@ -507,19 +551,21 @@ static int ptEof(sqlite3_vtab_cursor *cur){
 ** UPDATE a column SQLite will not change is not read (sqlite3_vtab_nochange),
 ** except the key column (iKeyCol) the row is found by.
 */
-static int ptColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
-  pt_vcursor *c = (pt_vcursor*)cur;
-  pt_vtab *v = (pt_vtab*)cur->pVtab;
-  if( i != v->iKeyCol && sqlite3_vtab_nochange(ctx) ) return SQLITE_OK;  /* UPDATE leaves it */
-  if( i == v->pDesc->nCol ){
+static int ptColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
+  pt_vcursor *c = (pt_vcursor *)cur;
+  pt_vtab *v = (pt_vtab *)cur->pVtab;
+  if( i != v->iKeyCol && sqlite3_vtab_nochange(ctx) ) return SQLITE_OK; /* UPDATE leaves it */
+  if( i == v->pDesc->nCol ) {
     /* the hidden pontoon_key: every key column of this row */
     sqlite3_str *k = sqlite3_str_new(0);
-    for(int j = 0; j < v->nKey && c->pScan; j++){
+    for( int j = 0; j < v->nKey && c->pScan; j++ ) {
       pt_value val;
       int pos = c->aColPos[v->aKey[j]];
-      if( pos < 0 ) val.type = PT_V_NULL;
-      else pt_scan_column(c->pScan, pos, &val);
-      if( val.type == PT_V_DECIMAL ){
+      if( pos < 0 )
+        val.type = PT_V_NULL;
+      else
+        pt_scan_column(c->pScan, pos, &val);
+      if( val.type == PT_V_DECIMAL ) {
         /* keep the exact text form */
         val.type = PT_V_TEXT;
       }
@@ -530,7 +576,7 @@ static int ptColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
     sqlite3_result_text(ctx, sqlite3_str_finish(k), n, sqlite3_free);
     return SQLITE_OK;
   }
-  if( !c->pScan || !c->aColPos || c->aColPos[i] < 0 ){
+  if( !c->pScan || !c->aColPos || c->aColPos[i] < 0 ) {
     sqlite3_result_null(ctx);
     return SQLITE_OK;
   }
@@ -541,34 +587,47 @@ static int ptColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
 }
 
 /* FNV-1a over bytes, continuing from h. */
-static uint64_t hash_bytes(uint64_t h, const void *p, size_t n){
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n) {
   const unsigned char *z = p;
-  for(size_t i = 0; i < n; i++){ h ^= z[i]; h *= 0x100000001b3ULL; }
+  for( size_t i = 0; i < n; i++ ) {
+    h ^= z[i];
+    h *= 0x100000001b3ULL;
+  }
   return h;
 }
 
 /* How many rows with content hash h this scan has already seen: counts
 ** it.  -1 when out of memory. */
-static int64_t seen_before(pt_vcursor *c, uint64_t h){
-  if( (c->nSeen + 1) * 2 > c->nSeenSlot ){
+static int64_t seen_before(pt_vcursor *c, uint64_t h) {
+  if( (c->nSeen + 1) * 2 > c->nSeenSlot ) {
     int nNew = c->nSeenSlot ? c->nSeenSlot * 2 : 64;
     uint64_t *aH = sqlite3_malloc64(sizeof(uint64_t) * nNew);
     uint32_t *aC = sqlite3_malloc64(sizeof(uint32_t) * nNew);
-    if( !aH || !aC ){ sqlite3_free(aH); sqlite3_free(aC); return -1; }
+    if( !aH || !aC ) {
+      sqlite3_free(aH);
+      sqlite3_free(aC);
+      return -1;
+    }
     memset(aC, 0, sizeof(uint32_t) * nNew);
-    for(int i = 0; i < c->nSeenSlot; i++){
+    for( int i = 0; i < c->nSeenSlot; i++ ) {
       if( !c->aSeenCount[i] ) continue;
       int j = (int)(c->aSeenHash[i] & (uint64_t)(nNew - 1));
       while( aC[j] ) j = (j + 1) & (nNew - 1);
       aH[j] = c->aSeenHash[i];
       aC[j] = c->aSeenCount[i];
     }
-    sqlite3_free(c->aSeenHash); sqlite3_free(c->aSeenCount);
-    c->aSeenHash = aH; c->aSeenCount = aC; c->nSeenSlot = nNew;
+    sqlite3_free(c->aSeenHash);
+    sqlite3_free(c->aSeenCount);
+    c->aSeenHash = aH;
+    c->aSeenCount = aC;
+    c->nSeenSlot = nNew;
   }
   int j = (int)(h & (uint64_t)(c->nSeenSlot - 1));
   while( c->aSeenCount[j] && c->aSeenHash[j] != h ) j = (j + 1) & (c->nSeenSlot - 1);
-  if( !c->aSeenCount[j] ){ c->aSeenHash[j] = h; c->nSeen++; }
+  if( !c->aSeenCount[j] ) {
+    c->aSeenHash[j] = h;
+    c->nSeen++;
+  }
   return c->aSeenCount[j]++;
 }
 
@@ -581,26 +640,28 @@ static int64_t seen_before(pt_vcursor *c, uint64_t h){
 ** returned before it: the same row gets the same rowid in every scan, and
 ** identical rows stay distinct.  Tables with a key are WITHOUT ROWID.
 */
-static int ptRowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *pRowid){
-  pt_vcursor *c = (pt_vcursor*)cur;
-  pt_vtab *v = (pt_vtab*)cur->pVtab;
-  if( v->nKey > 0 || !c->pScan || !c->aColPos ){
+static int ptRowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *pRowid) {
+  pt_vcursor *c = (pt_vcursor *)cur;
+  pt_vtab *v = (pt_vtab *)cur->pVtab;
+  if( v->nKey > 0 || !c->pScan || !c->aColPos ) {
     *pRowid = c->iRow;
     return SQLITE_OK;
   }
-  if( c->iRowidRow == c->iRow ){   /* asked again for the same row */
+  if( c->iRowidRow == c->iRow ) { /* asked again for the same row */
     *pRowid = c->iRowid;
     return SQLITE_OK;
   }
   uint64_t h = 0xcbf29ce484222325ULL;
-  for(int i = 0; i < v->pDesc->nCol; i++){
+  for( int i = 0; i < v->pDesc->nCol; i++ ) {
     pt_value val;
     memset(&val, 0, sizeof(val));
-    if( c->aColPos[i] >= 0 ) pt_scan_column(c->pScan, c->aColPos[i], &val);
-    else val.type = PT_V_NULL;
+    if( c->aColPos[i] >= 0 )
+      pt_scan_column(c->pScan, c->aColPos[i], &val);
+    else
+      val.type = PT_V_NULL;
     unsigned char t = (unsigned char)val.type;
     h = hash_bytes(h, &t, 1);
-    switch( val.type ){
+    switch( val.type ) {
       case PT_V_INT: h = hash_bytes(h, &val.i, sizeof(val.i)); break;
       case PT_V_REAL: h = hash_bytes(h, &val.r, sizeof(val.r)); break;
       case PT_V_NULL: break;
@@ -618,8 +679,8 @@ static int ptRowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *pRowid){
   return SQLITE_OK;
 }
 
-static int ptRename(sqlite3_vtab *pVtab, const char *zNew){
-  pt_vtab *v = (pt_vtab*)pVtab;
+static int ptRename(sqlite3_vtab *pVtab, const char *zNew) {
+  pt_vtab *v = (pt_vtab *)pVtab;
   char *z = pt_strdup(zNew);
   if( !z ) return SQLITE_NOMEM;
   sqlite3_free(v->zName);
@@ -627,47 +688,56 @@ static int ptRename(sqlite3_vtab *pVtab, const char *zNew){
   return SQLITE_OK;
 }
 
-
 /* ---- writing (write.c does the work) ---- */
 
-static pt_server *vtab_server(pt_vtab *v){
+static pt_server *vtab_server(pt_vtab *v) {
   pt_server *s = pt_server_find(v->pReg, v->zServer);
-  if( !s ){
-    pt_vtab_error(v, sqlite3_mprintf("pontoon: table %s: server '%s' is not registered in this "
-      "session; call pontoon_connect('%s', uri) first", v->zName, v->zServer, v->zServer));
+  if( !s ) {
+    pt_vtab_error(v,
+                  sqlite3_mprintf("pontoon: table %s: server '%s' is not registered in this "
+                                  "session; call pontoon_connect('%s', uri) first",
+                                  v->zName, v->zServer, v->zServer));
   }
   return s;
 }
 
-static int ptUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite3_int64 *pRowid){
-  pt_vtab *v = (pt_vtab*)pVtab;
-  if( v->readOnly ){
-    return pt_vtab_error(v, sqlite3_mprintf("pontoon: table %s is read-only (%s)", v->zName,
-      v->zQuery ? "a query= table" : "the readonly option"));
+static int ptUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite3_int64 *pRowid) {
+  pt_vtab *v = (pt_vtab *)pVtab;
+  if( v->readOnly ) {
+    return pt_vtab_error(v,
+                         sqlite3_mprintf("pontoon: table %s is read-only (%s)", v->zName,
+                                         v->zQuery ? "a query= table" : "the readonly option"));
   }
   pt_server *s = vtab_server(v);
   if( !s ) return SQLITE_ERROR;
-  if( argc > 1 && sqlite3_value_type(argv[0]) == SQLITE_NULL ){
+  if( argc > 1 && sqlite3_value_type(argv[0]) == SQLITE_NULL ) {
     int mode = sqlite3_vtab_on_conflict(v->pReg->db);
     *pRowid = 0;
-    if( mode == SQLITE_REPLACE || mode == SQLITE_IGNORE ) return pt_write_upsert(v, s, argv + 2, mode);
+    if( mode == SQLITE_REPLACE || mode == SQLITE_IGNORE )
+      return pt_write_upsert(v, s, argv + 2, mode);
     return pt_write_insert(v, s, argv + 2);
   }
-  if( v->nKey == 0 ){
-    return pt_vtab_error(v, sqlite3_mprintf("pontoon: table %s: UPDATE and DELETE need a key: "
-      "the remote table %s has no primary key; name the columns that identify a row "
-      "with the key= option", v->zName, pt_table_label(v)));
+  if( v->nKey == 0 ) {
+    return pt_vtab_error(
+      v,
+      sqlite3_mprintf(
+        "pontoon: table %s: UPDATE and DELETE need a key: "
+        "the remote table %s has no primary key; name the columns that identify a row "
+        "with the key= option",
+        v->zName, pt_table_label(v)));
   }
-  if( sqlite3_value_type(argv[0]) == SQLITE_NULL ){
-    return pt_vtab_error(v, sqlite3_mprintf("pontoon: table %s: cannot address a row whose "
-      "key is NULL", v->zName));
+  if( sqlite3_value_type(argv[0]) == SQLITE_NULL ) {
+    return pt_vtab_error(v,
+                         sqlite3_mprintf("pontoon: table %s: cannot address a row whose "
+                                         "key is NULL",
+                                         v->zName));
   }
   /* a changed key is one of the SET columns; WHERE uses the old key */
   return pt_write_update(v, s, argc, argv);
 }
 
-static int ptBegin(sqlite3_vtab *pVtab){
-  pt_vtab *v = (pt_vtab*)pVtab;
+static int ptBegin(sqlite3_vtab *pVtab) {
+  pt_vtab *v = (pt_vtab *)pVtab;
   pt_trace("%s xBegin", v->zName);
   pt_server *s = vtab_server(v);
   if( !s ) return SQLITE_ERROR;
@@ -681,8 +751,8 @@ static int ptBegin(sqlite3_vtab *pVtab){
 ** server's rows are sent and the local file's pages written first
 ** (pt_registry_prepare), so that no server commits before the others and
 ** the local file can fail. */
-static int ptSync(sqlite3_vtab *pVtab){
-  pt_vtab *v = (pt_vtab*)pVtab;
+static int ptSync(sqlite3_vtab *pVtab) {
+  pt_vtab *v = (pt_vtab *)pVtab;
   pt_trace("%s xSync", v->zName);
   pt_server *s = pt_server_find(v->pReg, v->zServer);
   if( !s ) return SQLITE_OK;
@@ -694,24 +764,28 @@ static int ptSync(sqlite3_vtab *pVtab){
 }
 
 /* SQLite's transaction is over; SQLite ignores what xCommit returns. */
-static int ptCommit(sqlite3_vtab *pVtab){
-  pt_vtab *v = (pt_vtab*)pVtab;
+static int ptCommit(sqlite3_vtab *pVtab) {
+  pt_vtab *v = (pt_vtab *)pVtab;
   pt_server *s = pt_server_find(v->pReg, v->zServer);
   if( s ) pt_server_end(s);
   return SQLITE_OK;
 }
 
-static int ptRollback(sqlite3_vtab *pVtab){
-  pt_vtab *v = (pt_vtab*)pVtab;
+static int ptRollback(sqlite3_vtab *pVtab) {
+  pt_vtab *v = (pt_vtab *)pVtab;
   pt_trace("%s xRollback", v->zName);
   pt_server *s = pt_server_find(v->pReg, v->zServer);
   if( s ) pt_server_rollback(s);
   return SQLITE_OK;
 }
 
-static int savepoint_op(sqlite3_vtab *pVtab, int op, int iLevel){
-  pt_vtab *v = (pt_vtab*)pVtab;
-  pt_trace("%s %s(%d)", v->zName, op == PT_SP_BEGIN ? "xSavepoint" : op == PT_SP_RELEASE ? "xRelease" : "xRollbackTo", iLevel);
+static int savepoint_op(sqlite3_vtab *pVtab, int op, int iLevel) {
+  pt_vtab *v = (pt_vtab *)pVtab;
+  pt_trace("%s %s(%d)", v->zName,
+           op == PT_SP_BEGIN       ? "xSavepoint"
+             : op == PT_SP_RELEASE ? "xRelease"
+                                   : "xRollbackTo",
+           iLevel);
   pt_server *s = pt_server_find(v->pReg, v->zServer);
   if( !s ) return SQLITE_OK;
   char *zErr = 0;
@@ -720,9 +794,9 @@ static int savepoint_op(sqlite3_vtab *pVtab, int op, int iLevel){
   return rc;
 }
 
-static int ptSavepoint(sqlite3_vtab *p, int i){ return savepoint_op(p, PT_SP_BEGIN, i); }
-static int ptRelease(sqlite3_vtab *p, int i){ return savepoint_op(p, PT_SP_RELEASE, i); }
-static int ptRollbackTo(sqlite3_vtab *p, int i){ return savepoint_op(p, PT_SP_ROLLBACK, i); }
+static int ptSavepoint(sqlite3_vtab *p, int i) { return savepoint_op(p, PT_SP_BEGIN, i); }
+static int ptRelease(sqlite3_vtab *p, int i) { return savepoint_op(p, PT_SP_RELEASE, i); }
+static int ptRollbackTo(sqlite3_vtab *p, int i) { return savepoint_op(p, PT_SP_ROLLBACK, i); }
 
 static sqlite3_module ptModule = {
   /* iVersion    */ 3,
@@ -752,6 +826,6 @@ static sqlite3_module ptModule = {
 };
 
 /* Registers the module; the registry is freed when the connection closes. */
-int pt_module_register(sqlite3 *db, pt_registry *reg){
+int pt_module_register(sqlite3 *db, pt_registry *reg) {
   return sqlite3_create_module_v2(db, "pontoon", &ptModule, reg, pt_registry_free);
 }

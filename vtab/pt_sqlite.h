@@ -7,9 +7,9 @@
 #ifndef PT_SQLITE_H
 #define PT_SQLITE_H
 #ifdef PT_NO_EXT
-# include <sqlite3.h>
+#include <sqlite3.h>
 #else
-# include <sqlite3ext.h>
+#include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT3
 #endif
 #endif

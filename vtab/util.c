@@ -10,50 +10,51 @@
 #include "pontoon.h"
 
 static const char *const azKindName[PT_K_COUNT] = {
-  "int", "bool", "real", "decimal", "text", "char", "blob", "date", "time",
-  "timestamp", "timestamptz", "interval", "uuid", "json", "array", "enum",
-  "other"
+  "int",       "bool",        "real",     "decimal", "text", "char",  "blob", "date", "time",
+  "timestamp", "timestamptz", "interval", "uuid",    "json", "array", "enum", "other"
 };
 
-const char *pt_kind_name(pt_kind k){
-  return (k >= 0 && k < PT_K_COUNT) ? azKindName[k] : "other";
-}
+const char *pt_kind_name(pt_kind k) { return (k >= 0 && k < PT_K_COUNT) ? azKindName[k] : "other"; }
 
 /* The kind named by z[0..n), or -1. */
-int pt_kind_from_name(const char *z, int n){
-  for(int i = 0; i < PT_K_COUNT; i++){
+int pt_kind_from_name(const char *z, int n) {
+  for( int i = 0; i < PT_K_COUNT; i++ ) {
     if( (int)strlen(azKindName[i]) == n && sqlite3_strnicmp(z, azKindName[i], n) == 0 ) return i;
   }
   return -1;
 }
 
-char *pt_strdup(const char *z){
-  return z ? sqlite3_mprintf("%s", z) : 0;
-}
+char *pt_strdup(const char *z) { return z ? sqlite3_mprintf("%s", z) : 0; }
 
-char *pt_strndup(const char *z, int n){
+char *pt_strndup(const char *z, int n) {
   char *p = sqlite3_malloc64((sqlite3_uint64)n + 1);
-  if( p ){ memcpy(p, z, n); p[n] = 0; }
+  if( p ) {
+    memcpy(p, z, n);
+    p[n] = 0;
+  }
   return p;
 }
 
-pt_table_desc *pt_desc_new(int nCol){
+pt_table_desc *pt_desc_new(int nCol) {
   pt_table_desc *p = sqlite3_malloc(sizeof(*p));
   if( !p ) return 0;
   memset(p, 0, sizeof(*p));
   p->nRowEstimate = -1;
-  if( nCol > 0 ){
+  if( nCol > 0 ) {
     p->aCol = sqlite3_malloc64(sizeof(pt_column) * (sqlite3_uint64)nCol);
-    if( !p->aCol ){ sqlite3_free(p); return 0; }
+    if( !p->aCol ) {
+      sqlite3_free(p);
+      return 0;
+    }
     memset(p->aCol, 0, sizeof(pt_column) * nCol);
   }
   p->nCol = nCol;
   return p;
 }
 
-void pt_desc_free(pt_table_desc *p){
+void pt_desc_free(pt_table_desc *p) {
   if( !p ) return;
-  for(int i = 0; i < p->nCol; i++){
+  for( int i = 0; i < p->nCol; i++ ) {
     sqlite3_free(p->aCol[i].zName);
     sqlite3_free(p->aCol[i].zRemoteType);
   }
@@ -63,22 +64,35 @@ void pt_desc_free(pt_table_desc *p){
 }
 
 /* 1 if z[0..n) is well-formed UTF-8 without NUL bytes. */
-int pt_utf8_valid(const unsigned char *z, int n){
+int pt_utf8_valid(const unsigned char *z, int n) {
   int i = 0;
-  while( i < n ){
+  while( i < n ) {
     unsigned c = z[i];
     int len;
     unsigned min;
     if( c == 0 ) return 0;
-    if( c < 0x80 ){ i++; continue; }
-    if( (c & 0xE0) == 0xC0 ){ len = 2; min = 0x80; c &= 0x1F; }
-    else if( (c & 0xF0) == 0xE0 ){ len = 3; min = 0x800; c &= 0x0F; }
-    else if( (c & 0xF8) == 0xF0 ){ len = 4; min = 0x10000; c &= 0x07; }
-    else return 0;
+    if( c < 0x80 ) {
+      i++;
+      continue;
+    }
+    if( (c & 0xE0) == 0xC0 ) {
+      len = 2;
+      min = 0x80;
+      c &= 0x1F;
+    } else if( (c & 0xF0) == 0xE0 ) {
+      len = 3;
+      min = 0x800;
+      c &= 0x0F;
+    } else if( (c & 0xF8) == 0xF0 ) {
+      len = 4;
+      min = 0x10000;
+      c &= 0x07;
+    } else
+      return 0;
     if( i + len > n ) return 0;
-    for(int j = 1; j < len; j++){
-      if( (z[i+j] & 0xC0) != 0x80 ) return 0;
-      c = (c << 6) | (z[i+j] & 0x3F);
+    for( int j = 1; j < len; j++ ) {
+      if( (z[i + j] & 0xC0) != 0x80 ) return 0;
+      c = (c << 6) | (z[i + j] & 0x3F);
     }
     if( c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) ) return 0;
     i += len;
@@ -97,7 +111,8 @@ int pt_utf8_valid(const unsigned char *z, int n){
 ** quoted token that is exactly the field counts too when the field has a
 ** '%' in it: libpq quotes a bad %-escape with its whole field.
 */
-static int field_here(const char *zMsg, const char *z, int n, char before, char after, const char *zField){
+static int field_here(const char *zMsg, const char *z, int n, char before, char after,
+                      const char *zField) {
   char p = z > zMsg ? z[-1] : 0;
   char a = z[n];
   if( before && p == before && (a == after || a == 0 || a == '"' || a == '\'') ) return 1;
@@ -115,37 +130,40 @@ static int field_here(const char *zMsg, const char *z, int n, char before, char 
 ** instead.  Every text that could carry a URI passes here before it
 ** reaches the user.
 */
-char *pt_redact(char *zMsg, const char *zSecret){
+char *pt_redact(char *zMsg, const char *zSecret) {
   if( !zMsg || !zSecret || !zSecret[0] ) return zMsg;
-  const unsigned char *pSpec = (const unsigned char*)zSecret + strlen(zSecret) + 1;
+  const unsigned char *pSpec = (const unsigned char *)zSecret + strlen(zSecret) + 1;
   if( memcmp(pSpec, "\1PTS", 4) != 0 ) return zMsg;
   int nEntry = pSpec[4];
   pSpec += 5;
-  for(int e = 0; e < nEntry; e++){
+  for( int e = 0; e < nEntry; e++ ) {
     char before = (char)pSpec[0], after = (char)pSpec[1];
     int n = (int)(pSpec[2] | pSpec[3] << 8 | pSpec[4] << 16 | (unsigned)pSpec[5] << 24);
-    const char *zField = (const char*)pSpec + 6;
+    const char *zField = (const char *)pSpec + 6;
     pSpec += 6 + n;
     if( n == 0 ) continue;
     sqlite3_str *s = 0;
     const char *z = zMsg;
     const char *zDone = zMsg;
-    while( *z ){
+    while( *z ) {
       const char *hit = 0;
-      for(const char *q = z; *q; q++){
-        if( *q == zField[0] && strncmp(q, zField, n) == 0 ){ hit = q; break; }
+      for( const char *q = z; *q; q++ ) {
+        if( *q == zField[0] && strncmp(q, zField, n) == 0 ) {
+          hit = q;
+          break;
+        }
       }
       if( !hit ) break;
-      if( field_here(zMsg, hit, n, before, after, zField) ){
+      if( field_here(zMsg, hit, n, before, after, zField) ) {
         if( !s ) s = sqlite3_str_new(0);
         sqlite3_str_append(s, zDone, (int)(hit - zDone));
         sqlite3_str_appendall(s, "***");
         zDone = z = hit + n;
-      }else{
+      } else {
         z = hit + 1;
       }
     }
-    if( s ){
+    if( s ) {
       sqlite3_str_appendall(s, zDone);
       sqlite3_free(zMsg);
       zMsg = sqlite3_str_finish(s);
@@ -156,78 +174,87 @@ char *pt_redact(char *zMsg, const char *zSecret){
 }
 
 /* PONTOON_TRACE=1 logs every callback and remote statement to stderr. */
-int pt_trace_on(void){
+int pt_trace_on(void) {
   static int on = -1;
-  if( on < 0 ){
+  if( on < 0 ) {
     const char *z = getenv("PONTOON_TRACE");
     on = (z && z[0] && strcmp(z, "0") != 0) ? 1 : 0;
   }
   return on;
 }
 
-void pt_trace(const char *zFormat, ...){
+void pt_trace(const char *zFormat, ...) {
   if( !pt_trace_on() ) return;
   va_list ap;
   va_start(ap, zFormat);
   char *z = sqlite3_vmprintf(zFormat, ap);
   va_end(ap);
-  if( z ){
+  if( z ) {
     fprintf(stderr, "pontoon: %s\n", z);
     sqlite3_free(z);
   }
 }
 
 /* Make room for nExtra more bytes; non-zero (and b->oom) on failure. */
-int pt_buf_grow(pt_buf *b, size_t nExtra){
+int pt_buf_grow(pt_buf *b, size_t nExtra) {
   if( b->oom ) return 1;
   size_t cap = b->cap ? b->cap : 256;
   while( cap < b->n + nExtra ) cap *= 2;
   char *z = sqlite3_realloc64(b->z, cap);
-  if( !z ){ b->oom = 1; return 1; }
+  if( !z ) {
+    b->oom = 1;
+    return 1;
+  }
   b->z = z;
   b->cap = cap;
   return 0;
 }
 
-void pt_buf_int(pt_buf *b, long long v){
+void pt_buf_int(pt_buf *b, long long v) {
   char tmp[24];
   int i = (int)sizeof tmp;
   unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-  do{ tmp[--i] = (char)('0' + u % 10); u /= 10; }while( u );
+  do {
+    tmp[--i] = (char)('0' + u % 10);
+    u /= 10;
+  } while( u );
   if( v < 0 ) tmp[--i] = '-';
   pt_buf_append(b, tmp + i, sizeof tmp - i);
 }
 
-void pt_buf_free(pt_buf *b){
+void pt_buf_free(pt_buf *b) {
   sqlite3_free(b->z);
   memset(b, 0, sizeof(*b));
 }
 
 /* ---- reading SQL text: calls of pontoon's functions, statement keywords ---- */
 
-static int ident_char(unsigned char c){
-  return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
-}
+static int ident_char(unsigned char c) { return isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
 
 /* Skip whitespace and comments from z; nested: PostgreSQL's nested block
 ** comments; hash: MySQL's '#' line comments. */
-static const char *skip_space(const char *z, int nested, int hash){
-  for(;;){
+static const char *skip_space(const char *z, int nested, int hash) {
+  for( ;; ) {
     while( isspace((unsigned char)*z) ) z++;
-    if( (z[0] == '-' && z[1] == '-' && (!hash || z[2] == 0 || (unsigned char)z[2] <= ' '))
-     || (hash && z[0] == '#') ){
+    if( (z[0] == '-' && z[1] == '-' && (!hash || z[2] == 0 || (unsigned char)z[2] <= ' ')) ||
+        (hash && z[0] == '#') ) {
       /* MySQL: "--" opens a comment only before a space or control character */
       while( *z && *z != '\n' ) z++;
-    }else if( z[0] == '/' && z[1] == '*' && z[2] != '!' ){
+    } else if( z[0] == '/' && z[1] == '*' && z[2] != '!' ) {
       /* MySQL runs the text of a comment opened by slash-star-bang: not a comment here */
       int depth = 1;
       z += 2;
-      while( *z && depth > 0 ){
-        if( z[0] == '*' && z[1] == '/' ){ depth--; z += 2; }
-        else if( nested && z[0] == '/' && z[1] == '*' ){ depth++; z += 2; }
-        else z++;
+      while( *z && depth > 0 ) {
+        if( z[0] == '*' && z[1] == '/' ) {
+          depth--;
+          z += 2;
+        } else if( nested && z[0] == '/' && z[1] == '*' ) {
+          depth++;
+          z += 2;
+        } else
+          z++;
       }
-    }else{
+    } else {
       return z;
     }
   }
@@ -239,41 +266,63 @@ static const char *skip_space(const char *z, int nested, int hash){
 ** comments, followed by '('.  Reads SQLite's own tokens: strings '...',
 ** identifiers "...", [...], `...`, comments -- and slash-star.
 */
-int pt_sql_calls(const char *zSql, const char *zName){
+int pt_sql_calls(const char *zSql, const char *zName) {
   int nName = (int)strlen(zName);
   const char *z = zSql;
-  while( z && *z ){
+  while( z && *z ) {
     const char *zTok = 0;
     int nTok = 0;
     char c = *z;
-    if( c == '\'' ){
-      for(z++; *z; z++){ if( *z == '\'' ){ if( z[1] == '\'' ) z++; else break; } }
+    if( c == '\'' ) {
+      for( z++; *z; z++ ) {
+        if( *z == '\'' ) {
+          if( z[1] == '\'' )
+            z++;
+          else
+            break;
+        }
+      }
       if( *z ) z++;
       continue;
-    }else if( c == '"' || c == '`' || c == '[' ){
+    } else if( c == '"' || c == '`' || c == '[' ) {
       char cEnd = c == '[' ? ']' : c;
       zTok = ++z;
-      for(; *z; z++){ if( *z == cEnd ){ if( cEnd != ']' && z[1] == cEnd ) z++; else break; } }
+      for( ; *z; z++ ) {
+        if( *z == cEnd ) {
+          if( cEnd != ']' && z[1] == cEnd )
+            z++;
+          else
+            break;
+        }
+      }
       nTok = (int)(z - zTok);
       if( *z ) z++;
-    }else if( (c == '-' && z[1] == '-') || (c == '/' && z[1] == '*') ){
-      if( c == '-' ){ while( *z && *z != '\n' ) z++; }
-      else{ z += 2; while( *z && !(z[0] == '*' && z[1] == '/') ) z++; if( *z ) z += 2; }
+    } else if( (c == '-' && z[1] == '-') || (c == '/' && z[1] == '*') ) {
+      if( c == '-' ) {
+        while( *z && *z != '\n' ) z++;
+      } else {
+        z += 2;
+        while( *z && !(z[0] == '*' && z[1] == '/') ) z++;
+        if( *z ) z += 2;
+      }
       continue;
-    }else if( ident_char((unsigned char)c) ){
+    } else if( ident_char((unsigned char)c) ) {
       zTok = z;
       while( ident_char((unsigned char)*z) ) z++;
       nTok = (int)(z - zTok);
-    }else{
+    } else {
       z++;
       continue;
     }
-    if( nTok == nName && sqlite3_strnicmp(zTok, zName, nName) == 0 ){
+    if( nTok == nName && sqlite3_strnicmp(zTok, zName, nName) == 0 ) {
       const char *p = z;
-      for(;;){
+      for( ;; ) {
         while( isspace((unsigned char)*p) ) p++;
-        if( p[0] == '-' && p[1] == '-' ){ while( *p && *p != '\n' ) p++; continue; }
-        if( p[0] == '/' && p[1] == '*' ){
+        if( p[0] == '-' && p[1] == '-' ) {
+          while( *p && *p != '\n' ) p++;
+          continue;
+        }
+        if( p[0] == '/' && p[1] == '*' ) {
           p += 2;
           while( *p && !(p[0] == '*' && p[1] == '/') ) p++;
           if( *p ) p += 2;
@@ -294,9 +343,9 @@ int pt_sql_calls(const char *zSql, const char *zName){
 ** closing quote, spaces and comments, by '('.  It may see calls that are
 ** not there; it misses none that SQLite would make.
 */
-int pt_sql_may_call(const char *zSql, const char *zName){
+int pt_sql_may_call(const char *zSql, const char *zName) {
   int nName = (int)strlen(zName);
-  for(const char *z = zSql; z && *z; z++){
+  for( const char *z = zSql; z && *z; z++ ) {
     if( sqlite3_strnicmp(z, zName, nName) != 0 ) continue;
     if( z > zSql && ident_char((unsigned char)z[-1]) && z[-1] != '$' ) continue;
     const char *p = z + nName;
@@ -310,61 +359,64 @@ int pt_sql_may_call(const char *zSql, const char *zName){
 /* Words that end, open or split transactions, as the first word of a
 ** statement (with the second word where the first is ambiguous). */
 /* Every way of reading: bit 0 nested comments, bit 1 MySQL's '#' and "-- ". */
-#define PT_DIALECT_PG    1
+#define PT_DIALECT_PG 1
 #define PT_DIALECT_MYSQL 2
-static const char *txn_word(const char *z, int nested, int hash){
-  static const char *const azWord[] = {
-    "BEGIN", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT",
-    "RELEASE", "XA", "LOCK", "UNLOCK", 0
-  };
+static const char *txn_word(const char *z, int nested, int hash) {
+  static const char *const azWord[] = { "BEGIN", "COMMIT",    "END",     "ROLLBACK",
+                                        "ABORT", "SAVEPOINT", "RELEASE", "XA",
+                                        "LOCK",  "UNLOCK",    0 };
   z = skip_space(z, nested, hash);
   const char *zW = z;
   while( isalpha((unsigned char)*z) ) z++;
   int n = (int)(z - zW);
   if( n == 0 ) return 0;
   if( n == 5 && sqlite3_strnicmp(zW, "START", 5) == 0 ) return "START TRANSACTION";
-  for(int i = 0; azWord[i]; i++){
+  for( int i = 0; azWord[i]; i++ ) {
     if( (int)strlen(azWord[i]) == n && sqlite3_strnicmp(zW, azWord[i], n) == 0 ) return azWord[i];
   }
   const char *z2 = skip_space(z, nested, hash);
-  if( n == 7 && sqlite3_strnicmp(zW, "PREPARE", 7) == 0
-   && sqlite3_strnicmp(z2, "TRANSACTION", 11) == 0 && !ident_char((unsigned char)z2[11]) ) return "PREPARE TRANSACTION";
-  if( n == 3 && sqlite3_strnicmp(zW, "SET", 3) == 0 ){
-    if( sqlite3_strnicmp(z2, "TRANSACTION", 11) == 0 && !ident_char((unsigned char)z2[11]) ) return "SET TRANSACTION";
-    if( sqlite3_strnicmp(z2, "AUTOCOMMIT", 10) == 0 && !ident_char((unsigned char)z2[10]) ) return "SET autocommit";
+  if( n == 7 && sqlite3_strnicmp(zW, "PREPARE", 7) == 0 &&
+      sqlite3_strnicmp(z2, "TRANSACTION", 11) == 0 && !ident_char((unsigned char)z2[11]) )
+    return "PREPARE TRANSACTION";
+  if( n == 3 && sqlite3_strnicmp(zW, "SET", 3) == 0 ) {
+    if( sqlite3_strnicmp(z2, "TRANSACTION", 11) == 0 && !ident_char((unsigned char)z2[11]) )
+      return "SET TRANSACTION";
+    if( sqlite3_strnicmp(z2, "AUTOCOMMIT", 10) == 0 && !ident_char((unsigned char)z2[10]) )
+      return "SET autocommit";
   }
   return 0;
 }
 
-static const char *txn_scan(const char *zSql, int nested, int hash){
+static const char *txn_scan(const char *zSql, int nested, int hash) {
   const char *z = zSql;
   const char *zHit = txn_word(z, nested, hash);
-  while( !zHit && *z ){
+  while( !zHit && *z ) {
     char c = *z;
-    if( c == '\'' || c == '"' || c == '`' ){
+    if( c == '\'' || c == '"' || c == '`' ) {
       /* backslashes are taken as plain characters: a string that the
       ** server ends later only makes more text look like statements */
-      for(z++; *z && *z != c; z++){}
+      for( z++; *z && *z != c; z++ ) {}
       if( *z ) z++;
-    }else if( !hash && c == '$' && (z == zSql || !ident_char((unsigned char)z[-1])) ){
+    } else if( !hash && c == '$' && (z == zSql || !ident_char((unsigned char)z[-1])) ) {
       /* PostgreSQL's dollar quotes (read as plain text the MySQL way) */
       const char *t = z + 1;
       while( isalnum((unsigned char)*t) || *t == '_' || (unsigned char)*t >= 0x80 ) t++;
-      if( *t == '$' && !isdigit((unsigned char)z[1]) ){
+      if( *t == '$' && !isdigit((unsigned char)z[1]) ) {
         int nTag = (int)(t - z + 1);
         const char *e = t + 1;
         while( *e && strncmp(e, z, nTag) != 0 ) e++;
         z = *e ? e + nTag : e;
-      }else{
+      } else {
         z++;
       }
-    }else if( (c == '-' && z[1] == '-') || (hash && c == '#') || (c == '/' && z[1] == '*' && z[2] != '!') ){
+    } else if( (c == '-' && z[1] == '-') || (hash && c == '#') ||
+               (c == '/' && z[1] == '*' && z[2] != '!') ) {
       const char *zNext = skip_space(z, nested, hash);
       z = zNext > z ? zNext : z + 1;
-    }else if( c == ';' ){
+    } else if( c == ';' ) {
       z++;
       zHit = txn_word(z, nested, hash);
-    }else{
+    } else {
       z++;
     }
   }
@@ -383,18 +435,18 @@ static const char *txn_scan(const char *zSql, int nested, int hash){
 ** are read as text.  Backslashes never escape a quote here.  It may see a
 ** statement that is not there, never miss one.
 */
-const char *pt_sql_txn_control(const char *zSql, int dialect){
+const char *pt_sql_txn_control(const char *zSql, int dialect) {
   const char *z = 0;
   if( dialect == PT_DIALECT_PG ) return txn_scan(zSql, 1, 0);
   if( dialect == PT_DIALECT_MYSQL ) return txn_scan(zSql, 0, 1);
-  for(int i = 0; i < 4 && !z; i++) z = txn_scan(zSql, i & 1, i >> 1);
+  for( int i = 0; i < 4 && !z; i++ ) z = txn_scan(zSql, i & 1, i >> 1);
   return z;
 }
 
 /* 1 if zSql holds nothing but spaces, comments and semicolons. */
-int pt_sql_empty(const char *zSql){
+int pt_sql_empty(const char *zSql) {
   const char *z = zSql;
-  for(;;){
+  for( ;; ) {
     z = skip_space(z, 1, 0);
     if( *z != ';' ) break;
     z++;
@@ -406,16 +458,22 @@ int pt_sql_empty(const char *zSql){
 
 /* 1 if z[0..n) is a decimal number, nothing around it (an integer when
 ** intOnly): what may be written into SQL text unquoted. */
-int pt_is_number(const char *z, int n, int intOnly){
+int pt_is_number(const char *z, int n, int intOnly) {
   int i = 0, nDigit = 0;
   if( i < n && (z[i] == '-' || z[i] == '+') ) i++;
-  while( i < n && isdigit((unsigned char)z[i]) ){ i++; nDigit++; }
-  if( !intOnly && i < n && z[i] == '.' ){
+  while( i < n && isdigit((unsigned char)z[i]) ) {
     i++;
-    while( i < n && isdigit((unsigned char)z[i]) ){ i++; nDigit++; }
+    nDigit++;
+  }
+  if( !intOnly && i < n && z[i] == '.' ) {
+    i++;
+    while( i < n && isdigit((unsigned char)z[i]) ) {
+      i++;
+      nDigit++;
+    }
   }
   if( nDigit == 0 ) return 0;
-  if( !intOnly && i < n && (z[i] == 'e' || z[i] == 'E') ){
+  if( !intOnly && i < n && (z[i] == 'e' || z[i] == 'E') ) {
     i++;
     if( i < n && (z[i] == '-' || z[i] == '+') ) i++;
     if( i >= n || !isdigit((unsigned char)z[i]) ) return 0;
@@ -425,10 +483,10 @@ int pt_is_number(const char *z, int n, int intOnly){
 }
 
 /* Append z[0..n) as a hexadecimal literal: X'00ff'. */
-void pt_append_hex_literal(sqlite3_str *s, const char *z, int n){
+void pt_append_hex_literal(sqlite3_str *s, const char *z, int n) {
   static const char hex[] = "0123456789abcdef";
   sqlite3_str_appendall(s, "X'");
-  for(int i = 0; i < n; i++){
+  for( int i = 0; i < n; i++ ) {
     unsigned char b = (unsigned char)z[i];
     sqlite3_str_appendchar(s, 1, hex[b >> 4]);
     sqlite3_str_appendchar(s, 1, hex[b & 15]);
@@ -438,21 +496,24 @@ void pt_append_hex_literal(sqlite3_str *s, const char *z, int n){
 
 /* The SQL operator of a comparison op (SQLITE_INDEX_CONSTRAINT_EQ ... GE,
 ** and the date forms), "=" for any other. */
-const char *pt_sql_op(int op){
-  switch( op ){
+const char *pt_sql_op(int op) {
+  switch( op ) {
     case SQLITE_INDEX_CONSTRAINT_NE: return "<>";
-    case SQLITE_INDEX_CONSTRAINT_LT: case PT_OP_DATE_LT: return "<";
+    case SQLITE_INDEX_CONSTRAINT_LT:
+    case PT_OP_DATE_LT: return "<";
     case SQLITE_INDEX_CONSTRAINT_LE: return "<=";
     case SQLITE_INDEX_CONSTRAINT_GT: return ">";
-    case SQLITE_INDEX_CONSTRAINT_GE: case PT_OP_DATE_GE: return ">=";
+    case SQLITE_INDEX_CONSTRAINT_GE:
+    case PT_OP_DATE_GE: return ">=";
     default: return "=";
   }
 }
 
 /* 1 if zName is a table of the migration ledger in a schema-less engine
 ** (docs/ledger.md): pontoon_import leaves these out. */
-int pt_is_ledger_table(const char *zName){
+int pt_is_ledger_table(const char *zName) {
   static const char *const azLedger[] = { "pontoon_job", "pontoon_chunk", 0 };
-  for(int i = 0; azLedger[i]; i++) if( sqlite3_stricmp(zName, azLedger[i]) == 0 ) return 1;
+  for( int i = 0; azLedger[i]; i++ )
+    if( sqlite3_stricmp(zName, azLedger[i]) == 0 ) return 1;
   return 0;
 }

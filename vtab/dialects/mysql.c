@@ -13,17 +13,18 @@
 #include <stdlib.h>
 #include "pontoon.h"
 
-static void myQuoteIdent(sqlite3_str *s, const char *z){
+static void myQuoteIdent(sqlite3_str *s, const char *z) {
   sqlite3_str_appendchar(s, 1, '`');
-  for(; *z; z++){
+  for( ; *z; z++ ) {
     if( *z == '`' ) sqlite3_str_appendchar(s, 1, '`');
     sqlite3_str_appendchar(s, 1, *z);
   }
   sqlite3_str_appendchar(s, 1, '`');
 }
 
-static void mySelectExpr(sqlite3_str *s, const char *zq, pt_kind k, int readFlags){
-  (void)k; (void)readFlags;
+static void mySelectExpr(sqlite3_str *s, const char *zq, pt_kind k, int readFlags) {
+  (void)k;
+  (void)readFlags;
   sqlite3_str_appendall(s, zq);
 }
 
@@ -38,80 +39,88 @@ static void mySelectExpr(sqlite3_str *s, const char *zq, pt_kind k, int readFlag
 #define SUPER PT_PUSH_SUPERSET
 #define ALL_EXACT .eq = EXACT, .ne = EXACT, .ord = EXACT
 static const pt_push_rule aMyPush[PT_K_COUNT] = {
-  [PT_K_INT]       = { ALL_EXACT, .orderable = 1, .binary = 1 },
-  [PT_K_BLOB]      = { ALL_EXACT, .orderable = 1, .binary = 1 },
-  [PT_K_TEXT]      = { ALL_EXACT, .like = SUPER, .orderable = 1, .binary = 1 },
-  [PT_K_DECIMAL]   = { .eq = EXACT, .binary = 1 },
-  [PT_K_DATE]      = { .eq = EXACT, .binary = 1 },
+  [PT_K_INT] = { ALL_EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_BLOB] = { ALL_EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_TEXT] = { ALL_EXACT, .like = SUPER, .orderable = 1, .binary = 1 },
+  [PT_K_DECIMAL] = { .eq = EXACT, .binary = 1 },
+  [PT_K_DATE] = { .eq = EXACT, .binary = 1 },
   [PT_K_TIMESTAMP] = { .eq = EXACT, .binary = 1 },
 };
 
-static int myPushable(pt_kind k, int op, const char *zColl){
+static int myPushable(pt_kind k, int op, const char *zColl) {
   return pt_push_lookup(aMyPush, k, op, zColl);
 }
 
-static int myOrderable(pt_kind k){
-  return (int)k >= 0 && k < PT_K_COUNT && aMyPush[k].orderable;
-}
+static int myOrderable(pt_kind k) { return (int)k >= 0 && k < PT_K_COUNT && aMyPush[k].orderable; }
 
-static void myCondition(pt_sql *q, const char *zq, pt_kind k, int op, int n){
+static void myCondition(pt_sql *q, const char *zq, pt_kind k, int op, int n) {
   const char *zOp = "=";
-  switch( op ){
+  switch( op ) {
     case SQLITE_INDEX_CONSTRAINT_ISNULL: pt_sqlf(q, "%s IS NULL", zq); return;
     case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: pt_sqlf(q, "%s IS NOT NULL", zq); return;
     case SQLITE_INDEX_CONSTRAINT_LIKE:
       /* the column's case-insensitive collation: a superset of SQLite's
       ** LIKE; backslash is MySQL's escape, so the pattern's are doubled */
-      pt_sqlf(q, "%s LIKE REPLACE(%P, '\\\\', '\\\\\\\\')", zq, n); return;
+      pt_sqlf(q, "%s LIKE REPLACE(%P, '\\\\', '\\\\\\\\')", zq, n);
+      return;
     case PT_OP_IN:
       /* the list of literals myArrayParam wrote, spliced where ? stands */
-      if( k == PT_K_TEXT ) pt_sqlf(q, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin IN (", zq);
-      else pt_sqlf(q, "%s IN (", zq);
+      if( k == PT_K_TEXT )
+        pt_sqlf(q, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin IN (", zq);
+      else
+        pt_sqlf(q, "%s IN (", zq);
       pt_sql_place(q, n, PT_MARK_LIST);
       sqlite3_str_appendchar(q->pStr, 1, ')');
       return;
     default: zOp = pt_sql_op(op); break;
   }
-  if( k == PT_K_TEXT ){
-    if( op == SQLITE_INDEX_CONSTRAINT_EQ ){
+  if( k == PT_K_TEXT ) {
+    if( op == SQLITE_INDEX_CONSTRAINT_EQ ) {
       /* the column's own collation finds the rows by index; bytes decide */
-      pt_sqlf(q, "(%s = %P AND CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin = %P)", zq, n, zq, n);
-    }else{
+      pt_sqlf(q, "(%s = %P AND CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin = %P)", zq, n,
+              zq, n);
+    } else {
       pt_sqlf(q, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin %s %P", zq, zOp, n);
     }
-  }else{
+  } else {
     pt_sqlf(q, "%s %s %P", zq, zOp, n);
   }
 }
 
-static void myOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc){
+static void myOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc) {
   /* MySQL sorts NULLs first ascending, last descending: SQLite's order */
-  if( k == PT_K_TEXT ) sqlite3_str_appendf(s, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin %s", zq, desc ? "DESC" : "ASC");
-  else sqlite3_str_appendf(s, "%s %s", zq, desc ? "DESC" : "ASC");
+  if( k == PT_K_TEXT )
+    sqlite3_str_appendf(s, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin %s", zq,
+                        desc ? "DESC" : "ASC");
+  else
+    sqlite3_str_appendf(s, "%s %s", zq, desc ? "DESC" : "ASC");
 }
 
 static void myUpsert(pt_sql *s, const char *zTable, int nCol, const char *const *azCol,
-                     const pt_kind *aKind, int nKey, const int *aKey, int onConflict){
-  (void)aKey; (void)aKind; (void)nKey;
+                     const pt_kind *aKind, int nKey, const int *aKey, int onConflict) {
+  (void)aKey;
+  (void)aKind;
+  (void)nKey;
   pt_upsert_on_duplicate(s, zTable, nCol, azCol, onConflict);
 }
 
 /* IN lists are written as a literal list, "a, b, c", which the native
 ** driver splices where the condition's PT_MARK_LIST placeholder stands. */
-static void myArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
-  for(int i = 0; i < n; i++){
+static void myArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a) {
+  for( int i = 0; i < n; i++ ) {
     if( i ) sqlite3_str_appendall(s, ", ");
     pt_param x = a[i];
     x.kind = k;
-    if( x.isBinary ){
+    if( x.isBinary ) {
       pt_append_hex_literal(s, x.z, x.n);
-    }else if( (k == PT_K_INT || k == PT_K_REAL || k == PT_K_DECIMAL) && pt_is_number(x.z, x.n, k == PT_K_INT) ){
+    } else if( (k == PT_K_INT || k == PT_K_REAL || k == PT_K_DECIMAL) &&
+               pt_is_number(x.z, x.n, k == PT_K_INT) ) {
       sqlite3_str_append(s, x.z, x.n);
-    }else{
+    } else {
       /* text; under NO_BACKSLASH_ESCAPES a doubled backslash is two
       ** backslashes, which stays inside the string all the same */
       sqlite3_str_appendchar(s, 1, '\'');
-      for(int j = 0; j < x.n; j++){
+      for( int j = 0; j < x.n; j++ ) {
         char ch = x.z[j];
         if( ch == '\'' || ch == '\\' ) sqlite3_str_appendchar(s, 1, ch == '\'' ? '\'' : '\\');
         sqlite3_str_appendchar(s, 1, ch);
@@ -123,9 +132,7 @@ static void myArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
 
 /* InnoDB: a locking read takes the latest committed version of each row it
 ** reads and holds it against other writers until the transaction ends. */
-static void myLockRows(sqlite3_str *s){
-  sqlite3_str_appendall(s, " FOR UPDATE");
-}
+static void myLockRows(sqlite3_str *s) { sqlite3_str_appendall(s, " FOR UPDATE"); }
 
 /*
 ** MySQL's tokens: '...' and "..." (backslash escapes unless the session
@@ -133,23 +140,26 @@ static void myLockRows(sqlite3_str *s){
 ** character after the dashes) to the end of the line, block comments
 ** except / *! and / *M! ones, whose text the server runs.
 */
-static int mySpan(const char *zStart, const char *z, int lexFlags){
+static int mySpan(const char *zStart, const char *z, int lexFlags) {
   (void)zStart;
-  if( z[0] == '#' || (z[0] == '-' && z[1] == '-' && (unsigned char)z[2] <= ' ') ) return pt_span_line(z);
-  if( z[0] == '/' && z[1] == '*' ){
+  if( z[0] == '#' || (z[0] == '-' && z[1] == '-' && (unsigned char)z[2] <= ' ') )
+    return pt_span_line(z);
+  if( z[0] == '/' && z[1] == '*' ) {
     if( z[2] == '!' || (z[2] == 'M' && z[3] == '!') ) return 0;
     return pt_span_block(z, 0);
   }
-  if( z[0] == '\'' || z[0] == '"' ) return pt_span_quoted(z, z[0], !(lexFlags & PT_LEX_NO_BACKSLASH));
+  if( z[0] == '\'' || z[0] == '"' )
+    return pt_span_quoted(z, z[0], !(lexFlags & PT_LEX_NO_BACKSLASH));
   if( z[0] == '`' ) return pt_span_quoted(z, '`', 0);
   return 0;
 }
 
 /* MySQL would change data silently: a warning is an error, except a Note
 ** (DROP ... IF EXISTS) and the duplicate key INSERT IGNORE exists to skip. */
-static char *myWarning(const char *zSql, const char *zLevel, const char *zCode, const char *zMsg){
+static char *myWarning(const char *zSql, const char *zLevel, const char *zCode, const char *zMsg) {
   if( !zLevel || sqlite3_stricmp(zLevel, "Note") == 0 ) return 0;
-  if( zSql && sqlite3_strnicmp(zSql, "INSERT IGNORE", 13) == 0 && zCode && atoi(zCode) == 1062 ) return 0;
+  if( zSql && sqlite3_strnicmp(zSql, "INSERT IGNORE", 13) == 0 && zCode && atoi(zCode) == 1062 )
+    return 0;
   return sqlite3_mprintf("%s (MySQL warning %s)", zMsg ? zMsg : "?", zCode ? zCode : "?");
 }
 
@@ -157,21 +167,19 @@ static const char *const azMySession[] = {
   "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'",
   0
 };
-static const char *const azMyReadOnly[] = {
-  "SET SESSION TRANSACTION READ ONLY",
-  0
-};
+static const char *const azMyReadOnly[] = { "SET SESSION TRANSACTION READ ONLY", 0 };
 
-#define PT_MYSQL_DIALECT(ARRAY) { \
-  .iVersion = 1, .zName = "mysql", .xQuoteIdent = myQuoteIdent, .xSelectExpr = mySelectExpr, \
-  .xPushable = myPushable, .xCondition = myCondition, .xOrderable = myOrderable, \
-  .xOrderBy = myOrderBy, .xParamExpr = pt_sql_param, .azSession = azMySession, \
-  .azReadOnly = azMyReadOnly, .xSpan = mySpan, .xLimit = pt_sql_limit, \
-  .xArrayParam = ARRAY, .xUpsert = myUpsert, .xLockRows = myLockRows, \
-  .zWarnings = "SHOW WARNINGS", .xWarning = myWarning, \
-  .zBeginReadOnly = "START TRANSACTION READ ONLY", \
-  .azLedgerType = { "varchar(255)", "longtext", "bigint", "double", "datetime(6)" }, \
-  .zSkipLocked = " FOR UPDATE SKIP LOCKED" }
+#define PT_MYSQL_DIALECT(ARRAY) \
+  { \
+    .iVersion = 1, .zName = "mysql", .xQuoteIdent = myQuoteIdent, .xSelectExpr = mySelectExpr, \
+    .xPushable = myPushable, .xCondition = myCondition, .xOrderable = myOrderable, \
+    .xOrderBy = myOrderBy, .xParamExpr = pt_sql_param, .azSession = azMySession, \
+    .azReadOnly = azMyReadOnly, .xSpan = mySpan, .xLimit = pt_sql_limit, .xArrayParam = ARRAY, \
+    .xUpsert = myUpsert, .xLockRows = myLockRows, .zWarnings = "SHOW WARNINGS", \
+    .xWarning = myWarning, .zBeginReadOnly = "START TRANSACTION READ ONLY", \
+    .azLedgerType = { "varchar(255)", "longtext", "bigint", "double", "datetime(6)" }, \
+    .zSkipLocked = " FOR UPDATE SKIP LOCKED" \
+  }
 
 /* The native driver writes an IN list into the text where $$n stands. */
 const pt_dialect pt_dialect_mysql = PT_MYSQL_DIALECT(myArrayParam);

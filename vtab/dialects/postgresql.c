@@ -15,31 +15,33 @@
 #include "pontoon.h"
 
 static void pgUpsert(pt_sql *s, const char *zTable, int nCol, const char *const *azCol,
-                     const pt_kind *aKind, int nKey, const int *aKey, int onConflict){
+                     const pt_kind *aKind, int nKey, const int *aKey, int onConflict) {
   (void)aKind;
   pt_upsert_on_conflict(s, zTable, nCol, azCol, nKey, aKey, onConflict);
 }
 
-static void pgQuoteIdent(sqlite3_str *s, const char *z){ pt_ansi_quote(s, z, '"', '"'); }
+static void pgQuoteIdent(sqlite3_str *s, const char *z) { pt_ansi_quote(s, z, '"', '"'); }
 
 /* Arrays as JSON, the text kinds as text; the drivers that read every value
 ** as text (psqlODBC, whose date structures lose infinity, BC years and
 ** years past 9999) get dates as the server's ISO text, DateStyle pinned. */
-static void pgSelectExpr(sqlite3_str *s, const char *zq, pt_kind k, int readFlags){
-  if( (readFlags & PT_READ_TEXT) && (k == PT_K_DATE || k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ) ){
+static void pgSelectExpr(sqlite3_str *s, const char *zq, pt_kind k, int readFlags) {
+  if( (readFlags & PT_READ_TEXT) &&
+      (k == PT_K_DATE || k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ) ) {
     sqlite3_str_appendf(s, "CAST(%s AS text)", zq);
     return;
   }
-  switch( k ){
+  switch( k ) {
     case PT_K_ARRAY: sqlite3_str_appendf(s, "to_json(%s)::text", zq); break;
-    case PT_K_INTERVAL: case PT_K_JSON: case PT_K_OTHER:
-      sqlite3_str_appendf(s, "%s::text", zq); break;
+    case PT_K_INTERVAL:
+    case PT_K_JSON:
+    case PT_K_OTHER: sqlite3_str_appendf(s, "%s::text", zq); break;
     default: sqlite3_str_appendall(s, zq); break;
   }
 }
 
-static const char *cast_of(pt_kind k){
-  switch( k ){
+static const char *cast_of(pt_kind k) {
+  switch( k ) {
     case PT_K_INT: return "int8";
     case PT_K_BOOL: return "bool";
     case PT_K_REAL: return "float8";
@@ -65,69 +67,68 @@ static const char *cast_of(pt_kind k){
 #define SUPER PT_PUSH_SUPERSET
 #define ALL_EXACT .eq = EXACT, .ne = EXACT, .ord = EXACT
 static const pt_push_rule aPgPush[PT_K_COUNT] = {
-  [PT_K_INT]         = { ALL_EXACT, .orderable = 1, .binary = 1 },
-  [PT_K_REAL]        = { ALL_EXACT, .orderable = 1, .binary = 1 },
-  [PT_K_BLOB]        = { ALL_EXACT, .orderable = 1, .binary = 1 },
-  [PT_K_TEXT]        = { ALL_EXACT, .like = SUPER, .orderable = 1, .binary = 1 },
-  [PT_K_BOOL]        = { .eq = EXACT, .orderable = 1, .binary = 1 },
-  [PT_K_DECIMAL]     = { .eq = EXACT, .binary = 1 },
-  [PT_K_ENUM]        = { .eq = EXACT, .binary = 1 },
-  [PT_K_TIME]        = { .eq = EXACT, .orderable = 1, .binary = 1 },
-  [PT_K_UUID]        = { .eq = EXACT, .orderable = 1, .binary = 1 },
-  [PT_K_CHAR]        = { .eq = SUPER, .binary = 1 },
-  [PT_K_DATE]        = { .eq = EXACT, .dates = SUPER, .binary = 1 },
-  [PT_K_TIMESTAMP]   = { .eq = EXACT, .dates = SUPER, .binary = 1 },
+  [PT_K_INT] = { ALL_EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_REAL] = { ALL_EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_BLOB] = { ALL_EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_TEXT] = { ALL_EXACT, .like = SUPER, .orderable = 1, .binary = 1 },
+  [PT_K_BOOL] = { .eq = EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_DECIMAL] = { .eq = EXACT, .binary = 1 },
+  [PT_K_ENUM] = { .eq = EXACT, .binary = 1 },
+  [PT_K_TIME] = { .eq = EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_UUID] = { .eq = EXACT, .orderable = 1, .binary = 1 },
+  [PT_K_CHAR] = { .eq = SUPER, .binary = 1 },
+  [PT_K_DATE] = { .eq = EXACT, .dates = SUPER, .binary = 1 },
+  [PT_K_TIMESTAMP] = { .eq = EXACT, .dates = SUPER, .binary = 1 },
   [PT_K_TIMESTAMPTZ] = { .eq = EXACT, .dates = SUPER, .binary = 1 },
 };
 
-static int pgPushable(pt_kind k, int op, const char *zColl){
+static int pgPushable(pt_kind k, int op, const char *zColl) {
   return pt_push_lookup(aPgPush, k, op, zColl);
 }
 
-static int pgOrderable(pt_kind k){
-  return (int)k >= 0 && k < PT_K_COUNT && aPgPush[k].orderable;
-}
+static int pgOrderable(pt_kind k) { return (int)k >= 0 && k < PT_K_COUNT && aPgPush[k].orderable; }
 
-static void pgCondition(pt_sql *q, const char *zq, pt_kind k, int op, int n){
+static void pgCondition(pt_sql *q, const char *zq, pt_kind k, int op, int n) {
   const char *zCast = cast_of(k);
   const char *zOp = 0;
-  switch( op ){
+  switch( op ) {
     case SQLITE_INDEX_CONSTRAINT_ISNULL: pt_sqlf(q, "%s IS NULL", zq); return;
     case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: pt_sqlf(q, "%s IS NOT NULL", zq); return;
-    case SQLITE_INDEX_CONSTRAINT_LIKE:
-      pt_sqlf(q, "%s ILIKE %P::text ESCAPE ''", zq, n); return;
+    case SQLITE_INDEX_CONSTRAINT_LIKE: pt_sqlf(q, "%s ILIKE %P::text ESCAPE ''", zq, n); return;
     case PT_OP_IN:
-      if( k == PT_K_ENUM ) pt_sqlf(q, "%s::text = ANY(%P::text[])", zq, n);
-      else pt_sqlf(q, "%s = ANY(%P::%s[])", zq, n, zCast);
+      if( k == PT_K_ENUM )
+        pt_sqlf(q, "%s::text = ANY(%P::text[])", zq, n);
+      else
+        pt_sqlf(q, "%s = ANY(%P::%s[])", zq, n, zCast);
       return;
-    case PT_OP_DATE_GE: case PT_OP_DATE_LT:
-      pt_sqlf(q, "(%s %s %P::%s OR %s < '0001-01-01'::%s OR %s >= '10000-01-01'::%s)",
-              zq, op == PT_OP_DATE_GE ? ">=" : "<", n, zCast, zq, zCast, zq, zCast);
+    case PT_OP_DATE_GE:
+    case PT_OP_DATE_LT:
+      pt_sqlf(q, "(%s %s %P::%s OR %s < '0001-01-01'::%s OR %s >= '10000-01-01'::%s)", zq,
+              op == PT_OP_DATE_GE ? ">=" : "<", n, zCast, zq, zCast, zq, zCast);
       return;
     default: zOp = pt_sql_op(op); break;
   }
-  if( k == PT_K_ENUM ){
+  if( k == PT_K_ENUM ) {
     pt_sqlf(q, "%s::text %s %P::text", zq, zOp, n);
-  }else if( k == PT_K_TEXT && op != SQLITE_INDEX_CONSTRAINT_EQ && op != SQLITE_INDEX_CONSTRAINT_NE ){
+  } else if( k == PT_K_TEXT && op != SQLITE_INDEX_CONSTRAINT_EQ &&
+             op != SQLITE_INDEX_CONSTRAINT_NE ) {
     pt_sqlf(q, "%s COLLATE \"C\" %s %P::text", zq, zOp, n);
-  }else{
+  } else {
     pt_sqlf(q, "%s %s %P::%s", zq, zOp, n, zCast);
   }
 }
 
-static void pgOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc){
+static void pgOrderBy(sqlite3_str *s, const char *zq, pt_kind k, int desc) {
   sqlite3_str_appendf(s, "%s%s %s", zq, k == PT_K_TEXT ? " COLLATE \"C\"" : "",
                       desc ? "DESC NULLS LAST" : "ASC NULLS FIRST");
 }
 
-static void pgLimit(pt_sql *q, int n){
-  pt_sqlf(q, "LIMIT %P::int8", n);
-}
+static void pgLimit(pt_sql *q, int n) { pt_sqlf(q, "LIMIT %P::int8", n); }
 
 /* An identifier character: a '$' after one continues the name (a$1). */
-static int pgIdentChar(int ch){
-  return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
-      || ch == '_' || ch == '$' || ch >= 0x80;
+static int pgIdentChar(int ch) {
+  return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+    ch == '_' || ch == '$' || ch >= 0x80;
 }
 
 /*
@@ -136,46 +137,47 @@ static int pgIdentChar(int ch){
 ** (the tag a name without '$', or empty; not after a name's character),
 ** -- to the end of the line, nested block comments.
 */
-static int pgSpan(const char *zStart, const char *z, int lexFlags){
+static int pgSpan(const char *zStart, const char *z, int lexFlags) {
   (void)lexFlags;
   int prev = z > zStart ? (unsigned char)z[-1] : 0;
   if( z[0] == '-' && z[1] == '-' ) return pt_span_line(z);
   if( z[0] == '/' && z[1] == '*' ) return pt_span_block(z, 1);
-  if( z[0] == '$' && !pgIdentChar(prev) ){
+  if( z[0] == '$' && !pgIdentChar(prev) ) {
     int t = 1, i;
-    if( z[1] >= '0' && z[1] <= '9' ) return 0;   /* a parameter */
+    if( z[1] >= '0' && z[1] <= '9' ) return 0; /* a parameter */
     while( z[t] && z[t] != '$' && pgIdentChar((unsigned char)z[t]) ) t++;
     if( z[t] != '$' ) return 0;
     t++;
-    for(i = t; z[i]; i++){
+    for( i = t; z[i]; i++ ) {
       if( z[i] == '$' && strncmp(z + i, z, (size_t)t) == 0 ) return i + t;
     }
     return i;
   }
-  if( z[0] == '\'' ){
-    int bs = (prev == 'E' || prev == 'e') && !(z - zStart >= 2 && pgIdentChar((unsigned char)z[-2]));
+  if( z[0] == '\'' ) {
+    int bs =
+      (prev == 'E' || prev == 'e') && !(z - zStart >= 2 && pgIdentChar((unsigned char)z[-2]));
     return pt_span_quoted(z, '\'', bs);
   }
   if( z[0] == '"' ) return pt_span_quoted(z, '"', 0);
   return 0;
 }
 
-static void pgArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
+static void pgArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a) {
   (void)k;
   static const char hex[] = "0123456789abcdef";
   sqlite3_str_appendchar(s, 1, '{');
-  for(int i = 0; i < n; i++){
+  for( int i = 0; i < n; i++ ) {
     if( i ) sqlite3_str_appendchar(s, 1, ',');
     sqlite3_str_appendchar(s, 1, '"');
-    if( a[i].isBinary ){
+    if( a[i].isBinary ) {
       sqlite3_str_appendall(s, "\\\\x");
-      for(int j = 0; j < a[i].n; j++){
+      for( int j = 0; j < a[i].n; j++ ) {
         unsigned char b = (unsigned char)a[i].z[j];
         sqlite3_str_appendchar(s, 1, hex[b >> 4]);
         sqlite3_str_appendchar(s, 1, hex[b & 15]);
       }
-    }else{
-      for(int j = 0; j < a[i].n; j++){
+    } else {
+      for( int j = 0; j < a[i].n; j++ ) {
         char ch = a[i].z[j];
         if( ch == '"' || ch == '\\' ) sqlite3_str_appendchar(s, 1, '\\');
         sqlite3_str_appendchar(s, 1, ch);
@@ -186,23 +188,17 @@ static void pgArrayParam(sqlite3_str *s, pt_kind k, int n, const pt_param *a){
   sqlite3_str_appendchar(s, 1, '}');
 }
 
-static const char *const azPgSession[] = {
-  "SET TimeZone = 'UTC'",
-  "SET DateStyle = 'ISO, YMD'",
-  "SET IntervalStyle = 'iso_8601'",
-  "SET extra_float_digits = 3",
-  0
-};
+static const char *const azPgSession[] = { "SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'",
+                                           "SET IntervalStyle = 'iso_8601'",
+                                           "SET extra_float_digits = 3", 0 };
 /* belt and braces: each query= statement runs in its own READ ONLY
 ** transaction, always rolled back, which is what guarantees it */
-static const char *const azPgReadOnly[] = {
-  "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
-  0
-};
+static const char *const azPgReadOnly[] = { "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+                                            0 };
 
 /* Copy b's text to zOut and free b; its length, or 0 (ok 0, too long, or
 ** out of memory). */
-static int date_value_out(pt_buf *b, int ok, char *zOut, int nOut){
+static int date_value_out(pt_buf *b, int ok, char *zOut, int nOut) {
   int n = ok && !b->oom && b->n < (size_t)nOut ? (int)b->n : 0;
   if( n > 0 ) memcpy(zOut, b->z, (size_t)n);
   pt_buf_free(b);
@@ -216,26 +212,31 @@ static int date_value_out(pt_buf *b, int ok, char *zOut, int nOut){
 ** zOut (nOut bytes); its length, or 0 when z is not such a text (infinity
 ** passes as it is).  xDateValue of drivers that read text (ODBC).
 */
-static int pgDateValue(pt_kind k, const char *z, int n, char *zOut, int nOut){
-  pt_buf b = {0};
+static int pgDateValue(pt_kind k, const char *z, int n, char *zOut, int nOut) {
+  pt_buf b = { 0 };
   pt_buf *out = &b;
   int bc = n > 3 && memcmp(z + n - 3, " BC", 3) == 0;
   if( bc ) n -= 3;
   int i = 0;
   int64_t y = 0;
   while( i < n && isdigit((unsigned char)z[i]) && i < 9 ) y = y * 10 + (z[i++] - '0');
-  if( i < 4 || i + 6 > n || z[i] != '-' || z[i+3] != '-' ) return 0;   /* nothing to free yet */
-  int mo = (z[i+1] - '0') * 10 + (z[i+2] - '0'), d = (z[i+4] - '0') * 10 + (z[i+5] - '0');
-  if( mo < 1 || mo > 12 || d < 1 || d > 31 ) return 0;   /* nothing to free yet */
+  if( i < 4 || i + 6 > n || z[i] != '-' || z[i + 3] != '-' ) return 0; /* nothing to free yet */
+  int mo = (z[i + 1] - '0') * 10 + (z[i + 2] - '0'), d = (z[i + 4] - '0') * 10 + (z[i + 5] - '0');
+  if( mo < 1 || mo > 12 || d < 1 || d > 31 ) return 0; /* nothing to free yet */
   i += 6;
-  if( bc ) y = 1 - y;   /* 1 BC is year 0 */
+  if( bc ) y = 1 - y; /* 1 BC is year 0 */
   char buf[32];
-  pt_buf_append(out, buf, (size_t)pt_date_chars(buf, pt_days_from_civil(y, (unsigned)mo, (unsigned)d)));
+  pt_buf_append(out, buf,
+                (size_t)pt_date_chars(buf, pt_days_from_civil(y, (unsigned)mo, (unsigned)d)));
   if( k == PT_K_DATE ) return date_value_out(out, i == n, zOut, nOut);
-  if( i < n && z[i] == ' ' ){
+  if( i < n && z[i] == ' ' ) {
     int j = i + 1, e = n;
     /* the zone, after the time: "+00" (the session is UTC) */
-    for(int q = j; q < n; q++) if( z[q] == '+' || (z[q] == '-' && q > j) ){ e = q; break; }
+    for( int q = j; q < n; q++ )
+      if( z[q] == '+' || (z[q] == '-' && q > j) ) {
+        e = q;
+        break;
+      }
     pt_buf_append(out, z + i, (size_t)(e - i));
   }
   if( k == PT_K_TIMESTAMPTZ ) pt_buf_append(out, "+00:00", 6);
@@ -244,7 +245,7 @@ static int pgDateValue(pt_kind k, const char *z, int n, char *zOut, int nOut){
 
 /* xDateParam: pontoon's signed years ("-0043-03-15", "+10000-01-01") in
 ** PostgreSQL's input form ("0044-03-15 BC", "10000-01-01"). */
-static int pgDateParam(pt_kind k, const char *z, int n, char *out){
+static int pgDateParam(pt_kind k, const char *z, int n, char *out) {
   (void)k;
   if( n <= 1 || n >= 40 || (z[0] != '-' && z[0] != '+') ) return 0;
   int i = 1;

@@ -12,24 +12,28 @@
 */
 #include "pontoon.h"
 
-static void quoteDq(sqlite3_str *s, const char *z){ pt_ansi_quote(s, z, '"', '"'); }
+static void quoteDq(sqlite3_str *s, const char *z) { pt_ansi_quote(s, z, '"', '"'); }
 
-static void sqSelectExpr(sqlite3_str *s, const char *zq, pt_kind k, int readFlags){
+static void sqSelectExpr(sqlite3_str *s, const char *zq, pt_kind k, int readFlags) {
   (void)readFlags;
-  if( k == PT_K_REAL ) sqlite3_str_appendf(s, "CASE WHEN typeof(%s) = 'real' THEN printf('%%!.17g', %s) ELSE %s END", zq, zq, zq);
-  else sqlite3_str_appendall(s, zq);
+  if( k == PT_K_REAL )
+    sqlite3_str_appendf(s, "CASE WHEN typeof(%s) = 'real' THEN printf('%%!.17g', %s) ELSE %s END",
+                        zq, zq, zq);
+  else
+    sqlite3_str_appendall(s, zq);
 }
 
 static void sqUpsert(pt_sql *s, const char *zTable, int nCol, const char *const *azCol,
-                     const pt_kind *aKind, int nKey, const int *aKey, int onConflict){
+                     const pt_kind *aKind, int nKey, const int *aKey, int onConflict) {
   (void)aKind;
   pt_upsert_on_conflict(s, zTable, nCol, azCol, nKey, aKey, onConflict);
 }
 
 /* SQLite's tokens: '...', "...", `...`, [...], -- and block comments. */
-static int sqSpan(const char *zStart, const char *z, int lexFlags){
-  (void)zStart; (void)lexFlags;
-  if( z[0] == '[' ){
+static int sqSpan(const char *zStart, const char *z, int lexFlags) {
+  (void)zStart;
+  (void)lexFlags;
+  if( z[0] == '[' ) {
     int i = 1;
     while( z[i] && z[i] != ']' ) i++;
     return z[i] ? i + 1 : i;

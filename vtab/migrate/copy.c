@@ -43,7 +43,7 @@
 
 /* ---- progress on stderr ---- */
 
-static void draw_progress(copy_job *j, int64_t rowsDone, int final){
+static void draw_progress(copy_job *j, int64_t rowsDone, int final) {
   if( !j->progress ) return;
   double t = copy_now();
   if( !final && t - j->tProgress < 0.25 ) return;
@@ -51,7 +51,7 @@ static void draw_progress(copy_job *j, int64_t rowsDone, int final){
   double el = t - j->t0;
   double rate = el > 0 ? j->rowsThisCall / el : 0;
   char zEta[32] = "";
-  if( rate > 0 && j->rowsTotal > rowsDone ){
+  if( rate > 0 && j->rowsTotal > rowsDone ) {
     double eta = (j->rowsTotal - rowsDone) / rate;
     snprintf(zEta, sizeof zEta, " ETA %dm%02ds", (int)(eta / 60), (int)fmod(eta, 60));
   }
@@ -63,8 +63,19 @@ static void draw_progress(copy_job *j, int64_t rowsDone, int final){
 
 /* ---- the table-valued function ---- */
 
-enum { COL_JOB, COL_STAGE, COL_CHUNK, COL_ROWS, COL_ROWS_DONE, COL_ROWS_TOTAL, COL_SECONDS,
-       COL_NOTE, COL_SRC, COL_DST, COL_OPTIONS };
+enum {
+  COL_JOB,
+  COL_STAGE,
+  COL_CHUNK,
+  COL_ROWS,
+  COL_ROWS_DONE,
+  COL_ROWS_TOTAL,
+  COL_SECONDS,
+  COL_NOTE,
+  COL_SRC,
+  COL_DST,
+  COL_OPTIONS
+};
 
 typedef struct copy_vtab {
   sqlite3_vtab base;
@@ -77,18 +88,22 @@ typedef struct copy_cursor {
   copy_job *pJob;
   copy_worker *aWorker;
   int nWorker;
-  int threads;               /* the workers run in threads */
+  int threads; /* the workers run in threads */
   copy_out cur;
   int eof;
   int64_t iRow;
-  int nBusy;                 /* claims that failed in a row */
+  int nBusy; /* claims that failed in a row */
   char *zNote;
 } copy_cursor;
 
 static int copyConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
-                       sqlite3_vtab **ppVtab, char **pzErr){
-  (void)argc; (void)argv; (void)pzErr;
-  int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(job TEXT, stage TEXT, chunk INTEGER, "
+                       sqlite3_vtab **ppVtab, char **pzErr) {
+  (void)argc;
+  (void)argv;
+  (void)pzErr;
+  int rc = sqlite3_declare_vtab(
+    db,
+    "CREATE TABLE x(job TEXT, stage TEXT, chunk INTEGER, "
     "rows INTEGER, rows_done INTEGER, rows_total INTEGER, seconds REAL, note TEXT, "
     "src HIDDEN, dst HIDDEN, options HIDDEN)");
   if( rc != SQLITE_OK ) return rc;
@@ -102,13 +117,16 @@ static int copyConnect(sqlite3 *db, void *pAux, int argc, const char *const *arg
   return SQLITE_OK;
 }
 
-static int copyDisconnect(sqlite3_vtab *p){ sqlite3_free(p); return SQLITE_OK; }
+static int copyDisconnect(sqlite3_vtab *p) {
+  sqlite3_free(p);
+  return SQLITE_OK;
+}
 
 /* idxNum bit 1: src, 2: dst, 4: options; argv in that order. */
-static int copyBestIndex(sqlite3_vtab *p, sqlite3_index_info *info){
+static int copyBestIndex(sqlite3_vtab *p, sqlite3_index_info *info) {
   (void)p;
   int aIdx[3] = { -1, -1, -1 };
-  for(int i = 0; i < info->nConstraint; i++){
+  for( int i = 0; i < info->nConstraint; i++ ) {
     const struct sqlite3_index_constraint *c = &info->aConstraint[i];
     if( c->iColumn < COL_SRC ) continue;
     if( c->op != SQLITE_INDEX_CONSTRAINT_EQ ) continue;
@@ -117,7 +135,7 @@ static int copyBestIndex(sqlite3_vtab *p, sqlite3_index_info *info){
   }
   /* src or dst missing: xFilter says what pontoon_copy takes */
   int n = 0, idxNum = 0;
-  for(int k = 0; k < 3; k++){
+  for( int k = 0; k < 3; k++ ) {
     if( aIdx[k] < 0 ) continue;
     info->aConstraintUsage[aIdx[k]].argvIndex = ++n;
     info->aConstraintUsage[aIdx[k]].omit = 1;
@@ -129,7 +147,7 @@ static int copyBestIndex(sqlite3_vtab *p, sqlite3_index_info *info){
   return SQLITE_OK;
 }
 
-static int copyOpen(sqlite3_vtab *p, sqlite3_vtab_cursor **pp){
+static int copyOpen(sqlite3_vtab *p, sqlite3_vtab_cursor **pp) {
   (void)p;
   copy_cursor *c = sqlite3_malloc(sizeof(*c));
   if( !c ) return SQLITE_NOMEM;
@@ -139,14 +157,14 @@ static int copyOpen(sqlite3_vtab *p, sqlite3_vtab_cursor **pp){
 }
 
 /* Stop the workers, give their connections back, free the job. */
-static void cursor_reset(copy_cursor *c){
+static void cursor_reset(copy_cursor *c) {
   copy_job *j = c->pJob;
-  if( j ){
+  if( j ) {
     pthread_mutex_lock(&j->mutex);
     j->stop = 1;
     pthread_mutex_unlock(&j->mutex);
   }
-  for(int i = 0; i < c->nWorker; i++){
+  for( int i = 0; i < c->nWorker; i++ ) {
     copy_worker *w = &c->aWorker[i];
     if( w->started ) pthread_join(w->thread, 0);
     pt_end_writer_close(w->pWriter);
@@ -165,13 +183,13 @@ static void cursor_reset(copy_cursor *c){
   c->zNote = 0;
 }
 
-static int copyClose(sqlite3_vtab_cursor *cur){
-  cursor_reset((copy_cursor*)cur);
+static int copyClose(sqlite3_vtab_cursor *cur) {
+  cursor_reset((copy_cursor *)cur);
   sqlite3_free(cur);
   return SQLITE_OK;
 }
 
-static int cursor_error(copy_cursor *c, char *zMsg){
+static int cursor_error(copy_cursor *c, char *zMsg) {
   sqlite3_vtab *v = c->base.pVtab;
   sqlite3_free(v->zErrMsg);
   v->zErrMsg = zMsg;
@@ -183,21 +201,24 @@ static int cursor_error(copy_cursor *c, char *zMsg){
 ** the next step run here, else the end.  A worker's error is the
 ** statement's error.
 */
-static int copyNext(sqlite3_vtab_cursor *cur){
-  copy_cursor *c = (copy_cursor*)cur;
+static int copyNext(sqlite3_vtab_cursor *cur) {
+  copy_cursor *c = (copy_cursor *)cur;
   copy_job *j = c->pJob;
   c->iRow++;
-  if( !j ){ c->eof = 1; return SQLITE_OK; }
-  while( 1 ){
+  if( !j ) {
+    c->eof = 1;
+    return SQLITE_OK;
+  }
+  while( 1 ) {
     pthread_mutex_lock(&j->mutex);
-    if( j->iOut < j->nOut ){
+    if( j->iOut < j->nOut ) {
       c->cur = j->aOut[j->iOut++];
       pthread_mutex_unlock(&j->mutex);
       draw_progress(j, c->cur.rowsDone, 0);
       return SQLITE_OK;
     }
-    if( c->threads ){
-      if( j->nRunning > 0 ){
+    if( c->threads ) {
+      if( j->nRunning > 0 ) {
         pthread_cond_wait(&j->cond, &j->mutex);
         pthread_mutex_unlock(&j->mutex);
         continue;
@@ -212,14 +233,17 @@ static int copyNext(sqlite3_vtab_cursor *cur){
     copy_worker *w = &c->aWorker[0];
     char *zErr = 0;
     int rc = copy_step(w, &zErr);
-    if( rc == SQLITE_BUSY && c->nBusy++ < 50 ){
+    if( rc == SQLITE_BUSY && c->nBusy++ < 50 ) {
       sqlite3_free(zErr);
       usleep(20000 + (useconds_t)(rand() % 50000));
       continue;
     }
     c->nBusy = 0;
-    if( rc == SQLITE_DONE ){ j->stop = 1; continue; }
-    if( rc != SQLITE_OK ){
+    if( rc == SQLITE_DONE ) {
+      j->stop = 1;
+      continue;
+    }
+    if( rc != SQLITE_OK ) {
       w->zErr = zErr;
       j->stop = 1;
       break;
@@ -227,8 +251,8 @@ static int copyNext(sqlite3_vtab_cursor *cur){
     copy_throttle(j);
   }
   /* finished: a worker's error, or the end */
-  for(int i = 0; i < c->nWorker; i++){
-    if( c->aWorker[i].zErr ){
+  for( int i = 0; i < c->nWorker; i++ ) {
+    if( c->aWorker[i].zErr ) {
       char *z = c->aWorker[i].zErr;
       c->aWorker[i].zErr = 0;
       if( j->progress ) fputc('\n', stderr);
@@ -245,8 +269,10 @@ static int copyNext(sqlite3_vtab_cursor *cur){
   pt_sql qf;
   pt_stmt stf;
   pt_end_sql(dst, &qf);
-  pt_ledger_sqlf(&qf, "UPDATE %s SET state = 'copied', updated = %1 WHERE job = %2 "
-                 "AND state = 'copying' AND NOT EXISTS (SELECT 1 FROM ", zJobT);
+  pt_ledger_sqlf(&qf,
+                 "UPDATE %s SET state = 'copied', updated = %1 WHERE job = %2 "
+                 "AND state = 'copying' AND NOT EXISTS (SELECT 1 FROM ",
+                 zJobT);
   pt_ledger_sqlf(&qf, "%s WHERE job = %2 AND state <> 'done')", zChunk);
   sqlite3_free(zChunk);
   sqlite3_free(zJobT);
@@ -255,7 +281,7 @@ static int copyNext(sqlite3_vtab_cursor *cur){
   if( rc == SQLITE_OK ) rc = pt_end_exec(dst, &stf, 2, a, 0, &zErr);
   pt_stmt_clear(&stf);
   if( rc != SQLITE_OK ) return cursor_error(c, pt_end_error(dst, "writing the ledger", zErr));
-  if( c->iRow == 1 && j->nOut == 0 && !c->zNote ){
+  if( c->iRow == 1 && j->nOut == 0 && !c->zNote ) {
     /* nothing was committed by this call: say why, in one row */
     c->zNote = sqlite3_mprintf("nothing to copy: every chunk of this job is done");
     c->cur.chunk = -1;
@@ -276,25 +302,27 @@ static int copyNext(sqlite3_vtab_cursor *cur){
 ** and with workers > 1 their threads start; then the first output row is
 ** produced (copyNext).  Errors are the statement's, with the message.
 */
-static int copyFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
-                      int argc, sqlite3_value **argv){
+static int copyFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
+                      sqlite3_value **argv) {
   (void)idxStr;
-  copy_cursor *c = (copy_cursor*)cur;
-  copy_vtab *v = (copy_vtab*)cur->pVtab;
+  copy_cursor *c = (copy_cursor *)cur;
+  copy_vtab *v = (copy_vtab *)cur->pVtab;
   cursor_reset(c);
   c->eof = 0;
   c->iRow = 0;
   const char *az[3] = { 0, 0, 0 };
-  for(int k = 0, i = 0; k < 3 && i < argc; k++){
-    if( idxNum & (1 << k) ) az[k] = (const char*)sqlite3_value_text(argv[i++]);
+  for( int k = 0, i = 0; k < 3 && i < argc; k++ ) {
+    if( idxNum & (1 << k) ) az[k] = (const char *)sqlite3_value_text(argv[i++]);
   }
-  if( !(idxNum & 1) || !(idxNum & 2) ){
-    return cursor_error(c, sqlite3_mprintf("pontoon_copy(src, dst [, options]): name the source "
-                                           "and the target tables"));
+  if( !(idxNum & 1) || !(idxNum & 2) ) {
+    return cursor_error(c,
+                        sqlite3_mprintf("pontoon_copy(src, dst [, options]): name the source "
+                                        "and the target tables"));
   }
-  if( !sqlite3_get_autocommit(v->db) ){
-    return cursor_error(c, sqlite3_mprintf("pontoon_copy commits each chunk as it goes, so it "
-                                           "cannot run inside a transaction: COMMIT first"));
+  if( !sqlite3_get_autocommit(v->db) ) {
+    return cursor_error(c,
+                        sqlite3_mprintf("pontoon_copy commits each chunk as it goes, so it "
+                                        "cannot run inside a transaction: COMMIT first"));
   }
   copy_job *j = sqlite3_malloc(sizeof(*j));
   if( !j ) return SQLITE_NOMEM;
@@ -305,22 +333,22 @@ static int copyFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   c->pJob = j;
   char *zErr = 0;
   int rc = copy_job_setup(j, v->pReg, az[0], az[1], az[2], &zErr);
-  if( rc != SQLITE_OK ) return cursor_error(c, zErr ? zErr : sqlite3_mprintf("pontoon_copy: %s",
-                                                                             sqlite3_errstr(rc)));
+  if( rc != SQLITE_OK )
+    return cursor_error(c, zErr ? zErr : sqlite3_mprintf("pontoon_copy: %s", sqlite3_errstr(rc)));
   /* workers: their own connections, leased here on this thread */
   c->aWorker = sqlite3_malloc64(sizeof(copy_worker) * j->nWorker);
   if( !c->aWorker ) return SQLITE_NOMEM;
   memset(c->aWorker, 0, sizeof(copy_worker) * j->nWorker);
-  for(int i = 0; i < j->nWorker; i++){
+  for( int i = 0; i < j->nWorker; i++ ) {
     copy_worker *w = &c->aWorker[i];
     c->nWorker++;
     w->pJob = j;
-    w->nClaim = j->fixedChunk ? 1 : 8;   /* without chunk=: adapted after each claim */
+    w->nClaim = j->fixedChunk ? 1 : 8; /* without chunk=: adapted after each claim */
     w->src = j->src;
     w->dst = j->dst;
     w->src.pConn = w->dst.pConn = 0;
     w->src.inTxn = w->dst.inTxn = 0;
-    if( pt_end_connect(&w->src, &zErr) || pt_end_connect(&w->dst, &zErr) ){
+    if( pt_end_connect(&w->src, &zErr) || pt_end_connect(&w->dst, &zErr) ) {
       return cursor_error(c, zErr);
     }
   }
@@ -328,23 +356,25 @@ static int copyFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   copy_decide_raw(j, w0);
   /* the job's planning runs on worker 0's connections */
   pt_end src0 = j->src, dst0 = j->dst;
-  j->src.pConn = w0->src.pConn; j->dst.pConn = w0->dst.pConn;
+  j->src.pConn = w0->src.pConn;
+  j->dst.pConn = w0->dst.pConn;
   int done = 0;
   rc = copy_job_start(j, &done, &zErr);
   w0->dst.inTxn = 0;
-  j->src.pConn = src0.pConn; j->dst.pConn = dst0.pConn;
+  j->src.pConn = src0.pConn;
+  j->dst.pConn = dst0.pConn;
   if( rc != SQLITE_OK ) return cursor_error(c, zErr);
   j->t0 = copy_now();
-  if( done ){
+  if( done ) {
     j->stop = 1;
-  }else if( j->nWorker > 1 ){
+  } else if( j->nWorker > 1 ) {
     c->threads = 1;
-    for(int i = 0; i < j->nWorker; i++){
+    for( int i = 0; i < j->nWorker; i++ ) {
       copy_worker *w = &c->aWorker[i];
       pthread_mutex_lock(&j->mutex);
       j->nRunning++;
       pthread_mutex_unlock(&j->mutex);
-      if( pthread_create(&w->thread, 0, copy_worker_main, w) != 0 ){
+      if( pthread_create(&w->thread, 0, copy_worker_main, w) != 0 ) {
         pthread_mutex_lock(&j->mutex);
         j->nRunning--;
         pthread_mutex_unlock(&j->mutex);
@@ -357,29 +387,37 @@ static int copyFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   return copyNext(cur);
 }
 
-static int copyEof(sqlite3_vtab_cursor *cur){ return ((copy_cursor*)cur)->eof; }
+static int copyEof(sqlite3_vtab_cursor *cur) { return ((copy_cursor *)cur)->eof; }
 
-static int copyColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
-  copy_cursor *c = (copy_cursor*)cur;
+static int copyColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
+  copy_cursor *c = (copy_cursor *)cur;
   copy_job *j = c->pJob;
-  switch( i ){
+  switch( i ) {
     case COL_JOB: sqlite3_result_text(ctx, j->zJob, -1, SQLITE_TRANSIENT); break;
     case COL_STAGE:
       if( j->zStage ) sqlite3_result_text(ctx, j->zStage, -1, SQLITE_TRANSIENT);
       break;
-    case COL_CHUNK: if( c->cur.chunk >= 0 ) sqlite3_result_int64(ctx, c->cur.chunk); break;
+    case COL_CHUNK:
+      if( c->cur.chunk >= 0 ) sqlite3_result_int64(ctx, c->cur.chunk);
+      break;
     case COL_ROWS: sqlite3_result_int64(ctx, c->cur.rows); break;
-    case COL_ROWS_DONE: if( c->cur.rowsDone >= 0 ) sqlite3_result_int64(ctx, c->cur.rowsDone); break;
-    case COL_ROWS_TOTAL: if( j->rowsTotal >= 0 ) sqlite3_result_int64(ctx, j->rowsTotal); break;
+    case COL_ROWS_DONE:
+      if( c->cur.rowsDone >= 0 ) sqlite3_result_int64(ctx, c->cur.rowsDone);
+      break;
+    case COL_ROWS_TOTAL:
+      if( j->rowsTotal >= 0 ) sqlite3_result_int64(ctx, j->rowsTotal);
+      break;
     case COL_SECONDS: sqlite3_result_double(ctx, c->cur.seconds); break;
-    case COL_NOTE: if( c->cur.chunk < 0 && c->zNote ) sqlite3_result_text(ctx, c->zNote, -1, SQLITE_TRANSIENT); break;
+    case COL_NOTE:
+      if( c->cur.chunk < 0 && c->zNote ) sqlite3_result_text(ctx, c->zNote, -1, SQLITE_TRANSIENT);
+      break;
     default: break;
   }
   return SQLITE_OK;
 }
 
-static int copyRowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *p){
-  *p = ((copy_cursor*)cur)->iRow;
+static int copyRowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *p) {
+  *p = ((copy_cursor *)cur)->iRow;
   return SQLITE_OK;
 }
 
@@ -397,9 +435,19 @@ static sqlite3_module copyModule = {
   /* xEof        */ copyEof,
   /* xColumn     */ copyColumn,
   /* xRowid      */ copyRowid,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0
 };
 
-int pt_copy_register(sqlite3 *db, pt_registry *reg){
+int pt_copy_register(sqlite3 *db, pt_registry *reg) {
   return sqlite3_create_module_v2(db, "pontoon_copy", &copyModule, reg, 0);
 }

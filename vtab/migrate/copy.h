@@ -9,14 +9,12 @@
 #include <pthread.h>
 #include "migrate.h"
 
-#define COPY_DEFAULT_CHUNK 10000   /* rows per planned chunk without chunk= */
-#define COPY_MAX_CLAIM 64          /* chunks claimed at once when adapting */
-
-
+#define COPY_DEFAULT_CHUNK 10000 /* rows per planned chunk without chunk= */
+#define COPY_MAX_CLAIM 64 /* chunks claimed at once when adapting */
 
 /* One output row: a chunk committed by this call. */
 typedef struct copy_out {
-  int64_t chunk;             /* -1: the note row of a call that did nothing */
+  int64_t chunk; /* -1: the note row of a call that did nothing */
   int64_t rows;
   int64_t rowsDone;
   double seconds;
@@ -27,10 +25,10 @@ typedef struct copy_job copy_job;
 /* A worker: its own connections to both ends (ends share the description). */
 typedef struct copy_worker {
   copy_job *pJob;
-  pt_end src, dst;           /* shallow copies of the job's ends, own pConn */
-  int nClaim;                /* chunks claimed at once */
-  pt_end_writer *pWriter;    /* its target writer, open across transactions */
-  char *zErr;                /* why it stopped, or NULL */
+  pt_end src, dst; /* shallow copies of the job's ends, own pConn */
+  int nClaim; /* chunks claimed at once */
+  pt_end_writer *pWriter; /* its target writer, open across transactions */
+  char *zErr; /* why it stopped, or NULL */
   pthread_t thread;
   int started;
 } copy_worker;
@@ -39,35 +37,35 @@ struct copy_job {
   sqlite3 *db;
   pt_end src, dst;
   int nCol;
-  int *aSrcCol, *aDstCol;    /* the columns copied, as indexes of each end */
-  pt_kind *aSelKind;         /* kinds of the source select list */
-  pt_kind *aKeyKind;         /* kinds of the source key columns */
+  int *aSrcCol, *aDstCol; /* the columns copied, as indexes of each end */
+  pt_kind *aSelKind; /* kinds of the source select list */
+  pt_kind *aKeyKind; /* kinds of the source key columns */
   char *zJob, *zStage, *zWhere, *zOptions;
   int64_t chunkRows;
-  int fixedChunk;            /* chunk= given: claim one chunk at a time */
+  int fixedChunk; /* chunk= given: claim one chunk at a time */
   int nWorker;
-  double maxRate;            /* rows/s, 0 = unlimited */
+  double maxRate; /* rows/s, 0 = unlimited */
   int upsert;
-  int raw;                   /* rows pass through undecoded (xRawOpen, xBulkRaw) */
+  int raw; /* rows pass through undecoded (xRawOpen, xBulkRaw) */
   int progress;
   int64_t rowsTotal;
   char zWorker[96];
-  pt_stmt aRead[4];          /* range reads: [hasLo + 2*hasHi] */
+  pt_stmt aRead[4]; /* range reads: [hasLo + 2*hasHi] */
   /* results, shared with worker threads */
   pthread_mutex_t mutex;
   pthread_cond_t cond;
   copy_out *aOut;
   int nOut, nOutAlloc, iOut;
-  int nRunning;              /* worker threads not finished */
+  int nRunning; /* worker threads not finished */
   int64_t rowsThisCall;
   double t0;
   double tProgress;
-  int stop;                  /* a worker failed: the others stop */
+  int stop; /* a worker failed: the others stop */
 };
 
-typedef struct claimed {       /* a chunk claimed in the ledger */
+typedef struct claimed { /* a chunk claimed in the ledger */
   int64_t iChunk;
-  char *zLo, *zHi;             /* its bounds (pt_key_append's form), NULL: open */
+  char *zLo, *zHi; /* its bounds (pt_key_append's form), NULL: open */
 } claimed;
 
 /* in copy_plan.c */

@@ -20,7 +20,6 @@
 
 /* ---- copying chunks ---- */
 
-
 /*
 ** A chunk read and written at once: a reader thread reads the source's rows
 ** and encodes them for the target into one of two batches while this
@@ -30,7 +29,8 @@
 */
 #define PIPE_BATCH_ROWS 2000
 #define PIPE_BATCH_BYTES (1 << 20)
-#define PIPE_FIRST_BYTES (64 << 10)   /* the first batch of a transaction: the
+#define PIPE_FIRST_BYTES \
+  (64 << 10) /* the first batch of a transaction: the
                                       ** target starts sooner (over a link, a
                                       ** megabyte is 80 ms at 100 Mbit/s) */
 
@@ -38,24 +38,24 @@ typedef struct copy_pipe {
   copy_job *pJob;
   copy_worker *pWorker;
   pt_end_writer *pWriter;
-  const claimed *aClaim;     /* the chunks, read in turn */
+  const claimed *aClaim; /* the chunks, read in turn */
   int nClaim;
-  int iCur;                  /* the chunk being read */
-  int64_t *aRows;            /* rows read of each */
+  int iCur; /* the chunk being read */
+  int64_t *aRows; /* rows read of each */
   pthread_mutex_t mutex;
   pthread_cond_t cond;
   pt_row_batch aBatch[2];
   int aFull[2];
-  int done;                  /* the reader has handed over its last batch */
-  int stop;                  /* the writer failed: the reader stops */
+  int done; /* the reader has handed over its last batch */
+  int stop; /* the writer failed: the reader stops */
   int rcRead;
-  char *zErrRead;            /* the reader's error (prefixed) */
-  int raw;                   /* batches hold raw rows (copy_decide_raw) */
+  char *zErrRead; /* the reader's error (prefixed) */
+  int raw; /* batches hold raw rows (copy_decide_raw) */
 } copy_pipe;
 
 /* The batch idx for the reader to fill, once the writer has sent it; NULL
 ** when the writer said stop. */
-static pt_row_batch *pipe_free_batch(copy_pipe *cp, int idx){
+static pt_row_batch *pipe_free_batch(copy_pipe *cp, int idx) {
   pthread_mutex_lock(&cp->mutex);
   while( cp->aFull[idx] && !cp->stop ) pthread_cond_wait(&cp->cond, &cp->mutex);
   int stop = cp->stop;
@@ -64,7 +64,7 @@ static pt_row_batch *pipe_free_batch(copy_pipe *cp, int idx){
 }
 
 /* Hand batch idx to the writer; end: it is the last. */
-static void pipe_hand_over(copy_pipe *cp, int idx, int rc, int end){
+static void pipe_hand_over(copy_pipe *cp, int idx, int rc, int end) {
   pthread_mutex_lock(&cp->mutex);
   cp->rcRead = rc;
   cp->aFull[idx] = 1;
@@ -83,30 +83,33 @@ static int raw_int_field(const char *z, int n, int iField, int64_t *pV);
 ** (decoded from the binary row) when the key is one column, else each
 ** chunk read on its own.
 */
-static void pipe_read_raw(copy_pipe *cp){
+static void pipe_read_raw(copy_pipe *cp) {
   copy_job *j = cp->pJob;
   copy_worker *w = cp->pWorker;
   const pt_driver *d = j->src.pServer->pDriver;
   const claimed *aClaim = cp->aClaim;
   int nClaim = cp->nClaim;
-  int iKeyField = -1;        /* the key's position among the copied columns */
-  if( j->src.nKey == 1 ){
-    for(int i = 0; i < j->nCol; i++) if( j->aSrcCol[i] == j->src.aKey[0] ) iKeyField = i;
+  int iKeyField = -1; /* the key's position among the copied columns */
+  if( j->src.nKey == 1 ) {
+    for( int i = 0; i < j->nCol; i++ )
+      if( j->aSrcCol[i] == j->src.aKey[0] ) iKeyField = i;
   }
   int idx = 0, rc = SQLITE_OK, nBatch = 0;
   pt_row_batch *b = pipe_free_batch(cp, idx);
-  for(int c = 0; b && rc == SQLITE_OK && c < nClaim; ){
+  for( int c = 0; b && rc == SQLITE_OK && c < nClaim; ) {
     int e = c;
     while( iKeyField >= 0 && e + 1 < nClaim && aClaim[e + 1].iChunk == aClaim[e].iChunk + 1 ) e++;
     int64_t aHi[COPY_MAX_CLAIM];
-    for(int k = c; k <= e; k++){
-      aHi[k] = aClaim[k].zHi ? strtoll(aClaim[k].zHi + 1, 0, 10) : INT64_MAX;   /* "[123]" */
+    for( int k = c; k <= e; k++ ) {
+      aHi[k] = aClaim[k].zHi ? strtoll(aClaim[k].zHi + 1, 0, 10) : INT64_MAX; /* "[123]" */
     }
     cp->iCur = c;
     char *zSql = raw_sql(j, &aClaim[c], &aClaim[e]);
-    if( !zSql ){
-      cp->zErrRead = sqlite3_mprintf("pontoon_copy: job '%s': the ledger's key of chunk %lld is not "
-                                     "an integer", j->zJob, (long long)aClaim[c].iChunk);
+    if( !zSql ) {
+      cp->zErrRead =
+        sqlite3_mprintf("pontoon_copy: job '%s': the ledger's key of chunk %lld is not "
+                        "an integer",
+                        j->zJob, (long long)aClaim[c].iChunk);
       rc = SQLITE_CORRUPT;
       break;
     }
@@ -115,36 +118,44 @@ static void pipe_read_raw(copy_pipe *cp){
     char *zErr = 0;
     rc = d->xRawOpen(w->src.pConn, zSql, &cur, &zErr);
     sqlite3_free(zSql);
-    if( rc != SQLITE_OK ){
+    if( rc != SQLITE_OK ) {
       cp->zErrRead = pt_end_error(&w->src, "reading a chunk", zErr);
       break;
     }
     const char *z;
     int n, nRow;
-    while( (rc = d->xRawNext(cur, &z, &n, &nRow, &zErr)) == SQLITE_ROW ){
+    while( (rc = d->xRawNext(cur, &z, &n, &nRow, &zErr)) == SQLITE_ROW ) {
       pt_buf_append(&b->buf, z, (size_t)n);
       b->nRow += nRow;
       int k = c;
       int64_t v;
-      if( e > c && raw_int_field(z, n, iKeyField, &v) ){
-        int lo = c, hi = e;          /* the first chunk whose hi >= v */
-        while( lo < hi ){
+      if( e > c && raw_int_field(z, n, iKeyField, &v) ) {
+        int lo = c, hi = e; /* the first chunk whose hi >= v */
+        while( lo < hi ) {
           int mid = (lo + hi) / 2;
-          if( aHi[mid] >= v ) hi = mid; else lo = mid + 1;
+          if( aHi[mid] >= v )
+            hi = mid;
+          else
+            lo = mid + 1;
         }
         k = lo;
       }
       cp->aRows[k] += nRow;
-      if( b->buf.oom ){ rc = SQLITE_NOMEM; break; }
-      if( b->buf.n >= (nBatch ? PIPE_BATCH_BYTES : PIPE_FIRST_BYTES) ){
+      if( b->buf.oom ) {
+        rc = SQLITE_NOMEM;
+        break;
+      }
+      if( b->buf.n >= (nBatch ? PIPE_BATCH_BYTES : PIPE_FIRST_BYTES) ) {
         nBatch++;
         pipe_hand_over(cp, idx, SQLITE_OK, 0);
         idx ^= 1;
         if( !(b = pipe_free_batch(cp, idx)) ) break;
       }
     }
-    if( rc == SQLITE_DONE || (rc == SQLITE_ROW && !b) ) rc = SQLITE_OK;
-    else if( rc != SQLITE_OK && !cp->zErrRead ) cp->zErrRead = pt_end_error(&w->src, "reading a chunk", zErr);
+    if( rc == SQLITE_DONE || (rc == SQLITE_ROW && !b) )
+      rc = SQLITE_OK;
+    else if( rc != SQLITE_OK && !cp->zErrRead )
+      cp->zErrRead = pt_end_error(&w->src, "reading a chunk", zErr);
     d->xRawClose(cur);
     c = e + 1;
   }
@@ -157,32 +168,38 @@ static int open_chunk(copy_worker *w, const claimed *c, pt_end_rows **pq, char *
 ** for the target into the batch the writer is not sending, and hands it
 ** over when full; stops at the end, at its own error (cp->zErrRead), or
 ** when the writer says stop.  Owns the source connection meanwhile. */
-static void *pipe_reader(void *p){
+static void *pipe_reader(void *p) {
   copy_pipe *cp = p;
   copy_job *j = cp->pJob;
-  if( cp->raw ){
+  if( cp->raw ) {
     pipe_read_raw(cp);
-  }else{
+  } else {
     pt_value aVal[j->nCol > 0 ? j->nCol : 1];
     int idx = 0, rc = SQLITE_OK, end = 0, iChunk = 0, nBatch = 0;
     char *zErr = 0;
     pt_end_rows *q = 0;
     pt_row_batch *b;
-    while( !end && (b = pipe_free_batch(cp, idx)) != 0 ){
-      while( b->nRow < (nBatch ? PIPE_BATCH_ROWS : PIPE_BATCH_ROWS / 8)
-             && b->buf.n < (nBatch ? PIPE_BATCH_BYTES : PIPE_FIRST_BYTES) ){
-        if( !q ){
+    while( !end && (b = pipe_free_batch(cp, idx)) != 0 ) {
+      while( b->nRow < (nBatch ? PIPE_BATCH_ROWS : PIPE_BATCH_ROWS / 8) &&
+             b->buf.n < (nBatch ? PIPE_BATCH_BYTES : PIPE_FIRST_BYTES) ) {
+        if( !q ) {
           /* the next chunk's rows */
-          if( iChunk == cp->nClaim ){ end = 1; break; }
+          if( iChunk == cp->nClaim ) {
+            end = 1;
+            break;
+          }
           cp->iCur = iChunk;
           rc = open_chunk(cp->pWorker, &cp->aClaim[iChunk], &q, &cp->zErrRead);
-          if( rc != SQLITE_OK ){ end = 1; break; }
+          if( rc != SQLITE_OK ) {
+            end = 1;
+            break;
+          }
         }
         rc = pt_end_rows_next(q, &zErr);
-        if( rc != SQLITE_ROW ){
+        if( rc != SQLITE_ROW ) {
           pt_end_rows_close(q);
           q = 0;
-          if( rc == SQLITE_DONE ){
+          if( rc == SQLITE_DONE ) {
             rc = SQLITE_OK;
             iChunk++;
             continue;
@@ -191,10 +208,10 @@ static void *pipe_reader(void *p){
           end = 1;
           break;
         }
-        for(int i = 0; i < j->nCol; i++) pt_end_rows_column(q, i, &aVal[i]);
+        for( int i = 0; i < j->nCol; i++ ) pt_end_rows_column(q, i, &aVal[i]);
         char *zE = 0;
         rc = pt_end_writer_encode(cp->pWriter, aVal, b, &zE);
-        if( rc != SQLITE_OK ){
+        if( rc != SQLITE_OK ) {
           cp->zErrRead = pt_end_error(&j->dst, "INSERT", zE);
           end = 1;
           break;
@@ -216,10 +233,10 @@ static void *pipe_reader(void *p){
 
 /* Send the batches the reader hands over until it is done; the first
 ** error, the reader's or the target's. */
-static int pipe_write(copy_pipe *cp, char **pzErr){
+static int pipe_write(copy_pipe *cp, char **pzErr) {
   copy_job *j = cp->pJob;
   int idx = 0, rc = SQLITE_OK;
-  while( 1 ){
+  while( 1 ) {
     pthread_mutex_lock(&cp->mutex);
     while( !cp->aFull[idx] && !cp->done ) pthread_cond_wait(&cp->cond, &cp->mutex);
     int full = cp->aFull[idx];
@@ -227,14 +244,15 @@ static int pipe_write(copy_pipe *cp, char **pzErr){
     if( !full ) break;
     char *zErr = 0;
     pt_row_batch *b = &cp->aBatch[idx];
-    if( cp->raw ){
-      rc = b->nRow ? pt_end_writer_raw(cp->pWriter, b->buf.z, (int)b->buf.n, b->nRow, &zErr) : SQLITE_OK;
+    if( cp->raw ) {
+      rc = b->nRow ? pt_end_writer_raw(cp->pWriter, b->buf.z, (int)b->buf.n, b->nRow, &zErr)
+                   : SQLITE_OK;
       b->nRow = 0;
       b->buf.n = 0;
-    }else{
+    } else {
       rc = pt_end_writer_send(cp->pWriter, b, &zErr);
     }
-    if( rc != SQLITE_OK ){
+    if( rc != SQLITE_OK ) {
       *pzErr = pt_end_error(&j->dst, "INSERT", zErr);
       break;
     }
@@ -244,7 +262,7 @@ static int pipe_write(copy_pipe *cp, char **pzErr){
     pthread_mutex_unlock(&cp->mutex);
     idx ^= 1;
   }
-  if( rc != SQLITE_OK ){
+  if( rc != SQLITE_OK ) {
     pthread_mutex_lock(&cp->mutex);
     cp->stop = 1;
     pthread_cond_broadcast(&cp->cond);
@@ -255,18 +273,18 @@ static int pipe_write(copy_pipe *cp, char **pzErr){
 
 /* Open the read of one chunk's rows on the worker's source connection.
 ** On error *pzErr is the prefixed message. */
-static int open_chunk(copy_worker *w, const claimed *c, pt_end_rows **pq, char **pzErr){
+static int open_chunk(copy_worker *w, const claimed *c, pt_end_rows **pq, char **pzErr) {
   copy_job *j = w->pJob;
   int nKey = j->src.nKey;
   pt_param aParam[128];
   char *azLo[64] = { 0 }, *azHi[64] = { 0 };
   int nParam = 0;
   *pq = 0;
-  if( c->zLo ){
+  if( c->zLo ) {
     if( copy_key_params(j, c->zLo, aParam, azLo) ) goto corrupt;
     nParam += nKey;
   }
-  if( c->zHi ){
+  if( c->zHi ) {
     if( copy_key_params(j, c->zHi, aParam + nParam, azHi) ) goto corrupt;
     nParam += nKey;
   }
@@ -292,17 +310,18 @@ corrupt:
 ** an integer key (its bounds are written into the SQL as numbers, COPY
 ** taking no parameters), and plain inserts.
 */
-void copy_decide_raw(copy_job *j, copy_worker *w){
+void copy_decide_raw(copy_job *j, copy_worker *w) {
   const pt_driver *ds = j->src.pServer ? j->src.pServer->pDriver : 0;
   const pt_driver *dd = j->dst.pServer ? j->dst.pServer->pDriver : 0;
   if( !ds || ds != dd || !ds->xRawOpen || !ds->xBulkRaw || j->upsert ) return;
-  if( getenv("PONTOON_COPY_NO_RAW") ) return;   /* docs/copy.md: for measurements */
-  for(int i = 0; i < j->src.nKey; i++) if( j->aKeyKind[i] != PT_K_INT ) return;
+  if( getenv("PONTOON_COPY_NO_RAW") ) return; /* docs/copy.md: for measurements */
+  for( int i = 0; i < j->src.nKey; i++ )
+    if( j->aKeyKind[i] != PT_K_INT ) return;
   char **azSrc = 0, **azDst = 0, *zErr = 0;
-  if( pt_end_types(&w->src, &azSrc, &zErr) == SQLITE_OK
-   && pt_end_types(&w->dst, &azDst, &zErr) == SQLITE_OK ){
+  if( pt_end_types(&w->src, &azSrc, &zErr) == SQLITE_OK &&
+      pt_end_types(&w->dst, &azDst, &zErr) == SQLITE_OK ) {
     int same = 1;
-    for(int i = 0; i < j->nCol && same; i++){
+    for( int i = 0; i < j->nCol && same; i++ ) {
       const char *a = azSrc[j->aSrcCol[i]], *b = azDst[j->aDstCol[i]];
       same = a && b && strcmp(a, b) == 0;
     }
@@ -315,71 +334,76 @@ void copy_decide_raw(copy_job *j, copy_worker *w){
 
 /* The SELECT of one chunk for a raw read: the bounds as integers in the
 ** text (validated as such), the columns as they are. */
-static char *raw_sql(copy_job *j, const claimed *pFirst, const claimed *pLast){
+static char *raw_sql(copy_job *j, const claimed *pFirst, const claimed *pLast) {
   pt_end *e = &j->src;
   const char *azBound[2] = { pFirst->zLo, pLast->zHi };
   char *azVal[2][64] = { { 0 }, { 0 } };
   int an[64];
-  for(int b = 0; b < 2; b++){
+  for( int b = 0; b < 2; b++ ) {
     if( !azBound[b] ) continue;
-    if( pt_key_decode(azBound[b], (int)strlen(azBound[b]), e->nKey, j->aKeyKind, azVal[b], an) ) goto bad;
-    for(int k = 0; k < e->nKey; k++){
+    if( pt_key_decode(azBound[b], (int)strlen(azBound[b]), e->nKey, j->aKeyKind, azVal[b], an) )
+      goto bad;
+    for( int k = 0; k < e->nKey; k++ ) {
       if( !azVal[b][k] || !pt_is_number(azVal[b][k], (int)strlen(azVal[b][k]), 1) ) goto bad;
     }
   }
   sqlite3_str *s = sqlite3_str_new(0);
   char *zFrom = pt_end_table_sql(e);
   sqlite3_str_appendall(s, "SELECT ");
-  for(int i = 0; i < j->nCol; i++){
+  for( int i = 0; i < j->nCol; i++ ) {
     char *zq = pt_end_ident(e, e->azCol[j->aSrcCol[i]]);
     sqlite3_str_appendf(s, "%s%s", i ? ", " : "", zq ? zq : "");
     sqlite3_free(zq);
   }
   sqlite3_str_appendf(s, " FROM %s WHERE %s%s%s", zFrom ? zFrom : "", j->zWhere ? "(" : "",
                       j->zWhere ? j->zWhere : "", j->zWhere ? ")" : "TRUE");
-  for(int b = 0; b < 2; b++){
+  for( int b = 0; b < 2; b++ ) {
     if( !azBound[b] ) continue;
     /* (k1, k2) > (a, b): the key's order, composite keys included */
     sqlite3_str_appendall(s, " AND (");
-    for(int k = 0; k < e->nKey; k++){
+    for( int k = 0; k < e->nKey; k++ ) {
       char *zq = pt_end_ident(e, e->azCol[e->aKey[k]]);
       sqlite3_str_appendf(s, "%s%s", k ? ", " : "", zq ? zq : "");
       sqlite3_free(zq);
     }
     sqlite3_str_appendf(s, ") %s (", b == 0 ? ">" : "<=");
-    for(int k = 0; k < e->nKey; k++) sqlite3_str_appendf(s, "%s%s", k ? ", " : "", azVal[b][k]);
+    for( int k = 0; k < e->nKey; k++ ) sqlite3_str_appendf(s, "%s%s", k ? ", " : "", azVal[b][k]);
     sqlite3_str_appendall(s, ")");
   }
   sqlite3_free(zFrom);
-  for(int b = 0; b < 2; b++) copy_key_free(azVal[b], e->nKey);
+  for( int b = 0; b < 2; b++ ) copy_key_free(azVal[b], e->nKey);
   return sqlite3_str_finish(s);
 bad:
-  for(int b = 0; b < 2; b++) copy_key_free(azVal[b], e->nKey);
+  for( int b = 0; b < 2; b++ ) copy_key_free(azVal[b], e->nKey);
   return 0;
 }
 
 /* The integer in a binary COPY row's field iField (int2, int4 or int8),
 ** into *pV; 0 when the row is not that. */
-static int raw_int_field(const char *z, int n, int iField, int64_t *pV){
-  const unsigned char *p = (const unsigned char*)z, *end = p + n;
+static int raw_int_field(const char *z, int n, int iField, int64_t *pV) {
+  const unsigned char *p = (const unsigned char *)z, *end = p + n;
   if( n < 2 ) return 0;
   int nField = (p[0] << 8) | p[1];
   p += 2;
-  for(int f = 0; f < nField; f++){
+  for( int f = 0; f < nField; f++ ) {
     if( end - p < 4 ) return 0;
-    int32_t len = (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]);
+    int32_t len =
+      (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]);
     p += 4;
-    if( f == iField ){
+    if( f == iField ) {
       if( len != 2 && len != 4 && len != 8 ) return 0;
       if( end - p < len ) return 0;
       uint64_t u = 0;
-      for(int i = 0; i < len; i++) u = (u << 8) | p[i];
-      if( len == 2 ) *pV = (int16_t)u;
-      else if( len == 4 ) *pV = (int32_t)u;
-      else *pV = (int64_t)u;
+      for( int i = 0; i < len; i++ ) u = (u << 8) | p[i];
+      if( len == 2 )
+        *pV = (int16_t)u;
+      else if( len == 4 )
+        *pV = (int32_t)u;
+      else
+        *pV = (int64_t)u;
       return 1;
     }
-    if( len > 0 ){
+    if( len > 0 ) {
       if( end - p < len ) return 0;
       p += len;
     }
@@ -392,12 +416,12 @@ static int raw_int_field(const char *z, int n, int iField, int64_t *pV){
 ** counting those of chunk i; *piFail is the chunk an error came from.
 */
 static int copy_chunks(copy_worker *w, pt_end_writer *wr, const claimed *aClaim, int nClaim,
-                       int64_t *aRows, int *piFail, char **pzErr){
+                       int64_t *aRows, int *piFail, char **pzErr) {
   copy_job *j = w->pJob;
   int rc = SQLITE_OK;
-  for(int i = 0; i < nClaim; i++) aRows[i] = 0;
+  for( int i = 0; i < nClaim; i++ ) aRows[i] = 0;
   *piFail = 0;
-  if( w->dst.pServer ){
+  if( w->dst.pServer ) {
     /* a remote target: read and write at once */
     copy_pipe cp;
     memset(&cp, 0, sizeof(cp));
@@ -411,13 +435,13 @@ static int copy_chunks(copy_worker *w, pt_end_writer *wr, const claimed *aClaim,
     pthread_mutex_init(&cp.mutex, 0);
     pthread_cond_init(&cp.cond, 0);
     pthread_t reader;
-    if( pthread_create(&reader, 0, pipe_reader, &cp) != 0 ){
+    if( pthread_create(&reader, 0, pipe_reader, &cp) != 0 ) {
       rc = SQLITE_ERROR;
       *pzErr = sqlite3_mprintf("pontoon_copy: cannot start a thread");
-    }else{
+    } else {
       rc = pipe_write(&cp, pzErr);
       pthread_join(reader, 0);
-      if( rc == SQLITE_OK && cp.zErrRead ){
+      if( rc == SQLITE_OK && cp.zErrRead ) {
         rc = cp.rcRead != SQLITE_OK ? cp.rcRead : SQLITE_ERROR;
         *pzErr = cp.zErrRead;
         cp.zErrRead = 0;
@@ -432,35 +456,43 @@ static int copy_chunks(copy_worker *w, pt_end_writer *wr, const claimed *aClaim,
     return rc;
   }
   pt_value aVal[j->nCol > 0 ? j->nCol : 1];
-  for(int c = 0; rc == SQLITE_OK && c < nClaim; c++){
+  for( int c = 0; rc == SQLITE_OK && c < nClaim; c++ ) {
     pt_end_rows *q = 0;
     char *zErr = 0;
     *piFail = c;
     rc = open_chunk(w, &aClaim[c], &q, pzErr);
-    while( rc == SQLITE_OK ){
+    while( rc == SQLITE_OK ) {
       rc = pt_end_rows_next(q, &zErr);
-      if( rc == SQLITE_DONE ){ rc = SQLITE_OK; break; }
-      if( rc != SQLITE_ROW ){
+      if( rc == SQLITE_DONE ) {
+        rc = SQLITE_OK;
+        break;
+      }
+      if( rc != SQLITE_ROW ) {
         *pzErr = pt_end_error(&w->src, "reading a chunk", zErr);
         break;
       }
-      for(int i = 0; i < j->nCol; i++) pt_end_rows_column(q, i, &aVal[i]);
+      for( int i = 0; i < j->nCol; i++ ) pt_end_rows_column(q, i, &aVal[i]);
       char *zW = 0;
       rc = pt_end_writer_row(wr, aVal, &zW);
-      if( rc != SQLITE_OK ) *pzErr = pt_end_error(&w->dst, "INSERT", zW);
-      else aRows[c]++;
+      if( rc != SQLITE_OK )
+        *pzErr = pt_end_error(&w->dst, "INSERT", zW);
+      else
+        aRows[c]++;
     }
     pt_end_rows_close(q);
   }
   return rc;
 }
 
-static void add_output(copy_job *j, const copy_out *o){
+static void add_output(copy_job *j, const copy_out *o) {
   pthread_mutex_lock(&j->mutex);
-  if( j->nOut == j->nOutAlloc ){
+  if( j->nOut == j->nOutAlloc ) {
     int n = j->nOutAlloc ? j->nOutAlloc * 2 : 16;
     copy_out *a = sqlite3_realloc64(j->aOut, sizeof(copy_out) * n);
-    if( a ){ j->aOut = a; j->nOutAlloc = n; }
+    if( a ) {
+      j->aOut = a;
+      j->nOutAlloc = n;
+    }
   }
   if( j->nOut < j->nOutAlloc ) j->aOut[j->nOut++] = *o;
   j->rowsThisCall += o->rows;
@@ -469,19 +501,24 @@ static void add_output(copy_job *j, const copy_out *o){
 }
 
 /* Mark the chunk and the job failed, in a transaction of their own. */
-static void record_failure(copy_worker *w, int64_t iChunk, const char *zWhy){
+static void record_failure(copy_worker *w, int64_t iChunk, const char *zWhy) {
   copy_job *j = w->pJob;
   char zChunk[24], *zErr = 0;
   snprintf(zChunk, sizeof zChunk, "%lld", (long long)iChunk);
   pt_end_rollback(&w->dst);
-  if( pt_end_begin(&w->dst, &zErr) != SQLITE_OK ){ sqlite3_free(zErr); return; }
+  if( pt_end_begin(&w->dst, &zErr) != SQLITE_OK ) {
+    sqlite3_free(zErr);
+    return;
+  }
   pt_param a[3] = { copy_param(zWhy, PT_K_TEXT), copy_param(j->zJob, PT_K_TEXT),
                     copy_param(zChunk, PT_K_INT) };
-  int rc = ledger_exec(&w->dst, "chunk", "UPDATE %s SET state = 'failed', error = %1 "
-                       "WHERE job = %2 AND chunk = %3 AND state <> 'done'", 3, a, 0, &zErr);
-  if( rc == SQLITE_OK ){
-    rc = ledger_exec(&w->dst, "job", "UPDATE %s SET state = 'failed', error = %1 WHERE job = %2",
-                     2, a, 0, &zErr);
+  int rc = ledger_exec(&w->dst, "chunk",
+                       "UPDATE %s SET state = 'failed', error = %1 "
+                       "WHERE job = %2 AND chunk = %3 AND state <> 'done'",
+                       3, a, 0, &zErr);
+  if( rc == SQLITE_OK ) {
+    rc = ledger_exec(&w->dst, "job", "UPDATE %s SET state = 'failed', error = %1 WHERE job = %2", 2,
+                     a, 0, &zErr);
   }
   if( rc == SQLITE_OK ) rc = pt_end_commit(&w->dst, &zErr);
   if( rc != SQLITE_OK ) pt_end_rollback(&w->dst);
@@ -494,12 +531,12 @@ static void record_failure(copy_worker *w, int64_t iChunk, const char *zWhy){
 ** to claim.  On error the transaction is rolled back and the failure
 ** recorded in the ledger.
 */
-int copy_step(copy_worker *w, char **pzErr){
+int copy_step(copy_worker *w, char **pzErr) {
   copy_job *j = w->pJob;
   pt_end *dst = &w->dst;
   char *zErr = 0;
   int rc = pt_end_begin(dst, &zErr);
-  if( rc != SQLITE_OK ){
+  if( rc != SQLITE_OK ) {
     *pzErr = pt_end_error(dst, "BEGIN", zErr);
     return rc;
   }
@@ -508,10 +545,12 @@ int copy_step(copy_worker *w, char **pzErr){
   pt_sql qc;
   pt_stmt stc;
   pt_end_sql(dst, &qc);
-  pt_ledger_sqlf(&qc, "SELECT chunk, lo, hi, (SELECT sum(d.rows_copied) FROM %s d "
+  pt_ledger_sqlf(&qc,
+                 "SELECT chunk, lo, hi, (SELECT sum(d.rows_copied) FROM %s d "
                  "WHERE d.job = %1 AND d.state = 'done') FROM %s WHERE job = %1 "
-                 "AND state <> 'done' ORDER BY chunk ", zT);
-  if( dst->pDialect->xLimit ) dst->pDialect->xLimit(&qc, 2);   /* else the first rows read */
+                 "AND state <> 'done' ORDER BY chunk ",
+                 zT);
+  if( dst->pDialect->xLimit ) dst->pDialect->xLimit(&qc, 2); /* else the first rows read */
   if( dst->pDialect->zSkipLocked ) sqlite3_str_appendall(qc.pStr, dst->pDialect->zSkipLocked);
   sqlite3_free(zT);
   char zLimit[16];
@@ -520,19 +559,20 @@ int copy_step(copy_worker *w, char **pzErr){
   static const pt_kind aKind[] = { PT_K_INT, PT_K_TEXT, PT_K_TEXT, PT_K_DECIMAL /* sum() */ };
   claimed aClaim[COPY_MAX_CLAIM];
   int nClaim = 0;
-  int64_t rowsBefore = 0;    /* the job's rows done when claimed */
+  int64_t rowsBefore = 0; /* the job's rows done when claimed */
   pt_end_rows *q = 0;
   rc = pt_sql_finish(&qc, &stc);
-  if( rc == SQLITE_OK ) rc = pt_end_query_few(dst, &stc, dst->pDialect->xLimit ? 2 : 1, a, 4, aKind, &q, &zErr);
+  if( rc == SQLITE_OK )
+    rc = pt_end_query_few(dst, &stc, dst->pDialect->xLimit ? 2 : 1, a, 4, aKind, &q, &zErr);
   pt_stmt_clear(&stc);
-  while( rc == SQLITE_OK && nClaim < w->nClaim ){
+  while( rc == SQLITE_OK && nClaim < w->nClaim ) {
     rc = pt_end_rows_next(q, &zErr);
-    if( rc != SQLITE_ROW ){
+    if( rc != SQLITE_ROW ) {
       if( rc == SQLITE_DONE ) rc = SQLITE_OK;
       break;
     }
     pt_value v[4];
-    for(int i = 0; i < 4; i++) pt_end_rows_column(q, i, &v[i]);
+    for( int i = 0; i < 4; i++ ) pt_end_rows_column(q, i, &v[i]);
     rowsBefore = copy_value_i64(&v[3]);
     claimed *c = &aClaim[nClaim++];
     c->iChunk = v[0].type == PT_V_INT ? v[0].i : strtoll(v[0].p ? v[0].p : "0", 0, 10);
@@ -541,15 +581,18 @@ int copy_step(copy_worker *w, char **pzErr){
     rc = SQLITE_OK;
   }
   pt_end_rows_close(q);
-  if( rc != SQLITE_OK ){
+  if( rc != SQLITE_OK ) {
     /* PostgreSQL at REPEATABLE READ: a chunk another worker committed
     ** after this snapshot began; the caller claims again */
-    for(int i = 0; i < nClaim; i++){ sqlite3_free(aClaim[i].zLo); sqlite3_free(aClaim[i].zHi); }
+    for( int i = 0; i < nClaim; i++ ) {
+      sqlite3_free(aClaim[i].zLo);
+      sqlite3_free(aClaim[i].zHi);
+    }
     pt_end_rollback(dst);
     *pzErr = pt_end_error(dst, "claiming chunks in the ledger", zErr);
     return SQLITE_BUSY;
   }
-  if( nClaim == 0 ){
+  if( nClaim == 0 ) {
     pt_end_rollback(dst);
     return SQLITE_DONE;
   }
@@ -559,7 +602,7 @@ int copy_step(copy_worker *w, char **pzErr){
   pt_ledger_now(zStarted);
   /* the worker's writer, opened once (it asks the target for the columns'
   ** types) and used by each of its transactions */
-  if( !w->pWriter ){
+  if( !w->pWriter ) {
     rc = pt_end_writer_open(dst, j->nCol, j->aDstCol, j->upsert, &w->pWriter, &zErr);
     if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "INSERT", zErr);
   }
@@ -567,12 +610,12 @@ int copy_step(copy_worker *w, char **pzErr){
   int64_t aRows[COPY_MAX_CLAIM];
   int iFail = 0;
   if( rc == SQLITE_OK ) rc = copy_chunks(w, wr, aClaim, nClaim, aRows, &iFail, pzErr);
-  if( rc == SQLITE_OK ){
+  if( rc == SQLITE_OK ) {
     zErr = 0;
     rc = pt_end_writer_flush(wr, &zErr);
     if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "INSERT", zErr);
   }
-  if( rc != SQLITE_OK ){
+  if( rc != SQLITE_OK ) {
     /* what it buffered goes with the transaction */
     pt_end_writer_close(w->pWriter);
     w->pWriter = 0;
@@ -583,7 +626,7 @@ int copy_step(copy_worker *w, char **pzErr){
   pt_ledger_now(zFinished);
   snprintf(zSeconds, sizeof zSeconds, "%.6f", (t1 - t0) / nClaim);
   /* every claimed chunk done, in one statement: its rows by CASE */
-  if( rc == SQLITE_OK ){
+  if( rc == SQLITE_OK ) {
     char zChunk[COPY_MAX_CLAIM][24], zRows[COPY_MAX_CLAIM][24];
     pt_param u[5 + 2 * COPY_MAX_CLAIM + 1];
     u[0] = copy_param(zStarted, PT_K_TIMESTAMP);
@@ -595,21 +638,24 @@ int copy_step(copy_worker *w, char **pzErr){
     pt_sql q2;
     pt_stmt st2;
     pt_end_sql(dst, &q2);
-    pt_ledger_sqlf(&q2, "UPDATE %s SET state = 'done', started = %1, finished = %2, seconds = %3, "
-                   "worker = %4, error = NULL, rows_copied = CASE chunk", zT2);
+    pt_ledger_sqlf(&q2,
+                   "UPDATE %s SET state = 'done', started = %1, finished = %2, seconds = %3, "
+                   "worker = %4, error = NULL, rows_copied = CASE chunk",
+                   zT2);
     sqlite3_free(zT2);
-    for(int i = 0; i < nClaim; i++){
+    for( int i = 0; i < nClaim; i++ ) {
       snprintf(zChunk[i], sizeof zChunk[i], "%lld", (long long)aClaim[i].iChunk);
       snprintf(zRows[i], sizeof zRows[i], "%lld", (long long)aRows[i]);
       u[5 + 2 * i] = copy_param(zChunk[i], PT_K_INT);
       u[6 + 2 * i] = copy_param(zRows[i], PT_K_INT);
       sqlite3_str_appendall(q2.pStr, " WHEN ");
       dst->pDialect->xParamExpr(&q2, PT_K_INT, 6 + 2 * i);
-      sqlite3_str_appendall(q2.pStr, " THEN 0 + ");   /* a number on every engine (PostgreSQL: not text) */
+      sqlite3_str_appendall(q2.pStr,
+                            " THEN 0 + "); /* a number on every engine (PostgreSQL: not text) */
       dst->pDialect->xParamExpr(&q2, PT_K_INT, 7 + 2 * i);
     }
     pt_ledger_sqlf(&q2, " END WHERE job = %5 AND state <> 'done' AND chunk IN (", 0);
-    for(int i = 0; i < nClaim; i++){
+    for( int i = 0; i < nClaim; i++ ) {
       if( i ) sqlite3_str_appendall(q2.pStr, ", ");
       dst->pDialect->xParamExpr(&q2, PT_K_INT, 6 + 2 * i);
     }
@@ -619,26 +665,27 @@ int copy_step(copy_worker *w, char **pzErr){
     rc = pt_sql_finish(&q2, &st2);
     if( rc == SQLITE_OK ) rc = pt_end_exec(dst, &st2, 5 + 2 * nClaim, u, &nMatched, &zErr);
     pt_stmt_clear(&st2);
-    if( rc == SQLITE_OK && nMatched != nClaim ){
-      zErr = sqlite3_mprintf("a chunk was copied by another session at the same time "
-                             "(the ledger's engine cannot lock it): nothing of this claim was kept");
+    if( rc == SQLITE_OK && nMatched != nClaim ) {
+      zErr =
+        sqlite3_mprintf("a chunk was copied by another session at the same time "
+                        "(the ledger's engine cannot lock it): nothing of this claim was kept");
       rc = SQLITE_ERROR;
     }
     if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "writing the ledger", zErr);
   }
   /* rows done: as the ledger said when the chunks were claimed, and these */
   int64_t rowsDone = rowsBefore;
-  for(int i = 0; i < nClaim; i++) rowsDone += aRows[i];
-  if( rc == SQLITE_OK ){
+  for( int i = 0; i < nClaim; i++ ) rowsDone += aRows[i];
+  if( rc == SQLITE_OK ) {
     rc = pt_end_commit(dst, &zErr);
     if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "COMMIT", zErr);
   }
-  if( rc != SQLITE_OK ){
+  if( rc != SQLITE_OK ) {
     record_failure(w, aClaim[iFail].iChunk, *pzErr ? *pzErr : "error");
-  }else{
+  } else {
     double per = (t1 - t0) / nClaim;
     int64_t done = rowsBefore;
-    for(int i = 0; i < nClaim; i++){
+    for( int i = 0; i < nClaim; i++ ) {
       done += aRows[i];
       copy_out o = { aClaim[i].iChunk, aRows[i], done, per };
       add_output(j, &o);
@@ -647,21 +694,24 @@ int copy_step(copy_worker *w, char **pzErr){
     /* adapt the claim toward a few seconds of work per transaction: each
     ** transaction's end drains the stream of rows, so few and long ones;
     ** from the time per chunk, the claim that would take about four seconds */
-    if( !j->fixedChunk ){
+    if( !j->fixedChunk ) {
       double per1 = (t1 - t0) / nClaim;
       int want = per1 > 0 ? (int)(4.0 / per1) : COPY_MAX_CLAIM;
-      if( want > nClaim * 8 ) want = nClaim * 8;      /* grow by 8 at the most */
+      if( want > nClaim * 8 ) want = nClaim * 8; /* grow by 8 at the most */
       if( want < 1 ) want = 1;
       if( want > COPY_MAX_CLAIM ) want = COPY_MAX_CLAIM;
       w->nClaim = want;
     }
   }
-  for(int i = 0; i < nClaim; i++){ sqlite3_free(aClaim[i].zLo); sqlite3_free(aClaim[i].zHi); }
+  for( int i = 0; i < nClaim; i++ ) {
+    sqlite3_free(aClaim[i].zLo);
+    sqlite3_free(aClaim[i].zHi);
+  }
   return rc;
 }
 
 /* Sleep as long as max_rate asks. */
-void copy_throttle(copy_job *j){
+void copy_throttle(copy_job *j) {
   if( j->maxRate <= 0 ) return;
   pthread_mutex_lock(&j->mutex);
   double due = j->t0 + j->rowsThisCall / j->maxRate;
@@ -671,10 +721,10 @@ void copy_throttle(copy_job *j){
 }
 
 /* Run steps until no chunk is left or an error; returns the error. */
-static int worker_run(copy_worker *w){
+static int worker_run(copy_worker *w) {
   copy_job *j = w->pJob;
   int nBusy = 0;
-  while( 1 ){
+  while( 1 ) {
     pthread_mutex_lock(&j->mutex);
     int stop = j->stop;
     pthread_mutex_unlock(&j->mutex);
@@ -682,12 +732,12 @@ static int worker_run(copy_worker *w){
     char *zErr = 0;
     int rc = copy_step(w, &zErr);
     if( rc == SQLITE_DONE ) return SQLITE_OK;
-    if( rc == SQLITE_BUSY && nBusy++ < 50 ){
+    if( rc == SQLITE_BUSY && nBusy++ < 50 ) {
       sqlite3_free(zErr);
       usleep(20000 + (useconds_t)(rand() % 50000));
       continue;
     }
-    if( rc != SQLITE_OK ){
+    if( rc != SQLITE_OK ) {
       w->zErr = zErr;
       pthread_mutex_lock(&j->mutex);
       j->stop = 1;
@@ -700,7 +750,7 @@ static int worker_run(copy_worker *w){
   }
 }
 
-void *copy_worker_main(void *p){
+void *copy_worker_main(void *p) {
   copy_worker *w = p;
   worker_run(w);
   copy_job *j = w->pJob;

@@ -20,9 +20,26 @@
 #include <time.h>
 #include "migrate.h"
 
-enum { J_JOB, J_STAGE, J_KIND, J_SRC, J_DST, J_STATE, J_ROWS_DONE, J_ROWS_TOTAL, J_DONE,
-       J_RATE, J_ETA, J_CHUNKS_DONE, J_CHUNKS_TOTAL, J_STARTED, J_UPDATED, J_ERROR, J_LEDGER,
-       J_NCOL };
+enum {
+  J_JOB,
+  J_STAGE,
+  J_KIND,
+  J_SRC,
+  J_DST,
+  J_STATE,
+  J_ROWS_DONE,
+  J_ROWS_TOTAL,
+  J_DONE,
+  J_RATE,
+  J_ETA,
+  J_CHUNKS_DONE,
+  J_CHUNKS_TOTAL,
+  J_STARTED,
+  J_UPDATED,
+  J_ERROR,
+  J_LEDGER,
+  J_NCOL
+};
 
 /* The text columns of one job row; numbers kept as numbers. */
 typedef struct job_row {
@@ -45,8 +62,8 @@ typedef struct jobs_cursor {
   int nRow, nAlloc, iRow;
 } jobs_cursor;
 
-static int64_t value_int(const pt_value *v){
-  switch( v->type ){
+static int64_t value_int(const pt_value *v) {
+  switch( v->type ) {
     case PT_V_INT: return v->i;
     case PT_V_REAL: return (int64_t)v->r;
     case PT_V_NULL: return 0;
@@ -55,7 +72,7 @@ static int64_t value_int(const pt_value *v){
 }
 
 /* Seconds since the epoch of 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC, or -1. */
-static double utc_seconds(const char *z){
+static double utc_seconds(const char *z) {
   int Y, M, D, h, m;
   double s;
   if( !z || sscanf(z, "%d-%d-%d%*[ T]%d:%d:%lf", &Y, &M, &D, &h, &m, &s) != 6 ) return -1;
@@ -63,27 +80,31 @@ static double utc_seconds(const char *z){
 }
 
 /* Read the jobs of the ledger of end e (labelled zLedger) into c. */
-static void read_ledger(jobs_cursor *c, pt_end *e, const char *zLedger, double now){
+static void read_ledger(jobs_cursor *c, pt_end *e, const char *zLedger, double now) {
   char *zJob = pt_ledger_name(e, "job");
   char *zChunk = pt_ledger_name(e, "chunk");
   pt_sql qs;
   pt_stmt st;
   pt_end_sql(e, &qs);
-  pt_sqlf(&qs,
+  pt_sqlf(
+    &qs,
     "SELECT j.job, j.stage, j.kind, j.src, j.dst, j.state, j.rows_total, j.chunks_total, "
     "j.started, j.updated, j.error, "
     "(SELECT sum(c.rows_copied) FROM %s c WHERE c.job = j.job AND c.state = 'done'), "
     "(SELECT count(*) FROM %s c WHERE c.job = j.job AND c.state = 'done'), "
     "(SELECT max(c.finished) FROM %s c WHERE c.job = j.job), "
     "(SELECT sum(c.rows_copied) FROM %s c WHERE c.job = j.job AND c.state = 'done' AND c.finished >= %P) "
-    "FROM %s j ORDER BY j.started, j.job", zChunk, zChunk, zChunk, zChunk, 1, zJob);
+    "FROM %s j ORDER BY j.started, j.job",
+    zChunk, zChunk, zChunk, zChunk, 1, zJob);
   sqlite3_free(zJob);
   sqlite3_free(zChunk);
   char *zSql = pt_sql_finish(&qs, &st) == SQLITE_OK ? st.zSql : 0;
   if( !zSql ) return;
-  static const pt_kind aKind[] = { PT_K_TEXT, PT_K_TEXT, PT_K_TEXT, PT_K_TEXT, PT_K_TEXT, PT_K_TEXT,
-    PT_K_INT, PT_K_INT, PT_K_TIMESTAMP, PT_K_TIMESTAMP, PT_K_TEXT, PT_K_DECIMAL /* sum() */,
-    PT_K_INT, PT_K_TIMESTAMP, PT_K_DECIMAL };
+  static const pt_kind aKind[] = { PT_K_TEXT,      PT_K_TEXT,      PT_K_TEXT,
+                                   PT_K_TEXT,      PT_K_TEXT,      PT_K_TEXT,
+                                   PT_K_INT,       PT_K_INT,       PT_K_TIMESTAMP,
+                                   PT_K_TIMESTAMP, PT_K_TEXT,      PT_K_DECIMAL /* sum() */,
+                                   PT_K_INT,       PT_K_TIMESTAMP, PT_K_DECIMAL };
   char zSince[40];
   {
     time_t t = (time_t)(now - 60);
@@ -96,12 +117,12 @@ static void read_ledger(jobs_cursor *c, pt_end *e, const char *zLedger, double n
   char *zErr = 0;
   int rc = pt_end_query(e, &st, 1, &p, 15, aKind, &q, &zErr);
   pt_stmt_clear(&st);
-  if( rc != SQLITE_OK ){
-    sqlite3_free(zErr);      /* no ledger there */
+  if( rc != SQLITE_OK ) {
+    sqlite3_free(zErr); /* no ledger there */
     return;
   }
-  while( pt_end_rows_next(q, &zErr) == SQLITE_ROW ){
-    if( c->nRow == c->nAlloc ){
+  while( pt_end_rows_next(q, &zErr) == SQLITE_ROW ) {
+    if( c->nRow == c->nAlloc ) {
       int n = c->nAlloc ? c->nAlloc * 2 : 8;
       job_row *a = sqlite3_realloc64(c->aRow, sizeof(job_row) * n);
       if( !a ) break;
@@ -111,10 +132,12 @@ static void read_ledger(jobs_cursor *c, pt_end *e, const char *zLedger, double n
     job_row *r = &c->aRow[c->nRow++];
     memset(r, 0, sizeof(*r));
     pt_value v[15];
-    for(int i = 0; i < 15; i++) pt_end_rows_column(q, i, &v[i]);
-    static const int aText[][2] = { {0, J_JOB}, {1, J_STAGE}, {2, J_KIND}, {3, J_SRC}, {4, J_DST},
-                                    {5, J_STATE}, {8, J_STARTED}, {10, J_ERROR} };
-    for(size_t i = 0; i < sizeof(aText) / sizeof(aText[0]); i++){
+    for( int i = 0; i < 15; i++ ) pt_end_rows_column(q, i, &v[i]);
+    static const int aText[][2] = {
+      { 0, J_JOB }, { 1, J_STAGE }, { 2, J_KIND },    { 3, J_SRC },
+      { 4, J_DST }, { 5, J_STATE }, { 8, J_STARTED }, { 10, J_ERROR }
+    };
+    for( size_t i = 0; i < sizeof(aText) / sizeof(aText[0]); i++ ) {
       const pt_value *x = &v[aText[i][0]];
       if( x->type != PT_V_NULL ) r->az[aText[i][1]] = pt_strndup(x->p ? x->p : "", x->n);
     }
@@ -122,10 +145,10 @@ static void read_ledger(jobs_cursor *c, pt_end *e, const char *zLedger, double n
     const pt_value *u = &v[9], *f = &v[13];
     char *zU = u->type == PT_V_NULL ? 0 : pt_strndup(u->p, u->n);
     char *zF = f->type == PT_V_NULL ? 0 : pt_strndup(f->p, f->n);
-    if( zF && (!zU || utc_seconds(zF) > utc_seconds(zU)) ){
+    if( zF && (!zU || utc_seconds(zF) > utc_seconds(zU)) ) {
       r->az[J_UPDATED] = zF;
       sqlite3_free(zU);
-    }else{
+    } else {
       r->az[J_UPDATED] = zU;
       sqlite3_free(zF);
     }
@@ -142,7 +165,7 @@ static void read_ledger(jobs_cursor *c, pt_end *e, const char *zLedger, double n
     /* rows/s over the last minute, or since the start when it is younger */
     double started = utc_seconds(r->az[J_STARTED]);
     double window = started > 0 && now - started < 60 ? now - started : 60;
-    if( r->rowsMinute > 0 && window > 0 ){
+    if( r->rowsMinute > 0 && window > 0 ) {
       r->hasRate = 1;
       r->rate = r->rowsMinute / window;
       r->eta = r->rowsTotal > r->rowsDone ? (r->rowsTotal - r->rowsDone) / r->rate : 0;
@@ -153,9 +176,13 @@ static void read_ledger(jobs_cursor *c, pt_end *e, const char *zLedger, double n
 }
 
 static int jobsConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
-                       sqlite3_vtab **ppVtab, char **pzErr){
-  (void)argc; (void)argv; (void)pzErr;
-  int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(job TEXT, stage TEXT, kind TEXT, src TEXT, "
+                       sqlite3_vtab **ppVtab, char **pzErr) {
+  (void)argc;
+  (void)argv;
+  (void)pzErr;
+  int rc = sqlite3_declare_vtab(
+    db,
+    "CREATE TABLE x(job TEXT, stage TEXT, kind TEXT, src TEXT, "
     "dst TEXT, state TEXT, rows_done INTEGER, rows_total INTEGER, done REAL, "
     "rows_per_second REAL, eta_seconds REAL, chunks_done INTEGER, chunks_total INTEGER, "
     "started TEXT, updated TEXT, error TEXT, ledger TEXT)");
@@ -170,16 +197,19 @@ static int jobsConnect(sqlite3 *db, void *pAux, int argc, const char *const *arg
   return SQLITE_OK;
 }
 
-static int jobsDisconnect(sqlite3_vtab *p){ sqlite3_free(p); return SQLITE_OK; }
+static int jobsDisconnect(sqlite3_vtab *p) {
+  sqlite3_free(p);
+  return SQLITE_OK;
+}
 
-static int jobsBestIndex(sqlite3_vtab *p, sqlite3_index_info *info){
+static int jobsBestIndex(sqlite3_vtab *p, sqlite3_index_info *info) {
   (void)p;
   info->estimatedCost = 1000;
   info->estimatedRows = 100;
   return SQLITE_OK;
 }
 
-static int jobsOpen(sqlite3_vtab *p, sqlite3_vtab_cursor **pp){
+static int jobsOpen(sqlite3_vtab *p, sqlite3_vtab_cursor **pp) {
   (void)p;
   jobs_cursor *c = sqlite3_malloc(sizeof(*c));
   if( !c ) return SQLITE_NOMEM;
@@ -188,41 +218,46 @@ static int jobsOpen(sqlite3_vtab *p, sqlite3_vtab_cursor **pp){
   return SQLITE_OK;
 }
 
-static void rows_free(jobs_cursor *c){
-  for(int i = 0; i < c->nRow; i++){
-    for(int k = 0; k < J_NCOL; k++) sqlite3_free(c->aRow[i].az[k]);
+static void rows_free(jobs_cursor *c) {
+  for( int i = 0; i < c->nRow; i++ ) {
+    for( int k = 0; k < J_NCOL; k++ ) sqlite3_free(c->aRow[i].az[k]);
   }
   sqlite3_free(c->aRow);
   c->aRow = 0;
   c->nRow = c->nAlloc = c->iRow = 0;
 }
 
-static int jobsClose(sqlite3_vtab_cursor *cur){
-  rows_free((jobs_cursor*)cur);
+static int jobsClose(sqlite3_vtab_cursor *cur) {
+  rows_free((jobs_cursor *)cur);
   sqlite3_free(cur);
   return SQLITE_OK;
 }
 
 /* xFilter: read every ledger now (local databases first, then each
 ** registered server once) into the cursor's rows. */
-static int jobsFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
-                      int argc, sqlite3_value **argv){
-  (void)idxNum; (void)idxStr; (void)argc; (void)argv;
-  jobs_cursor *c = (jobs_cursor*)cur;
-  jobs_vtab *v = (jobs_vtab*)cur->pVtab;
+static int jobsFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
+                      sqlite3_value **argv) {
+  (void)idxNum;
+  (void)idxStr;
+  (void)argc;
+  (void)argv;
+  jobs_cursor *c = (jobs_cursor *)cur;
+  jobs_vtab *v = (jobs_vtab *)cur->pVtab;
   rows_free(c);
   struct timeval tv;
   gettimeofday(&tv, 0);
   double now = (double)tv.tv_sec + tv.tv_usec / 1e6;
   /* the local databases that hold a ledger */
   sqlite3_stmt *st = 0;
-  if( sqlite3_prepare_v2(v->db, "SELECT name FROM pragma_database_list", -1, &st, 0) == SQLITE_OK ){
-    while( sqlite3_step(st) == SQLITE_ROW ){
-      const char *zDb = (const char*)sqlite3_column_text(st, 0);
-      char *zCheck = sqlite3_mprintf("SELECT 1 FROM \"%w\".sqlite_master WHERE name = 'pontoon_job'", zDb);
+  if( sqlite3_prepare_v2(v->db, "SELECT name FROM pragma_database_list", -1, &st, 0) ==
+      SQLITE_OK ) {
+    while( sqlite3_step(st) == SQLITE_ROW ) {
+      const char *zDb = (const char *)sqlite3_column_text(st, 0);
+      char *zCheck =
+        sqlite3_mprintf("SELECT 1 FROM \"%w\".sqlite_master WHERE name = 'pontoon_job'", zDb);
       sqlite3_stmt *ck = 0;
-      int has = zCheck && sqlite3_prepare_v2(v->db, zCheck, -1, &ck, 0) == SQLITE_OK
-             && sqlite3_step(ck) == SQLITE_ROW;
+      int has = zCheck && sqlite3_prepare_v2(v->db, zCheck, -1, &ck, 0) == SQLITE_OK &&
+        sqlite3_step(ck) == SQLITE_ROW;
       sqlite3_finalize(ck);
       sqlite3_free(zCheck);
       if( !has ) continue;
@@ -237,21 +272,23 @@ static int jobsFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   ** its jobs once, under the first */
   char **azSeen = 0;
   int nSeen = 0;
-  for(pt_server *s = v->pReg->pServers; s; s = s->pNext){
+  for( pt_server *s = v->pReg->pServers; s; s = s->pNext ) {
     pt_end e;
     pt_end_server(v->db, v->pReg, s, &e);
     char *zErr = 0;
-    if( pt_end_connect(&e, &zErr) == SQLITE_OK ){
+    if( pt_end_connect(&e, &zErr) == SQLITE_OK ) {
       pt_server_info info;
       memset(&info, 0, sizeof(info));
       s->pDriver->xInfo(e.pConn, &info);
       /* the same database through two drivers (native and ODBC) too */
-      char *zWhere = sqlite3_mprintf("%s\t%s\t%s", info.zHost ? info.zHost : "",
-                                     info.zPort ? info.zPort : "", info.zDatabase ? info.zDatabase : "");
+      char *zWhere =
+        sqlite3_mprintf("%s\t%s\t%s", info.zHost ? info.zHost : "", info.zPort ? info.zPort : "",
+                        info.zDatabase ? info.zDatabase : "");
       int seen = 0;
-      for(int i = 0; zWhere && i < nSeen; i++) if( strcmp(azSeen[i], zWhere) == 0 ) seen = 1;
-      char **az = zWhere && !seen ? sqlite3_realloc64(azSeen, sizeof(char*) * (nSeen + 1)) : 0;
-      if( az ){
+      for( int i = 0; zWhere && i < nSeen; i++ )
+        if( strcmp(azSeen[i], zWhere) == 0 ) seen = 1;
+      char **az = zWhere && !seen ? sqlite3_realloc64(azSeen, sizeof(char *) * (nSeen + 1)) : 0;
+      if( az ) {
         azSeen = az;
         azSeen[nSeen++] = zWhere;
         zWhere = 0;
@@ -262,29 +299,40 @@ static int jobsFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     sqlite3_free(zErr);
     pt_end_close(&e);
   }
-  for(int i = 0; i < nSeen; i++) sqlite3_free(azSeen[i]);
+  for( int i = 0; i < nSeen; i++ ) sqlite3_free(azSeen[i]);
   sqlite3_free(azSeen);
   c->iRow = 0;
   return SQLITE_OK;
 }
 
-static int jobsNext(sqlite3_vtab_cursor *cur){ ((jobs_cursor*)cur)->iRow++; return SQLITE_OK; }
-static int jobsEof(sqlite3_vtab_cursor *cur){
-  jobs_cursor *c = (jobs_cursor*)cur;
+static int jobsNext(sqlite3_vtab_cursor *cur) {
+  ((jobs_cursor *)cur)->iRow++;
+  return SQLITE_OK;
+}
+static int jobsEof(sqlite3_vtab_cursor *cur) {
+  jobs_cursor *c = (jobs_cursor *)cur;
   return c->iRow >= c->nRow;
 }
 
-static int jobsColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
-  jobs_cursor *c = (jobs_cursor*)cur;
+static int jobsColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
+  jobs_cursor *c = (jobs_cursor *)cur;
   job_row *r = &c->aRow[c->iRow];
-  switch( i ){
+  switch( i ) {
     case J_ROWS_DONE: sqlite3_result_int64(ctx, r->rowsDone); break;
-    case J_ROWS_TOTAL: if( r->hasTotal ) sqlite3_result_int64(ctx, r->rowsTotal); break;
+    case J_ROWS_TOTAL:
+      if( r->hasTotal ) sqlite3_result_int64(ctx, r->rowsTotal);
+      break;
     case J_DONE: sqlite3_result_double(ctx, r->done); break;
-    case J_RATE: if( r->hasRate ) sqlite3_result_double(ctx, r->rate); break;
-    case J_ETA: if( r->hasRate ) sqlite3_result_double(ctx, r->eta); break;
+    case J_RATE:
+      if( r->hasRate ) sqlite3_result_double(ctx, r->rate);
+      break;
+    case J_ETA:
+      if( r->hasRate ) sqlite3_result_double(ctx, r->eta);
+      break;
     case J_CHUNKS_DONE: sqlite3_result_int64(ctx, r->chunksDone); break;
-    case J_CHUNKS_TOTAL: if( r->hasTotal ) sqlite3_result_int64(ctx, r->chunksTotal); break;
+    case J_CHUNKS_TOTAL:
+      if( r->hasTotal ) sqlite3_result_int64(ctx, r->chunksTotal);
+      break;
     default:
       if( i < J_NCOL && r->az[i] ) sqlite3_result_text(ctx, r->az[i], -1, SQLITE_TRANSIENT);
       break;
@@ -292,8 +340,8 @@ static int jobsColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
   return SQLITE_OK;
 }
 
-static int jobsRowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *p){
-  *p = ((jobs_cursor*)cur)->iRow + 1;
+static int jobsRowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *p) {
+  *p = ((jobs_cursor *)cur)->iRow + 1;
   return SQLITE_OK;
 }
 
@@ -311,9 +359,19 @@ static sqlite3_module jobsModule = {
   /* xEof        */ jobsEof,
   /* xColumn     */ jobsColumn,
   /* xRowid      */ jobsRowid,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0
 };
 
-int pt_jobs_register(sqlite3 *db, pt_registry *reg){
+int pt_jobs_register(sqlite3 *db, pt_registry *reg) {
   return sqlite3_create_module_v2(db, "pontoon_jobs", &jobsModule, reg, 0);
 }

@@ -23,18 +23,18 @@
 #include "migrate.h"
 
 /* The ledger table zTable ("job", "chunk") of end e, quoted for its engine. */
-char *pt_ledger_name(pt_end *e, const char *zTable){
+char *pt_ledger_name(pt_end *e, const char *zTable) {
   const pt_dialect *d = e->pDialect;
   sqlite3_str *s = sqlite3_str_new(0);
-  if( e->zDb ){
+  if( e->zDb ) {
     /* a local target: the schema that holds it */
     sqlite3_str_appendf(s, "\"%w\".", e->zDb);
   }
-  if( d->zLedgerSchema ){
+  if( d->zLedgerSchema ) {
     d->xQuoteIdent(s, d->zLedgerSchema);
     sqlite3_str_appendchar(s, 1, '.');
     d->xQuoteIdent(s, zTable);
-  }else{
+  } else {
     char *z = sqlite3_mprintf("pontoon_%s", zTable);
     if( z ) d->xQuoteIdent(s, z);
     sqlite3_free(z);
@@ -43,21 +43,22 @@ char *pt_ledger_name(pt_end *e, const char *zTable){
 }
 
 /* The current time, UTC, as 'YYYY-MM-DD HH:MM:SS.ffffff' (zBuf: 40 bytes). */
-void pt_ledger_now(char *zBuf){
+void pt_ledger_now(char *zBuf) {
   struct timeval tv;
   struct tm tm;
   gettimeofday(&tv, 0);
   time_t t = tv.tv_sec;
   gmtime_r(&t, &tm);
   char zTmp[96];
-  snprintf(zTmp, sizeof zTmp, "%04d-%02d-%02d %02d:%02d:%02d.%06d", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(tv.tv_usec % 1000000));
+  snprintf(zTmp, sizeof zTmp, "%04d-%02d-%02d %02d:%02d:%02d.%06d", tm.tm_year + 1900,
+           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+           (int)(tv.tv_usec % 1000000));
   memcpy(zBuf, zTmp, 26);
   zBuf[26] = 0;
 }
 
 /* Who is working: "host:pid". */
-void pt_ledger_worker(char *zBuf, int n){
+void pt_ledger_worker(char *zBuf, int n) {
   char zHost[64];
   if( gethostname(zHost, sizeof zHost) != 0 ) strcpy(zHost, "?");
   zHost[sizeof zHost - 1] = 0;
@@ -71,14 +72,14 @@ void pt_ledger_worker(char *zBuf, int n){
 ** the loser's error is ignored when the table is there afterwards.  The
 ** message is not prefixed.
 */
-int pt_ledger_create(pt_end *e, char **pzErr){
+int pt_ledger_create(pt_end *e, char **pzErr) {
   const pt_dialect *d = e->pDialect;
   const char *const *T = d->azLedgerType;
   char *zJob = pt_ledger_name(e, "job");
   char *zChunk = pt_ledger_name(e, "chunk");
   char *azSql[3] = { 0, 0, 0 };
   int n = 0;
-  if( d->zLedgerSchema && !e->zDb ){
+  if( d->zLedgerSchema && !e->zDb ) {
     sqlite3_str *s = sqlite3_str_new(0);
     sqlite3_str_appendall(s, "CREATE SCHEMA IF NOT EXISTS ");
     d->xQuoteIdent(s, d->zLedgerSchema);
@@ -100,11 +101,14 @@ int pt_ledger_create(pt_end *e, char **pzErr){
     T[PT_LEDGER_NAME], T[PT_LEDGER_INT], T[PT_LEDGER_TIME], T[PT_LEDGER_TIME], T[PT_LEDGER_REAL],
     T[PT_LEDGER_NAME], T[PT_LEDGER_TEXT]);
   int rc = SQLITE_OK;
-  for(int i = 0; i < n && rc == SQLITE_OK; i++){
-    if( !azSql[i] ){ rc = SQLITE_NOMEM; break; }
+  for( int i = 0; i < n && rc == SQLITE_OK; i++ ) {
+    if( !azSql[i] ) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
     char *zErr = 0;
     rc = pt_end_exec_text(e, azSql[i], &zErr);
-    if( rc != SQLITE_OK ){
+    if( rc != SQLITE_OK ) {
       /* another session may have created it at the same moment */
       sqlite3_free(zErr);
       zErr = 0;
@@ -113,7 +117,7 @@ int pt_ledger_create(pt_end *e, char **pzErr){
       sqlite3_free(zErr);
     }
   }
-  for(int i = 0; i < n; i++) sqlite3_free(azSql[i]);
+  for( int i = 0; i < n; i++ ) sqlite3_free(azSql[i]);
   sqlite3_free(zJob);
   sqlite3_free(zChunk);
   return rc;
@@ -124,18 +128,18 @@ int pt_ledger_create(pt_end *e, char **pzErr){
 ** table's quoted name), %1 .. %9 the placeholder of that parameter, %% a
 ** percent sign.  The templates are constants of this layer.
 */
-void pt_ledger_sqlf(pt_sql *q, const char *zFmt, const char *zTable){
-  for(const char *z = zFmt; *z; z++){
-    if( z[0] == '%' && z[1] == 's' ){
+void pt_ledger_sqlf(pt_sql *q, const char *zFmt, const char *zTable) {
+  for( const char *z = zFmt; *z; z++ ) {
+    if( z[0] == '%' && z[1] == 's' ) {
       sqlite3_str_appendall(q->pStr, zTable ? zTable : "");
       z++;
-    }else if( z[0] == '%' && z[1] >= '1' && z[1] <= '9' ){
+    } else if( z[0] == '%' && z[1] >= '1' && z[1] <= '9' ) {
       pt_sql_place(q, z[1] - '0', 0);
       z++;
-    }else if( z[0] == '%' && z[1] == '%' ){
+    } else if( z[0] == '%' && z[1] == '%' ) {
       sqlite3_str_appendchar(q->pStr, 1, '%');
       z++;
-    }else{
+    } else {
       sqlite3_str_appendchar(q->pStr, 1, *z);
     }
   }
@@ -144,7 +148,7 @@ void pt_ledger_sqlf(pt_sql *q, const char *zFmt, const char *zTable){
 /* Run ledger statement template zFmt (pt_ledger_sqlf) on ledger table
 ** zTable ("job", "chunk") of end e.  The message is not prefixed. */
 int pt_ledger_exec(pt_end *e, const char *zTable, const char *zFmt, int nParam,
-                   const pt_param *aParam, int64_t *pnChanged, char **pzErr){
+                   const pt_param *aParam, int64_t *pnChanged, char **pzErr) {
   char *zT = pt_ledger_name(e, zTable);
   pt_sql q;
   pt_stmt st;

@@ -16,22 +16,22 @@
 typedef struct pt_end {
   sqlite3 *db;
   pt_registry *pReg;
-  char *zLabel;              /* the name as the user wrote it */
+  char *zLabel; /* the name as the user wrote it */
   /* a pontoon table */
-  pt_vtab *pTab;             /* or NULL: a local SQLite table */
+  pt_vtab *pTab; /* or NULL: a local SQLite table */
   pt_server *pServer;
-  pt_conn *pConn;            /* leased by end_connect, or NULL */
-  int inTxn;                 /* a transaction is open on pConn / the db */
+  pt_conn *pConn; /* leased by end_connect, or NULL */
+  int inTxn; /* a transaction is open on pConn / the db */
   /* a local table */
-  char *zDb;                 /* its schema ("main", an attached name) */
+  char *zDb; /* its schema ("main", an attached name) */
   char *zTable;
   /* both */
-  const pt_dialect *pDialect;  /* the SQL of the engine holding it */
+  const pt_dialect *pDialect; /* the SQL of the engine holding it */
   int nCol;
-  char **azCol;              /* column names, unquoted */
+  char **azCol; /* column names, unquoted */
   pt_kind *aKind;
   int nKey;
-  int *aKey;                 /* key column indexes, in key order */
+  int *aKey; /* key column indexes, in key order */
 } pt_end;
 
 /* A query's rows on an end. */
@@ -53,8 +53,8 @@ int pt_end_exec(pt_end *, const pt_stmt *, int nParam, const pt_param *aParam, i
 int pt_end_exec_text(pt_end *, const char *zSql, char **pzErr);
 int pt_end_query(pt_end *, const pt_stmt *, int nParam, const pt_param *aParam, int nCol,
                  const pt_kind *aKind, pt_end_rows **pp, char **pzErr);
-int pt_end_query_text(pt_end *, const char *zSql, int nCol, const pt_kind *aKind,
-                      pt_end_rows **pp, char **pzErr);
+int pt_end_query_text(pt_end *, const char *zSql, int nCol, const pt_kind *aKind, pt_end_rows **pp,
+                      char **pzErr);
 int pt_end_query_few(pt_end *, const pt_stmt *, int nParam, const pt_param *aParam, int nCol,
                      const pt_kind *aKind, pt_end_rows **pp, char **pzErr);
 int pt_end_query_n(pt_end *, const pt_stmt *, int nParam, const pt_param *aParam, int nCol,
@@ -75,8 +75,8 @@ typedef struct pt_end_writer pt_end_writer;
 /* Rows encoded for a remote target (pt_end_writer_encode), to be sent by
 ** pt_end_writer_send, perhaps on another thread. */
 typedef struct pt_row_batch {
-  pt_buf buf;                /* the values' text */
-  pt_param *aParam;          /* nRow * nCol; z holds offset + 1 into buf */
+  pt_buf buf; /* the values' text */
+  pt_param *aParam; /* nRow * nCol; z holds offset + 1 into buf */
   int nRow, nCap;
 } pt_row_batch;
 int pt_end_writer_encode(pt_end_writer *, const pt_value *aVal, pt_row_batch *, char **pzErr);
@@ -92,7 +92,7 @@ void pt_end_writer_close(pt_end_writer *);
 /* in ledger.c: the ledger tables of a target end (docs/ledger.md) */
 char *pt_ledger_name(pt_end *, const char *zTable);
 int pt_ledger_create(pt_end *, char **pzErr);
-void pt_ledger_now(char *zBuf);        /* 'YYYY-MM-DD HH:MM:SS.ffffff' UTC; zBuf of 40 bytes */
+void pt_ledger_now(char *zBuf); /* 'YYYY-MM-DD HH:MM:SS.ffffff' UTC; zBuf of 40 bytes */
 void pt_ledger_worker(char *zBuf, int n);
 void pt_ledger_sqlf(pt_sql *, const char *zFmt, const char *zTable);
 int pt_ledger_exec(pt_end *, const char *zTable, const char *zFmt, int nParam,
