@@ -2,7 +2,7 @@
 ** jobs.c — the eponymous table pontoon_jobs: every job in the ledgers this
 ** connection can see, with its progress.
 **
-**   SELECT job, stage, state, rows_done, rows_total, round(done, 3), rows_per_second, eta_seconds
+**   SELECT job, stage, state, rows_done, rows_total, round(done, 3), rows_per_second, eta
 **     FROM pontoon_jobs;
 **   SELECT stage, sum(rows_done), sum(rows_total) FROM pontoon_jobs GROUP BY stage;
 **
@@ -184,7 +184,7 @@ static int jobsConnect(sqlite3 *db, void *pAux, int argc, const char *const *arg
     db,
     "CREATE TABLE x(job TEXT, stage TEXT, kind TEXT, src TEXT, "
     "dst TEXT, state TEXT, rows_done INTEGER, rows_total INTEGER, done REAL, "
-    "rows_per_second REAL, eta_seconds REAL, chunks_done INTEGER, chunks_total INTEGER, "
+    "rows_per_second REAL, eta REAL, chunks_done INTEGER, chunks_total INTEGER, "
     "started TEXT, updated TEXT, error TEXT, ledger TEXT)");
   if( rc != SQLITE_OK ) return rc;
   jobs_vtab *v = sqlite3_malloc(sizeof(*v));
