@@ -8,7 +8,8 @@
 # pairing, for PostgreSQL -> PostgreSQL and MySQL -> PostgreSQL; then the
 # copy runs to its end, a rerun copies nothing and says so, and the
 # servers' own queries compare the tables.  Every seventh kill restarts the
-# PostgreSQL server (fast stop) instead.
+# PostgreSQL server (fast stop) instead.  Last, a local SQLite file as the
+# target, its shell killed six times.
 source "$(dirname "$0")/lib.bash" "$@"
 export MYSQL_PWD=$PONTOON_MY_PASSWORD
 KILLS=${PONTOON_KILLS:-20}
@@ -143,4 +144,35 @@ kill_loop() {
 
 kill_loop temp.pg_src temp.pg_dst public.kill_pg verify_pg
 kill_loop temp.my_src temp.my_dst public.kill_my verify_my
+
+# A local SQLite file as the target: the chunk's rows and its ledger row
+# commit in one SQLite transaction; a killed shell leaves a hot journal
+# that the next one rolls back.
+db=$tmp/target.db
+sqlite3 "$db" "CREATE TABLE kill_local (id INTEGER, name TEXT, amount NUMERIC, at TEXT);"
+want=$(pg_sql -c "SELECT count(*) || '|' || sum(id) FROM public.kill_src")
+lkills=0 lruns=0 ldone=0 lbad=0
+{ cat "$tmp/setup.sql"; echo "SELECT count(*) FROM pontoon_copy('temp.pg_src', 'main.kill_local', 'chunk=1000 job=local');"; } >"$tmp/local.sql"
+while [ "$lkills" -lt 6 ] && [ "$lruns" -lt 40 ]; do
+  sqlite3 -batch -init /dev/null -cmd ".load $BUILD/pontoon" "$db" <"$tmp/local.sql" >/dev/null 2>"$tmp/lerr" &
+  pid=$!
+  lruns=$((lruns + 1))
+  sleep "0.$((RANDOM % 6))$((RANDOM % 10))"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    lkills=$((lkills + 1))
+  else
+    wait "$pid" || { echo "a local run failed:"; cat "$tmp/lerr"; lbad=$((lbad + 1)); }
+    got=$(sqlite3 "$db" "SELECT count(*) || '|' || sum(id) || '|' || count(DISTINCT id) FROM kill_local")
+    [ "$got" = "$want|${want%%|*}" ] || { echo "local target differs: $got (source $want)"; lbad=$((lbad + 1)); }
+    ldone=$((ldone + 1))
+    sqlite3 "$db" "DELETE FROM kill_local; DELETE FROM pontoon_chunk; DELETE FROM pontoon_job;"
+  fi
+done
+sqlite3 -batch -init /dev/null -cmd ".load $BUILD/pontoon" "$db" <"$tmp/local.sql" >/dev/null 2>"$tmp/lerr" || cat "$tmp/lerr"
+got=$(sqlite3 "$db" "SELECT count(*) || '|' || sum(id) || '|' || count(DISTINCT id) FROM kill_local")
+echo "PostgreSQL -> a local SQLite file: $lkills kills in $lruns runs, $ldone completed copies compared before; last: $got (source $want)"
+check "local target: killed at least 6 times ($lkills)" [ "$lkills" -ge 6 ]
+check "local target: every completed copy had exactly the source's rows ($lbad differed or failed)" [ "$lbad" = 0 ]
+check "local target: after the kills, exactly the source's rows" [ "$got" = "$want|${want%%|*}" ]
 finish
