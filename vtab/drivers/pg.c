@@ -126,6 +126,19 @@ static int copy_end(pg_bulk *b);
 static void pipeline_end(pg_conn *c);
 static void pg_input_text(sqlite3_str *out, pt_kind k, const char *z, int n);
 
+/* The first result of the command in flight, the others read and cleared
+** (the connection is free afterwards); NULL when there is none. */
+static PGresult *first_result(PGconn *pg) {
+  PGresult *r, *keep = 0;
+  while( (r = PQgetResult(pg)) != 0 ) {
+    if( !keep )
+      keep = r;
+    else
+      PQclear(r);
+  }
+  return keep;
+}
+
 static int exec_simple(pg_conn *c, const char *zSql, char **pzErr) {
   pg_drain(c);
   pt_trace("pg: %s", zSql);
@@ -757,13 +770,7 @@ static void pg_drain(pg_conn *c) {
   pg_cursor *cur = c->pPending;
   if( !cur ) return;
   c->pPending = 0;
-  PGresult *r, *keep = 0;
-  while( (r = PQgetResult(c->pg)) != 0 ) {
-    if( !keep )
-      keep = r;
-    else
-      PQclear(r);
-  }
+  PGresult *keep = first_result(c->pg);
   cur->inFlight = 0;
   if( !keep || PQresultStatus(keep) != PGRES_TUPLES_OK ) {
     cur->zNextErr = result_error(keep, c->pg);
@@ -2239,13 +2246,7 @@ static int copy_end(pg_bulk *b) {
   c->pCopy = 0;
   pt_trace("pg: end of COPY (%d rows)", b->nRow);
   int ok = PQputCopyEnd(c->pg, 0) == 1;
-  PGresult *r, *keep = 0;
-  while( (r = PQgetResult(c->pg)) != 0 ) {
-    if( !keep )
-      keep = r;
-    else
-      PQclear(r);
-  }
+  PGresult *keep = first_result(c->pg);
   if( rc == SQLITE_OK && (!ok || !keep || PQresultStatus(keep) != PGRES_COMMAND_OK) ) {
     sqlite3_free(b->zErr);
     b->zErr = result_error(keep, c->pg);
@@ -2448,13 +2449,7 @@ static int pgRawNext(pt_cursor *p, const char **pz, int *pn, int *pnRow, char **
     int n = PQgetCopyData(c->pg, &x->pMsg, 0);
     if( n == -1 ) {
       x->ended = 1;
-      PGresult *r, *keep = 0;
-      while( (r = PQgetResult(c->pg)) != 0 ) {
-        if( !keep )
-          keep = r;
-        else
-          PQclear(r);
-      }
+      PGresult *keep = first_result(c->pg);
       int ok = keep && PQresultStatus(keep) == PGRES_COMMAND_OK;
       if( !ok ) *pzErr = result_error(keep, c->pg);
       PQclear(keep);
