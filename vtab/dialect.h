@@ -160,11 +160,24 @@ struct pt_dialect {
   /* Append the column type that holds kind k (zSourceType: the source's own
   ** type name) in CREATE TABLE for this engine (pontoon_ddl). */
   void (*xDdlType)(sqlite3_str *, pt_kind k, const char *zSourceType);
-  /* Append the expression giving the canonical text of column zQuoted of
-  ** kind k, the same on every engine (pontoon_checksum, pontoon_diff). */
-  void (*xCanonicalText)(sqlite3_str *, const char *zQuoted, pt_kind k);
-  /* Append the expression that hashes a row's canonical text zExpr. */
-  void (*xHashExpr)(sqlite3_str *, const char *zExpr);
+  /* Append the expression of the canonical text (docs/diff.md) of column
+  ** zQuoted of kind k, whose type the server (or a local table's
+  ** declaration) names zType (NULL: unknown): the same text on every engine
+  ** for the same value, SQL NULL for NULL.  floatDigits (1..17): the
+  ** significant digits reals are rounded to; timePrecision (0..6): the
+  ** fractional digits of times and timestamps (pontoon_checksum,
+  ** pontoon_diff: migrate/checksum.c).  NULL: the engine has no canonical
+  ** text, and they refuse. */
+  void (*xCanonicalText)(sqlite3_str *, const char *zQuoted, pt_kind k, const char *zType,
+                         int floatDigits, int timePrecision);
+  /* sum 0: append the expression of a row's canonical text, the column
+  ** texts azText[n] (xCanonicalText's; aKind their kinds) joined by '|',
+  ** each with '\' written '\\' and '|' written '\|', NULL written '\N'.
+  ** sum 1: append the aggregate expression that sums, over the rows, the
+  ** first 60 bits of md5 of that text as non-negative integers, exactly
+  ** (the server's wide sum: numeric, DECIMAL); returns 1, appending
+  ** nothing, when the engine has no md5.  Returns 0 otherwise. */
+  int (*xHashExpr)(sqlite3_str *, int n, const char *const *azText, const pt_kind *aKind, int sum);
   /* Append the statements that install the change-capture triggers of
   ** table zTable keyed by azKey[nKey] (pontoon_capture). */
   void (*xCaptureTriggers)(sqlite3_str *, const char *zTable, int nKey, const char *const *azKey);

@@ -12,6 +12,7 @@
 ** ranges, LIKE, reals, decimals, dates) stays in SQLite: engines differ.
 */
 #include "pontoon.h"
+#include "canon.h"
 
 /* Append zName between open and close, close doubled inside. */
 void pt_ansi_quote(sqlite3_str *s, const char *z, char open, char close) {
@@ -171,3 +172,105 @@ const pt_dialect pt_dialect_ansi = PT_ANSI_DIALECT(quoteDq, pt_ansi_span, 0);
 const pt_dialect pt_dialect_ansi_fetch =
   PT_ANSI_DIALECT(quoteDq, pt_ansi_span, fetchFirst); /* Oracle, DB2 */
 const pt_dialect pt_dialect_ansi_backtick = PT_ANSI_DIALECT(quoteBt, pt_ansi_span_bt, 0);
+
+/* ---- the canonical text's shared pieces (canon.h, docs/diff.md) ---- */
+
+/* sqlite3_mprintf of a one-argument template (the engine's spelling). */
+static char *spell1(const char *zTemplate, const char *zArg) {
+  return sqlite3_mprintf(zTemplate, zArg);
+}
+
+void pt_canon_concat(sqlite3_str *s, const pt_canon_spell *sp, int n, const char *const *az) {
+  sqlite3_str_appendall(s, sp->concatFn ? "CONCAT(" : "(");
+  for( int i = 0; i < n; i++ ) {
+    if( i ) sqlite3_str_appendall(s, sp->concatFn ? ", " : " || ");
+    sqlite3_str_appendall(s, az[i]);
+  }
+  sqlite3_str_appendchar(s, 1, ')');
+}
+
+/* The text pt_canon_concat appends, from sqlite3_malloc. */
+static char *concat_text(const pt_canon_spell *sp, int n, const char *const *az) {
+  sqlite3_str *s = sqlite3_str_new(0);
+  pt_canon_concat(s, sp, n, az);
+  return sqlite3_str_finish(s);
+}
+
+/*
+** A real rounded to nDigits significant digits, by the same IEEE double
+** operations on every engine, so that every engine writes the same text:
+**   E = floor(log10(|x|))                       the decimal exponent
+**   T = the digits of floor(|x| * 10^(nDigits-1-E) + 0.5)
+**   S = T without its trailing zeros; P = E + 1 - nDigits + length(T)
+** (P: the digits before the point, whether T has nDigits digits or, when
+** rounding carried, one more), then S with the point placed P digits in:
+** S and zeros, S cut by '.', or '0.', zeros and S.  10^k is exact for
+** k <= 22, and multiplication and division are IEEE's, so engines agree
+** as long as their libm's log10 and pow do (docs/diff.md says so).
+*/
+void pt_canon_real(sqlite3_str *s, const pt_canon_spell *sp, const char *zD, int nDigits) {
+  int n1 = nDigits - 1;
+  char *zLog = sqlite3_mprintf("floor(log10(abs(%s)))", zD);
+  char *zE = zLog ? spell1(sp->zInt, zLog) : 0;
+  char *zUp = zE ? sqlite3_mprintf("(%s - %d)", zE, n1) : 0;
+  char *zDown = zE ? sqlite3_mprintf("(%d - %s)", n1, zE) : 0;
+  char *zPowUp = zUp ? spell1(sp->zPow10, zUp) : 0;
+  char *zPowDown = zDown ? spell1(sp->zPow10, zDown) : 0;
+  char *zX = zPowUp && zPowDown
+    ? sqlite3_mprintf("(CASE WHEN %s >= %d THEN abs(%s) / %s ELSE abs(%s) * %s END)", zE, n1, zD,
+                      zPowUp, zD, zPowDown)
+    : 0;
+  char *zRound = zX ? sqlite3_mprintf("floor(%s + 0.5)", zX) : 0;
+  char *zT = zRound ? spell1(sp->zIntText, zRound) : 0;
+  char *zS = zT ? spell1(sp->zRtrim0, zT) : 0;
+  char *zLenT = zT ? spell1(sp->zLength, zT) : 0;
+  char *zP = zLenT ? sqlite3_mprintf("(%s + %d + %s)", zE, 1 - nDigits, zLenT) : 0;
+  char *zK = zS ? spell1(sp->zLength, zS) : 0;
+  char *zPK = zP && zK ? sqlite3_mprintf("%s - %s", zP, zK) : 0;
+  char *zZ1 = zPK ? spell1(sp->zZeros, zPK) : 0;
+  char *zNegP = zP ? sqlite3_mprintf("0 - %s", zP) : 0;
+  char *zZ2 = zNegP ? spell1(sp->zZeros, zNegP) : 0;
+  char *zHead = zP && zS ? sqlite3_mprintf("substr(%s, 1, %s)", zS, zP) : 0;
+  char *zTail = zP && zS ? sqlite3_mprintf("substr(%s, %s + 1)", zS, zP) : 0;
+  char *zA = 0, *zB = 0, *zC = 0, *zSign = 0;
+  if( zZ1 && zZ2 && zHead && zTail ) {
+    const char *a1[2] = { zS, zZ1 };
+    const char *a2[3] = { zHead, "'.'", zTail };
+    const char *a3[3] = { "'0.'", zZ2, zS };
+    zA = concat_text(sp, 2, a1);
+    zB = concat_text(sp, 3, a2);
+    zC = concat_text(sp, 3, a3);
+    zSign = sqlite3_mprintf("CASE WHEN %s < 0 THEN '-' ELSE '' END", zD);
+  }
+  if( zA && zB && zC && zSign ) {
+    char *zBody = sqlite3_mprintf("CASE WHEN %s >= %s THEN %s WHEN %s > 0 THEN %s ELSE %s END", zP,
+                                  zK, zA, zP, zB, zC);
+    const char *az[2] = { zSign, zBody ? zBody : "NULL" };
+    pt_canon_concat(s, sp, 2, az);
+    sqlite3_free(zBody);
+  } else {
+    sqlite3_str_appendall(s, "NULL"); /* out of memory: the statement is not run */
+  }
+  char *azFree[] = { zLog, zE,  zUp, zDown, zPowUp, zPowDown, zX,    zRound, zT, zS, zLenT, zP,
+                     zK,   zPK, zZ1, zNegP, zZ2,    zHead,    zTail, zA,     zB, zC, zSign };
+  for( size_t i = 0; i < sizeof(azFree) / sizeof(azFree[0]); i++ ) sqlite3_free(azFree[i]);
+}
+
+/* Times and timestamps are written with 6 fractional digits, then cut. */
+void pt_canon_cut(sqlite3_str *s, const pt_canon_spell *sp, const char *zText, int prec) {
+  if( prec >= 6 ) {
+    sqlite3_str_appendall(s, zText);
+    return;
+  }
+  char *zLen = spell1(sp->zLength, zText);
+  sqlite3_str_appendf(s, "substr(%s, 1, %s - %d)", zText, zLen ? zLen : "0", prec ? 6 - prec : 7);
+  sqlite3_free(zLen);
+}
+
+int pt_canon_type_has(const char *zType, const char *zWord) {
+  if( !zType ) return 0;
+  int n = (int)strlen(zWord);
+  for( const char *z = zType; *z; z++ )
+    if( sqlite3_strnicmp(z, zWord, n) == 0 ) return 1;
+  return 0;
+}

@@ -12,6 +12,7 @@
 */
 #include <stdlib.h>
 #include "pontoon.h"
+#include "canon.h"
 
 static void myQuoteIdent(sqlite3_str *s, const char *z) {
   sqlite3_str_appendchar(s, 1, '`');
@@ -169,6 +170,97 @@ static const char *const azMySession[] = {
 };
 static const char *const azMyReadOnly[] = { "SET SESSION TRANSACTION READ ONLY", 0 };
 
+/* ---- the canonical text (docs/diff.md) ---- */
+
+static const pt_canon_spell mySpell = {
+  .zPow10 = "POWER(10, %s)",
+  .zIntText = "CAST(CAST(%s AS SIGNED) AS CHAR)",
+  .zZeros = "REPEAT('0', %s)",
+  .zRtrim0 = "TRIM(TRAILING '0' FROM %s)",
+  .zLength = "LENGTH(%s)",
+  .zInt = "%s",
+  .concatFn = 1,
+};
+
+/* Text as UTF-8, whatever the column's character set. */
+#define MY_UTF8 "CONVERT(%s USING utf8mb4)"
+
+static void myCanonicalText(sqlite3_str *s, const char *zq, pt_kind k, const char *zType,
+                            int floatDigits, int prec) {
+  int isBit = pt_canon_type_has(zType, "bit");
+  /* MySQL's TIME (past 24 hours, negative) has the kind other */
+  if( k == PT_K_OTHER && zType ) {
+    if( pt_canon_type_has(zType, "datetime") || pt_canon_type_has(zType, "timestamp") )
+      k = PT_K_TIMESTAMP;
+    else if( sqlite3_strnicmp(zType, "time", 4) == 0 )
+      k = PT_K_TIME;
+  }
+  switch( k ) {
+    case PT_K_INT:
+      sqlite3_str_appendf(s, isBit ? "CAST(%s + 0 AS CHAR)" : "CAST(%s AS CHAR)", zq);
+      break;
+    case PT_K_BOOL:
+      sqlite3_str_appendf(s, "CASE WHEN %s IS NULL THEN NULL WHEN %s <> 0 THEN '1' ELSE '0' END",
+                          zq, zq);
+      break;
+    case PT_K_REAL: {
+      char *zD = sqlite3_mprintf("CAST(%s AS DOUBLE)", zq);
+      if( !zD ) return;
+      sqlite3_str_appendf(s, "CASE WHEN %s IS NULL THEN NULL WHEN %s = 0 THEN '0' ELSE ", zD, zD);
+      pt_canon_real(s, &mySpell, zD, floatDigits);
+      sqlite3_str_appendall(s, " END");
+      sqlite3_free(zD);
+      break;
+    }
+    case PT_K_DECIMAL: {
+      /* the exact text, without the fraction's trailing zeros; -0 is 0 */
+      char *zT = sqlite3_mprintf(isBit ? "CAST(%s + 0 AS CHAR)" : "CAST(%s AS CHAR)", zq);
+      char *zN = zT ? sqlite3_mprintf("CASE WHEN LOCATE('.', %s) > 0 THEN TRIM(TRAILING '.' FROM "
+                                      "TRIM(TRAILING '0' FROM %s)) ELSE %s END",
+                                      zT, zT, zT)
+                    : 0;
+      if( zN ) sqlite3_str_appendf(s, "CASE WHEN %s = '-0' THEN '0' ELSE %s END", zN, zN);
+      sqlite3_free(zT);
+      sqlite3_free(zN);
+      break;
+    }
+    case PT_K_BLOB: sqlite3_str_appendf(s, "LOWER(HEX(%s))", zq); break;
+    case PT_K_DATE: sqlite3_str_appendf(s, "CAST(%s AS CHAR)", zq); break;
+    case PT_K_TIME:
+    case PT_K_TIMESTAMP:
+    case PT_K_TIMESTAMPTZ: {
+      /* the session's time zone is UTC (azMySession) */
+      char *z = k == PT_K_TIME
+        ? sqlite3_mprintf("TIME_FORMAT(%s, '%%H:%%i:%%s.%%f')", zq)
+        : sqlite3_mprintf("DATE_FORMAT(%s, '%%Y-%%m-%%d %%H:%%i:%%s.%%f')", zq);
+      if( z ) pt_canon_cut(s, &mySpell, z, prec);
+      sqlite3_free(z);
+      break;
+    }
+    default: sqlite3_str_appendf(s, MY_UTF8, zq); break;
+  }
+}
+
+/* The row's text; the sum of md5's first 60 bits as DECIMAL (SUM of
+** BIGINT UNSIGNED), exact.  Backslashes are written CHAR(92), which reads
+** the same whatever NO_BACKSLASH_ESCAPES says. */
+#define MY_BS "CHAR(92 USING utf8mb4)"
+static int myHashExpr(sqlite3_str *s, int n, const char *const *az, const pt_kind *aKind, int sum) {
+  (void)aKind;
+  if( sum ) sqlite3_str_appendall(s, "SUM(CAST(CONV(SUBSTRING(MD5(");
+  sqlite3_str_appendall(s, "CONCAT(");
+  for( int i = 0; i < n; i++ ) {
+    if( i ) sqlite3_str_appendall(s, ", '|', ");
+    sqlite3_str_appendf(s,
+                        "COALESCE(REPLACE(REPLACE(" MY_UTF8 ", " MY_BS ", CONCAT(" MY_BS ", " MY_BS
+                        ")), '|', CONCAT(" MY_BS ", '|')), CONCAT(" MY_BS ", 'N'))",
+                        az[i]);
+  }
+  sqlite3_str_appendall(s, ")");
+  if( sum ) sqlite3_str_appendall(s, "), 1, 15), 16, 10) AS UNSIGNED))");
+  return 0;
+}
+
 #define PT_MYSQL_DIALECT(ARRAY) \
   { \
     .iVersion = 1, .zName = "mysql", .xQuoteIdent = myQuoteIdent, .xSelectExpr = mySelectExpr, \
@@ -178,7 +270,8 @@ static const char *const azMyReadOnly[] = { "SET SESSION TRANSACTION READ ONLY",
     .xUpsert = myUpsert, .xLockRows = myLockRows, .zWarnings = "SHOW WARNINGS", \
     .xWarning = myWarning, .zBeginReadOnly = "START TRANSACTION READ ONLY", \
     .azLedgerType = { "varchar(255)", "longtext", "bigint", "double", "datetime(6)" }, \
-    .zSkipLocked = " FOR UPDATE SKIP LOCKED" \
+    .zSkipLocked = " FOR UPDATE SKIP LOCKED", .xCanonicalText = myCanonicalText, \
+    .xHashExpr = myHashExpr \
   }
 
 /* The native driver writes an IN list into the text where $$n stands. */

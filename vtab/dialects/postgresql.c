@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include "pontoon.h"
+#include "canon.h"
 
 static void pgUpsert(pt_sql *s, const char *zTable, int nCol, const char *const *azCol,
                      const pt_kind *aKind, int nKey, const int *aKey, int onConflict) {
@@ -260,6 +261,83 @@ static int pgDateParam(pt_kind k, const char *z, int n, char *out) {
   return m;
 }
 
+/* ---- the canonical text (docs/diff.md) ---- */
+
+static const pt_canon_spell pgSpell = {
+  .zPow10 = "power(CAST(10 AS double precision), %s)",
+  .zIntText = "CAST(CAST(%s AS bigint) AS text)",
+  .zZeros = "repeat('0', %s)",
+  .zRtrim0 = "rtrim(%s, '0')",
+  .zLength = "length(%s)",
+  .zInt = "CAST(%s AS int)",
+  .concatFn = 0,
+};
+
+static void pgCanonicalText(sqlite3_str *s, const char *zq, pt_kind k, const char *zType,
+                            int floatDigits, int prec) {
+  /* psqlODBC gives arrays the kind other and timestamptz the kind
+  ** timestamp: the type name says */
+  if( zType && (zType[0] == '_' || pt_canon_type_has(zType, "[]")) ) k = PT_K_ARRAY;
+  if( k == PT_K_TIMESTAMP &&
+      (pt_canon_type_has(zType, "with time zone") || pt_canon_type_has(zType, "timestamptz")) )
+    k = PT_K_TIMESTAMPTZ;
+  switch( k ) {
+    case PT_K_BOOL:
+      sqlite3_str_appendf(s, "CASE WHEN %s IS NULL THEN NULL WHEN %s THEN '1' ELSE '0' END", zq,
+                          zq);
+      break;
+    case PT_K_REAL: {
+      char *zD = sqlite3_mprintf("CAST(%s AS double precision)", zq);
+      if( !zD ) return;
+      sqlite3_str_appendf(s,
+                          "CASE WHEN %s IS NULL THEN NULL WHEN %s = 0 THEN '0' "
+                          "WHEN %s = 'NaN' THEN 'NaN' WHEN %s = 'Infinity' THEN 'Infinity' "
+                          "WHEN %s = '-Infinity' THEN '-Infinity' ELSE ",
+                          zD, zD, zD, zD, zD);
+      pt_canon_real(s, &pgSpell, zD, floatDigits);
+      sqlite3_str_appendall(s, " END");
+      sqlite3_free(zD);
+      break;
+    }
+    case PT_K_DECIMAL: sqlite3_str_appendf(s, "CAST(trim_scale(%s) AS text)", zq); break;
+    case PT_K_CHAR: sqlite3_str_appendf(s, "format('%%s', %s)", zq); break; /* keeps the padding */
+    case PT_K_BLOB: sqlite3_str_appendf(s, "encode(%s, 'hex')", zq); break;
+    case PT_K_ARRAY: sqlite3_str_appendf(s, "CAST(to_json(%s) AS text)", zq); break;
+    case PT_K_TIME: {
+      char *z = sqlite3_mprintf("to_char(%s, 'HH24:MI:SS.US')", zq);
+      if( z ) pt_canon_cut(s, &pgSpell, z, prec);
+      sqlite3_free(z);
+      break;
+    }
+    case PT_K_TIMESTAMP:
+    case PT_K_TIMESTAMPTZ: {
+      char *z = sqlite3_mprintf("to_char(%s%s, 'YYYY-MM-DD HH24:MI:SS.US')", zq,
+                                k == PT_K_TIMESTAMPTZ ? " AT TIME ZONE 'UTC'" : "");
+      if( !z ) return;
+      sqlite3_str_appendf(s, "CASE WHEN isfinite(%s) THEN ", zq);
+      pt_canon_cut(s, &pgSpell, z, prec);
+      sqlite3_str_appendf(s, " ELSE CAST(%s AS text) END", zq);
+      sqlite3_free(z);
+      break;
+    }
+    default: sqlite3_str_appendf(s, "CAST(%s AS text)", zq); break;
+  }
+}
+
+/* The row's text; the sum of md5's first 60 bits as numeric (sum of
+** bigint), exact. */
+static int pgHashExpr(sqlite3_str *s, int n, const char *const *az, const pt_kind *aKind, int sum) {
+  (void)aKind;
+  if( sum ) sqlite3_str_appendall(s, "sum(CAST(CAST('x' || substr(md5(");
+  for( int i = 0; i < n; i++ ) {
+    if( i ) sqlite3_str_appendall(s, " || '|' || ");
+    sqlite3_str_appendf(
+      s, "coalesce(replace(replace(%s, E'\\\\', E'\\\\\\\\'), '|', E'\\\\|'), E'\\\\N')", az[i]);
+  }
+  if( sum ) sqlite3_str_appendall(s, "), 1, 15) AS bit(60)) AS bigint))");
+  return 0;
+}
+
 const pt_dialect pt_dialect_postgresql = {
   .iVersion = 1,
   .zName = "postgresql",
@@ -285,4 +363,6 @@ const pt_dialect pt_dialect_postgresql = {
   .zLedgerSchema = "pontoon",
   .azLedgerType = { "text", "text", "bigint", "double precision", "timestamp(6)" },
   .zSkipLocked = " FOR UPDATE SKIP LOCKED",
+  .xCanonicalText = pgCanonicalText,
+  .xHashExpr = pgHashExpr,
 };

@@ -11,6 +11,7 @@
 ** they are.
 */
 #include "pontoon.h"
+#include "canon.h"
 
 static void quoteDq(sqlite3_str *s, const char *z) { pt_ansi_quote(s, z, '"', '"'); }
 
@@ -43,6 +44,106 @@ static int sqSpan(const char *zStart, const char *z, int lexFlags) {
 
 static const char *const azSqReadOnly[] = { "PRAGMA query_only = 1", 0 };
 
+/* ---- the canonical text (docs/diff.md) ---- */
+
+static const pt_canon_spell sqSpell = {
+  .zPow10 = "power(10, %s)",
+  .zIntText = "CAST(CAST(%s AS INTEGER) AS TEXT)",
+  .zZeros = "replace(hex(zeroblob(%s)), '00', '0')",
+  .zRtrim0 = "rtrim(%s, '0')",
+  .zLength = "length(%s)",
+  .zInt = "%s",
+  .concatFn = 0,
+};
+
+/* The kind a declared type names (a local table's, or the SQLite ODBC
+** driver's type name), where the kind alone does not say. */
+static pt_kind sq_kind(pt_kind k, const char *zType) {
+  if( !zType ) return k;
+  if( pt_canon_type_has(zType, "DATETIME") || pt_canon_type_has(zType, "TIMESTAMP") )
+    return pt_canon_type_has(zType, "TZ") || pt_canon_type_has(zType, "ZONE") ? PT_K_TIMESTAMPTZ
+                                                                              : PT_K_TIMESTAMP;
+  if( pt_canon_type_has(zType, "DATE") ) return PT_K_DATE;
+  if( pt_canon_type_has(zType, "TIME") ) return PT_K_TIME;
+  if( pt_canon_type_has(zType, "BOOL") ) return PT_K_BOOL;
+  if( pt_canon_type_has(zType, "DEC") || pt_canon_type_has(zType, "NUMERIC") ) return PT_K_DECIMAL;
+  if( pt_canon_type_has(zType, "FLOA") || pt_canon_type_has(zType, "DOUB") ||
+      pt_canon_type_has(zType, "REAL") )
+    return PT_K_REAL;
+  return k;
+}
+
+/*
+** SQLite keeps whatever a column is given, so the text follows the
+** value's own type: integers in decimal, reals rounded (to 15 digits in a
+** decimal column: they came from exact decimals of at most 15 digits),
+** blobs in hex, and text by the column's kind: a time or timestamp given
+** 6 fractional digits (pontoon's form omits trailing zeros) and its
+** '+00:00' dropped, a decimal's text without trailing zeros, any other
+** text as it is.
+*/
+static void sqCanonicalText(sqlite3_str *s, const char *zq, pt_kind k, const char *zType,
+                            int floatDigits, int prec) {
+  k = sq_kind(k, zType);
+  sqlite3_str_appendf(s,
+                      "CASE typeof(%s) WHEN 'integer' THEN CAST(%s AS TEXT) "
+                      "WHEN 'real' THEN CASE WHEN %s = 0 THEN '0' "
+                      "WHEN %s > 1.7976931348623157e308 THEN 'Infinity' "
+                      "WHEN %s < -1.7976931348623157e308 THEN '-Infinity' ELSE ",
+                      zq, zq, zq, zq, zq);
+  pt_canon_real(s, &sqSpell, zq, k == PT_K_DECIMAL ? 15 : floatDigits);
+  sqlite3_str_appendf(s, " END WHEN 'blob' THEN lower(hex(%s)) WHEN 'text' THEN ", zq);
+  switch( k ) {
+    case PT_K_TIME:
+    case PT_K_TIMESTAMP:
+    case PT_K_TIMESTAMPTZ: {
+      char *zT = k == PT_K_TIME
+        ? sqlite3_mprintf("%s", zq)
+        : sqlite3_mprintf("CASE WHEN %s LIKE '%%+00:00' THEN substr(%s, 1, length(%s) - 6) "
+                          "ELSE %s END",
+                          zq, zq, zq, zq);
+      char *zF = zT ? sqlite3_mprintf("CASE WHEN instr(%s, '.') = 0 THEN %s || '.000000' "
+                                      "ELSE substr(%s || '000000', 1, instr(%s, '.') + 6) END",
+                                      zT, zT, zT, zT)
+                    : 0;
+      if( zF ) pt_canon_cut(s, &sqSpell, zF, prec);
+      sqlite3_free(zT);
+      sqlite3_free(zF);
+      break;
+    }
+    case PT_K_DECIMAL:
+    case PT_K_OTHER: {
+      /* a decimal's text (more than 15 digits) without trailing zeros */
+      char *zN = sqlite3_mprintf("rtrim(rtrim(%s, '0'), '.')", zq);
+      if( zN )
+        sqlite3_str_appendf(s,
+                            "CASE WHEN %s GLOB '*.*' AND %s NOT GLOB '*[^0-9.+-]*' "
+                            "AND %s GLOB '*[0-9]*' THEN CASE WHEN %s = '-0' THEN '0' "
+                            "ELSE %s END ELSE %s END",
+                            zq, zq, zq, zN, zN, zq);
+      sqlite3_free(zN);
+      break;
+    }
+    default: sqlite3_str_appendall(s, zq); break;
+  }
+  sqlite3_str_appendall(s, " END");
+}
+
+/* The row's text; its sum: pontoon's own aggregate (checksum.c), which
+** exists only in the SQLite connection pontoon is loaded into, so that a
+** SQLite reached through ODBC is hashed by pontoon itself. */
+static int sqHashExpr(sqlite3_str *s, int n, const char *const *az, const pt_kind *aKind, int sum) {
+  (void)aKind;
+  if( sum ) sqlite3_str_appendall(s, "pontoon_hash_sum(");
+  for( int i = 0; i < n; i++ ) {
+    if( i ) sqlite3_str_appendall(s, " || '|' || ");
+    sqlite3_str_appendf(s, "coalesce(replace(replace(%s, '\\', '\\\\'), '|', '\\|'), '\\N')",
+                        az[i]);
+  }
+  if( sum ) sqlite3_str_appendall(s, ")");
+  return 0;
+}
+
 const pt_dialect pt_dialect_sqlite = {
   .iVersion = 1,
   .zName = "sqlite",
@@ -58,4 +159,6 @@ const pt_dialect pt_dialect_sqlite = {
   .xLimit = pt_sql_limit,
   .xUpsert = sqUpsert,
   .azLedgerType = { "TEXT", "TEXT", "INTEGER", "REAL", "TEXT" },
+  .xCanonicalText = sqCanonicalText,
+  .xHashExpr = sqHashExpr,
 };

@@ -103,4 +103,34 @@ int pt_ledger_exec(pt_end *, const char *zTable, const char *zFmt, int nParam,
 int pt_copy_register(sqlite3 *, pt_registry *);
 int pt_jobs_register(sqlite3 *, pt_registry *);
 
+/* in checksum.c: the canonical text of rows and their hashes, the same on
+** every engine (docs/diff.md); pontoon_checksum, and what pontoon_diff
+** compares.  Column names are quoted with the end's dialect. */
+typedef struct pt_canon {
+  int floatDigits; /* significant digits of reals: 15 by default */
+  int timePrecision; /* fractional digits of times and timestamps: 6 */
+} pt_canon;
+void pt_canon_default(pt_canon *);
+/* float_digits= and time_precision= of an options string already parsed by
+** pt_opts_parse; the message names the option, not the function */
+int pt_canon_options(pt_canon *, const pt_opts *, char **pzErr);
+/* the expression of column iCol's canonical text on end e's engine; SQL
+** NULL when the value is NULL */
+int pt_canon_column(sqlite3_str *, pt_end *e, int iCol, const pt_canon *, char **pzErr);
+/* the expression of the canonical text of a row over columns aCol[nCol]
+** (indexes of e) */
+int pt_canon_row(sqlite3_str *, pt_end *e, int nCol, const int *aCol, const pt_canon *,
+                 char **pzErr);
+/* the AGGREGATE expression summing the 60-bit row hashes (usable in a GROUP
+** BY query written by the caller: SELECT <bucket>, count(*), <this> FROM t
+** WHERE ... GROUP BY 1); returns SQLITE_OK and *pClient = 1 instead when
+** the engine cannot hash (then the caller selects pt_canon_row and hashes
+** with pt_hash_text) */
+int pt_hash_sum(sqlite3_str *, pt_end *e, int nCol, const int *aCol, const pt_canon *, int *pClient,
+                char **pzErr);
+uint64_t pt_hash_sum_value(const pt_value *); /* what pt_hash_sum's column returned, mod 2^64 */
+uint64_t pt_hash_text(const char *z, int n); /* first 60 bits of md5(z) */
+void pt_checksum_format(int64_t nRow, uint64_t sum, char *zOut); /* zOut: 48 bytes */
+int pt_checksum_register(sqlite3 *, pt_registry *);
+
 #endif /* PT_MIGRATE_H */
