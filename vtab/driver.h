@@ -236,7 +236,9 @@ struct pt_driver {
                const pt_kind *aKind, int nFetch, pt_cursor **ppCur, char **pzErr);
   /* Advance: SQLITE_ROW, SQLITE_DONE, or an error code with *pzErr. */
   int (*xNext)(pt_cursor *, char **pzErr);
-  /* The value of column i of the current row. */
+  /* The value of column i of the current row.  What it points to stays
+  ** valid, for every column of the row at once, until the next xNext or
+  ** xClose: the migration layer reads a whole row before it writes it. */
   void (*xColumn)(pt_cursor *, int i, pt_value *pVal);
   /* Close and free; NULL is a no-op. */
   void (*xClose)(pt_cursor *);

@@ -82,7 +82,7 @@ struct my_cursor {
   int64_t *aInt; /* int columns are fetched as integers */
   double *aReal; /* real columns as doubles */
   int done;
-  char aScratch[80];
+  char (*aScratch)[80]; /* one per column: a row's values stay valid together */
 };
 
 static char *my_error(MYSQL *my) {
@@ -844,6 +844,7 @@ static void cursor_end(my_cursor *cur) {
 
 static void cursor_free(my_cursor *cur) {
   sqlite3_free(cur->aKind);
+  sqlite3_free(cur->aScratch);
   sqlite3_free(cur->aIsBit);
   sqlite3_free(cur);
 }
@@ -889,8 +890,9 @@ static int open_rows(pt_conn *p, int shared, const pt_stmt *pSt, int nParam, con
   cur->c = c;
   cur->nCol = nCol;
   cur->aKind = sqlite3_malloc64(sizeof(pt_kind) * (nCol + 1));
-  if( !cur->aKind ) {
-    sqlite3_free(cur);
+  cur->aScratch = sqlite3_malloc64(sizeof(*cur->aScratch) * (nCol + 1));
+  if( !cur->aKind || !cur->aScratch ) {
+    cursor_free(cur);
     return SQLITE_NOMEM;
   }
   memcpy(cur->aKind, aKind, sizeof(pt_kind) * nCol);
@@ -1008,10 +1010,10 @@ static void value_of_text(my_cursor *cur, int i, const char *z, int n, pt_value 
       v->i = (int64_t)u;
       return;
     }
-    snprintf(cur->aScratch, sizeof cur->aScratch, "%llu", (unsigned long long)u);
+    snprintf(cur->aScratch[i], sizeof cur->aScratch[i], "%llu", (unsigned long long)u);
     v->type = PT_V_DECIMAL;
-    v->p = cur->aScratch;
-    v->n = (int)strlen(cur->aScratch);
+    v->p = cur->aScratch[i];
+    v->n = (int)strlen(cur->aScratch[i]);
     return;
   }
   switch( cur->aKind[i] ) {
@@ -1054,11 +1056,11 @@ static void value_of_text(my_cursor *cur, int i, const char *z, int n, pt_value 
         while( m > 20 && z[m - 1] == '0' ) m--;
         if( m == 20 ) m = 19;
       }
-      if( cur->aKind[i] == PT_K_TIMESTAMPTZ && m + 6 < (int)sizeof(cur->aScratch) ) {
-        memcpy(cur->aScratch, z, m);
-        memcpy(cur->aScratch + m, "+00:00", 6);
+      if( cur->aKind[i] == PT_K_TIMESTAMPTZ && m + 6 < (int)sizeof(cur->aScratch[i]) ) {
+        memcpy(cur->aScratch[i], z, m);
+        memcpy(cur->aScratch[i] + m, "+00:00", 6);
         v->type = PT_V_TEXT;
-        v->p = cur->aScratch;
+        v->p = cur->aScratch[i];
         v->n = m + 6;
         return;
       }

@@ -81,8 +81,11 @@ struct pg_cursor {
   int inFlight; /* a FETCH for this cursor was sent */
   int lastBatch; /* no FETCH after the current batch */
   int firstBatch;
-  sqlite3_str *pScratch; /* long formatted values (numeric text) */
-  char aScratch[80]; /* short ones: dates, times, uuids */
+  /* a column's formatted value, one per column so that every column of a
+  ** row stays valid until the next row: long ones (numeric text), made when
+  ** first needed, and short ones (dates, times, uuids) */
+  sqlite3_str **apScratch;
+  char (*aScratch)[80];
 };
 
 /* ---- errors ---- */
@@ -811,13 +814,17 @@ static int pgOpen(pt_conn *p, const pt_stmt *pSt, int nParam, const pt_param *aP
   cur->nCol = nCol;
   cur->aKind = sqlite3_malloc64(sizeof(pt_kind) * (nCol + 1));
   cur->aType = sqlite3_malloc64(sizeof(Oid) * (nCol + 1));
-  cur->pScratch = sqlite3_str_new(0);
-  if( !cur->aKind || !cur->aType ) {
+  cur->apScratch = sqlite3_malloc64(sizeof(sqlite3_str *) * (nCol + 1));
+  cur->aScratch = sqlite3_malloc64(sizeof(*cur->aScratch) * (nCol + 1));
+  if( !cur->aKind || !cur->aType || !cur->apScratch || !cur->aScratch ) {
     sqlite3_free(cur->aKind);
     sqlite3_free(cur->aType);
+    sqlite3_free(cur->apScratch);
+    sqlite3_free(cur->aScratch);
     sqlite3_free(cur);
     return SQLITE_NOMEM;
   }
+  memset(cur->apScratch, 0, sizeof(sqlite3_str *) * (nCol + 1));
   memcpy(cur->aKind, aKind, sizeof(pt_kind) * nCol);
   cur->firstBatch = 1;
 
@@ -1114,8 +1121,13 @@ static void pgColumn(pt_cursor *p, int i, pt_value *v) {
   }
   const unsigned char *z = (const unsigned char *)PQgetvalue(r, cur->iRow, i);
   int n = PQgetlength(r, cur->iRow, i);
-  char *buf = cur->aScratch;
-  sqlite3_str *s = cur->pScratch;
+  if( i >= cur->nCol ) {
+    v->type = PT_V_NULL;
+    return;
+  }
+  char *buf = cur->aScratch[i];
+  if( !cur->apScratch[i] ) cur->apScratch[i] = sqlite3_str_new(0);
+  sqlite3_str *s = cur->apScratch[i];
   switch( cur->aKind[i] ) {
     case PT_K_INT:
       v->type = PT_V_INT;
@@ -1258,7 +1270,11 @@ static void pgClose(pt_cursor *p) {
       }
     }
   }
-  sqlite3_free(sqlite3_str_finish(cur->pScratch));
+  for( int i = 0; cur->apScratch && i < cur->nCol; i++ ) {
+    if( cur->apScratch[i] ) sqlite3_free(sqlite3_str_finish(cur->apScratch[i]));
+  }
+  sqlite3_free(cur->apScratch);
+  sqlite3_free(cur->aScratch);
   sqlite3_free(cur->aKind);
   sqlite3_free(cur->aType);
   sqlite3_free(cur);

@@ -442,8 +442,8 @@ int pt_end_rows_next(pt_end_rows *q, char **pzErr) {
   return rc;
 }
 
-/* Column i of the current row; what it points to lives until the next
-** call on q. */
+/* Column i of the current row; what it points to lives, for every
+** column of the row, until the next row (xColumn's contract). */
 void pt_end_rows_column(pt_end_rows *q, int i, pt_value *v) {
   if( q->pCur ) {
     q->pEnd->pServer->pDriver->xColumn(q->pCur, i, v);
