@@ -85,14 +85,15 @@ int pt_ledger_create(pt_end *e, char **pzErr) {
     d->xQuoteIdent(s, d->zLedgerSchema);
     azSql[n++] = sqlite3_str_finish(s);
   }
-  azSql[n++] = sqlite3_mprintf(
-    "CREATE TABLE IF NOT EXISTS %s ("
-    "job %s NOT NULL PRIMARY KEY, kind %s, stage %s, src %s, dst %s, options %s, "
-    "state %s, rows_total %s, chunks_total %s, chunk_rows %s, "
-    "started %s, updated %s, error %s)",
-    zJob, T[PT_LEDGER_NAME], T[PT_LEDGER_NAME], T[PT_LEDGER_NAME], T[PT_LEDGER_TEXT],
-    T[PT_LEDGER_TEXT], T[PT_LEDGER_TEXT], T[PT_LEDGER_NAME], T[PT_LEDGER_INT], T[PT_LEDGER_INT],
-    T[PT_LEDGER_INT], T[PT_LEDGER_TIME], T[PT_LEDGER_TIME], T[PT_LEDGER_TEXT]);
+  azSql[n++] =
+    sqlite3_mprintf("CREATE TABLE IF NOT EXISTS %s ("
+                    "job %s NOT NULL PRIMARY KEY, kind %s, stage %s, src %s, dst %s, options %s, "
+                    "state %s, rows_total %s, chunks_total %s, chunk_rows %s, "
+                    "started %s, updated %s, error %s, checksum %s, verified %s)",
+                    zJob, T[PT_LEDGER_NAME], T[PT_LEDGER_NAME], T[PT_LEDGER_NAME],
+                    T[PT_LEDGER_TEXT], T[PT_LEDGER_TEXT], T[PT_LEDGER_TEXT], T[PT_LEDGER_NAME],
+                    T[PT_LEDGER_INT], T[PT_LEDGER_INT], T[PT_LEDGER_INT], T[PT_LEDGER_TIME],
+                    T[PT_LEDGER_TIME], T[PT_LEDGER_TEXT], T[PT_LEDGER_NAME], T[PT_LEDGER_TIME]);
   azSql[n++] = sqlite3_mprintf(
     "CREATE TABLE IF NOT EXISTS %s ("
     "job %s NOT NULL, chunk %s NOT NULL, lo %s, hi %s, state %s, rows_copied %s, "

@@ -132,5 +132,6 @@ uint64_t pt_hash_sum_value(const pt_value *); /* what pt_hash_sum's column retur
 uint64_t pt_hash_text(const char *z, int n); /* first 60 bits of md5(z) */
 void pt_checksum_format(int64_t nRow, uint64_t sum, char *zOut); /* zOut: 48 bytes */
 int pt_checksum_register(sqlite3 *, pt_registry *);
+int pt_diff_register(sqlite3 *, pt_registry *); /* in diff.c */
 
 #endif /* PT_MIGRATE_H */
