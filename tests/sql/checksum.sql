@@ -110,3 +110,6 @@ SELECT pontoon_checksum('mv', 'where=nosuch>1');
 SELECT pontoon_checksum(NULL);
 -- key= is accepted, as pontoon_copy's
 SELECT pontoon_checksum('lv', 'key=id columns=id') = pontoon_checksum('pv', 'columns=id') AS key_ok;
+-- it reaches servers: a view cannot call it (DIRECTONLY)
+CREATE VIEW ck_view AS SELECT pontoon_checksum('pv') AS c;
+SELECT * FROM ck_view;
