@@ -300,7 +300,9 @@ static void pgCanonicalText(sqlite3_str *s, const char *zq, pt_kind k, const cha
       break;
     }
     case PT_K_DECIMAL: sqlite3_str_appendf(s, "CAST(trim_scale(%s) AS text)", zq); break;
-    case PT_K_CHAR: sqlite3_str_appendf(s, "format('%%s', %s)", zq); break; /* keeps the padding */
+    case PT_K_CHAR: /* format keeps the padding, and makes NULL '' */
+      sqlite3_str_appendf(s, "CASE WHEN %s IS NULL THEN NULL ELSE format('%%s', %s) END", zq, zq);
+      break;
     case PT_K_BLOB: sqlite3_str_appendf(s, "encode(%s, 'hex')", zq); break;
     case PT_K_ARRAY: sqlite3_str_appendf(s, "CAST(to_json(%s) AS text)", zq); break;
     case PT_K_TIME: {

@@ -60,6 +60,7 @@ static const pt_canon_spell sqSpell = {
 ** driver's type name), where the kind alone does not say. */
 static pt_kind sq_kind(pt_kind k, const char *zType) {
   if( !zType ) return k;
+  if( !zType[0] ) return PT_K_OTHER; /* no declared type: values keep theirs */
   if( pt_canon_type_has(zType, "DATETIME") || pt_canon_type_has(zType, "TIMESTAMP") )
     return pt_canon_type_has(zType, "TZ") || pt_canon_type_has(zType, "ZONE") ? PT_K_TIMESTAMPTZ
                                                                               : PT_K_TIMESTAMP;
@@ -75,8 +76,9 @@ static pt_kind sq_kind(pt_kind k, const char *zType) {
 
 /*
 ** SQLite keeps whatever a column is given, so the text follows the
-** value's own type: integers in decimal, reals rounded (to 15 digits in a
-** decimal column: they came from exact decimals of at most 15 digits),
+** value's own type: integers in decimal, reals rounded (to floatDigits in
+** a column declared REAL, FLOAT or DOUBLE; elsewhere to 15 digits, as
+** exact decimals of at most 15 digits arrive as reals: docs/types.md),
 ** blobs in hex, and text by the column's kind: a time or timestamp given
 ** 6 fractional digits (pontoon's form omits trailing zeros) and its
 ** '+00:00' dropped, a decimal's text without trailing zeros, any other
@@ -91,7 +93,7 @@ static void sqCanonicalText(sqlite3_str *s, const char *zq, pt_kind k, const cha
                       "WHEN %s > 1.7976931348623157e308 THEN 'Infinity' "
                       "WHEN %s < -1.7976931348623157e308 THEN '-Infinity' ELSE ",
                       zq, zq, zq, zq, zq);
-  pt_canon_real(s, &sqSpell, zq, k == PT_K_DECIMAL ? 15 : floatDigits);
+  pt_canon_real(s, &sqSpell, zq, k == PT_K_REAL ? floatDigits : 15);
   sqlite3_str_appendf(s, " END WHEN 'blob' THEN lower(hex(%s)) WHEN 'text' THEN ", zq);
   switch( k ) {
     case PT_K_TIME:

@@ -512,7 +512,9 @@ static void checksumFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pt_conn *pSnap = 0;
   memset(&e, 0, sizeof(e));
   pt_canon_default(&c);
-  int rc = pt_opts_parse(zOpts, "pontoon_checksum", azChecksumOption, &o, &zErr);
+  char *zFunc = sqlite3_mprintf("pontoon_checksum(%s)", zName ? zName : "NULL");
+  int rc = zFunc ? pt_opts_parse(zOpts, zFunc, azChecksumOption, &o, &zErr) : SQLITE_NOMEM;
+  sqlite3_free(zFunc);
   if( rc != SQLITE_OK ) {
     sqlite3_result_error(ctx, zErr ? zErr : "pontoon_checksum: out of memory", -1);
     sqlite3_free(zErr);
