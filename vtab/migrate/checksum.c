@@ -200,7 +200,7 @@ int pt_canon_options(pt_canon *c, const pt_opts *o, char **pzErr) {
 ** one allocation.  A pontoon table asks its server when connected, else
 ** uses what its description kept; a local table reads its declaration.
 */
-static int end_types(pt_end *e, char ***pazType, char **pzErr) {
+static int end_types_read(pt_end *e, char ***pazType, char **pzErr) {
   *pazType = 0;
   if( e->pTab && e->pConn ) {
     int rc = pt_end_types(e, pazType, pzErr);
@@ -251,6 +251,23 @@ static int end_types(pt_end *e, char ***pazType, char **pzErr) {
   if( n ) memcpy(zOut, zTypes, (size_t)n);
   sqlite3_free(zTypes);
   for( int i = 0; i < nOff; i++ ) az[i] = aOff[i] >= 0 ? zOut + aOff[i] : 0;
+  return SQLITE_OK;
+}
+
+/* end_types_read once per end (a describe round trip on a remote one):
+** the result is kept in e->azTypes, and *pazType gets a copy of the array
+** (its strings are the end's), to be freed by the caller. */
+static int end_types(pt_end *e, char ***pazType, char **pzErr) {
+  *pazType = 0;
+  if( !e->azTypes ) {
+    int rc = end_types_read(e, &e->azTypes, pzErr);
+    if( rc != SQLITE_OK ) return rc;
+  }
+  char **az = sqlite3_malloc64(sizeof(char *) * (e->nCol + 1));
+  if( !az ) return SQLITE_NOMEM;
+  if( e->nCol ) memcpy(az, e->azTypes, sizeof(char *) * e->nCol);
+  az[e->nCol] = 0;
+  *pazType = az;
   return SQLITE_OK;
 }
 

@@ -218,6 +218,7 @@ void pt_end_close(pt_end *e) {
   sqlite3_free(e->azCol);
   sqlite3_free(e->aKind);
   sqlite3_free(e->aKey);
+  sqlite3_free(e->azTypes);
   sqlite3_free(e->zLabel);
   sqlite3_free(e->zDb);
   sqlite3_free(e->zTable);

@@ -32,6 +32,7 @@ typedef struct pt_end {
   pt_kind *aKind;
   int nKey;
   int *aKey; /* key column indexes, in key order */
+  char **azTypes; /* the columns' type names, read once by checksum.c */
 } pt_end;
 
 /* A query's rows on an end. */
