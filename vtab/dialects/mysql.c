@@ -244,16 +244,13 @@ static void myCanonicalText(sqlite3_str *s, const char *zq, pt_kind k, const cha
 /* The row's text; the sum of md5's first 60 bits as DECIMAL (SUM of
 ** BIGINT UNSIGNED), exact.  Backslashes are written CHAR(92), which reads
 ** the same whatever NO_BACKSLASH_ESCAPES says. */
-#define MY_BS "CHAR(92 USING utf8mb4)"
 static int myHashExpr(sqlite3_str *s, int n, const char *const *az, const pt_kind *aKind, int sum) {
   (void)aKind;
   if( sum ) sqlite3_str_appendall(s, "SUM(CAST(CONV(SUBSTRING(MD5(");
   sqlite3_str_appendall(s, "CONCAT(");
   for( int i = 0; i < n; i++ ) {
-    if( i ) sqlite3_str_appendall(s, ", '|', ");
-    sqlite3_str_appendf(s,
-                        "COALESCE(REPLACE(REPLACE(" MY_UTF8 ", " MY_BS ", CONCAT(" MY_BS ", " MY_BS
-                        ")), '|', CONCAT(" MY_BS ", '|')), CONCAT(" MY_BS ", 'N'))",
+    if( i ) sqlite3_str_appendall(s, ", ");
+    sqlite3_str_appendf(s, "COALESCE(CONCAT(LENGTH(" MY_UTF8 "), ':', " MY_UTF8 "), 'N')", az[i],
                         az[i]);
   }
   sqlite3_str_appendall(s, ")");

@@ -332,9 +332,8 @@ static int pgHashExpr(sqlite3_str *s, int n, const char *const *az, const pt_kin
   (void)aKind;
   if( sum ) sqlite3_str_appendall(s, "sum(CAST(CAST('x' || substr(md5(");
   for( int i = 0; i < n; i++ ) {
-    if( i ) sqlite3_str_appendall(s, " || '|' || ");
-    sqlite3_str_appendf(
-      s, "coalesce(replace(replace(%s, E'\\\\', E'\\\\\\\\'), '|', E'\\\\|'), E'\\\\N')", az[i]);
+    if( i ) sqlite3_str_appendall(s, " || ");
+    sqlite3_str_appendf(s, "coalesce(octet_length(%s) || ':' || %s, 'N')", az[i], az[i]);
   }
   if( sum ) sqlite3_str_appendall(s, "), 1, 15) AS bit(60)) AS bigint))");
   return 0;

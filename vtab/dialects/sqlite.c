@@ -138,9 +138,8 @@ static int sqHashExpr(sqlite3_str *s, int n, const char *const *az, const pt_kin
   (void)aKind;
   if( sum ) sqlite3_str_appendall(s, "pontoon_hash_sum(");
   for( int i = 0; i < n; i++ ) {
-    if( i ) sqlite3_str_appendall(s, " || '|' || ");
-    sqlite3_str_appendf(s, "coalesce(replace(replace(%s, '\\', '\\\\'), '|', '\\|'), '\\N')",
-                        az[i]);
+    if( i ) sqlite3_str_appendall(s, " || ");
+    sqlite3_str_appendf(s, "coalesce(length(CAST(%s AS BLOB)) || ':' || %s, 'N')", az[i], az[i]);
   }
   if( sum ) sqlite3_str_appendall(s, ")");
   return 0;

@@ -112,12 +112,17 @@ static int task_bounds(diff_job *j, int iSide, void *p, char **pzErr) {
 
 typedef struct int_arg {
   int has;
-  int64_t iMin, iMax;
+  int64_t iMin, iMax, n;
 } int_arg;
 
 static int task_int(diff_job *j, int iSide, void *p, char **pzErr) {
   int_arg *a = p;
-  return diff_int_bounds(j, iSide, &a->has, &a->iMin, &a->iMax, pzErr);
+  return diff_int_bounds(j, iSide, &a->has, &a->iMin, &a->iMax, &a->n, pzErr);
+}
+
+static int task_count(diff_job *j, int iSide, void *p, char **pzErr) {
+  int_arg *a = p;
+  return diff_count(j, iSide, &a->n, pzErr);
 }
 
 typedef struct fetch_arg {
@@ -177,13 +182,28 @@ static char *int_key(int64_t v) { return sqlite3_mprintf("[%lld]", (long long)v)
 static int int_splittable(const diff_seg *g) { return g->iHi - g->iLo > 1; }
 
 /*
+** How many pieces the whole key space is first cut into: about one per
+** DIFF_FIRST_ROWS rows (at least `factor`), so that the first scan of each
+** table already narrows the search to small ranges, and the next levels
+** read only those, through the key's index.
+*/
+static int64_t diff_first_cut(diff_job *j, int64_t nRow) {
+  int64_t n = nRow / DIFF_FIRST_ROWS;
+  if( n < j->factor ) n = j->factor;
+  if( n > DIFF_FIRST_MAX ) n = DIFF_FIRST_MAX;
+  return n;
+}
+
+/*
 ** Children of an integer segment g: `factor` ranges of equal width of its
 ** key span; the first keeps g's lower bound and the last g's upper one (so
 ** an open end stays open).
 */
-static int split_int(diff_job *j, const diff_seg *g, diff_seg **pa, int *pn, int *pnAlloc) {
+static int split_int(diff_job *j, const diff_seg *g, int64_t nPiece, diff_seg **pa, int *pn,
+                     int *pnAlloc) {
+  (void)j;
   int64_t span = g->iHi - g->iLo;
-  int64_t f = j->factor < span ? j->factor : span;
+  int64_t f = nPiece < span ? nPiece : span;
   int64_t w = (span + f - 1) / f;
   int64_t lo = g->iLo;
   for( int64_t i = 0; lo < g->iHi; i++ ) {
@@ -391,9 +411,24 @@ static int walk_top(diff_job *j, char **pzErr) {
     }
     top.iLo = lo > INT64_MIN ? lo - 1 : lo;
     top.iHi = hi;
-    rc = split_int(j, &top, &aChild, &nChild, &nAlloc);
+    int64_t nMax = ia[0].n > ia[1].n ? ia[0].n : ia[1].n;
+    rc = split_int(j, &top, diff_first_cut(j, nMax), &aChild, &nChild, &nAlloc);
   } else {
-    rc = seg_push(&aChild, &nChild, &nAlloc, &top);
+    /* the rows on each side; the whole key space is then cut like any
+    ** segment that differs (walk_level), or fetched when small */
+    int_arg ia[2];
+    memset(ia, 0, sizeof(ia));
+    rc = run_sides(j, task_count, &ia[0], &ia[1], pzErr);
+    if( rc != SQLITE_OK ) return rc;
+    top.n[0] = ia[0].n;
+    top.n[1] = ia[1].n;
+    j->nRows[0] = ia[0].n;
+    j->nRows[1] = ia[1].n;
+    j->topCounted = 1;
+    if( top.n[0] == 0 && top.n[1] == 0 ) return SQLITE_OK;
+    if( top.n[0] <= j->threshold && top.n[1] <= j->threshold )
+      return seg_push(&j->aLeaf, &j->nLeaf, &j->nLeafAlloc, &top);
+    return seg_push(&j->aQueue, &j->nQueue, &j->nQueueAlloc, &top);
   }
   if( rc == SQLITE_OK ) rc = hash_children(j, &top, 1, aChild, nChild, 1, pzErr);
   for( int i = 0; i < nChild; i++ ) seg_clear(&aChild[i]);
@@ -412,8 +447,11 @@ static int walk_level(diff_job *j, char **pzErr) {
   diff_seg *aChild = 0;
   int nChild = 0, nAlloc = 0, rc = SQLITE_OK;
   if( j->intKey ) {
-    for( int i = 0; i < n && rc == SQLITE_OK; i++ )
-      rc = split_int(j, &aP[i], &aChild, &nChild, &nAlloc);
+    for( int i = 0; i < n && rc == SQLITE_OK; i++ ) {
+      int64_t nMax = aP[i].n[0] > aP[i].n[1] ? aP[i].n[0] : aP[i].n[1];
+      int64_t nPiece = aP[i].level ? j->factor : diff_first_cut(j, nMax);
+      rc = split_int(j, &aP[i], nPiece, &aChild, &nChild, &nAlloc);
+    }
   } else {
     /* boundaries from the side with more rows in each segment, both sides
     ** at once */
@@ -433,7 +471,8 @@ static int walk_level(diff_job *j, char **pzErr) {
         aWho[i] = s;
         aIdx[i] = ba[s].nSeg;
         ba[s].aSeg[ba[s].nSeg] = aP[i]; /* shallow: bounds owned by the queue */
-        ba[s].aStep[ba[s].nSeg++] = (aP[i].n[s] + j->factor - 1) / j->factor;
+        int64_t nPiece = aP[i].level ? j->factor : diff_first_cut(j, aP[i].n[s]);
+        ba[s].aStep[ba[s].nSeg++] = (aP[i].n[s] + nPiece - 1) / nPiece;
       }
       rc = run_sides(j, task_bounds, ba[0].nSeg ? &ba[0] : 0, ba[1].nSeg ? &ba[1] : 0, pzErr);
     }
@@ -545,8 +584,8 @@ static int walk_merge(diff_cursor *c, char **pzErr) {
 static int mark_verified(diff_job *j, char **pzErr) {
   diff_side *dst = &j->a[1];
   char zSum[48];
-  if( j->merge ) {
-    /* the merge hashed nothing: the target's checksum, in one query */
+  if( j->merge || j->topCounted ) {
+    /* the walk hashed no whole table: the target's checksum, in one query */
     diff_seg whole;
     memset(&whole, 0, sizeof(whole));
     int64_t n = 0;

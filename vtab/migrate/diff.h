@@ -10,7 +10,9 @@
 #include "migrate.h"
 
 #define DIFF_FACTOR 32 /* segments a differing segment splits into */
-#define DIFF_THRESHOLD 16384 /* rows: at most this many on each side, fetch */
+#define DIFF_THRESHOLD 128 /* rows: at most this many on each side, fetch */
+#define DIFF_FIRST_ROWS 1024 /* rows per piece of the first cut */
+#define DIFF_FIRST_MAX 16384 /* pieces of the first cut, at most */
 #define DIFF_LEAF_ROWS 50000 /* rows fetched by one leaf query per side */
 #define DIFF_BATCH 64 /* segments split by one bucket query */
 
@@ -74,6 +76,7 @@ typedef struct diff_job {
   diff_seg *aLeaf; /* segments that differ, to fetch */
   int nLeaf, nLeafAlloc;
   int started; /* the top level was examined */
+  int topCounted; /* nRows holds the counts, hSum nothing */
   int64_t nDiff; /* differences returned so far */
   int64_t nRows[2]; /* rows on each side (the top level) */
   uint64_t hSum[2];
@@ -92,7 +95,9 @@ int diff_bucket_query(diff_job *, int iSide, const diff_seg *aParent, int nParen
                       const diff_seg *aChild, int nChild, int64_t *aN, uint64_t *aH, char **pzErr);
 int diff_boundaries(diff_job *, int iSide, const diff_seg *aSeg, int nSeg, const int64_t *aStep,
                     char ***pazKey, int **paSeg, int *pnKey, char **pzErr);
-int diff_int_bounds(diff_job *, int iSide, int *pHas, int64_t *pMin, int64_t *pMax, char **pzErr);
+int diff_int_bounds(diff_job *, int iSide, int *pHas, int64_t *pMin, int64_t *pMax, int64_t *pN,
+                    char **pzErr);
+int diff_count(diff_job *, int iSide, int64_t *pN, char **pzErr);
 int diff_fetch(diff_job *, int iSide, const diff_seg *aSeg, int nSeg, diff_row **paRow, int *pnRow,
                char **pzErr);
 int diff_merge_open(diff_job *, int iSide, char **pzErr);

@@ -207,6 +207,53 @@ static int append_bucket(pt_sql *q, diff_job *j, int iSide, plist *p, const diff
   return 1;
 }
 
+/* Integer division on engine d, or NULL when its spelling is not known. */
+static const char *int_div(const pt_dialect *d) {
+  if( strcmp(d->zName, "postgresql") == 0 || strcmp(d->zName, "sqlite") == 0 ) return "/";
+  if( strcmp(d->zName, "mysql") == 0 ) return "DIV";
+  return 0;
+}
+
+/*
+** The bucket of a row for a one-integer key whose children are equal-width
+** pieces of their parents (split_int): per parent, the first child's index
+** plus (key - lo - 1) / width, so a row costs one division whatever the
+** number of pieces.  The numbers are integers pontoon computed, written as
+** literals.  0 when the engine's integer division is not known.
+*/
+static int append_int_bucket(pt_sql *q, diff_job *j, int iSide, const diff_seg *aParent,
+                             int nParent, const diff_seg *aChild, int nChild) {
+  diff_side *sd = &j->a[iSide];
+  const char *zDiv = int_div(sd->e.pDialect);
+  if( !zDiv ) return 0;
+  /* every parent must have its children (split_int's), else the CASE */
+  for( int p = 0, c = 0; p < nParent; p++ ) {
+    while( c < nChild && aChild[c].iHi <= aParent[p].iLo ) c++;
+    if( c >= nChild || aChild[c].iHi > aParent[p].iHi || aChild[c].iLo < aParent[p].iLo ) return 0;
+  }
+  char *zq = pt_end_ident(&sd->e, sd->e.azCol[sd->aCol[j->aKeyPos[0]]]);
+  if( !zq ) return 0;
+  sqlite3_str *s = q->pStr;
+  if( nParent > 1 ) sqlite3_str_appendall(s, "CASE");
+  int iChild = 0;
+  for( int p = 0; p < nParent; p++ ) {
+    const diff_seg *g = &aParent[p];
+    while( iChild < nChild && aChild[iChild].iHi <= g->iLo ) iChild++;
+    if( iChild >= nChild ) break;
+    int64_t w = aChild[iChild].iHi - aChild[iChild].iLo;
+    if( w < 1 ) w = 1;
+    if( p < nParent - 1 )
+      sqlite3_str_appendf(s, " WHEN %s <= %lld THEN", zq, (long long)g->iHi);
+    else if( nParent > 1 )
+      sqlite3_str_appendall(s, " ELSE");
+    sqlite3_str_appendf(s, " %d + (%s - %lld - 1) %s %lld", iChild, zq, (long long)g->iLo, zDiv,
+                        (long long)w);
+  }
+  if( nParent > 1 ) sqlite3_str_appendall(s, " END");
+  sqlite3_free(zq);
+  return 1;
+}
+
 /* ---- running a side's query ---- */
 
 static int side_query(diff_job *j, int iSide, pt_sql *q, plist *p, int nCol, const pt_kind *aKind,
@@ -254,7 +301,9 @@ int diff_bucket_query(diff_job *j, int iSide, const diff_seg *aParent, int nPare
   pt_end_sql(&sd->e, &q);
   sqlite3_str *s = q.pStr;
   sqlite3_str_appendall(s, "SELECT ");
-  int ok = append_bucket(&q, j, iSide, &p, aChild, 0, nChild - 1);
+  int ok =
+    j->intKey && nChild > 1 && append_int_bucket(&q, j, iSide, aParent, nParent, aChild, nChild);
+  if( !ok ) ok = append_bucket(&q, j, iSide, &p, aChild, 0, nChild - 1);
   if( sd->zSum )
     sqlite3_str_appendf(s, ", count(*), %s", sd->zSum);
   else
@@ -437,7 +486,8 @@ int diff_boundaries(diff_job *j, int iSide, const diff_seg *aSeg, int nSeg, cons
 
 /* The smallest and largest key of side iSide (a one-integer key);
 ** *pHas = 0 when it has no rows. */
-int diff_int_bounds(diff_job *j, int iSide, int *pHas, int64_t *pMin, int64_t *pMax, char **pzErr) {
+int diff_int_bounds(diff_job *j, int iSide, int *pHas, int64_t *pMin, int64_t *pMax, int64_t *pN,
+                    char **pzErr) {
   diff_side *sd = &j->a[iSide];
   pt_sql q;
   plist p;
@@ -456,7 +506,8 @@ int diff_int_bounds(diff_job *j, int iSide, int *pHas, int64_t *pMin, int64_t *p
   if( rc == SQLITE_OK && (rc = pt_end_rows_next(r, &zErr)) == SQLITE_ROW ) {
     pt_value v[3];
     for( int i = 0; i < 3; i++ ) pt_end_rows_column(r, i, &v[i]);
-    if( value_i64(&v[2]) > 0 ) {
+    *pN = value_i64(&v[2]);
+    if( *pN > 0 ) {
       *pHas = 1;
       *pMin = value_i64(&v[0]);
       *pMax = value_i64(&v[1]);
@@ -467,6 +518,37 @@ int diff_int_bounds(diff_job *j, int iSide, int *pHas, int64_t *pMin, int64_t *p
   }
   if( rc != SQLITE_OK && !*pzErr )
     *pzErr = pt_end_error(&sd->e, "reading its key", zErr);
+  else
+    sqlite3_free(zErr);
+  pt_end_rows_close(r);
+  plist_clear(&p);
+  return rc;
+}
+
+/* The rows of side iSide (with where=). */
+int diff_count(diff_job *j, int iSide, int64_t *pN, char **pzErr) {
+  diff_side *sd = &j->a[iSide];
+  pt_sql q;
+  plist p;
+  memset(&p, 0, sizeof(p));
+  pt_end_sql(&sd->e, &q);
+  sqlite3_str_appendf(q.pStr, "SELECT count(*) FROM %s", sd->zFrom);
+  if( j->zWhere ) sqlite3_str_appendf(q.pStr, " WHERE (%s)", j->zWhere);
+  static const pt_kind aKind[] = { PT_K_INT };
+  pt_end_rows *r = 0;
+  *pN = 0;
+  int rc = side_query(j, iSide, &q, &p, 1, aKind, PT_FETCH_FEW, &r, pzErr);
+  char *zErr = 0;
+  if( rc == SQLITE_OK && (rc = pt_end_rows_next(r, &zErr)) == SQLITE_ROW ) {
+    pt_value v;
+    pt_end_rows_column(r, 0, &v);
+    *pN = value_i64(&v);
+    rc = SQLITE_OK;
+  } else if( rc == SQLITE_DONE ) {
+    rc = SQLITE_OK;
+  }
+  if( rc != SQLITE_OK && !*pzErr )
+    *pzErr = pt_end_error(&sd->e, "counting its rows", zErr);
   else
     sqlite3_free(zErr);
   pt_end_rows_close(r);
