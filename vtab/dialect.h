@@ -171,9 +171,9 @@ struct pt_dialect {
   void (*xCanonicalText)(sqlite3_str *, const char *zQuoted, pt_kind k, const char *zType,
                          int floatDigits, int timePrecision);
   /* sum 0: append the expression of a row's canonical text, the column
-  ** texts azText[n] (xCanonicalText's; aKind their kinds) one after the
-  ** other, each as its length in bytes, ':' and the text, NULL as 'N'
-  ** (no separator to escape: the lengths make the parse unique).
+  ** texts azText[n] (xCanonicalText's; aKind their kinds) joined by '|',
+  ** NULL written '\N', and in the texts of the kinds pt_canon_escaped says
+  ** (dialects/canon.h) '\' written '\\' and '|' written '\|'.
   ** sum 1: append the aggregate expression that sums, over the rows, the
   ** first 60 bits of md5 of that text as non-negative integers, exactly
   ** (the server's wide sum: numeric, DECIMAL); returns 1, appending

@@ -267,6 +267,22 @@ void pt_canon_cut(sqlite3_str *s, const pt_canon_spell *sp, const char *zText, i
   sqlite3_free(zLen);
 }
 
+int pt_canon_escaped(pt_kind k) {
+  switch( k ) {
+    case PT_K_INT:
+    case PT_K_BOOL:
+    case PT_K_REAL:
+    case PT_K_DECIMAL:
+    case PT_K_BLOB:
+    case PT_K_DATE:
+    case PT_K_TIME:
+    case PT_K_TIMESTAMP:
+    case PT_K_TIMESTAMPTZ:
+    case PT_K_UUID: return 0;
+    default: return 1;
+  }
+}
+
 int pt_canon_type_has(const char *zType, const char *zWord) {
   if( !zType ) return 0;
   int n = (int)strlen(zWord);

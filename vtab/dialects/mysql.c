@@ -184,6 +184,8 @@ static const pt_canon_spell mySpell = {
 
 /* Text as UTF-8, whatever the column's character set. */
 #define MY_UTF8 "CONVERT(%s USING utf8mb4)"
+/* A backslash that reads the same whatever NO_BACKSLASH_ESCAPES says. */
+#define MY_BS "CHAR(92 USING utf8mb4)"
 
 static void myCanonicalText(sqlite3_str *s, const char *zq, pt_kind k, const char *zType,
                             int floatDigits, int prec) {
@@ -213,15 +215,29 @@ static void myCanonicalText(sqlite3_str *s, const char *zq, pt_kind k, const cha
       break;
     }
     case PT_K_DECIMAL: {
-      /* the exact text, without the fraction's trailing zeros; -0 is 0 */
+      /* the exact text, without the fraction's trailing zeros; -0 is 0.
+      ** The scale the type names says whether there is a fraction, so
+      ** that the text is made once or twice, not six times (a decimal
+      ** column was most of a row's hashing time) */
       char *zT = sqlite3_mprintf(isBit ? "CAST(%s + 0 AS CHAR)" : "CAST(%s AS CHAR)", zq);
-      char *zN = zT ? sqlite3_mprintf("CASE WHEN LOCATE('.', %s) > 0 THEN TRIM(TRAILING '.' FROM "
-                                      "TRIM(TRAILING '0' FROM %s)) ELSE %s END",
-                                      zT, zT, zT)
-                    : 0;
-      if( zN ) sqlite3_str_appendf(s, "CASE WHEN %s = '-0' THEN '0' ELSE %s END", zN, zN);
+      const char *zComma = zType ? strchr(zType, ',') : 0;
+      int scale = zComma ? atoi(zComma + 1) : -1;
+      if( isBit || pt_canon_type_has(zType, "int") || (zType && !zComma && strchr(zType, '(')) )
+        scale = 0;
+      if( !zT ) return;
+      if( scale == 0 )
+        sqlite3_str_appendf(s, "CASE WHEN %s = 0 THEN '0' ELSE %s END", zq, zT);
+      else if( scale > 0 )
+        sqlite3_str_appendf(s,
+                            "CASE WHEN %s = 0 THEN '0' ELSE TRIM(TRAILING '.' FROM "
+                            "TRIM(TRAILING '0' FROM %s)) END",
+                            zq, zT);
+      else
+        sqlite3_str_appendf(s,
+                            "CASE WHEN %s = 0 THEN '0' WHEN LOCATE('.', %s) > 0 THEN "
+                            "TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM %s)) ELSE %s END",
+                            zq, zT, zT, zT);
       sqlite3_free(zT);
-      sqlite3_free(zN);
       break;
     }
     case PT_K_BLOB: sqlite3_str_appendf(s, "LOWER(HEX(%s))", zq); break;
@@ -245,13 +261,17 @@ static void myCanonicalText(sqlite3_str *s, const char *zq, pt_kind k, const cha
 ** BIGINT UNSIGNED), exact.  Backslashes are written CHAR(92), which reads
 ** the same whatever NO_BACKSLASH_ESCAPES says. */
 static int myHashExpr(sqlite3_str *s, int n, const char *const *az, const pt_kind *aKind, int sum) {
-  (void)aKind;
   if( sum ) sqlite3_str_appendall(s, "SUM(CAST(CONV(SUBSTRING(MD5(");
   sqlite3_str_appendall(s, "CONCAT(");
   for( int i = 0; i < n; i++ ) {
-    if( i ) sqlite3_str_appendall(s, ", ");
-    sqlite3_str_appendf(s, "COALESCE(CONCAT(LENGTH(" MY_UTF8 "), ':', " MY_UTF8 "), 'N')", az[i],
-                        az[i]);
+    if( i ) sqlite3_str_appendall(s, ", '|', ");
+    if( pt_canon_escaped(aKind[i]) )
+      sqlite3_str_appendf(s,
+                          "COALESCE(REPLACE(REPLACE(%s, " MY_BS ", CONCAT(" MY_BS ", " MY_BS
+                          ")), '|', CONCAT(" MY_BS ", '|')), CONCAT(" MY_BS ", 'N'))",
+                          az[i]);
+    else
+      sqlite3_str_appendf(s, "COALESCE(%s, CONCAT(" MY_BS ", 'N'))", az[i]);
   }
   sqlite3_str_appendall(s, ")");
   if( sum ) sqlite3_str_appendall(s, "), 1, 15), 16, 10) AS UNSIGNED))");

@@ -135,11 +135,14 @@ static void sqCanonicalText(sqlite3_str *s, const char *zq, pt_kind k, const cha
 ** exists only in the SQLite connection pontoon is loaded into, so that a
 ** SQLite reached through ODBC is hashed by pontoon itself. */
 static int sqHashExpr(sqlite3_str *s, int n, const char *const *az, const pt_kind *aKind, int sum) {
+  /* SQLite keeps any text in any column: every column is escaped (which
+  ** leaves a value without '\' or '|' as it is) */
   (void)aKind;
   if( sum ) sqlite3_str_appendall(s, "pontoon_hash_sum(");
   for( int i = 0; i < n; i++ ) {
-    if( i ) sqlite3_str_appendall(s, " || ");
-    sqlite3_str_appendf(s, "coalesce(length(CAST(%s AS BLOB)) || ':' || %s, 'N')", az[i], az[i]);
+    if( i ) sqlite3_str_appendall(s, " || '|' || ");
+    sqlite3_str_appendf(s, "coalesce(replace(replace(%s, '\\', '\\\\'), '|', '\\|'), '\\N')",
+                        az[i]);
   }
   if( sum ) sqlite3_str_appendall(s, ")");
   return 0;
