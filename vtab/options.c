@@ -874,6 +874,38 @@ fail:
 }
 
 /* The value of option zKey, or NULL when it was not given. */
+/*
+** The names of a comma-separated option value (columns=a, b): *pn names,
+** each sqlite3_malloc'd, spaces around them dropped; free with
+** pt_opts_names_free.  NULL z is no names.
+*/
+char **pt_opts_names(const char *z, int *pn) {
+  int n = 0, nAlloc = 0;
+  char **az = 0;
+  while( z && *z ) {
+    while( *z == ' ' || *z == ',' ) z++;
+    if( !*z ) break;
+    const char *zStart = z;
+    while( *z && *z != ',' ) z++;
+    int len = (int)(z - zStart);
+    while( len > 0 && zStart[len - 1] == ' ' ) len--;
+    if( n == nAlloc ) {
+      nAlloc = nAlloc ? nAlloc * 2 : 8;
+      char **a = sqlite3_realloc64(az, sizeof(char *) * nAlloc);
+      if( !a ) break;
+      az = a;
+    }
+    az[n++] = pt_strndup(zStart, len);
+  }
+  *pn = n;
+  return az;
+}
+
+void pt_opts_names_free(char **az, int n) {
+  for( int i = 0; i < n; i++ ) sqlite3_free(az[i]);
+  sqlite3_free(az);
+}
+
 const char *pt_opts_get(const pt_opts *p, const char *zKey) {
   for( int i = 0; i < p->n; i++ )
     if( strcmp(p->azKey[i], zKey) == 0 ) return p->azVal[i];

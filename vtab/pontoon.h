@@ -201,6 +201,8 @@ const char *pt_opts_get(const pt_opts *, const char *zKey);
 int pt_opts_int(const pt_opts *, const char *zKey, int64_t lo, int64_t hi, int64_t *pOut,
                 const char *zFunc, char **pzErr);
 void pt_opts_clear(pt_opts *);
+char **pt_opts_names(const char *z, int *pn);
+void pt_opts_names_free(char **az, int n);
 
 /* in value.c */
 void pt_value_result(sqlite3_context *, const pt_value *);

@@ -427,26 +427,20 @@ static int pick_columns(pt_end *e, const char *zCols, const char *zExclude, int 
       for( int i = 0; i < e->nCol; i++ ) aCol[n++] = i;
       continue;
     }
-    while( z && *z ) {
-      while( *z == ' ' || *z == ',' ) z++;
-      if( !*z ) break;
-      const char *zStart = z;
-      while( *z && *z != ',' ) z++;
-      int len = (int)(z - zStart);
-      while( len > 0 && zStart[len - 1] == ' ' ) len--;
-      char *zName = pt_strndup(zStart, len);
-      int i = zName ? pt_end_find_col(e, zName) : -1;
+    int nName = 0;
+    char **azName = pt_opts_names(z, &nName);
+    for( int k = 0; k < nName; k++ ) {
+      int i = azName[k] ? pt_end_find_col(e, azName[k]) : -1;
       if( i < 0 ) {
         *pzErr = sqlite3_mprintf("%s=: table %s has no column %s", pass ? "exclude" : "columns",
-                                 e->zLabel, zName ? zName : "");
-        sqlite3_free(zName);
+                                 e->zLabel, azName[k] ? azName[k] : "");
         rc = SQLITE_ERROR;
         break;
       }
-      sqlite3_free(zName);
       if( pass == 0 && n < e->nCol ) aCol[n++] = i;
       if( pass == 1 ) aOut[i] = 1;
     }
+    pt_opts_names_free(azName, nName);
   }
   int m = 0;
   for( int i = 0; i < n; i++ )

@@ -719,34 +719,6 @@ static int kinds_comparable(pt_kind a, pt_kind b) {
   return fa == 0 || fb == 0;
 }
 
-/* Split a comma-separated list of names; *pn names, sqlite3_malloc'd. */
-static char **name_list(const char *z, int *pn) {
-  int n = 0, nAlloc = 0;
-  char **az = 0;
-  while( z && *z ) {
-    while( *z == ' ' || *z == ',' ) z++;
-    if( !*z ) break;
-    const char *zStart = z;
-    while( *z && *z != ',' ) z++;
-    int len = (int)(z - zStart);
-    while( len > 0 && zStart[len - 1] == ' ' ) len--;
-    if( n == nAlloc ) {
-      nAlloc = nAlloc ? nAlloc * 2 : 8;
-      char **a = sqlite3_realloc64(az, sizeof(char *) * nAlloc);
-      if( !a ) break;
-      az = a;
-    }
-    az[n++] = pt_strndup(zStart, len);
-  }
-  *pn = n;
-  return az;
-}
-
-static void name_list_free(char **az, int n) {
-  for( int i = 0; i < n; i++ ) sqlite3_free(az[i]);
-  sqlite3_free(az);
-}
-
 static int in_list(char **az, int n, const char *zName) {
   for( int i = 0; i < n; i++ )
     if( az[i] && sqlite3_stricmp(az[i], zName) == 0 ) return 1;
@@ -779,9 +751,9 @@ static int job_setup(diff_job *j, pt_registry *r, const char *zSrc, const char *
   }
   pt_end *eA = &j->a[0].e, *eB = &j->a[1].e;
   /* the columns compared */
-  azCols = name_list(pt_opts_get(&o, "columns"), &nCols);
-  azEx = name_list(pt_opts_get(&o, "exclude"), &nEx);
-  azKey = name_list(pt_opts_get(&o, "key"), &nKeyOpt);
+  azCols = pt_opts_names(pt_opts_get(&o, "columns"), &nCols);
+  azEx = pt_opts_names(pt_opts_get(&o, "exclude"), &nEx);
+  azKey = pt_opts_names(pt_opts_get(&o, "key"), &nKeyOpt);
   for( int s = 0; s < 2; s++ ) {
     j->a[s].aCol = sqlite3_malloc64(sizeof(int) * (eA->nCol + 1));
     if( !j->a[s].aCol ) {
@@ -975,9 +947,9 @@ static int job_setup(diff_job *j, pt_registry *r, const char *zSrc, const char *
   rc = SQLITE_OK;
 done:
   sqlite3_free(zErr);
-  name_list_free(azCols, nCols);
-  name_list_free(azEx, nEx);
-  name_list_free(azKey, nKeyOpt);
+  pt_opts_names_free(azCols, nCols);
+  pt_opts_names_free(azEx, nEx);
+  pt_opts_names_free(azKey, nKeyOpt);
   pt_opts_clear(&o);
   return rc;
 }

@@ -256,6 +256,14 @@ static int append_int_bucket(pt_sql *q, diff_job *j, int iSide, const diff_seg *
 
 /* ---- running a side's query ---- */
 
+/* Drop a statement being built and its parameters (a key bound that
+** pt_key_decode refused: the ledger or a boundary was tampered with). */
+static void abandon(pt_sql *q, plist *p) {
+  pt_stmt st;
+  if( pt_sql_finish(q, &st) == SQLITE_OK ) pt_stmt_clear(&st);
+  plist_clear(p);
+}
+
 static int side_query(diff_job *j, int iSide, pt_sql *q, plist *p, int nCol, const pt_kind *aKind,
                       int nFetch, pt_end_rows **pp, char **pzErr) {
   diff_side *sd = &j->a[iSide];
@@ -312,9 +320,7 @@ int diff_bucket_query(diff_job *j, int iSide, const diff_seg *aParent, int nPare
   ok = ok && append_where(&q, j, iSide, &p, aParent, nParent);
   if( sd->zSum ) sqlite3_str_appendall(s, " GROUP BY 1");
   if( !ok ) {
-    pt_stmt st;
-    if( pt_sql_finish(&q, &st) == SQLITE_OK ) pt_stmt_clear(&st);
-    plist_clear(&p);
+    abandon(&q, &p);
     *pzErr = sqlite3_mprintf("pontoon_diff: a key bound cannot be read");
     return SQLITE_ERROR;
   }
@@ -422,9 +428,7 @@ int diff_boundaries(diff_job *j, int iSide, const diff_seg *aSeg, int nSeg, cons
   *paSeg = 0;
   *pnKey = 0;
   if( !ok ) {
-    pt_stmt st;
-    if( pt_sql_finish(&q, &st) == SQLITE_OK ) pt_stmt_clear(&st);
-    plist_clear(&p);
+    abandon(&q, &p);
     *pzErr = sqlite3_mprintf("pontoon_diff: a key bound cannot be read");
     return SQLITE_ERROR;
   }
@@ -484,40 +488,29 @@ int diff_boundaries(diff_job *j, int iSide, const diff_seg *aSeg, int nSeg, cons
   return SQLITE_OK;
 }
 
-/* The smallest and largest key of side iSide (a one-integer key);
-** *pHas = 0 when it has no rows. */
-int diff_int_bounds(diff_job *j, int iSide, int *pHas, int64_t *pMin, int64_t *pMax, int64_t *pN,
-                    char **pzErr) {
-  diff_side *sd = &j->a[iSide];
-  pt_sql q;
+/* Run q on side iSide, a query of one row of nCol integers, into a[]
+** (zeros when it returns no row).  zWhat names it in the message. */
+static int side_ints(diff_job *j, int iSide, pt_sql *q, int nCol, int64_t *a, const char *zWhat,
+                     char **pzErr) {
+  static const pt_kind aKind[] = { PT_K_INT, PT_K_INT, PT_K_INT, PT_K_INT };
   plist p;
   memset(&p, 0, sizeof(p));
-  pt_end_sql(&sd->e, &q);
-  char *zq = pt_end_ident(&sd->e, sd->e.azCol[sd->aCol[j->aKeyPos[0]]]);
-  sqlite3_str_appendf(q.pStr, "SELECT min(%s), max(%s), count(*) FROM %s", zq ? zq : "",
-                      zq ? zq : "", sd->zFrom);
-  sqlite3_free(zq);
-  if( j->zWhere ) sqlite3_str_appendf(q.pStr, " WHERE (%s)", j->zWhere);
-  static const pt_kind aKind[] = { PT_K_INT, PT_K_INT, PT_K_INT };
   pt_end_rows *r = 0;
-  *pHas = 0;
-  int rc = side_query(j, iSide, &q, &p, 3, aKind, PT_FETCH_FEW, &r, pzErr);
+  for( int i = 0; i < nCol; i++ ) a[i] = 0;
+  int rc = side_query(j, iSide, q, &p, nCol, aKind, PT_FETCH_FEW, &r, pzErr);
   char *zErr = 0;
   if( rc == SQLITE_OK && (rc = pt_end_rows_next(r, &zErr)) == SQLITE_ROW ) {
-    pt_value v[3];
-    for( int i = 0; i < 3; i++ ) pt_end_rows_column(r, i, &v[i]);
-    *pN = value_i64(&v[2]);
-    if( *pN > 0 ) {
-      *pHas = 1;
-      *pMin = value_i64(&v[0]);
-      *pMax = value_i64(&v[1]);
+    for( int i = 0; i < nCol; i++ ) {
+      pt_value v;
+      pt_end_rows_column(r, i, &v);
+      a[i] = value_i64(&v);
     }
     rc = SQLITE_OK;
   } else if( rc == SQLITE_DONE ) {
     rc = SQLITE_OK;
   }
   if( rc != SQLITE_OK && !*pzErr )
-    *pzErr = pt_end_error(&sd->e, "reading its key", zErr);
+    *pzErr = pt_end_error(&j->a[iSide].e, zWhat, zErr);
   else
     sqlite3_free(zErr);
   pt_end_rows_close(r);
@@ -525,35 +518,35 @@ int diff_int_bounds(diff_job *j, int iSide, int *pHas, int64_t *pMin, int64_t *p
   return rc;
 }
 
+/* The smallest and largest key of side iSide (a one-integer key) and its
+** rows; *pHas = 0 when it has none. */
+int diff_int_bounds(diff_job *j, int iSide, int *pHas, int64_t *pMin, int64_t *pMax, int64_t *pN,
+                    char **pzErr) {
+  diff_side *sd = &j->a[iSide];
+  pt_sql q;
+  pt_end_sql(&sd->e, &q);
+  char *zq = pt_end_ident(&sd->e, sd->e.azCol[sd->aCol[j->aKeyPos[0]]]);
+  sqlite3_str_appendf(q.pStr, "SELECT min(%s), max(%s), count(*) FROM %s", zq ? zq : "",
+                      zq ? zq : "", sd->zFrom);
+  sqlite3_free(zq);
+  if( j->zWhere ) sqlite3_str_appendf(q.pStr, " WHERE (%s)", j->zWhere);
+  int64_t a[3];
+  int rc = side_ints(j, iSide, &q, 3, a, "reading its key", pzErr);
+  *pMin = a[0];
+  *pMax = a[1];
+  *pN = a[2];
+  *pHas = a[2] > 0;
+  return rc;
+}
+
 /* The rows of side iSide (with where=). */
 int diff_count(diff_job *j, int iSide, int64_t *pN, char **pzErr) {
   diff_side *sd = &j->a[iSide];
   pt_sql q;
-  plist p;
-  memset(&p, 0, sizeof(p));
   pt_end_sql(&sd->e, &q);
   sqlite3_str_appendf(q.pStr, "SELECT count(*) FROM %s", sd->zFrom);
   if( j->zWhere ) sqlite3_str_appendf(q.pStr, " WHERE (%s)", j->zWhere);
-  static const pt_kind aKind[] = { PT_K_INT };
-  pt_end_rows *r = 0;
-  *pN = 0;
-  int rc = side_query(j, iSide, &q, &p, 1, aKind, PT_FETCH_FEW, &r, pzErr);
-  char *zErr = 0;
-  if( rc == SQLITE_OK && (rc = pt_end_rows_next(r, &zErr)) == SQLITE_ROW ) {
-    pt_value v;
-    pt_end_rows_column(r, 0, &v);
-    *pN = value_i64(&v);
-    rc = SQLITE_OK;
-  } else if( rc == SQLITE_DONE ) {
-    rc = SQLITE_OK;
-  }
-  if( rc != SQLITE_OK && !*pzErr )
-    *pzErr = pt_end_error(&sd->e, "counting its rows", zErr);
-  else
-    sqlite3_free(zErr);
-  pt_end_rows_close(r);
-  plist_clear(&p);
-  return rc;
+  return side_ints(j, iSide, &q, 1, pN, "counting its rows", pzErr);
 }
 
 /* ---- rows ---- */
@@ -758,9 +751,7 @@ int diff_fetch(diff_job *j, int iSide, const diff_seg *aSeg, int nSeg, diff_row 
   *paRow = 0;
   *pnRow = 0;
   if( !ok ) {
-    pt_stmt st;
-    if( pt_sql_finish(&q, &st) == SQLITE_OK ) pt_stmt_clear(&st);
-    plist_clear(&p);
+    abandon(&q, &p);
     sqlite3_free(aKind);
     *pzErr = sqlite3_mprintf("pontoon_diff: a key bound cannot be read");
     return SQLITE_ERROR;
