@@ -187,4 +187,10 @@ check "float_digits=10 hides a change in the 13th digit" grep -qx 'fd ' <<<"$got
 check "the default 15 digits show it" grep -qx 'fd15 \[501\]' <<<"$got"
 check "time_precision=5 hides the microsecond, not the 10 microseconds" grep -qx 'tp \[601\]' <<<"$got"
 check "time_precision=4 hides both" grep -qx 'tp4 ' <<<"$got"
+# progress=1 draws the walk on stderr (a terminal gets it by default)
+{ cat "$tmp/setup.sql"; echo "SELECT count(*) FROM pontoon_diff('temp.p', 'temp.m', 'progress=1');"; } >"$tmp/p.sql"
+shell <"$tmp/p.sql" >/dev/null 2>"$tmp/progress.err"
+check "progress=1: a progress line on stderr" grep -q "queries, .* rows read, 12 differences" "$tmp/progress.err"
+shell <"$tmp/o.sql" >/dev/null 2>"$tmp/quiet.err"
+check "without it, nothing on stderr when stderr is not a terminal" [ ! -s "$tmp/quiet.err" ]
 finish
