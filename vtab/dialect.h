@@ -72,6 +72,34 @@ void pt_sql_place(pt_sql *, int iParam, int markFlags);
 int pt_sql_finish(pt_sql *, pt_stmt *pOut); /* SQLITE_OK or SQLITE_NOMEM */
 void pt_stmt_clear(pt_stmt *);
 
+/*
+** A source column as pontoon_ddl reads it from its engine's catalog
+** (migrate/ddl.c), for a target dialect's xDdlType.  The type name is
+** split: "int(10) unsigned" is base "int", aArg {10}, isUnsigned;
+** "numeric(10,2)" base "numeric", aArg {10, 2}; "enum('a','b')" base
+** "enum", zArgs "'a','b'"; "integer[]" isArray.
+*/
+typedef struct pt_ddl_col {
+  const char *zEngine; /* the source's engine: "postgresql", "mysql", "sqlite" */
+  const char *zType; /* the full type name as the source writes it */
+  char zBase[64]; /* the base name, lower case */
+  int nArg; /* numbers in parentheses (0..2) */
+  int aArg[2];
+  const char *zArgs; /* the text in parentheses, or NULL */
+  int nArgs;
+  int isUnsigned, isArray;
+  pt_kind kind; /* the column's kind in pontoon */
+  const char *zQuoted; /* the column's name quoted for the target */
+  int flags; /* PT_DDL_* */
+  int nKeyText; /* text columns in the primary key (MySQL targets size them) */
+} pt_ddl_col;
+#define PT_DDL_IDENTITY 0x01 /* numbered by the source (identity, auto_increment) */
+#define PT_DDL_KEY 0x02 /* in the primary key */
+#define PT_DDL_CI 0x04 /* the source compares it ignoring case (MySQL _ci) */
+#define PT_DDL_OK 0
+#define PT_DDL_LOSSY 1
+#define PT_DDL_NONE 2
+
 struct pt_dialect {
   int iVersion; /* 1 */
   const char *zName; /* "postgresql", "mysql", "sqlite", "ansi" */
@@ -157,9 +185,16 @@ struct pt_dialect {
   int (*xDateValue)(pt_kind k, const char *z, int n, char *zOut, int nOut);
 
   /* ---- for the migration layer (filled by its issues; NULL for now) ---- */
-  /* Append the column type that holds kind k (zSourceType: the source's own
-  ** type name) in CREATE TABLE for this engine (pontoon_ddl). */
-  void (*xDdlType)(sqlite3_str *, pt_kind k, const char *zSourceType);
+  /* Append the column type, in CREATE TABLE for this engine, that holds
+  ** the values of source column c (pontoon_ddl, migrate/ddl.c,
+  ** docs/ddl.md): the casting rule of c's engine and type, then what c's
+  ** flags ask (PT_DDL_IDENTITY: the engine's own numbering; PT_DDL_KEY: a
+  ** collation that compares as the source did).  Returns PT_DDL_OK,
+  ** PT_DDL_LOSSY (a type is written, but some values would be lost or
+  ** changed: pontoon_ddl refuses it unless cast= names it) or PT_DDL_NONE
+  ** (no rule); *pzWhy may get a note (sqlite3_mprintf) written before the
+  ** statement as a comment, or the reason of a refusal. */
+  int (*xDdlType)(sqlite3_str *, const pt_ddl_col *c, char **pzWhy);
   /* Append the expression of the canonical text (docs/diff.md) of column
   ** zQuoted of kind k, whose type the server (or a local table's
   ** declaration) names zType (NULL: unknown): the same text on every engine

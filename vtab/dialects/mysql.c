@@ -11,6 +11,7 @@
 ** protocol rounds FLOAT).  Reads in a write transaction lock their rows.
 */
 #include <stdlib.h>
+#include <string.h>
 #include "pontoon.h"
 #include "canon.h"
 
@@ -278,6 +279,119 @@ static int myHashExpr(sqlite3_str *s, int n, const char *const *az, const pt_kin
   return 0;
 }
 
+/* ---- pontoon_ddl: the casting rules into MySQL (docs/ddl.md) ---- */
+
+/* Text that compares as PostgreSQL and SQLite compare it: byte by byte,
+** trailing spaces included (MariaDB's NO PAD binary collation). */
+#define MY_DDL_BIN " CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"
+
+/* A text column: longtext, or in a primary key a varchar that an index
+** holds (3072 bytes of utf8mb4 over the key's text columns). */
+static void myDdlText(sqlite3_str *s, const pt_ddl_col *c) {
+  if( c->flags & PT_DDL_KEY )
+    sqlite3_str_appendf(s, "varchar(%d)", 768 / (c->nKeyText > 0 ? c->nKeyText : 1));
+  else
+    sqlite3_str_appendall(s, "longtext");
+  sqlite3_str_appendall(s, MY_DDL_BIN);
+}
+
+static int myDdlFromPg(sqlite3_str *s, const pt_ddl_col *c, char **pzWhy) {
+  const char *b = c->zBase;
+  if( c->isArray ) {
+    sqlite3_str_appendall(s, "json");
+    return PT_DDL_OK;
+  }
+  if( !strcmp(b, "smallint") )
+    sqlite3_str_appendall(s, "smallint");
+  else if( !strcmp(b, "integer") )
+    sqlite3_str_appendall(s, "int");
+  else if( !strcmp(b, "bigint") )
+    sqlite3_str_appendall(s, "bigint");
+  else if( !strcmp(b, "boolean") )
+    sqlite3_str_appendall(s, "tinyint(1)");
+  else if( !strcmp(b, "real") )
+    sqlite3_str_appendall(s, "float");
+  else if( !strcmp(b, "double precision") )
+    sqlite3_str_appendall(s, "double");
+  else if( !strcmp(b, "numeric") ) {
+    if( c->nArg >= 1 && c->aArg[0] <= 65 &&
+        (c->nArg == 1 || (c->aArg[1] >= 0 && c->aArg[1] <= 30)) ) {
+      sqlite3_str_appendf(s, "decimal(%d,%d)", c->aArg[0], c->nArg == 2 ? c->aArg[1] : 0);
+    } else {
+      sqlite3_str_appendall(s, "decimal(65,30)");
+      *pzWhy = sqlite3_mprintf("%s: %s becomes decimal(65,30), which keeps 35 digits before the "
+                               "point and 30 after (NaN does not fit)",
+                               c->zQuoted, c->zType);
+      return PT_DDL_LOSSY;
+    }
+  } else if( (!strcmp(b, "character varying") || !strcmp(b, "character")) && c->nArg == 1 &&
+             !(c->flags & PT_DDL_KEY && c->aArg[0] > 768 / (c->nKeyText > 0 ? c->nKeyText : 1)) ) {
+    /* char(n)'s padding is part of the value pontoon reads: varchar keeps it */
+    sqlite3_str_appendf(s, "varchar(%d)" MY_DDL_BIN, c->aArg[0]);
+  } else if( !strcmp(b, "text") || !strcmp(b, "character varying") || !strcmp(b, "character") ||
+             !strcmp(b, "name") || !strcmp(b, "citext") || c->kind == PT_K_ENUM ) {
+    myDdlText(s, c);
+  } else if( !strcmp(b, "bytea") )
+    sqlite3_str_appendall(s, "longblob");
+  else if( !strcmp(b, "uuid") )
+    sqlite3_str_appendall(s, "char(36) CHARACTER SET ascii COLLATE ascii_bin");
+  else if( !strcmp(b, "json") || !strcmp(b, "jsonb") )
+    sqlite3_str_appendall(s, "json");
+  else if( !strcmp(b, "date") )
+    sqlite3_str_appendall(s, "date");
+  else if( !strcmp(b, "timestamp without time zone") || !strcmp(b, "timestamp with time zone") ||
+           !strcmp(b, "timestamp") || !strcmp(b, "timestamptz") )
+    sqlite3_str_appendf(s, "datetime(%d)", c->nArg ? c->aArg[0] : 6);
+  else if( !strcmp(b, "time without time zone") || !strcmp(b, "time") )
+    sqlite3_str_appendf(s, "time(%d)", c->nArg ? c->aArg[0] : 6);
+  else
+    return PT_DDL_NONE;
+  return PT_DDL_OK;
+}
+
+static int myDdlFromSqlite(sqlite3_str *s, const pt_ddl_col *c) {
+  const char *b = c->zBase;
+  if( strstr(b, "int") )
+    sqlite3_str_appendall(s, "bigint");
+  else if( strstr(b, "char") || strstr(b, "clob") || strstr(b, "text") )
+    myDdlText(s, c);
+  else if( strstr(b, "blob") )
+    sqlite3_str_appendall(s, "longblob");
+  else if( strstr(b, "real") || strstr(b, "floa") || strstr(b, "doub") )
+    sqlite3_str_appendall(s, "double");
+  else if( strstr(b, "bool") )
+    sqlite3_str_appendall(s, "tinyint(1)");
+  else if( !strcmp(b, "date") )
+    sqlite3_str_appendall(s, "date");
+  else if( strstr(b, "datetime") || strstr(b, "timestamp") )
+    sqlite3_str_appendall(s, "datetime(6)");
+  else if( !strcmp(b, "time") )
+    sqlite3_str_appendall(s, "time(6)");
+  else if( !strcmp(b, "json") )
+    sqlite3_str_appendall(s, "json");
+  else if( (strstr(b, "decimal") || strstr(b, "numeric")) && c->nArg == 2 && c->aArg[0] <= 65 )
+    sqlite3_str_appendf(s, "decimal(%d,%d)", c->aArg[0], c->aArg[1]);
+  else
+    return PT_DDL_NONE;
+  return PT_DDL_OK;
+}
+
+/* xDdlType: the column type in MySQL / MariaDB, and its AUTO_INCREMENT. */
+static int myDdlType(sqlite3_str *s, const pt_ddl_col *c, char **pzWhy) {
+  int rc = PT_DDL_OK;
+  if( !strcmp(c->zEngine, "mysql") )
+    sqlite3_str_appendall(s, c->zType);
+  else if( !strcmp(c->zEngine, "postgresql") )
+    rc = myDdlFromPg(s, c, pzWhy);
+  else if( !strcmp(c->zEngine, "sqlite") )
+    rc = myDdlFromSqlite(s, c);
+  else
+    rc = PT_DDL_NONE;
+  if( rc != PT_DDL_NONE && (c->flags & PT_DDL_IDENTITY) )
+    sqlite3_str_appendall(s, " AUTO_INCREMENT");
+  return rc;
+}
+
 #define PT_MYSQL_DIALECT(ARRAY) \
   { \
     .iVersion = 1, .zName = "mysql", .xQuoteIdent = myQuoteIdent, .xSelectExpr = mySelectExpr, \
@@ -288,7 +402,7 @@ static int myHashExpr(sqlite3_str *s, int n, const char *const *az, const pt_kin
     .xWarning = myWarning, .zBeginReadOnly = "START TRANSACTION READ ONLY", \
     .azLedgerType = { "varchar(255)", "longtext", "bigint", "double", "datetime(6)" }, \
     .zSkipLocked = " FOR UPDATE SKIP LOCKED", .xCanonicalText = myCanonicalText, \
-    .xHashExpr = myHashExpr \
+    .xHashExpr = myHashExpr, .xDdlType = myDdlType \
   }
 
 /* The native driver writes an IN list into the text where $$n stands. */

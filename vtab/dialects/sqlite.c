@@ -10,6 +10,7 @@
 ** other types in a REAL column (SQLite keeps what it is given) pass as
 ** they are.
 */
+#include <string.h>
 #include "pontoon.h"
 #include "canon.h"
 
@@ -148,6 +149,35 @@ static int sqHashExpr(sqlite3_str *s, int n, const char *const *az, const pt_kin
   return 0;
 }
 
+/* ---- pontoon_ddl: the casting rules into SQLite (docs/ddl.md) ---- */
+
+/* xDdlType: a declared type whose affinity keeps each value exactly as
+** pontoon reads it (docs/types.md); exact decimals get no type at all, so
+** that no text of more than 15 digits becomes a REAL. */
+static int sqDdlType(sqlite3_str *s, const pt_ddl_col *c, char **pzWhy) {
+  (void)pzWhy;
+  if( !strcmp(c->zEngine, "sqlite") ) {
+    sqlite3_str_appendall(s, c->zType);
+    return PT_DDL_OK;
+  }
+  switch( c->kind ) {
+    case PT_K_INT:
+    case PT_K_BOOL: sqlite3_str_appendall(s, "INTEGER"); break;
+    case PT_K_REAL: sqlite3_str_appendall(s, "REAL"); break;
+    case PT_K_DECIMAL: break; /* no affinity: INTEGER, REAL or TEXT kept as read */
+    case PT_K_BLOB: sqlite3_str_appendall(s, "BLOB"); break;
+    case PT_K_DATE: sqlite3_str_appendall(s, "DATE"); break;
+    case PT_K_TIME: sqlite3_str_appendall(s, "TIME"); break;
+    case PT_K_TIMESTAMP: sqlite3_str_appendall(s, "TIMESTAMP"); break;
+    case PT_K_TIMESTAMPTZ: sqlite3_str_appendall(s, "TIMESTAMPTZ"); break;
+    default:
+      /* MySQL's time (kind other: negative, over 24 hours) */
+      sqlite3_str_appendall(s, !strcmp(c->zBase, "time") ? "TIME" : "TEXT");
+      break;
+  }
+  return PT_DDL_OK;
+}
+
 const pt_dialect pt_dialect_sqlite = {
   .iVersion = 1,
   .zName = "sqlite",
@@ -165,4 +195,5 @@ const pt_dialect pt_dialect_sqlite = {
   .azLedgerType = { "TEXT", "TEXT", "INTEGER", "REAL", "TEXT" },
   .xCanonicalText = sqCanonicalText,
   .xHashExpr = sqHashExpr,
+  .xDdlType = sqDdlType,
 };

@@ -135,4 +135,8 @@ void pt_checksum_format(int64_t nRow, uint64_t sum, char *zOut); /* zOut: 48 byt
 int pt_checksum_register(sqlite3 *, pt_registry *);
 int pt_diff_register(sqlite3 *, pt_registry *); /* in diff.c */
 
+/* in ddl.c: pontoon_ddl, the statements that create a table on another
+** engine (docs/ddl.md) */
+int pt_ddl_register(sqlite3 *, pt_registry *);
+
 #endif /* PT_MIGRATE_H */
