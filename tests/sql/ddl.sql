@@ -37,7 +37,7 @@ UPDATE d.my_all SET bu = '18446744073709551614' WHERE id = 1;
 SELECT key, side, columns FROM pontoon_diff('s.my_all', 'd.my_all');
 UPDATE d.my_all SET bu = '18446744073709551615' WHERE id = 1;
 -- the types PostgreSQL now has
-CREATE VIRTUAL TABLE d.cols USING pontoon(pg, query='SELECT table_name::text AS t, column_name::text AS c, data_type::text AS ty, is_nullable::text AS n, column_default::text AS dflt, is_identity::text AS ident FROM information_schema.columns WHERE table_schema = ''public'' AND table_name IN (''ddl_my_all'', ''ddl_My Case'') ORDER BY table_name, ordinal_position');
+CREATE VIRTUAL TABLE d.cols USING pontoon(pg, query='SELECT table_name::text AS t, column_name::text AS c, data_type::text AS ty, is_nullable::text AS n, column_default::text AS dflt, is_identity::text AS ident FROM information_schema.columns WHERE table_name IN (''ddl_my_all'', ''ddl_My Case'') ORDER BY table_name, ordinal_position');
 SELECT * FROM d.cols;
 -- item 4: indexes and constraints after the copy, from MySQL's catalog;
 -- sequences: the identity goes on from max(id) + 1
