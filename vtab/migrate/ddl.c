@@ -557,7 +557,7 @@ static int ddl_table(ddl_ctx *x) {
     sqlite3_str *sT = sqlite3_str_new(0);
     rc = ddl_type(x, sT, c, zq, nKeyText);
     char *zT = sqlite3_str_finish(sT); /* NULL: no type (SQLite) */
-    if( zT ) sqlite3_str_appendf(s, " %s", zT);
+    if( zT && zT[0] ) sqlite3_str_appendf(s, " %s", zT);
     if( rc == SQLITE_OK ) {
       if( c->notNull && !c->iKey ) sqlite3_str_appendall(s, " NOT NULL");
       ddl_default(x, s, c, zT ? zT : "");
