@@ -6,21 +6,21 @@
 .headers on
 .mode column
 
--- Stage 0: the tables on the new side, keys only; indexes come after the copy.
 -- (A demo starts over: the tables and the ledger of an earlier run go.)
 SELECT pontoon_exec('new', 'DROP TABLE IF EXISTS orders, users') AS dropped;
 SELECT pontoon_exec('new', 'DROP SCHEMA IF EXISTS pontoon CASCADE') AS ledger_dropped;
-SELECT pontoon_exec('new', 'CREATE TABLE users (
-  id bigint PRIMARY KEY, email text NOT NULL, name text, country char(2),
-  created_at timestamptz NOT NULL, active boolean NOT NULL DEFAULT true)') AS created;
-SELECT pontoon_exec('new', 'CREATE TABLE orders (
-  id bigint PRIMARY KEY, user_id bigint NOT NULL, total numeric(12,2) NOT NULL,
-  status text NOT NULL, placed_at timestamptz NOT NULL, note text)') AS created;
 
--- Both databases as schemas of this session.
+-- The old database as a schema of this session.
 ATTACH ':memory:' AS old;
-ATTACH ':memory:' AS new;
 SELECT pontoon_import('old', 'old', NULL, '%') AS old_tables;
+
+-- Stage 0: the tables on the new side, written for PostgreSQL from the old
+-- side's catalog by pontoon_ddl (columns by its casting rules, NOT NULL,
+-- defaults, primary keys); indexes and constraints come after the copy.
+SELECT pontoon_ddl('old.orders', 'postgresql') AS orders_on_the_new_side;
+SELECT pontoon_exec('new', pontoon_ddl('old.users', 'postgresql')) AS created;
+SELECT pontoon_exec('new', pontoon_ddl('old.orders', 'postgresql')) AS created;
+ATTACH ':memory:' AS new;
 SELECT pontoon_import('new', 'new', 'public') AS new_tables;
 
 -- Stage 1: users, copied in chunks; each chunk commits with its ledger row,
@@ -44,10 +44,12 @@ JOIN (SELECT status, count(*) AS n, sum(total) AS total FROM new.orders GROUP BY
 ORDER BY o.status;
 SELECT count(*) AS orders_differ FROM pontoon_diff('old.orders', 'new.orders');
 
--- Stage 3: indexes and constraints on the new side, now that the data is in.
-SELECT pontoon_exec('new', 'CREATE UNIQUE INDEX users_email ON users (email)') AS ok;
-SELECT pontoon_exec('new', 'CREATE INDEX orders_user_id ON orders (user_id)') AS ok;
-SELECT pontoon_exec('new', 'ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id)') AS ok;
+-- Stage 3: indexes, constraints and the identity's next value on the new
+-- side, now that the data is in, from the old side's catalog.
+SELECT pontoon_exec('new', pontoon_ddl('old.users', 'postgresql', 'constraints')) AS ok;
+SELECT pontoon_exec('new', pontoon_ddl('old.orders', 'postgresql', 'indexes')) AS ok;
+SELECT pontoon_exec('new', pontoon_ddl('old.orders', 'postgresql', 'constraints')) AS ok;
+SELECT pontoon_exec('new', pontoon_ddl('old.orders', 'postgresql', 'sequences')) AS ok;
 SELECT pontoon_exec('new', 'ANALYZE') AS ok;
 -- Validate: the new catalog has them, and every order has its user.
 CREATE VIRTUAL TABLE temp.new_catalog USING pontoon(new, query='SELECT indexname FROM pg_indexes WHERE schemaname = ''public'' ORDER BY indexname');
@@ -55,4 +57,8 @@ SELECT indexname FROM temp.new_catalog;
 SELECT count(*) AS orders_without_user FROM new.orders o WHERE NOT EXISTS (SELECT 1 FROM new.users u WHERE u.id = o.user_id);
 -- The migrated volume per stage, from the ledger in the new database.
 SELECT stage, job, state, rows_done, rows_total, chunks_done FROM pontoon_jobs WHERE ledger = 'new' ORDER BY stage;
+-- The new side takes writes: an order without an id gets the next one.
+SELECT pontoon_exec('new', 'INSERT INTO orders (user_id, total, status, placed_at) VALUES (1, 9.99, ''new'', now())') AS new_order;
+CREATE VIRTUAL TABLE temp.last_order USING pontoon(new, query='SELECT max(id) AS id FROM orders');
+SELECT id AS new_order_id FROM temp.last_order;
 SELECT 'migration done' AS result;

@@ -11,7 +11,7 @@ CREATE TABLE users (
   active     tinyint(1) NOT NULL DEFAULT 1
 ) ENGINE=InnoDB DEFAULT CHARSET utf8mb4;
 CREATE TABLE orders (
-  id        bigint PRIMARY KEY,
+  id        bigint AUTO_INCREMENT PRIMARY KEY,
   user_id   bigint NOT NULL,
   total     decimal(12,2) NOT NULL,
   status    varchar(10) NOT NULL,
