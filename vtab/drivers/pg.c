@@ -2503,7 +2503,9 @@ static void pgRawClose(pt_cursor *p) {
 }
 
 /* xBulkRaw: rows of a binary COPY TO of the same column types, as they
-** came: the writer goes to binary COPY whatever its columns' types. */
+** came: the writer goes to binary COPY whatever its columns' types.  No
+** rows (n == 0): the COPY FROM STDIN opens now, so that its round trip
+** passes while the rows are read. */
 static int pgBulkRaw(pt_bulk *p, const char *z, int n, int nRow, char **pzErr) {
   pg_bulk *b = (pg_bulk *)p;
   if( !b->binary ) {
@@ -2515,6 +2517,13 @@ static int pgBulkRaw(pt_bulk *p, const char *z, int n, int nRow, char **pzErr) {
     if( !b->zBinary ) return SQLITE_NOMEM;
     b->binary = 1;
     b->zCopy = b->zBinary;
+  }
+  if( n == 0 ) {
+    if( b->c->pCopy == b ) return SQLITE_OK;
+    if( copy_begin(b) != SQLITE_OK ) return take_error(b, pzErr);
+    PQputCopyData(b->c->pg, aBinaryHeader, (int)sizeof aBinaryHeader);
+    b->headerSent = 1;
+    return SQLITE_OK;
   }
   pt_buf_append(&b->buf, z, (size_t)n);
   if( b->buf.oom ) {
