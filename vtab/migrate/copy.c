@@ -449,8 +449,8 @@ static int lease_all(copy_cursor *c, char **pzErr) {
 
 /*
 ** xFilter: pontoon_copy(src, dst, options) starts.  The job is set up
-** (everything refusable refused), each worker leases its pair of
-** connections, the ledger is created if need be, the job found or planned,
+** (everything refusable refused), each worker leases its connections
+** (lease_all), the ledger is created if need be, the job found or planned,
 ** and with workers > 1 their threads start; then the first output row is
 ** produced (copyNext).  Errors are the statement's, with the message.
 */

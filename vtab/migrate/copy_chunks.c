@@ -8,7 +8,9 @@
 ** target; or, PostgreSQL to PostgreSQL with the same types, binary COPY
 ** passed through), marks them all done in one statement and commits: rows
 ** and ledger entry together.  Killed before the commit, the chunks stay to
-** do; after it, done.
+** do; after it, done.  With two target connections (copy_worker's lanes)
+** the marking and the commit of one claim run on a finisher thread while
+** the next claim is copied on the other connection (copy_step).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -669,8 +671,8 @@ int copy_worker_settle(copy_worker *w, char **pzErr) {
   if( f->threaded ) pthread_join(f->thread, 0);
   int rc = f->rc;
   if( rc != SQLITE_OK ) {
-    *pzErr = f->zErr ? f->zErr : sqlite3_mprintf("pontoon_copy: job '%s': a claim failed",
-                                                 w->pJob->zJob);
+    *pzErr =
+      f->zErr ? f->zErr : sqlite3_mprintf("pontoon_copy: job '%s': a claim failed", w->pJob->zJob);
     f->zErr = 0;
   }
   finish_free(f);
@@ -738,8 +740,7 @@ int copy_step(copy_worker *w, char **pzErr) {
   sqlite3_free(zT);
   char zLimit[16], zPrev[COPY_MAX_CLAIM][24];
   snprintf(zLimit, sizeof zLimit, "%d", w->nClaim);
-  pt_param a[2 + COPY_MAX_CLAIM] = { copy_param(j->zJob, PT_K_TEXT),
-                                     copy_param(zLimit, PT_K_INT) };
+  pt_param a[2 + COPY_MAX_CLAIM] = { copy_param(j->zJob, PT_K_TEXT), copy_param(zLimit, PT_K_INT) };
   int nParam = dst->pDialect->xLimit ? 2 : 1;
   int64_t rowsPrev = 0; /* the rows of the claim still ending */
   for( int i = 0; prev && i < prev->nClaim; i++ ) {
