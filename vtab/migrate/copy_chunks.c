@@ -695,8 +695,8 @@ int copy_worker_settle(copy_worker *w, char **pzErr) {
 */
 int copy_step(copy_worker *w, char **pzErr) {
   copy_job *j = w->pJob;
-  if( w->iLane == 1 && !w->aDst[1].pConn ) {
-    copy_lanes_ready(j);
+  if( w->iLane == 1 ) {
+    copy_lanes_ready(j); /* lane 1's leaser is done with it (a no-op after) */
     if( !w->aDst[1].pConn ) {
       /* the second connection could not be had: one lane */
       w->nLane = 1;
