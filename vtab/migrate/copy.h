@@ -39,6 +39,7 @@ typedef struct copy_worker {
   int nLane; /* 1, or 2: transactions overlap */
   int iLane; /* the lane of the next claim */
   int nClaim; /* chunks claimed at once */
+  double tClaimMin; /* the least seconds a claim took to start (BEGIN, claim) */
   copy_finish *pFin; /* the previous claim, still ending on its lane, or NULL */
   char *zErr; /* why it stopped, or NULL */
   pthread_t thread;

@@ -30,11 +30,12 @@
 ** the reader's alone meanwhile, the target's this thread's.
 */
 #define PIPE_BATCH_ROWS 2000
-#define PIPE_BATCH_BYTES (1 << 20)
-#define PIPE_FIRST_BYTES \
-  (64 << 10) /* the first batch of a transaction: the
-                                      ** target starts sooner (over a link, a
-                                      ** megabyte is 80 ms at 100 Mbit/s) */
+/* A batch's bytes: the writer sends the last one after the reader is done,
+** so a claim's end waits for it (over a link, 256 KB is 20 ms at 100
+** Mbit/s; a megabyte was 80 ms at each claim's end) */
+#define PIPE_BATCH_BYTES (256 << 10)
+/* the first batch of a transaction: the target starts sooner */
+#define PIPE_FIRST_BYTES (64 << 10)
 
 typedef struct copy_pipe {
   copy_job *pJob;
@@ -695,6 +696,7 @@ int copy_worker_settle(copy_worker *w, char **pzErr) {
 */
 int copy_step(copy_worker *w, char **pzErr) {
   copy_job *j = w->pJob;
+  double tStep = copy_now();
   if( w->iLane == 1 ) {
     copy_lanes_ready(j); /* lane 1's leaser is done with it (a no-op after) */
     if( !w->aDst[1].pConn ) {
@@ -837,11 +839,28 @@ int copy_step(copy_worker *w, char **pzErr) {
     finish_free(f);
     return rc;
   }
-  /* adapt the claim toward a few seconds of work per transaction, from the
-  ** time per chunk of this one's copy */
+  /*
+  ** Adapt the claim, from the time per chunk of this one's copy, toward a
+  ** transaction of four seconds when each transaction's end drains the
+  ** stream of rows (one lane).  When transactions overlap, a claim's end
+  ** costs its lane's target no waiting and the two targets' sessions work
+  ** at once, so shorter ones go faster, down to where the round trips that
+  ** start a claim (BEGIN and the claim, the least seen) weigh: a hundred
+  ** times them, within 0.15 s and four seconds.  Over a
+  ** link with 20 ms round trips that is four seconds; on a loopback, 0.15 s
+  ** (a few chunks).
+  */
+  double tStart = f->t0 - tStep;
+  if( w->tClaimMin <= 0 || tStart < w->tClaimMin ) w->tClaimMin = tStart;
   if( !j->fixedChunk ) {
     double per1 = (t1 - f->t0) / nClaim;
-    int want = per1 > 0 ? (int)(4.0 / per1) : COPY_MAX_CLAIM;
+    double aim = 4.0;
+    if( w->nLane == 2 ) {
+      aim = 100 * w->tClaimMin;
+      if( aim < 0.15 ) aim = 0.15;
+      if( aim > 4.0 ) aim = 4.0;
+    }
+    int want = per1 > 0 ? (int)(aim / per1) : COPY_MAX_CLAIM;
     if( want > nClaim * 8 ) want = nClaim * 8; /* grow by 8 at the most */
     if( want < 1 ) want = 1;
     if( want > COPY_MAX_CLAIM ) want = COPY_MAX_CLAIM;
