@@ -243,6 +243,17 @@ SQL
   copy_row pcopy3 "pontoon_copy, three shells on one job, workers=2 each" \
     "sed \"s/@JOB@/bench-\$RANDOM\$RANDOM/\" '$tmp/pcopy3.sql' >'$tmp/pcopy3r.sql'; for k in 1 2 3; do sqlite3 -batch -bail -init /dev/null :memory: '.read $tmp/pcopy3r.sql' & done; wait"
 fi
+# a finished job run again (the ledger read, nothing copied): one job of
+# its own, copied once untimed after the rounds, then run again timed
+rerun_job="bench-rerun-$$-$RANDOM"
+if [ -n "${COPY_CMD[pcopy1]:-}" ]; then
+  shell_sql "$tmp/rerun.sql" <<SQL
+CREATE VIRTUAL TABLE o USING pontoon(old, public.bench_users);
+CREATE VIRTUAL TABLE n USING pontoon(new, public.bench_users);
+.output /dev/null
+SELECT * FROM pontoon_copy('o', 'n', 'job=$rerun_job');
+SQL
+fi
 # the bytes each pipe carries, once each way (directly, untimed)
 if want copy; then
   copy_bytes_bin=$(psql_ "$old_direct" -c "COPY (SELECT $copy_cols FROM bench_users) TO STDOUT (FORMAT binary)" | wc -c)
@@ -440,6 +451,13 @@ for round in $(seq "$rounds"); do
   read -r s _ < <(timed /dev/null psql -X -q "$old" -c "SELECT count(*), sum(o.total), count(DISTINCT u.country) FROM bench_orders o JOIN bench_users u ON u.id = o.user_id WHERE o.id <= $join_orders"); add join_ref "$s"
   fi
 done
+rerun_line=""
+if want copy && [ -n "${COPY_CMD[pcopy1]:-}" ]; then
+  psql_ "$new_direct" -c "TRUNCATE bench_users"
+  sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/rerun.sql" >/dev/null
+  read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/rerun.sql")
+  rerun_line="a finished job of $users rows run again (pontoon_copy, nothing copied; the whole sqlite3 process): $s s, peak RSS $(( r / 1024 )) MiB"
+fi
 m() { printf '%s\n' ${T[$1]:-} | median; }
 line() { # line WHAT KEY REFNAME REFKEY RSS
   local p r; p=$(m "$2"); r=$(m "$4")
@@ -494,6 +512,7 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
     for k in "${copy_keys[@]}"; do printf ' %s %s' "$k" "${COPY_ROWS[$k]:-failed}"; done
     echo
     echo "COPY streams of users, what each pipe carries out of the old database and into the new: binary $(( copy_bytes_bin / 1000000 )) MB, text $(( copy_bytes_text / 1000000 )) MB"
+    [ -z "$rerun_line" ] || echo "$rerun_line"
   fi
   want mysql && echo "rows copied MySQL -> PostgreSQL: pontoon $n_pontoon, pgloader $n_pgloader (of $my_rows); pgloader's peak RSS: $(( rss_pgloader / 1024 )) MiB"
   if [ "$have_odbc" = 1 ] && want scan; then

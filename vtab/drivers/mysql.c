@@ -1019,11 +1019,17 @@ static void value_of_text(my_cursor *cur, int i, const char *z, int n, pt_value 
   switch( cur->aKind[i] ) {
     case PT_K_INT:
     case PT_K_BOOL: {
-      char *zEnd;
-      long long x = strtoll(z, &zEnd, 10);
-      if( zEnd == z + n ) {
+      /* optional '-', decimal digits, in range (else the text, below) */
+      int k = n > 1 && z[0] == '-', neg = k;
+      uint64_t u = 0;
+      for( ; k < n && k < 20; k++ ) {
+        unsigned d = (unsigned)((unsigned char)z[k] - '0');
+        if( d > 9 || u > (UINT64_MAX - d) / 10 ) break;
+        u = u * 10 + d;
+      }
+      if( n > 0 && k == n && u <= (uint64_t)INT64_MAX + (uint64_t)neg ) {
         v->type = PT_V_INT;
-        v->i = x;
+        v->i = neg ? (int64_t)(0 - u) : (int64_t)u;
         return;
       }
       break;

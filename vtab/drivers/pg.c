@@ -1897,30 +1897,46 @@ static int pgBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *cons
 
 /* ---- binary COPY: pontoon's text forms into PostgreSQL's binary ones ---- */
 
+/* Big-endian integers, written in place (the buffer grows first). */
 static void put16(pt_buf *b, int v) {
-  char x[2] = { (char)(v >> 8), (char)v };
-  pt_buf_append(b, x, 2);
+  if( b->n + 2 > b->cap && pt_buf_grow(b, 2) ) return;
+  unsigned char *p = (unsigned char *)b->z + b->n;
+  p[0] = (unsigned char)(v >> 8);
+  p[1] = (unsigned char)v;
+  b->n += 2;
 }
 static void put32(pt_buf *b, uint32_t v) {
-  char x[4] = { (char)(v >> 24), (char)(v >> 16), (char)(v >> 8), (char)v };
-  pt_buf_append(b, x, 4);
+  if( b->n + 4 > b->cap && pt_buf_grow(b, 4) ) return;
+  unsigned char *p = (unsigned char *)b->z + b->n;
+  p[0] = (unsigned char)(v >> 24);
+  p[1] = (unsigned char)(v >> 16);
+  p[2] = (unsigned char)(v >> 8);
+  p[3] = (unsigned char)v;
+  b->n += 4;
 }
 static void put64(pt_buf *b, uint64_t v) {
   put32(b, (uint32_t)(v >> 32));
   put32(b, (uint32_t)v);
 }
 
-/* Parse an integer that is all of z[0..n). */
+/* Parse an integer that is all of z[0..n): an optional sign and decimal
+** digits, in range (anything else: 0, and the caller writes text). */
 static int parse_int(const char *z, int n, int64_t *pv) {
-  char buf[32];
-  if( n <= 0 || n >= (int)sizeof buf ) return 0;
-  memcpy(buf, z, n);
-  buf[n] = 0;
-  char *end;
-  errno = 0;
-  long long v = strtoll(buf, &end, 10);
-  if( *end || errno ) return 0;
-  *pv = v;
+  int i = 0, neg = 0;
+  if( n <= 0 || n > 20 ) return 0;
+  if( z[0] == '-' || z[0] == '+' ) {
+    neg = z[0] == '-';
+    i++;
+  }
+  if( i == n ) return 0;
+  uint64_t u = 0;
+  for( ; i < n; i++ ) {
+    unsigned d = (unsigned)((unsigned char)z[i] - '0');
+    if( d > 9 || u > (UINT64_MAX - d) / 10 ) return 0;
+    u = u * 10 + d;
+  }
+  if( u > (uint64_t)INT64_MAX + (uint64_t)neg ) return 0;
+  *pv = neg ? (int64_t)(0 - u) : (int64_t)u;
   return 1;
 }
 
@@ -2519,7 +2535,9 @@ static void pgRawClose(pt_cursor *p) {
 }
 
 /* xBulkRaw: rows of a binary COPY TO of the same column types, as they
-** came: the writer goes to binary COPY whatever its columns' types. */
+** came: the writer goes to binary COPY whatever its columns' types.  No
+** rows (n == 0): the COPY FROM STDIN opens now, so that its round trip
+** passes while the rows are read. */
 static int pgBulkRaw(pt_bulk *p, const char *z, int n, int nRow, char **pzErr) {
   pg_bulk *b = (pg_bulk *)p;
   if( !b->binary ) {
@@ -2531,6 +2549,13 @@ static int pgBulkRaw(pt_bulk *p, const char *z, int n, int nRow, char **pzErr) {
     if( !b->zBinary ) return SQLITE_NOMEM;
     b->binary = 1;
     b->zCopy = b->zBinary;
+  }
+  if( n == 0 ) {
+    if( b->c->pCopy == b ) return SQLITE_OK;
+    if( copy_begin(b) != SQLITE_OK ) return take_error(b, pzErr);
+    PQputCopyData(b->c->pg, aBinaryHeader, (int)sizeof aBinaryHeader);
+    b->headerSent = 1;
+    return SQLITE_OK;
   }
   pt_buf_append(&b->buf, z, (size_t)n);
   if( b->buf.oom ) {

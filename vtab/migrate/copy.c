@@ -163,15 +163,22 @@ static void cursor_reset(copy_cursor *c) {
     pthread_mutex_lock(&j->mutex);
     j->stop = 1;
     pthread_mutex_unlock(&j->mutex);
+    copy_lanes_ready(j);
   }
   for( int i = 0; i < c->nWorker; i++ ) {
     copy_worker *w = &c->aWorker[i];
     if( w->started ) pthread_join(w->thread, 0);
-    pt_end_writer_close(w->pWriter);
-    w->pWriter = 0;
-    if( w->dst.inTxn ) pt_end_rollback(&w->dst);
+    char *zErr = 0;
+    copy_worker_settle(w, &zErr); /* a claim still ending: it ends */
+    sqlite3_free(zErr);
+    for( int l = 0; l < 2; l++ ) {
+      pt_end *d = &w->aDst[l];
+      pt_end_writer_close(w->apWriter[l]);
+      w->apWriter[l] = 0;
+      if( d->inTxn ) pt_end_rollback(d);
+      if( d->pConn ) pt_server_release(d->pServer, d->pConn);
+    }
     if( w->src.pConn ) pt_server_release(w->src.pServer, w->src.pConn);
-    if( w->dst.pConn ) pt_server_release(w->dst.pServer, w->dst.pConn);
     sqlite3_free(w->zErr);
   }
   sqlite3_free(c->aWorker);
@@ -214,6 +221,7 @@ static int copyNext(sqlite3_vtab_cursor *cur) {
     if( j->iOut < j->nOut ) {
       c->cur = j->aOut[j->iOut++];
       pthread_mutex_unlock(&j->mutex);
+      if( !c->threads ) copy_lanes_ready(j); /* SQLite may use the pools again */
       draw_progress(j, c->cur.rowsDone, 0);
       return SQLITE_OK;
     }
@@ -250,7 +258,17 @@ static int copyNext(sqlite3_vtab_cursor *cur) {
     }
     copy_throttle(j);
   }
-  /* finished: a worker's error, or the end */
+  copy_lanes_ready(j);
+  /* finished: a worker's error, or the end (a claim still ending, ended) */
+  for( int i = 0; i < c->nWorker && !c->threads; i++ ) {
+    char *zErr = 0;
+    if( copy_worker_settle(&c->aWorker[i], &zErr) != SQLITE_OK ) {
+      if( !c->aWorker[i].zErr )
+        c->aWorker[i].zErr = zErr;
+      else
+        sqlite3_free(zErr);
+    }
+  }
   for( int i = 0; i < c->nWorker; i++ ) {
     if( c->aWorker[i].zErr ) {
       char *z = c->aWorker[i].zErr;
@@ -260,7 +278,7 @@ static int copyNext(sqlite3_vtab_cursor *cur) {
     }
   }
   /* the job is complete when no chunk is left undone, in any session */
-  pt_end *dst = &c->aWorker[0].dst;
+  pt_end *dst = &c->aWorker[0].aDst[0];
   char zNow[40];
   pt_ledger_now(zNow);
   pt_param a[2] = { copy_param(zNow, PT_K_TIMESTAMP), copy_param(j->zJob, PT_K_TEXT) };
@@ -296,9 +314,143 @@ static int copyNext(sqlite3_vtab_cursor *cur) {
 }
 
 /*
+** The target connections each worker uses: two (its transactions overlap,
+** copy_chunks.c) when the target is a server whose claims skip the rows
+** another transaction has locked (SKIP LOCKED), so that a worker's next
+** claim passes over the chunks its previous transaction is still
+** committing; else one.  PONTOON_COPY_NO_OVERLAP=1 asks for one
+** (docs/copy.md: for measurements).
+*/
+static int copy_lanes(copy_job *j) {
+  if( !j->dst.pServer || !j->dst.pDialect || !j->dst.pDialect->zSkipLocked ) return 1;
+  const char *z = getenv("PONTOON_COPY_NO_OVERLAP");
+  if( z && z[0] && strcmp(z, "0") != 0 ) return 1;
+  return 2;
+}
+
+/* Lease connections for every worker: its source (src), or its target on
+** lane iLane, with that lane's writer opened (a writer that cannot open
+** here is opened again, and its error reported, by the first claim). */
+typedef struct lease_task {
+  copy_cursor *c;
+  int src;
+  int iLane;
+  int rc;
+  char *zErr;
+  char **azType; /* worker 0's end's column types, for copy_decide_raw */
+  pthread_t thread;
+  int threaded;
+} lease_task;
+
+static void *lease_side(void *p) {
+  lease_task *t = p;
+  copy_job *j = t->c->pJob;
+  for( int i = 0; i < t->c->nWorker && t->rc == SQLITE_OK; i++ ) {
+    copy_worker *w = &t->c->aWorker[i];
+    int wantTypes = i == 0 && t->iLane == 0 && copy_raw_candidate(j);
+    char *zErr = 0;
+    if( t->src ) {
+      t->rc = pt_end_connect(&w->src, &t->zErr);
+      if( t->rc == SQLITE_OK && wantTypes ) pt_end_types(&w->src, &t->azType, &zErr);
+      sqlite3_free(zErr);
+      continue;
+    }
+    if( t->iLane >= w->nLane ) continue;
+    pt_end *d = &w->aDst[t->iLane];
+    t->rc = pt_end_connect(d, &t->zErr);
+    if( t->rc == SQLITE_OK && wantTypes ) pt_end_types(d, &t->azType, &zErr);
+    sqlite3_free(zErr);
+    if( t->rc == SQLITE_OK && d->pServer ) {
+      zErr = 0;
+      if( pt_end_writer_open(d, j->nCol, j->aDstCol, j->upsert, &w->apWriter[t->iLane], &zErr) )
+        w->apWriter[t->iLane] = 0;
+      sqlite3_free(zErr);
+    }
+  }
+  return 0;
+}
+
+/*
+** Wait for the workers' second target connections (lease_all leases them
+** on a thread while the job is planned and the first claim copied); a
+** worker that did not get one keeps one lane.  Called on the thread that
+** runs pontoon_copy, before worker threads start or a step needs lane 1.
+*/
+void copy_lanes_ready(copy_job *j) {
+  lease_task *t = j->pLeaser;
+  if( !t ) return;
+  j->pLeaser = 0;
+  if( t->threaded ) pthread_join(t->thread, 0);
+  for( int i = 0; i < t->c->nWorker; i++ ) {
+    copy_worker *w = &t->c->aWorker[i];
+    if( w->nLane == 2 && (t->rc != SQLITE_OK || !w->aDst[1].pConn) ) {
+      pt_end_writer_close(w->apWriter[1]);
+      w->apWriter[1] = 0;
+      if( w->aDst[1].pConn ) pt_server_release(w->aDst[1].pServer, w->aDst[1].pConn);
+      w->aDst[1].pConn = 0;
+      w->nLane = 1; /* a step on lane 1 goes back to lane 0 (copy_step) */
+    }
+  }
+  sqlite3_free(t->zErr);
+  sqlite3_free(t);
+}
+
+/*
+** Lease every worker's connections.  Over a network a connection's opening
+** is several round trips, so they open at once where that is safe (a
+** server's pool is touched by one thread at a time): the sources on one
+** thread and the targets' first lane on this one when they are two
+** servers, and the targets' second lane on a thread of its own that runs
+** on while the job is planned and the first claim copied
+** (copy_lanes_ready waits for it).
+*/
+static int lease_all(copy_cursor *c, char **pzErr) {
+  copy_job *j = c->pJob;
+  lease_task aTask[2];
+  memset(aTask, 0, sizeof(aTask));
+  aTask[0].c = aTask[1].c = c;
+  aTask[0].src = 1;
+  int threaded = j->src.pServer && j->dst.pServer && j->src.pServer != j->dst.pServer &&
+    pthread_create(&aTask[0].thread, 0, lease_side, &aTask[0]) == 0;
+  if( !threaded ) lease_side(&aTask[0]);
+  lease_side(&aTask[1]);
+  if( threaded ) pthread_join(aTask[0].thread, 0);
+  copy_decide_raw(j, aTask[0].azType, aTask[1].azType);
+  for( int k = 0; k < 2; k++ ) {
+    sqlite3_free(aTask[k].azType);
+    if( aTask[k].rc != SQLITE_OK && !*pzErr ) {
+      *pzErr = aTask[k].zErr;
+      aTask[k].zErr = 0;
+    }
+    sqlite3_free(aTask[k].zErr);
+  }
+  if( *pzErr ) return SQLITE_ERROR;
+  int nLane = 1;
+  for( int i = 0; i < c->nWorker; i++ ) {
+    copy_worker *w = &c->aWorker[i];
+    if( w->nLane == 2 && !w->aDst[0].pDialect->zSkipLocked ) w->nLane = 1;
+    if( w->nLane == 2 ) nLane = 2;
+  }
+  if( nLane == 2 ) {
+    /* the second lanes: no pool is touched by another thread until
+    ** copy_lanes_ready, which runs before any row goes back to SQLite */
+    lease_task *t = sqlite3_malloc(sizeof(*t));
+    if( t ) {
+      memset(t, 0, sizeof(*t));
+      t->c = c;
+      t->iLane = 1;
+      t->threaded = pthread_create(&t->thread, 0, lease_side, t) == 0;
+      if( !t->threaded ) lease_side(t);
+      j->pLeaser = t;
+    }
+  }
+  return SQLITE_OK;
+}
+
+/*
 ** xFilter: pontoon_copy(src, dst, options) starts.  The job is set up
-** (everything refusable refused), each worker leases its pair of
-** connections, the ledger is created if need be, the job found or planned,
+** (everything refusable refused), each worker leases its connections
+** (lease_all), the ledger is created if need be, the job found or planned,
 ** and with workers > 1 their threads start; then the first output row is
 ** produced (copyNext).  Errors are the statement's, with the message.
 */
@@ -335,32 +487,35 @@ static int copyFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, 
   int rc = copy_job_setup(j, v->pReg, az[0], az[1], az[2], &zErr);
   if( rc != SQLITE_OK )
     return cursor_error(c, zErr ? zErr : sqlite3_mprintf("pontoon_copy: %s", sqlite3_errstr(rc)));
-  /* workers: their own connections, leased here on this thread */
+  /* workers: their own connections, leased here */
   c->aWorker = sqlite3_malloc64(sizeof(copy_worker) * j->nWorker);
   if( !c->aWorker ) return SQLITE_NOMEM;
   memset(c->aWorker, 0, sizeof(copy_worker) * j->nWorker);
+  int nLane = copy_lanes(j);
   for( int i = 0; i < j->nWorker; i++ ) {
     copy_worker *w = &c->aWorker[i];
     c->nWorker++;
     w->pJob = j;
     w->nClaim = j->fixedChunk ? 1 : 8; /* without chunk=: adapted after each claim */
+    w->nLane = nLane;
     w->src = j->src;
-    w->dst = j->dst;
-    w->src.pConn = w->dst.pConn = 0;
-    w->src.inTxn = w->dst.inTxn = 0;
-    if( pt_end_connect(&w->src, &zErr) || pt_end_connect(&w->dst, &zErr) ) {
-      return cursor_error(c, zErr);
+    w->src.pConn = 0;
+    w->src.inTxn = 0;
+    for( int l = 0; l < nLane; l++ ) {
+      w->aDst[l] = j->dst;
+      w->aDst[l].pConn = 0;
+      w->aDst[l].inTxn = 0;
     }
   }
+  if( lease_all(c, &zErr) ) return cursor_error(c, zErr);
   copy_worker *w0 = &c->aWorker[0];
-  copy_decide_raw(j, w0);
   /* the job's planning runs on worker 0's connections */
   pt_end src0 = j->src, dst0 = j->dst;
   j->src.pConn = w0->src.pConn;
-  j->dst.pConn = w0->dst.pConn;
+  j->dst.pConn = w0->aDst[0].pConn;
   int done = 0;
   rc = copy_job_start(j, &done, &zErr);
-  w0->dst.inTxn = 0;
+  w0->aDst[0].inTxn = 0;
   j->src.pConn = src0.pConn;
   j->dst.pConn = dst0.pConn;
   if( rc != SQLITE_OK ) return cursor_error(c, zErr);
@@ -368,6 +523,7 @@ static int copyFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, 
   if( done ) {
     j->stop = 1;
   } else if( j->nWorker > 1 ) {
+    copy_lanes_ready(j); /* before the workers' threads use them */
     c->threads = 1;
     for( int i = 0; i < j->nWorker; i++ ) {
       copy_worker *w = &c->aWorker[i];

@@ -21,13 +21,26 @@ typedef struct copy_out {
 } copy_out;
 
 typedef struct copy_job copy_job;
+typedef struct copy_finish copy_finish;
 
-/* A worker: its own connections to both ends (ends share the description). */
+/*
+** A worker: its own connections to both ends (ends share the description).
+** With two lanes, the worker's transactions alternate between two target
+** connections: while one claim's rows drain on the target and its ledger
+** update and COMMIT run (a finisher thread, copy_finish), the next claim
+** is read and written on the other.  Each transaction still carries its
+** chunks' rows and their ledger update together.
+*/
 typedef struct copy_worker {
   copy_job *pJob;
-  pt_end src, dst; /* shallow copies of the job's ends, own pConn */
+  pt_end src; /* a shallow copy of the job's end, own pConn */
+  pt_end aDst[2]; /* lane 0, and lane 1 when nLane == 2 */
+  pt_end_writer *apWriter[2]; /* each lane's target writer, open across transactions */
+  int nLane; /* 1, or 2: transactions overlap */
+  int iLane; /* the lane of the next claim */
   int nClaim; /* chunks claimed at once */
-  pt_end_writer *pWriter; /* its target writer, open across transactions */
+  double tClaimMin; /* the least seconds a claim took to start (BEGIN, claim) */
+  copy_finish *pFin; /* the previous claim, still ending on its lane, or NULL */
   char *zErr; /* why it stopped, or NULL */
   pthread_t thread;
   int started;
@@ -51,6 +64,7 @@ struct copy_job {
   int64_t rowsTotal;
   char zWorker[96];
   pt_stmt aRead[4]; /* range reads: [hasLo + 2*hasHi] */
+  void *pLeaser; /* the workers' second target connections being leased (copy.c) */
   /* results, shared with worker threads */
   pthread_mutex_t mutex;
   pthread_cond_t cond;
@@ -80,9 +94,14 @@ int copy_job_setup(copy_job *j, pt_registry *r, const char *zSrc, const char *zD
 int copy_job_start(copy_job *j, int *pDone, char **pzErr);
 void copy_job_free(copy_job *j);
 
+/* in copy.c */
+void copy_lanes_ready(copy_job *j);
+
 /* in copy_chunks.c */
-void copy_decide_raw(copy_job *j, copy_worker *w);
+int copy_raw_candidate(copy_job *j);
+void copy_decide_raw(copy_job *j, char **azSrc, char **azDst);
 int copy_step(copy_worker *w, char **pzErr);
+int copy_worker_settle(copy_worker *w, char **pzErr);
 void *copy_worker_main(void *p);
 void copy_throttle(copy_job *j);
 

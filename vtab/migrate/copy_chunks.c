@@ -8,7 +8,9 @@
 ** target; or, PostgreSQL to PostgreSQL with the same types, binary COPY
 ** passed through), marks them all done in one statement and commits: rows
 ** and ledger entry together.  Killed before the commit, the chunks stay to
-** do; after it, done.
+** do; after it, done.  With two target connections (copy_worker's lanes)
+** the marking and the commit of one claim run on a finisher thread while
+** the next claim is copied on the other connection (copy_step).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,11 +30,12 @@
 ** the reader's alone meanwhile, the target's this thread's.
 */
 #define PIPE_BATCH_ROWS 2000
-#define PIPE_BATCH_BYTES (1 << 20)
-#define PIPE_FIRST_BYTES \
-  (64 << 10) /* the first batch of a transaction: the
-                                      ** target starts sooner (over a link, a
-                                      ** megabyte is 80 ms at 100 Mbit/s) */
+/* A batch's bytes: the writer sends the last one after the reader is done,
+** so a claim's end waits for it (over a link, 256 KB is 20 ms at 100
+** Mbit/s; a megabyte was 80 ms at each claim's end) */
+#define PIPE_BATCH_BYTES (256 << 10)
+/* the first batch of a transaction: the target starts sooner */
+#define PIPE_FIRST_BYTES (64 << 10)
 
 typedef struct copy_pipe {
   copy_job *pJob;
@@ -236,6 +239,19 @@ static void *pipe_reader(void *p) {
 static int pipe_write(copy_pipe *cp, char **pzErr) {
   copy_job *j = cp->pJob;
   int idx = 0, rc = SQLITE_OK;
+  if( cp->raw ) {
+    /* no rows yet: the target's COPY opens while the source's starts */
+    char *zErr = 0;
+    rc = pt_end_writer_raw(cp->pWriter, "", 0, 0, &zErr);
+    if( rc != SQLITE_OK ) {
+      *pzErr = pt_end_error(&j->dst, "INSERT", zErr);
+      pthread_mutex_lock(&cp->mutex);
+      cp->stop = 1;
+      pthread_cond_broadcast(&cp->cond);
+      pthread_mutex_unlock(&cp->mutex);
+      return rc;
+    }
+  }
   while( 1 ) {
     pthread_mutex_lock(&cp->mutex);
     while( !cp->aFull[idx] && !cp->done ) pthread_cond_wait(&cp->cond, &cp->mutex);
@@ -306,30 +322,30 @@ corrupt:
 /*
 ** Whether rows may pass from source to target undecoded: the same driver
 ** on both ends with raw rows (PostgreSQL's binary COPY), every copied
-** column of the same type on both sides as the servers describe them now,
-** an integer key (its bounds are written into the SQL as numbers, COPY
-** taking no parameters), and plain inserts.
+** column of the same type on both sides as the servers describe them now
+** (each end's types read on its own connection when it is leased,
+** copy.c), an integer key (its bounds are written into the SQL as
+** numbers, COPY taking no parameters), and plain inserts.
 */
-void copy_decide_raw(copy_job *j, copy_worker *w) {
+int copy_raw_candidate(copy_job *j) {
   const pt_driver *ds = j->src.pServer ? j->src.pServer->pDriver : 0;
   const pt_driver *dd = j->dst.pServer ? j->dst.pServer->pDriver : 0;
-  if( !ds || ds != dd || !ds->xRawOpen || !ds->xBulkRaw || j->upsert ) return;
-  if( getenv("PONTOON_COPY_NO_RAW") ) return; /* docs/copy.md: for measurements */
+  if( !ds || ds != dd || !ds->xRawOpen || !ds->xBulkRaw || j->upsert ) return 0;
+  if( getenv("PONTOON_COPY_NO_RAW") ) return 0; /* docs/copy.md: for measurements */
   for( int i = 0; i < j->src.nKey; i++ )
-    if( j->aKeyKind[i] != PT_K_INT ) return;
-  char **azSrc = 0, **azDst = 0, *zErr = 0;
-  if( pt_end_types(&w->src, &azSrc, &zErr) == SQLITE_OK &&
-      pt_end_types(&w->dst, &azDst, &zErr) == SQLITE_OK ) {
-    int same = 1;
-    for( int i = 0; i < j->nCol && same; i++ ) {
-      const char *a = azSrc[j->aSrcCol[i]], *b = azDst[j->aDstCol[i]];
-      same = a && b && strcmp(a, b) == 0;
-    }
-    j->raw = same;
+    if( j->aKeyKind[i] != PT_K_INT ) return 0;
+  return 1;
+}
+
+/* azSrc and azDst: pt_end_types of both ends (NULL when unknown). */
+void copy_decide_raw(copy_job *j, char **azSrc, char **azDst) {
+  if( !azSrc || !azDst || !copy_raw_candidate(j) ) return;
+  int same = 1;
+  for( int i = 0; i < j->nCol && same; i++ ) {
+    const char *a = azSrc[j->aSrcCol[i]], *b = azDst[j->aDstCol[i]];
+    same = a && b && strcmp(a, b) == 0;
   }
-  sqlite3_free(zErr);
-  sqlite3_free(azSrc);
-  sqlite3_free(azDst);
+  j->raw = same;
 }
 
 /* The SELECT of one chunk for a raw read: the bounds as integers in the
@@ -421,7 +437,7 @@ static int copy_chunks(copy_worker *w, pt_end_writer *wr, const claimed *aClaim,
   int rc = SQLITE_OK;
   for( int i = 0; i < nClaim; i++ ) aRows[i] = 0;
   *piFail = 0;
-  if( w->dst.pServer ) {
+  if( w->aDst[0].pServer ) {
     /* a remote target: read and write at once */
     copy_pipe cp;
     memset(&cp, 0, sizeof(cp));
@@ -475,7 +491,7 @@ static int copy_chunks(copy_worker *w, pt_end_writer *wr, const claimed *aClaim,
       char *zW = 0;
       rc = pt_end_writer_row(wr, aVal, &zW);
       if( rc != SQLITE_OK )
-        *pzErr = pt_end_error(&w->dst, "INSERT", zW);
+        *pzErr = pt_end_error(&w->aDst[0], "INSERT", zW);
       else
         aRows[c]++;
     }
@@ -500,136 +516,87 @@ static void add_output(copy_job *j, const copy_out *o) {
   pthread_mutex_unlock(&j->mutex);
 }
 
-/* Mark the chunk and the job failed, in a transaction of their own. */
-static void record_failure(copy_worker *w, int64_t iChunk, const char *zWhy) {
+/* Mark the chunk and the job failed, in a transaction of their own on
+** target connection dst. */
+static void record_failure(copy_worker *w, pt_end *dst, int64_t iChunk, const char *zWhy) {
   copy_job *j = w->pJob;
   char zChunk[24], *zErr = 0;
   snprintf(zChunk, sizeof zChunk, "%lld", (long long)iChunk);
-  pt_end_rollback(&w->dst);
-  if( pt_end_begin(&w->dst, &zErr) != SQLITE_OK ) {
+  pt_end_rollback(dst);
+  if( pt_end_begin(dst, &zErr) != SQLITE_OK ) {
     sqlite3_free(zErr);
     return;
   }
   pt_param a[3] = { copy_param(zWhy, PT_K_TEXT), copy_param(j->zJob, PT_K_TEXT),
                     copy_param(zChunk, PT_K_INT) };
-  int rc = ledger_exec(&w->dst, "chunk",
+  int rc = ledger_exec(dst, "chunk",
                        "UPDATE %s SET state = 'failed', error = %1 "
                        "WHERE job = %2 AND chunk = %3 AND state <> 'done'",
                        3, a, 0, &zErr);
   if( rc == SQLITE_OK ) {
-    rc = ledger_exec(&w->dst, "job", "UPDATE %s SET state = 'failed', error = %1 WHERE job = %2", 2,
-                     a, 0, &zErr);
+    rc = ledger_exec(dst, "job", "UPDATE %s SET state = 'failed', error = %1 WHERE job = %2", 2, a,
+                     0, &zErr);
   }
-  if( rc == SQLITE_OK ) rc = pt_end_commit(&w->dst, &zErr);
-  if( rc != SQLITE_OK ) pt_end_rollback(&w->dst);
+  if( rc == SQLITE_OK ) rc = pt_end_commit(dst, &zErr);
+  if( rc != SQLITE_OK ) pt_end_rollback(dst);
   sqlite3_free(zErr);
 }
 
 /*
-** One step of a worker: claim up to nClaim chunks in a target transaction,
-** copy them, mark them done and commit.  SQLITE_DONE when no chunk is left
-** to claim.  On error the transaction is rolled back and the failure
-** recorded in the ledger.
+** The end of a claim whose rows were all handed to its lane's writer: the
+** rows drain on the target, the chunks are marked done with their rows
+** counted, and the transaction commits; then its output rows.  On a
+** worker with two lanes this runs on a thread of its own while the worker
+** copies its next claim on the other lane (copy_step).
 */
-int copy_step(copy_worker *w, char **pzErr) {
-  copy_job *j = w->pJob;
-  pt_end *dst = &w->dst;
-  char *zErr = 0;
-  int rc = pt_end_begin(dst, &zErr);
-  if( rc != SQLITE_OK ) {
-    *pzErr = pt_end_error(dst, "BEGIN", zErr);
-    return rc;
-  }
-  /* claim */
-  char *zT = pt_ledger_name(dst, "chunk");
-  pt_sql qc;
-  pt_stmt stc;
-  pt_end_sql(dst, &qc);
-  pt_ledger_sqlf(&qc,
-                 "SELECT chunk, lo, hi, (SELECT sum(d.rows_copied) FROM %s d "
-                 "WHERE d.job = %1 AND d.state = 'done') FROM %s WHERE job = %1 "
-                 "AND state <> 'done' ORDER BY chunk ",
-                 zT);
-  if( dst->pDialect->xLimit ) dst->pDialect->xLimit(&qc, 2); /* else the first rows read */
-  if( dst->pDialect->zSkipLocked ) sqlite3_str_appendall(qc.pStr, dst->pDialect->zSkipLocked);
-  sqlite3_free(zT);
-  char zLimit[16];
-  snprintf(zLimit, sizeof zLimit, "%d", w->nClaim);
-  pt_param a[2] = { copy_param(j->zJob, PT_K_TEXT), copy_param(zLimit, PT_K_INT) };
-  static const pt_kind aKind[] = { PT_K_INT, PT_K_TEXT, PT_K_TEXT, PT_K_DECIMAL /* sum() */ };
-  claimed aClaim[COPY_MAX_CLAIM];
-  int nClaim = 0;
-  int64_t rowsBefore = 0; /* the job's rows done when claimed */
-  pt_end_rows *q = 0;
-  rc = pt_sql_finish(&qc, &stc);
-  if( rc == SQLITE_OK )
-    rc = pt_end_query_few(dst, &stc, dst->pDialect->xLimit ? 2 : 1, a, 4, aKind, &q, &zErr);
-  pt_stmt_clear(&stc);
-  while( rc == SQLITE_OK && nClaim < w->nClaim ) {
-    rc = pt_end_rows_next(q, &zErr);
-    if( rc != SQLITE_ROW ) {
-      if( rc == SQLITE_DONE ) rc = SQLITE_OK;
-      break;
-    }
-    pt_value v[4];
-    for( int i = 0; i < 4; i++ ) pt_end_rows_column(q, i, &v[i]);
-    rowsBefore = copy_value_i64(&v[3]);
-    claimed *c = &aClaim[nClaim++];
-    c->iChunk = v[0].type == PT_V_INT ? v[0].i : strtoll(v[0].p ? v[0].p : "0", 0, 10);
-    c->zLo = v[1].type == PT_V_NULL ? 0 : pt_strndup(v[1].p, v[1].n);
-    c->zHi = v[2].type == PT_V_NULL ? 0 : pt_strndup(v[2].p, v[2].n);
-    rc = SQLITE_OK;
-  }
-  pt_end_rows_close(q);
-  if( rc != SQLITE_OK ) {
-    /* PostgreSQL at REPEATABLE READ: a chunk another worker committed
-    ** after this snapshot began; the caller claims again */
-    for( int i = 0; i < nClaim; i++ ) {
-      sqlite3_free(aClaim[i].zLo);
-      sqlite3_free(aClaim[i].zHi);
-    }
-    pt_end_rollback(dst);
-    *pzErr = pt_end_error(dst, "claiming chunks in the ledger", zErr);
-    return SQLITE_BUSY;
-  }
-  if( nClaim == 0 ) {
-    pt_end_rollback(dst);
-    return SQLITE_DONE;
-  }
-  /* copy */
-  double t0 = copy_now();
+struct copy_finish {
+  copy_worker *pWorker;
+  int iLane;
+  claimed aClaim[COPY_MAX_CLAIM]; /* owned */
+  int nClaim;
+  int64_t aRows[COPY_MAX_CLAIM]; /* rows copied of each */
+  int64_t rowsBefore; /* the job's rows done before this claim */
+  double t0; /* when it was claimed */
   char zStarted[40];
-  pt_ledger_now(zStarted);
-  /* the worker's writer, opened once (it asks the target for the columns'
-  ** types) and used by each of its transactions */
-  if( !w->pWriter ) {
-    rc = pt_end_writer_open(dst, j->nCol, j->aDstCol, j->upsert, &w->pWriter, &zErr);
-    if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "INSERT", zErr);
+  int iFail; /* the chunk an error is charged to */
+  int rc;
+  char *zErr; /* prefixed */
+  pthread_t thread;
+  int threaded;
+};
+
+static void finish_free(copy_finish *f) {
+  for( int i = 0; i < f->nClaim; i++ ) {
+    sqlite3_free(f->aClaim[i].zLo);
+    sqlite3_free(f->aClaim[i].zHi);
   }
-  pt_end_writer *wr = w->pWriter;
-  int64_t aRows[COPY_MAX_CLAIM];
-  int iFail = 0;
-  if( rc == SQLITE_OK ) rc = copy_chunks(w, wr, aClaim, nClaim, aRows, &iFail, pzErr);
-  if( rc == SQLITE_OK ) {
-    zErr = 0;
-    rc = pt_end_writer_flush(wr, &zErr);
-    if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "INSERT", zErr);
-  }
+  sqlite3_free(f->zErr);
+  sqlite3_free(f);
+}
+
+static void *finish_claim(void *p) {
+  copy_finish *f = p;
+  copy_worker *w = f->pWorker;
+  copy_job *j = w->pJob;
+  pt_end *dst = &w->aDst[f->iLane];
+  int nClaim = f->nClaim;
+  char *zErr = 0;
+  int rc = pt_end_writer_flush(w->apWriter[f->iLane], &zErr);
   if( rc != SQLITE_OK ) {
+    f->zErr = pt_end_error(dst, "INSERT", zErr);
     /* what it buffered goes with the transaction */
-    pt_end_writer_close(w->pWriter);
-    w->pWriter = 0;
+    pt_end_writer_close(w->apWriter[f->iLane]);
+    w->apWriter[f->iLane] = 0;
   }
-  /* mark done */
   double t1 = copy_now();
   char zFinished[40], zSeconds[32];
   pt_ledger_now(zFinished);
-  snprintf(zSeconds, sizeof zSeconds, "%.6f", (t1 - t0) / nClaim);
+  snprintf(zSeconds, sizeof zSeconds, "%.6f", (t1 - f->t0) / nClaim);
   /* every claimed chunk done, in one statement: its rows by CASE */
   if( rc == SQLITE_OK ) {
     char zChunk[COPY_MAX_CLAIM][24], zRows[COPY_MAX_CLAIM][24];
     pt_param u[5 + 2 * COPY_MAX_CLAIM + 1];
-    u[0] = copy_param(zStarted, PT_K_TIMESTAMP);
+    u[0] = copy_param(f->zStarted, PT_K_TIMESTAMP);
     u[1] = copy_param(zFinished, PT_K_TIMESTAMP);
     u[2] = copy_param(zSeconds, PT_K_REAL);
     u[3] = copy_param(j->zWorker, PT_K_TEXT);
@@ -644,8 +611,8 @@ int copy_step(copy_worker *w, char **pzErr) {
                    zT2);
     sqlite3_free(zT2);
     for( int i = 0; i < nClaim; i++ ) {
-      snprintf(zChunk[i], sizeof zChunk[i], "%lld", (long long)aClaim[i].iChunk);
-      snprintf(zRows[i], sizeof zRows[i], "%lld", (long long)aRows[i]);
+      snprintf(zChunk[i], sizeof zChunk[i], "%lld", (long long)f->aClaim[i].iChunk);
+      snprintf(zRows[i], sizeof zRows[i], "%lld", (long long)f->aRows[i]);
       u[5 + 2 * i] = copy_param(zChunk[i], PT_K_INT);
       u[6 + 2 * i] = copy_param(zRows[i], PT_K_INT);
       sqlite3_str_appendall(q2.pStr, " WHEN ");
@@ -671,42 +638,247 @@ int copy_step(copy_worker *w, char **pzErr) {
                         "(the ledger's engine cannot lock it): nothing of this claim was kept");
       rc = SQLITE_ERROR;
     }
-    if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "writing the ledger", zErr);
+    if( rc != SQLITE_OK ) f->zErr = pt_end_error(dst, "writing the ledger", zErr);
   }
-  /* rows done: as the ledger said when the chunks were claimed, and these */
-  int64_t rowsDone = rowsBefore;
-  for( int i = 0; i < nClaim; i++ ) rowsDone += aRows[i];
   if( rc == SQLITE_OK ) {
+    zErr = 0;
     rc = pt_end_commit(dst, &zErr);
-    if( rc != SQLITE_OK ) *pzErr = pt_end_error(dst, "COMMIT", zErr);
+    if( rc != SQLITE_OK ) f->zErr = pt_end_error(dst, "COMMIT", zErr);
   }
   if( rc != SQLITE_OK ) {
-    record_failure(w, aClaim[iFail].iChunk, *pzErr ? *pzErr : "error");
+    record_failure(w, dst, f->aClaim[f->iFail].iChunk, f->zErr ? f->zErr : "error");
   } else {
-    double per = (t1 - t0) / nClaim;
-    int64_t done = rowsBefore;
+    double per = (t1 - f->t0) / nClaim;
+    int64_t done = f->rowsBefore;
     for( int i = 0; i < nClaim; i++ ) {
-      done += aRows[i];
-      copy_out o = { aClaim[i].iChunk, aRows[i], done, per };
+      done += f->aRows[i];
+      copy_out o = { f->aClaim[i].iChunk, f->aRows[i], done, per };
       add_output(j, &o);
     }
-    (void)rowsDone;
-    /* adapt the claim toward a few seconds of work per transaction: each
-    ** transaction's end drains the stream of rows, so few and long ones;
-    ** from the time per chunk, the claim that would take about four seconds */
-    if( !j->fixedChunk ) {
-      double per1 = (t1 - t0) / nClaim;
-      int want = per1 > 0 ? (int)(4.0 / per1) : COPY_MAX_CLAIM;
-      if( want > nClaim * 8 ) want = nClaim * 8; /* grow by 8 at the most */
-      if( want < 1 ) want = 1;
-      if( want > COPY_MAX_CLAIM ) want = COPY_MAX_CLAIM;
-      w->nClaim = want;
+  }
+  f->rc = rc;
+  return 0;
+}
+
+/*
+** Wait for the worker's previous claim to end (its finisher thread), and
+** return how it ended: SQLITE_OK when it committed, else its error in
+** *pzErr (the failure is in the ledger).  SQLITE_OK when none is pending.
+*/
+int copy_worker_settle(copy_worker *w, char **pzErr) {
+  copy_finish *f = w->pFin;
+  if( !f ) return SQLITE_OK;
+  w->pFin = 0;
+  if( f->threaded ) pthread_join(f->thread, 0);
+  int rc = f->rc;
+  if( rc != SQLITE_OK ) {
+    *pzErr =
+      f->zErr ? f->zErr : sqlite3_mprintf("pontoon_copy: job '%s': a claim failed", w->pJob->zJob);
+    f->zErr = 0;
+  }
+  finish_free(f);
+  return rc;
+}
+
+/*
+** One step of a worker: claim up to nClaim chunks in a target transaction,
+** copy them, mark them done and commit.  SQLITE_DONE when no chunk is left
+** to claim.  On error the transaction is rolled back and the failure
+** recorded in the ledger.
+**
+** With two lanes, the step returns once the rows are copied: their drain
+** on the target, the ledger update and the COMMIT go on in a finisher
+** thread while the next step claims and copies on the other lane.  That
+** claim leaves out the chunks still ending (they are locked, and at
+** REPEATABLE READ a row committed during the claim would be an error),
+** and this step's transaction commits only after the previous one has:
+** when that failed, this one is rolled back and its error is the step's.
+*/
+int copy_step(copy_worker *w, char **pzErr) {
+  copy_job *j = w->pJob;
+  double tStep = copy_now();
+  if( w->iLane == 1 ) {
+    copy_lanes_ready(j); /* lane 1's leaser is done with it (a no-op after) */
+    if( !w->aDst[1].pConn ) {
+      /* the second connection could not be had: one lane */
+      w->nLane = 1;
+      w->iLane = 0;
+      int rc = copy_worker_settle(w, pzErr);
+      if( rc != SQLITE_OK ) return rc;
     }
   }
-  for( int i = 0; i < nClaim; i++ ) {
-    sqlite3_free(aClaim[i].zLo);
-    sqlite3_free(aClaim[i].zHi);
+  int lane = w->iLane;
+  pt_end *dst = &w->aDst[lane];
+  copy_finish *prev = w->pFin; /* ending on the other lane */
+  char *zErr = 0;
+  int rc = pt_end_begin(dst, &zErr);
+  if( rc != SQLITE_OK ) {
+    *pzErr = pt_end_error(dst, "BEGIN", zErr);
+    return rc;
   }
+  /* claim */
+  char *zT = pt_ledger_name(dst, "chunk");
+  pt_sql qc;
+  pt_stmt stc;
+  pt_end_sql(dst, &qc);
+  pt_ledger_sqlf(&qc,
+                 "SELECT chunk, lo, hi, (SELECT sum(d.rows_copied) FROM %s d "
+                 "WHERE d.job = %1 AND d.state = 'done'",
+                 zT);
+  for( int k = 0; k < 2 && prev; k++ ) {
+    /* the chunks of the claim still ending: neither claimed nor counted */
+    sqlite3_str_appendall(qc.pStr, k == 0 ? " AND d.chunk NOT IN (" : " AND chunk NOT IN (");
+    for( int i = 0; i < prev->nClaim; i++ ) {
+      if( i ) sqlite3_str_appendall(qc.pStr, ", ");
+      dst->pDialect->xParamExpr(&qc, PT_K_INT, 3 + i);
+    }
+    sqlite3_str_appendall(qc.pStr, ")");
+    if( k == 0 ) pt_ledger_sqlf(&qc, ") FROM %s WHERE job = %1 AND state <> 'done'", zT);
+  }
+  if( !prev ) pt_ledger_sqlf(&qc, ") FROM %s WHERE job = %1 AND state <> 'done'", zT);
+  sqlite3_str_appendall(qc.pStr, " ORDER BY chunk ");
+  if( dst->pDialect->xLimit ) dst->pDialect->xLimit(&qc, 2); /* else the first rows read */
+  if( dst->pDialect->zSkipLocked ) sqlite3_str_appendall(qc.pStr, dst->pDialect->zSkipLocked);
+  sqlite3_free(zT);
+  char zLimit[16], zPrev[COPY_MAX_CLAIM][24];
+  snprintf(zLimit, sizeof zLimit, "%d", w->nClaim);
+  pt_param a[2 + COPY_MAX_CLAIM] = { copy_param(j->zJob, PT_K_TEXT), copy_param(zLimit, PT_K_INT) };
+  int nParam = dst->pDialect->xLimit ? 2 : 1;
+  int64_t rowsPrev = 0; /* the rows of the claim still ending */
+  for( int i = 0; prev && i < prev->nClaim; i++ ) {
+    snprintf(zPrev[i], sizeof zPrev[i], "%lld", (long long)prev->aClaim[i].iChunk);
+    a[2 + i] = copy_param(zPrev[i], PT_K_INT);
+    rowsPrev += prev->aRows[i];
+    nParam = 3 + i;
+  }
+  static const pt_kind aKind[] = { PT_K_INT, PT_K_TEXT, PT_K_TEXT, PT_K_DECIMAL /* sum() */ };
+  claimed aClaim[COPY_MAX_CLAIM];
+  int nClaim = 0;
+  int64_t rowsBefore = 0; /* the job's rows done when claimed */
+  pt_end_rows *q = 0;
+  rc = pt_sql_finish(&qc, &stc);
+  if( rc == SQLITE_OK ) rc = pt_end_query_few(dst, &stc, nParam, a, 4, aKind, &q, &zErr);
+  pt_stmt_clear(&stc);
+  while( rc == SQLITE_OK && nClaim < w->nClaim ) {
+    rc = pt_end_rows_next(q, &zErr);
+    if( rc != SQLITE_ROW ) {
+      if( rc == SQLITE_DONE ) rc = SQLITE_OK;
+      break;
+    }
+    pt_value v[4];
+    for( int i = 0; i < 4; i++ ) pt_end_rows_column(q, i, &v[i]);
+    rowsBefore = copy_value_i64(&v[3]) + rowsPrev;
+    claimed *c = &aClaim[nClaim++];
+    c->iChunk = v[0].type == PT_V_INT ? v[0].i : strtoll(v[0].p ? v[0].p : "0", 0, 10);
+    c->zLo = v[1].type == PT_V_NULL ? 0 : pt_strndup(v[1].p, v[1].n);
+    c->zHi = v[2].type == PT_V_NULL ? 0 : pt_strndup(v[2].p, v[2].n);
+    rc = SQLITE_OK;
+  }
+  pt_end_rows_close(q);
+  if( rc != SQLITE_OK ) {
+    /* PostgreSQL at REPEATABLE READ: a chunk another worker committed
+    ** after this snapshot began; the caller claims again */
+    for( int i = 0; i < nClaim; i++ ) {
+      sqlite3_free(aClaim[i].zLo);
+      sqlite3_free(aClaim[i].zHi);
+    }
+    pt_end_rollback(dst);
+    *pzErr = pt_end_error(dst, "claiming chunks in the ledger", zErr);
+    return SQLITE_BUSY;
+  }
+  if( nClaim == 0 ) {
+    pt_end_rollback(dst);
+    rc = copy_worker_settle(w, pzErr);
+    return rc == SQLITE_OK ? SQLITE_DONE : rc;
+  }
+  /* copy */
+  copy_finish *f = sqlite3_malloc(sizeof(*f));
+  if( !f ) {
+    for( int i = 0; i < nClaim; i++ ) {
+      sqlite3_free(aClaim[i].zLo);
+      sqlite3_free(aClaim[i].zHi);
+    }
+    pt_end_rollback(dst);
+    rc = copy_worker_settle(w, pzErr);
+    return rc == SQLITE_OK ? SQLITE_NOMEM : rc;
+  }
+  memset(f, 0, sizeof(*f));
+  f->pWorker = w;
+  f->iLane = lane;
+  f->nClaim = nClaim;
+  memcpy(f->aClaim, aClaim, sizeof(claimed) * nClaim);
+  f->rowsBefore = rowsBefore;
+  f->t0 = copy_now();
+  pt_ledger_now(f->zStarted);
+  /* the lane's writer, opened once (it asks the target for the columns'
+  ** types) and used by each of its transactions */
+  if( !w->apWriter[lane] ) {
+    rc = pt_end_writer_open(dst, j->nCol, j->aDstCol, j->upsert, &w->apWriter[lane], &zErr);
+    if( rc != SQLITE_OK ) f->zErr = pt_end_error(dst, "INSERT", zErr);
+  }
+  if( rc == SQLITE_OK ) {
+    rc = copy_chunks(w, w->apWriter[lane], f->aClaim, nClaim, f->aRows, &f->iFail, &f->zErr);
+  }
+  double t1 = copy_now();
+  /* the previous claim commits first; if it failed, so does this one */
+  char *zPrevErr = 0;
+  int rcPrev = copy_worker_settle(w, &zPrevErr);
+  if( rcPrev != SQLITE_OK || rc != SQLITE_OK ) {
+    /* what the writer buffered goes with the transaction */
+    pt_end_writer_close(w->apWriter[lane]);
+    w->apWriter[lane] = 0;
+    if( rcPrev != SQLITE_OK ) {
+      pt_end_rollback(dst);
+      *pzErr = zPrevErr;
+      rc = rcPrev;
+    } else {
+      record_failure(w, dst, f->aClaim[f->iFail].iChunk, f->zErr ? f->zErr : "error");
+      *pzErr = f->zErr;
+      f->zErr = 0;
+    }
+    finish_free(f);
+    return rc;
+  }
+  /*
+  ** Adapt the claim, from the time per chunk of this one's copy, toward a
+  ** transaction of four seconds when each transaction's end drains the
+  ** stream of rows (one lane).  When transactions overlap, a claim's end
+  ** costs its lane's target no waiting and the two targets' sessions work
+  ** at once, so shorter ones go faster, down to where the round trips that
+  ** start a claim (BEGIN and the claim, the least seen) weigh: a hundred
+  ** times them, within 0.15 s and four seconds.  Over a
+  ** link with 20 ms round trips that is four seconds; on a loopback, 0.15 s
+  ** (a few chunks).
+  */
+  double tStart = f->t0 - tStep;
+  if( w->tClaimMin <= 0 || tStart < w->tClaimMin ) w->tClaimMin = tStart;
+  if( !j->fixedChunk ) {
+    double per1 = (t1 - f->t0) / nClaim;
+    double aim = 4.0;
+    if( w->nLane == 2 ) {
+      aim = 100 * w->tClaimMin;
+      if( aim < 0.15 ) aim = 0.15;
+      if( aim > 4.0 ) aim = 4.0;
+    }
+    int want = per1 > 0 ? (int)(aim / per1) : COPY_MAX_CLAIM;
+    if( want > nClaim * 8 ) want = nClaim * 8; /* grow by 8 at the most */
+    if( want < 1 ) want = 1;
+    if( want > COPY_MAX_CLAIM ) want = COPY_MAX_CLAIM;
+    w->nClaim = want;
+  }
+  if( w->nLane == 2 && pthread_create(&f->thread, 0, finish_claim, f) == 0 ) {
+    f->threaded = 1;
+    w->pFin = f;
+    w->iLane ^= 1;
+    return SQLITE_OK;
+  }
+  finish_claim(f);
+  rc = f->rc;
+  if( rc != SQLITE_OK ) {
+    *pzErr = f->zErr;
+    f->zErr = 0;
+  }
+  finish_free(f);
   return rc;
 }
 
@@ -728,9 +900,15 @@ static int worker_run(copy_worker *w) {
     pthread_mutex_lock(&j->mutex);
     int stop = j->stop;
     pthread_mutex_unlock(&j->mutex);
-    if( stop ) return SQLITE_OK;
     char *zErr = 0;
-    int rc = copy_step(w, &zErr);
+    int rc;
+    if( stop ) {
+      /* another worker failed: the claim still ending ends */
+      rc = copy_worker_settle(w, &zErr);
+      if( rc == SQLITE_OK ) return SQLITE_OK;
+    } else {
+      rc = copy_step(w, &zErr);
+    }
     if( rc == SQLITE_DONE ) return SQLITE_OK;
     if( rc == SQLITE_BUSY && nBusy++ < 50 ) {
       sqlite3_free(zErr);
@@ -738,6 +916,8 @@ static int worker_run(copy_worker *w) {
       continue;
     }
     if( rc != SQLITE_OK ) {
+      char *zErr2 = 0;
+      if( copy_worker_settle(w, &zErr2) != SQLITE_OK ) sqlite3_free(zErr2);
       w->zErr = zErr;
       pthread_mutex_lock(&j->mutex);
       j->stop = 1;
