@@ -20,9 +20,11 @@ CREATE VIRTUAL TABLE s.my_geo USING pontoon(my, ddl_my_geo);
 -- issue 14 items 1-2: MySQL -> PostgreSQL, every rule of the table (the
 -- statements themselves are the casting table's rows)
 SELECT pontoon_ddl('s.my_all', 'postgresql') AS ddl;
-SELECT pontoon_exec('pg', pontoon_ddl('s.my_all', 'postgresql')) AS created;
-SELECT pontoon_exec('pg', pontoon_ddl('s.my_child', 'postgresql')) AS created;
-SELECT pontoon_exec('pg', pontoon_ddl('s.my_case', 'postgresql')) AS created;
+-- (the tables go to public: this harness's user is named pontoon, like the
+-- ledger's schema, which "$user" in the search path would pick first)
+SELECT pontoon_exec('pg', 'SET search_path = public; ' || pontoon_ddl('s.my_all', 'postgresql')) AS created;
+SELECT pontoon_exec('pg', 'SET search_path = public; ' || pontoon_ddl('s.my_child', 'postgresql')) AS created;
+SELECT pontoon_exec('pg', 'SET search_path = public; ' || pontoon_ddl('s.my_case', 'postgresql')) AS created;
 CREATE VIRTUAL TABLE d.my_all USING pontoon(pg, ddl_my_all);
 CREATE VIRTUAL TABLE d.my_child USING pontoon(pg, ddl_my_child);
 CREATE VIRTUAL TABLE d.my_case USING pontoon(pg, "ddl_My Case");
@@ -64,12 +66,12 @@ SELECT pontoon_ddl('s.my_ci', 'postgresql') AS ddl;
 -- zero dates: kept as written by pontoon, so PostgreSQL's date refuses
 -- them at the copy; cast= makes them text, and the round trip is exact
 SELECT pontoon_ddl('s.my_zero', 'postgresql') AS ddl;
-SELECT pontoon_exec('pg', pontoon_ddl('s.my_zero', 'postgresql')) AS created;
+SELECT pontoon_exec('pg', 'SET search_path = public; ' || pontoon_ddl('s.my_zero', 'postgresql')) AS created;
 CREATE VIRTUAL TABLE d.my_zero USING pontoon(pg, ddl_my_zero);
 SELECT sum(rows) AS copied FROM pontoon_copy('s.my_zero', 'd.my_zero', 'job=ddl-4');
 SELECT pontoon_exec('pg', 'DROP TABLE ddl_my_zero') AS dropped;
 SELECT pontoon_ddl('s.my_zero', 'postgresql', 'table', 'cast=''date=varchar(10),datetime=varchar(19)''') AS ddl;
-SELECT pontoon_exec('pg', pontoon_ddl('s.my_zero', 'postgresql', 'table', 'cast=''date=varchar(10),datetime=varchar(19)''')) AS created;
+SELECT pontoon_exec('pg', 'SET search_path = public; ' || pontoon_ddl('s.my_zero', 'postgresql', 'table', 'cast=''date=varchar(10),datetime=varchar(19)''')) AS created;
 DROP TABLE d.my_zero;
 CREATE VIRTUAL TABLE d.my_zero USING pontoon(pg, ddl_my_zero);
 SELECT sum(rows) AS copied FROM pontoon_copy('s.my_zero', 'd.my_zero', 'job=ddl-zero2');
@@ -134,7 +136,7 @@ CREATE UNIQUE INDEX ddl_local_name ON ddl_local (name);
 INSERT INTO ddl_local VALUES (1, 'a', 0.5, x'00', 1), (4, 'b', NULL, NULL, NULL);
 SELECT pontoon_ddl('ddl_local', 'postgresql', 'all') AS ddl;
 SELECT pontoon_ddl('ddl_local', 'mysql', 'all') AS ddl;
-SELECT pontoon_exec('pg', pontoon_ddl('ddl_local', 'postgresql')) AS created;
+SELECT pontoon_exec('pg', 'SET search_path = public; ' || pontoon_ddl('ddl_local', 'postgresql')) AS created;
 CREATE VIRTUAL TABLE d.local USING pontoon(pg, ddl_local);
 SELECT sum(rows) AS copied FROM pontoon_copy('main.ddl_local', 'd.local', 'job=ddl-11');
 SELECT count(*) AS local_diff FROM pontoon_diff('main.ddl_local', 'd.local');

@@ -74,7 +74,7 @@ SELECT sum(rows) AS copied FROM pontoon_copy('a.pairs', 'b.pairs_copy');
 SELECT count(*) AS differences FROM pontoon_diff('a.pairs', 'b.pairs_copy');
 SELECT job, state FROM pontoon_jobs WHERE job = 'a.pairs -> b.pairs_copy';
 ATTACH ':memory:' AS lg;
-SELECT pontoon_import('pg', 'lg', 'pontoon');
+SELECT pontoon_import('pg', 'lg', 'pontoon', 'job');
 SELECT job, state, checksum = pontoon_checksum('b.pairs_copy') AS same_checksum, verified IS NOT NULL AS dated
   FROM lg.job WHERE job = 'a.pairs -> b.pairs_copy';
 SELECT count(*) AS ad_hoc_jobs FROM lg.job WHERE job LIKE 'a.users%';

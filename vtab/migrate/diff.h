@@ -13,7 +13,7 @@
 #define DIFF_THRESHOLD 128 /* rows: at most this many on each side, fetch */
 #define DIFF_FIRST_ROWS 1024 /* rows per piece of the first cut */
 #define DIFF_FIRST_MAX 16384 /* pieces of the first cut, at most */
-#define DIFF_LEAF_ROWS 50000 /* rows fetched by one leaf query per side */
+#define DIFF_LEAF_ROWS 16384 /* rows fetched by one leaf query per side, at once */
 #define DIFF_BATCH 64 /* segments split by one bucket query */
 
 /* A key range (lo, hi] of the key space; bounds in pt_key_append's form,

@@ -757,7 +757,13 @@ int diff_fetch(diff_job *j, int iSide, const diff_seg *aSeg, int nSeg, diff_row 
     return SQLITE_ERROR;
   }
   pt_end_rows *r = 0;
-  int rc = side_query(j, iSide, &q, &p, 2 * j->nCol, aKind, 0, &r, pzErr);
+  /* a few thousand rows (DIFF_LEAF_ROWS): in one round trip; more (a large
+  ** threshold=): streamed */
+  int64_t nExpect = 0;
+  for( int i = 0; i < nSeg; i++ )
+    nExpect += aSeg[i].n[0] > aSeg[i].n[1] ? aSeg[i].n[0] : aSeg[i].n[1];
+  int nFetch = nExpect <= DIFF_LEAF_ROWS ? PT_FETCH_FEW : 0;
+  int rc = side_query(j, iSide, &q, &p, 2 * j->nCol, aKind, nFetch, &r, pzErr);
   char *zErr = 0;
   diff_row *a = 0;
   int n = 0, nAlloc = 0;
