@@ -34,21 +34,18 @@ diff_setup() {
   psql_ "$new_direct" -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS dif CASCADE; CREATE SCHEMA dif;
     CREATE TABLE dif.bench_users (LIKE fdw.bench_users);
     ALTER TABLE dif.bench_users ADD PRIMARY KEY (id);
-    INSERT INTO dif.bench_users SELECT * FROM fdw.bench_users;
-    VACUUM ANALYZE dif.bench_users"
+    INSERT INTO dif.bench_users SELECT * FROM fdw.bench_users" -c "VACUUM ANALYZE dif.bench_users"
   diff_plant dif.bench_users
-  if want mysql; then
-    psql_ "$new_direct" -c "CREATE TABLE dif.my_users (LIKE dif.bench_users INCLUDING ALL)"
-    shell_sql "$tmp/dcopy.sql" <<'SQL'
+  psql_ "$new_direct" -c "CREATE TABLE dif.my_users (LIKE dif.bench_users INCLUDING ALL)"
+  shell_sql "$tmp/dcopy.sql" <<'SQL'
 CREATE VIRTUAL TABLE mu USING pontoon(my, bench_users);
 CREATE VIRTUAL TABLE dm USING pontoon(new, dif.my_users);
 .output /dev/null
 SELECT * FROM pontoon_copy('mu', 'dm', 'workers=2 job=bench-diff-' || hex(randomblob(6)));
 SQL
-    sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/dcopy.sql"
-    psql_ "$new_direct" -c "VACUUM ANALYZE dif.my_users"
-    diff_plant dif.my_users
-  fi
+  sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/dcopy.sql"
+  psql_ "$new_direct" -c "VACUUM ANALYZE dif.my_users"
+  diff_plant dif.my_users
   # the shell's own read bytes, by a child of it (sh -c: $PPID is sqlite3)
   local tail='.system grep ^rchar: /proc/$PPID/io'
   shell_sql "$tmp/pdiff.sql" <<SQL
@@ -95,10 +92,8 @@ diff_round() {
   run_row fdwjoin psql -X -q -t -A "$new" -c "SELECT count(*) FROM fdw.bench_users a FULL JOIN dif.bench_users b ON a.id = b.id WHERE ROW(a.*) IS DISTINCT FROM ROW(b.*)"
   DIFF_FOUND[fdwjoin]=$(sed -n 1p "$tmp/out")
   run_row psum sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/psum.sql"
-  if want mysql; then
-    diff_run mydiff "$tmp/mydiff.sql"
-    diff_run myexcept "$tmp/myexcept.sql"
-  fi
+  diff_run mydiff "$tmp/mydiff.sql"
+  diff_run myexcept "$tmp/myexcept.sql"
 }
 
 # the fastest full pull of each pairing is the reference
@@ -109,9 +104,7 @@ diff_lines() {
   line "diff users, 10 rows changed: pontoon_diff" pdiff "the fastest full pull ($ref)" "$ref" "${RSS[pdiff]:-0}"
   line "diff users: pontoon EXCEPT both ways (a full pull)" pexcept "postgres_fdw FULL JOIN, fetch_size 10000" fdwjoin "${RSS[pexcept]:-0}"
   line "diff users: pontoon_diff" pdiff "pontoon_checksum of one side (the server hashing alone)" psum "${RSS[pdiff]:-0}"
-  if want mysql; then
-    line "MySQL -> PostgreSQL diff, 10 rows changed: pontoon_diff" mydiff "pontoon EXCEPT both ways (a full pull)" myexcept "${RSS[mydiff]:-0}"
-  fi
+  line "MySQL -> PostgreSQL diff, 10 rows changed: pontoon_diff" mydiff "pontoon EXCEPT both ways (a full pull)" myexcept "${RSS[mydiff]:-0}"
 }
 
 diff_notes() {

@@ -10,8 +10,8 @@
 #   PONTOON_BENCH_USERS=100000 PONTOON_BENCH_ORDERS=200000 bash bench/run.sh
 #   PONTOON_BENCH_ROUNDS=5 bash bench/run.sh
 #   PONTOON_BENCH_ONLY=lookup bash bench/run.sh         only some rows: a comma list
-#       of scan, copy, local, lookup, join, mysql (the ODBC rows come with scan
-#       and mysql; MySQL data is loaded only for mysql)
+#       of scan, copy, local, lookup, join, mysql, diff (the ODBC rows come with
+#       scan and mysql; MySQL data is loaded only for mysql and diff)
 #   PONTOON_BENCH_LIB2=/path/to/other/pontoon bash bench/run.sh
 #       the lookups also by another build of pontoon, alternated with this one
 #       in each round (a before/after comparison on the same data)
@@ -138,7 +138,7 @@ psql_ "$old_direct" -v users="$users" -v orders="$orders" -f "$top/bench/shop.pg
 psql_ "$old_direct" -c "VACUUM ANALYZE bench_users" -c "VACUUM ANALYZE bench_orders"
 export MYSQL_PWD=$PONTOON_MY_PASSWORD
 my_() { mariadb --default-character-set=utf8mb4 -h "$PONTOON_MY_HOST" -P "$PONTOON_MY_PORT" -u "$PONTOON_MY_USER" "$PONTOON_MY_DB" "$@"; }
-if want mysql; then
+if want mysql || want diff; then
   echo "== data: the same shop in MariaDB"
   { echo "SET @users = $users, @orders = $orders;"; cat "$top/bench/shop.my.sql"; } | my_ >/dev/null
 fi
@@ -266,6 +266,12 @@ psql_ "$new_direct" -c "CREATE EXTENSION IF NOT EXISTS postgres_fdw" \
   -c "CREATE USER MAPPING FOR CURRENT_USER SERVER bench_old OPTIONS (user '$PONTOON_PG_USER', password '$PONTOON_PG_PASSWORD')" \
   -c "DROP SCHEMA IF EXISTS fdw CASCADE" -c "CREATE SCHEMA fdw" \
   -c "IMPORT FOREIGN SCHEMA public LIMIT TO (bench_users) FROM SERVER bench_old INTO fdw"
+# the diff rows (bench/diff_rows.bash): their tables in the new database
+if want diff; then
+  # shellcheck source=bench/diff_rows.bash
+  source "$top/bench/diff_rows.bash"
+  diff_setup
+fi
 # 3. copy into a local SQLite file
 shell_sql "$tmp/local.sql" <<SQL
 ATTACH '$tmp/local.db' AS loc;
@@ -450,6 +456,8 @@ for round in $(seq "$rounds"); do
   read -r _ r < <(timed "$tmp/join.out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/join.sql"); add join "$(run_time "$tmp/join.out")"; rss_join=$(maxr "$rss_join" "$r")
   read -r s _ < <(timed /dev/null psql -X -q "$old" -c "SELECT count(*), sum(o.total), count(DISTINCT u.country) FROM bench_orders o JOIN bench_users u ON u.id = o.user_id WHERE o.id <= $join_orders"); add join_ref "$s"
   fi
+
+  if want diff; then diff_round; fi
 done
 rerun_line=""
 if want copy && [ -n "${COPY_CMD[pcopy1]:-}" ]; then
@@ -499,6 +507,7 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
   if [ "$have_pgloader" = 1 ]; then
     line "MySQL -> PostgreSQL copy of users and orders" mycopy "pgloader 3.6, prefetch rows = 10000" mycopy_ref "$rss_mycopy"
   fi
+  if want diff; then diff_lines; fi
   if [ "$have_odbc" = 1 ]; then
     line "ODBC psqlODBC: scan users, every column" oscan "C loop, bound row arrays, UseDeclareFetch=1;Fetch=2000 (the limit)" oscan_ref "${RSS[oscan]:-0}"
     line "ODBC psqlODBC: scan users, every column" oscan "C loop, bound row arrays, psqlODBC defaults (whole result in memory)" oscan_buf "${RSS[oscan]:-0}"
@@ -515,6 +524,7 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
     [ -z "$rerun_line" ] || echo "$rerun_line"
   fi
   want mysql && echo "rows copied MySQL -> PostgreSQL: pontoon $n_pontoon, pgloader $n_pgloader (of $my_rows); pgloader's peak RSS: $(( rss_pgloader / 1024 )) MiB"
+  if want diff; then diff_notes; fi
   if [ "$have_odbc" = 1 ] && want scan; then
     echo "ODBC C loops' peak RSS: psqlODBC streaming $(( ${RSS[oscan_ref]:-0} / 1024 )) MiB, psqlODBC defaults $(( ${RSS[oscan_buf]:-0} / 1024 )) MiB, MariaDB ODBC $(( ${RSS[omscan_ref]:-0} / 1024 )) MiB"
   fi
