@@ -2,9 +2,9 @@
 ** ledger.c — the ledger: plain tables in the target database that say what
 ** each migration job did (docs/ledger.md).
 **
-**   PostgreSQL:   pontoon.job, pontoon.chunk        (schema pontoon)
-**   MySQL:        pontoon_job, pontoon_chunk        (the target's database)
-**   SQLite:       pontoon_job, pontoon_chunk        (the target's schema)
+**   PostgreSQL:   pontoon.job, pontoon.chunk, pontoon.sync   (schema pontoon)
+**   MySQL:        pontoon_job, pontoon_chunk, pontoon_sync   (the target's database)
+**   SQLite:       pontoon_job, pontoon_chunk, pontoon_sync   (the target's schema)
 **
 ** It lives beside the data it describes, so that a chunk's rows and the
 ** ledger row that says it is done commit in one transaction: a copy killed
@@ -77,7 +77,8 @@ int pt_ledger_create(pt_end *e, char **pzErr) {
   const char *const *T = d->azLedgerType;
   char *zJob = pt_ledger_name(e, "job");
   char *zChunk = pt_ledger_name(e, "chunk");
-  char *azSql[3] = { 0, 0, 0 };
+  char *zSync = pt_ledger_name(e, "sync");
+  char *azSql[4] = { 0, 0, 0, 0 };
   int n = 0;
   if( d->zLedgerSchema && !e->zDb ) {
     sqlite3_str *s = sqlite3_str_new(0);
@@ -101,6 +102,14 @@ int pt_ledger_create(pt_end *e, char **pzErr) {
     zChunk, T[PT_LEDGER_NAME], T[PT_LEDGER_INT], T[PT_LEDGER_TEXT], T[PT_LEDGER_TEXT],
     T[PT_LEDGER_NAME], T[PT_LEDGER_INT], T[PT_LEDGER_TIME], T[PT_LEDGER_TIME], T[PT_LEDGER_REAL],
     T[PT_LEDGER_NAME], T[PT_LEDGER_TEXT]);
+  /* one row per batch pontoon_sync committed (sync.c) */
+  azSql[n++] = sqlite3_mprintf(
+    "CREATE TABLE IF NOT EXISTS %s ("
+    "job %s NOT NULL, batch %s NOT NULL, applied %s, inserted %s, updated %s, deleted %s, "
+    "first_seq %s, last_seq %s, finished %s, seconds %s, worker %s, PRIMARY KEY (job, batch))",
+    zSync, T[PT_LEDGER_NAME], T[PT_LEDGER_INT], T[PT_LEDGER_INT], T[PT_LEDGER_INT],
+    T[PT_LEDGER_INT], T[PT_LEDGER_INT], T[PT_LEDGER_INT], T[PT_LEDGER_INT], T[PT_LEDGER_TIME],
+    T[PT_LEDGER_REAL], T[PT_LEDGER_NAME]);
   int rc = SQLITE_OK;
   for( int i = 0; i < n && rc == SQLITE_OK; i++ ) {
     if( !azSql[i] ) {
@@ -121,6 +130,7 @@ int pt_ledger_create(pt_end *e, char **pzErr) {
   for( int i = 0; i < n; i++ ) sqlite3_free(azSql[i]);
   sqlite3_free(zJob);
   sqlite3_free(zChunk);
+  sqlite3_free(zSync);
   return rc;
 }
 

@@ -139,4 +139,20 @@ int pt_diff_register(sqlite3 *, pt_registry *); /* in diff.c */
 ** engine (docs/ddl.md) */
 int pt_ddl_register(sqlite3 *, pt_registry *);
 
+/* in capture.c: pontoon_capture, pontoon_capture_stop, pontoon_freeze,
+** pontoon_thaw (docs/capture.md).  A captured table's names: its label in
+** the change rows, the change table and the capture list of its server
+** (pontoon.changes / pontoon_changes, pontoon.captures / pontoon_captures),
+** for the dialect's xCaptureTriggers and for sync.c. */
+typedef struct pt_capture_info {
+  pt_capture c; /* points into the fields below */
+  char *zLabel, *zName, *zChanges, *zCaptures;
+  char **azKey;
+} pt_capture_info;
+int pt_capture_info_init(pt_end *src, pt_capture_info *, const char *zFunc, char **pzErr);
+void pt_capture_info_clear(pt_capture_info *);
+int pt_capture_register(sqlite3 *, pt_registry *);
+/* in sync.c: pontoon_sync (docs/sync.md) */
+int pt_sync_register(sqlite3 *, pt_registry *);
+
 #endif /* PT_MIGRATE_H */
