@@ -377,10 +377,10 @@ static int job_state(pt_end *dst, const char *zJob, const char *zState, const ch
 }
 
 /*
-** pontoon_freeze(src [, dst]) and pontoon_thaw(src [, dst]): install or
-** remove the trigger that refuses writes to src.  With dst, the message
-** names the job src -> dst and the job's state follows: 'frozen', and
-** back to 'syncing' on thaw.
+** pontoon_freeze(src [, dst [, options]]) and pontoon_thaw(src [, dst [,
+** options]]): install or remove the trigger that refuses writes to src.
+** With dst, the message names the job src -> dst (or job=) and the job's
+** state follows: 'frozen', and back to 'syncing' on thaw.
 */
 static void freezeOrThaw(sqlite3_context *ctx, int argc, sqlite3_value **argv, int freeze) {
   const char *zFunc = freeze ? "pontoon_freeze" : "pontoon_thaw";
@@ -396,8 +396,20 @@ static void freezeOrThaw(sqlite3_context *ctx, int argc, sqlite3_value **argv, i
     if( rc != SQLITE_OK ) zErr = sqlite3_mprintf("%s: target %s: %s", zFunc, zDst, zE);
     sqlite3_free(zE);
   }
+  if( rc == SQLITE_OK && argc > 2 ) {
+    /* options: job= names the job when it is not src -> dst */
+    static const char *const azOpt[] = { "job", 0 };
+    pt_opts o;
+    rc = pt_opts_parse((const char *)sqlite3_value_text(argv[2]), zFunc, azOpt, &o, &zErr);
+    if( rc == SQLITE_OK ) {
+      const char *z = pt_opts_get(&o, "job");
+      if( z ) zJob = sqlite3_mprintf("%s", z);
+      pt_opts_clear(&o);
+    }
+  }
   if( rc == SQLITE_OK ) {
-    zJob = zDst ? sqlite3_mprintf("%s -> %s", e.zLabel, zDst) : sqlite3_mprintf("%s", e.zLabel);
+    if( !zJob )
+      zJob = zDst ? sqlite3_mprintf("%s -> %s", e.zLabel, zDst) : sqlite3_mprintf("%s", e.zLabel);
     zMsg = sqlite3_mprintf("pontoon: %s is frozen for the migration '%s': writes are refused "
                            "until pontoon_thaw",
                            ci.zLabel, zJob ? zJob : "");
@@ -440,7 +452,7 @@ int pt_capture_register(sqlite3 *db, pt_registry *reg) {
   if( rc == SQLITE_OK )
     rc =
       sqlite3_create_function_v2(db, "pontoon_capture_stop", 1, f, reg, captureStopFunc, 0, 0, 0);
-  for( int n = 1; n <= 2 && rc == SQLITE_OK; n++ ) {
+  for( int n = 1; n <= 3 && rc == SQLITE_OK; n++ ) {
     rc = sqlite3_create_function_v2(db, "pontoon_freeze", n, f, reg, freezeFunc, 0, 0, 0);
     if( rc == SQLITE_OK )
       rc = sqlite3_create_function_v2(db, "pontoon_thaw", n, f, reg, thawFunc, 0, 0, 0);

@@ -781,10 +781,15 @@ static int sync_batch(sync_job *j, int *pnRead, char **pzErr) {
     pt_end_rows_close(r);
   }
   if( rc != SQLITE_OK ) {
-    if( rc != SQLITE_NOMEM )
-      *pzErr = pt_end_error(&j->src, "reading its change table", zErr);
-    else
+    if( rc != SQLITE_NOMEM ) {
+      char *zWhat = sqlite3_mprintf("reading its change table (is it captured? "
+                                    "SELECT pontoon_capture('%s'))",
+                                    j->src.zLabel);
+      *pzErr = pt_end_error(&j->src, zWhat ? zWhat : "reading its change table", zErr);
+      sqlite3_free(zWhat);
+    } else {
       sqlite3_free(zErr);
+    }
     goto done;
   }
   *pnRead = nChange;
@@ -928,6 +933,41 @@ static int job_switch(sync_job *j, char **pzErr) {
     return SQLITE_ERROR;
   }
   return SQLITE_OK;
+}
+
+/* switch=1 is refused before anything is applied unless the job is
+** frozen (or switched already). */
+static int switch_check(sync_job *j, char **pzErr) {
+  char *zT = pt_ledger_name(&j->dst, "job");
+  pt_sql q;
+  pt_stmt st;
+  pt_end_sql(&j->dst, &q);
+  pt_ledger_sqlf(&q, "SELECT state FROM %s WHERE job = %1", zT);
+  sqlite3_free(zT);
+  static const pt_kind aKind[] = { PT_K_TEXT };
+  pt_param p = param_of(j->zJob, -1, PT_K_TEXT);
+  pt_end_rows *r = 0;
+  char *zErr = 0;
+  int ok = 0;
+  if( pt_sql_finish(&q, &st) == SQLITE_OK ) {
+    if( pt_end_query_few(&j->dst, &st, 1, &p, 1, aKind, &r, &zErr) == SQLITE_OK ) {
+      if( pt_end_rows_next(r, &zErr) == SQLITE_ROW ) {
+        pt_value v;
+        pt_end_rows_column(r, 0, &v);
+        ok = v.p &&
+          ((v.n == 6 && memcmp(v.p, "frozen", 6) == 0) ||
+           (v.n == 8 && memcmp(v.p, "switched", 8) == 0));
+      }
+      pt_end_rows_close(r);
+    }
+    pt_stmt_clear(&st);
+  }
+  sqlite3_free(zErr);
+  if( ok ) return SQLITE_OK;
+  *pzErr = sqlite3_mprintf("pontoon_sync: switch=1: job '%s' is not frozen: pontoon_freeze('%s', "
+                           "'%s') first, then sync until the queue is empty",
+                           j->zJob, j->src.zLabel, j->dst.zLabel);
+  return SQLITE_ERROR;
 }
 
 /* ---- the table-valued function ---- */
@@ -1104,6 +1144,7 @@ static int syncFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, 
   if( rc == SQLITE_OK ) rc = pt_end_connect(&j->dst, &zErr);
   if( rc != SQLITE_OK )
     return cursor_error(c, zErr ? zErr : sqlite3_mprintf("pontoon_sync: %s", sqlite3_errstr(rc)));
+  if( j->doSwitch && (rc = switch_check(j, &zErr)) != SQLITE_OK ) return cursor_error(c, zErr);
   j->t0 = now_seconds();
   return syncNext(cur);
 }
