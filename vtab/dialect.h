@@ -118,12 +118,16 @@ typedef struct pt_capture {
   const char *const *azKey;
   const char *zChanges, *zCaptures;
   const char *zMessage; /* the freeze's refusal */
+  int nSeq; /* PT_CAPTURE_DELETE: the change rows to delete */
+  const int64_t *aSeq;
 } pt_capture;
 #define PT_CAPTURE_TABLES 1 /* create the change table and the capture list if missing */
 #define PT_CAPTURE_INSTALL 2 /* the row triggers (and functions) of table c */
 #define PT_CAPTURE_REMOVE 3 /* drop what PT_CAPTURE_INSTALL created */
 #define PT_CAPTURE_DROP_TABLES 4 /* drop what PT_CAPTURE_TABLES created */
 #define PT_CAPTURE_LAG 5 /* the age in seconds of the oldest change row */
+#define PT_CAPTURE_DELETE 6 /* delete change rows c->aSeq[c->nSeq] */
+#define PT_CAPTURE_MISSING 7 /* a query: how many of the table's triggers are missing */
 
 struct pt_dialect {
   int iVersion; /* 1 */

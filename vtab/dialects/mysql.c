@@ -527,6 +527,38 @@ static int myCaptureTriggers(sqlite3_str *s, int op, const pt_capture *c, int iS
       if( iStmt > 1 ) return 0;
       sqlite3_str_appendf(s, "DROP TABLE IF EXISTS %s", iStmt ? c->zCaptures : c->zChanges);
       return 1;
+    case PT_CAPTURE_MISSING: {
+      static const char hex[] = "0123456789ABCDEF";
+      if( iStmt ) return 0;
+      sqlite3_str_appendall(s,
+                            "SELECT 3 - count(*) FROM information_schema.triggers WHERE "
+                            "trigger_schema = ");
+      if( c->zSchema ) {
+        sqlite3_str_appendall(s, "CONVERT(X'");
+        for( const unsigned char *z = (const unsigned char *)c->zSchema; *z; z++ ) {
+          sqlite3_str_appendchar(s, 1, hex[*z >> 4]);
+          sqlite3_str_appendchar(s, 1, hex[*z & 15]);
+        }
+        sqlite3_str_appendall(s, "' USING utf8mb4)");
+      } else {
+        sqlite3_str_appendall(s, "database()");
+      }
+      /* zName is [a-z0-9_] */
+      sqlite3_str_appendf(
+        s, " AND trigger_name IN ('pontoon_ci_%s', 'pontoon_cu_%s', 'pontoon_cd_%s')", c->zName,
+        c->zName, c->zName);
+      return 1;
+    }
+    case PT_CAPTURE_DELETE:
+      /* ORDER BY seq makes MySQL look the rows up by its primary key even
+      ** when its statistics say the table is tiny: a scan would wait on
+      ** the rows that open transactions are inserting */
+      if( iStmt ) return 0;
+      sqlite3_str_appendf(s, "DELETE FROM %s WHERE seq IN (", c->zChanges);
+      for( int i = 0; i < c->nSeq; i++ )
+        sqlite3_str_appendf(s, "%s%lld", i ? ", " : "", (long long)c->aSeq[i]);
+      sqlite3_str_appendf(s, ") ORDER BY seq LIMIT %d", c->nSeq);
+      return 1;
     case PT_CAPTURE_LAG:
       if( iStmt ) return 0;
       sqlite3_str_appendall(

@@ -655,6 +655,27 @@ static int pgCaptureTriggers(sqlite3_str *s, int op, const pt_capture *c, int iS
         return 1;
       }
       return 0;
+    case PT_CAPTURE_MISSING:
+      if( iStmt ) return 0;
+      {
+        sqlite3_str *t = sqlite3_str_new(0);
+        pgCaptureTable(t, c);
+        char *zT = sqlite3_str_finish(t);
+        sqlite3_str_appendall(s,
+                              "SELECT 1 - count(*) FROM pg_trigger WHERE tgname = "
+                              "'pontoon_capture' AND tgrelid = to_regclass(");
+        pgLiteral(s, zT ? zT : "");
+        sqlite3_str_appendchar(s, 1, ')');
+        sqlite3_free(zT);
+      }
+      return 1;
+    case PT_CAPTURE_DELETE:
+      if( iStmt ) return 0;
+      sqlite3_str_appendf(s, "DELETE FROM %s WHERE seq IN (", c->zChanges);
+      for( int i = 0; i < c->nSeq; i++ )
+        sqlite3_str_appendf(s, "%s%lld", i ? ", " : "", (long long)c->aSeq[i]);
+      sqlite3_str_appendchar(s, 1, ')');
+      return 1;
     case PT_CAPTURE_LAG:
       if( iStmt == 0 ) {
         sqlite3_str_appendall(s, "coalesce(extract(epoch FROM clock_timestamp() - min(at)), 0)");

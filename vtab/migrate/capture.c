@@ -193,6 +193,29 @@ static int capture_listed(pt_end *e, const pt_capture *c) {
   return found;
 }
 
+/* How many of table c's capture triggers are missing on its server (a
+** table dropped and created again loses them); -1 when unknown. */
+static int capture_missing(pt_end *e, const pt_capture *c) {
+  sqlite3_str *s = sqlite3_str_new(0);
+  int has = e->pDialect->xCaptureTriggers(s, PT_CAPTURE_MISSING, c, 0);
+  char *zSql = sqlite3_str_finish(s);
+  static const pt_kind aKind[] = { PT_K_INT };
+  pt_end_rows *r = 0;
+  char *zErr = 0;
+  int n = -1;
+  if( has && zSql && pt_end_query_text(e, zSql, 1, aKind, &r, &zErr) == SQLITE_OK ) {
+    if( pt_end_rows_next(r, &zErr) == SQLITE_ROW ) {
+      pt_value v;
+      pt_end_rows_column(r, 0, &v);
+      n = (int)(v.type == PT_V_INT ? v.i : v.p ? atoll(v.p) : -1);
+    }
+    pt_end_rows_close(r);
+  }
+  sqlite3_free(zErr);
+  sqlite3_free(zSql);
+  return n;
+}
+
 /* Run ledger-style template zFmt (%s: zTable, %1..: parameters) on e. */
 static int exec_fmt(pt_end *e, const char *zFmt, const char *zTable, int nParam,
                     const pt_param *aParam, char **pzErr) {
@@ -243,7 +266,9 @@ static int source_open(sqlite3_context *ctx, sqlite3_value *pName, const char *z
   return rc;
 }
 
-/* pontoon_capture(src): 1 when installed now, 0 when src was captured already. */
+/* pontoon_capture(src): 1 when installed now, 0 when src was captured
+** already (its triggers are checked: a table dropped and created again has
+** lost them, and gets them again). */
 static void captureFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
   pt_end e;
@@ -252,7 +277,8 @@ static void captureFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   int64_t iResult = 0;
   int rc = source_open(ctx, argv[0], "pontoon_capture", &e, &ci, &zErr);
   if( rc == SQLITE_OK ) rc = run_statements(&e, &ci.c, PT_CAPTURE_TABLES, -1, &zErr);
-  if( rc == SQLITE_OK && capture_listed(&e, &ci.c) != 1 ) {
+  int listed = rc == SQLITE_OK ? capture_listed(&e, &ci.c) : 0;
+  if( rc == SQLITE_OK && (listed != 1 || capture_missing(&e, &ci.c) != 0) ) {
     /* the triggers and the entry in the capture list, in one transaction
     ** where the engine's DDL is transactional (PostgreSQL) */
     rc = pt_end_begin(&e, &zErr);
@@ -267,8 +293,11 @@ static void captureFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
       pt_ledger_now(zNow);
       pt_param a[3] = { text_param(ci.zLabel), text_param(zKeys), text_param(zNow) };
       a[2].kind = PT_K_TIMESTAMP;
-      rc = exec_fmt(&e, "INSERT INTO %s (tbl, key_columns, started) VALUES (%1, %2, %3)",
-                    ci.zCaptures, 3, a, &zErr);
+      if( listed == 1 )
+        rc = exec_fmt(&e, "DELETE FROM %s WHERE tbl = %1", ci.zCaptures, 1, a, &zErr);
+      if( rc == SQLITE_OK )
+        rc = exec_fmt(&e, "INSERT INTO %s (tbl, key_columns, started) VALUES (%1, %2, %3)",
+                      ci.zCaptures, 3, a, &zErr);
       sqlite3_free(zKeys);
     }
     if( rc == SQLITE_OK ) {

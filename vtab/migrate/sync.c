@@ -36,6 +36,7 @@
 
 #define SYNC_DEFAULT_BATCH 1000
 #define SYNC_GROUP_PARAMS 1000 /* key parameters per statement, at most */
+#define SYNC_DELETE_GROUP 1000 /* change rows deleted per statement */
 
 typedef struct sync_job {
   sqlite3 *db;
@@ -876,25 +877,21 @@ static int sync_batch(sync_job *j, int *pnRead, char **pzErr) {
     goto done;
   }
   /* the target committed: delete exactly the change rows read */
-  {
-    pt_param *aP = sqlite3_malloc64(sizeof(pt_param) * SYNC_GROUP_PARAMS);
-    char(*azSeq)[24] = sqlite3_malloc64(24 * (size_t)SYNC_GROUP_PARAMS);
-    if( !aP || !azSeq ) rc = SQLITE_NOMEM;
-    for( int g0 = 0; rc == SQLITE_OK && g0 < nChange; g0 += SYNC_GROUP_PARAMS ) {
-      int n = nChange - g0 < SYNC_GROUP_PARAMS ? nChange - g0 : SYNC_GROUP_PARAMS;
-      pt_sql q;
-      pt_end_sql(&j->src, &q);
-      sqlite3_str_appendf(q.pStr, "DELETE FROM %s WHERE seq IN (", j->ci.zChanges);
-      for( int i = 0; i < n; i++ ) {
-        snprintf(azSeq[i], 24, "%lld", (long long)aSeq[g0 + i]);
-        aP[i] = param_of(azSeq[i], -1, PT_K_INT);
-        pt_sqlf(&q, "%s%P", i ? ", " : "", i + 1);
-      }
-      sqlite3_str_appendchar(q.pStr, 1, ')');
-      rc = exec_on(&j->src, &q, n, aP, 0, "deleting the change rows applied", pzErr);
-    }
-    sqlite3_free(aP);
-    sqlite3_free(azSeq);
+  /* The seqs are written as integer literals (int64 values read from the
+  ** change table), by the dialect, which knows how its engine looks them
+  ** up without waiting on the rows open transactions are inserting. */
+  for( int g0 = 0; rc == SQLITE_OK && g0 < nChange; g0 += SYNC_DELETE_GROUP ) {
+    pt_capture c = j->ci.c;
+    c.nSeq = nChange - g0 < SYNC_DELETE_GROUP ? nChange - g0 : SYNC_DELETE_GROUP;
+    c.aSeq = &aSeq[g0];
+    sqlite3_str *b = sqlite3_str_new(0);
+    j->src.pDialect->xCaptureTriggers(b, PT_CAPTURE_DELETE, &c, 0);
+    char *zDel = sqlite3_str_finish(b);
+    char *zErr = 0;
+    rc = zDel ? pt_end_exec_text(&j->src, zDel, &zErr) : SQLITE_NOMEM;
+    if( rc != SQLITE_OK && rc != SQLITE_NOMEM )
+      *pzErr = pt_end_error(&j->src, "deleting the change rows applied", zErr);
+    sqlite3_free(zDel);
   }
   if( rc == SQLITE_OK ) rc = read_pending(j, pzErr);
 done:
