@@ -215,7 +215,8 @@ left=$(pg_sql -c "SELECT (SELECT count(*) FROM pg_trigger WHERE tgrelid = 'publi
   + (to_regclass('pontoon.changes') IS NOT NULL)::int + (to_regclass('pontoon.captures') IS NOT NULL)::int")
 check "PostgreSQL: no trigger, function or table left ($left)" [ "$left" = 0 ]
 left=$(my_sql -e "SELECT (SELECT count(*) FROM information_schema.triggers WHERE trigger_schema = database())
-  + (SELECT count(*) FROM information_schema.tables WHERE table_schema = database() AND table_name LIKE 'pontoon%')")
+  + (SELECT count(*) FROM information_schema.tables WHERE table_schema = database()
+     AND table_name IN ('pontoon_changes', 'pontoon_captures'))")
 check "MariaDB: no trigger or table left ($left)" [ "$left" = 0 ]
 check "PostgreSQL: writes are not recorded any more" pgw -v ON_ERROR_STOP=1 -c "INSERT INTO public.live_src VALUES (-1, 0, 'after', 0, now())"
 finish

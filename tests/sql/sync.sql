@@ -18,7 +18,7 @@ SELECT pontoon_import('new', 'd', 'syd');
 CREATE VIRTUAL TABLE s.my_items USING pontoon(my, sy_items);
 -- what is installed on the servers, read with their own catalogs
 CREATE VIRTUAL TABLE temp.pg_installed USING pontoon(old, query='SELECT (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ''sys'' AND t.tgname LIKE ''pontoon%'') AS triggers, (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ''pontoon'' AND p.proname LIKE ''%sys%'') AS functions, to_regclass(''pontoon.changes'') IS NOT NULL AS change_table');
-CREATE VIRTUAL TABLE temp.my_installed USING pontoon(my, query='SELECT (SELECT count(*) FROM information_schema.triggers WHERE trigger_schema = database()) AS triggers, (SELECT count(*) FROM information_schema.tables WHERE table_schema = database() AND table_name LIKE ''pontoon%'') AS tables');
+CREATE VIRTUAL TABLE temp.my_installed USING pontoon(my, query='SELECT (SELECT count(*) FROM information_schema.triggers WHERE trigger_schema = database()) AS triggers, (SELECT count(*) FROM information_schema.tables WHERE table_schema = database() AND table_name IN (''pontoon_changes'', ''pontoon_captures'')) AS tables');
 
 -- refusals, before anything is installed
 SELECT pontoon_capture('s.nokey');

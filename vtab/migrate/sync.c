@@ -58,6 +58,7 @@ typedef struct sync_job {
   double t0;
   /* this call */
   int nBatch; /* batches done */
+  int ledgerReady; /* the target's ledger exists, its table sync too */
   int stop;
   /* the last batch */
   int64_t applied, inserted, updated, deleted, pending_;
@@ -821,6 +822,13 @@ static int sync_batch(sync_job *j, int *pnRead, char **pzErr) {
                                j->ci.zLabel, azSorted[i], j->nKey);
   }
   sqlite3_free(azSorted);
+  /* the ledger, once per call, before any transaction */
+  if( rc == SQLITE_OK && !j->ledgerReady ) {
+    char *zErr = 0;
+    rc = pt_ledger_create_sync(&j->dst, &zErr);
+    if( rc != SQLITE_OK ) *pzErr = pt_end_error(&j->dst, "ledger", zErr);
+    j->ledgerReady = rc == SQLITE_OK;
+  }
   /* the target's transaction: the job's row first, then the rows */
   if( rc == SQLITE_OK ) rc = job_lock(j, pzErr);
   if( rc == SQLITE_OK ) rc = apply_keys(j, aKey, nKeys, pzErr);
