@@ -145,3 +145,17 @@ SELECT pontoon_capture_stop('s.my_items');
 SELECT * FROM temp.my_installed;
 SELECT pontoon_exec('old', 'UPDATE sys.items SET price = 3 WHERE id = 101');
 SELECT count(*) FROM s.items;
+
+-- issue 15 item 5, the way back: after the switch the new side is
+-- captured and synced back to the old one, so that going back loses
+-- nothing written in between
+SELECT pontoon_capture('d.items');
+SELECT pontoon_exec('new', 'UPDATE syd.items SET name = ''after the switch'' WHERE id <= 5');
+SELECT pontoon_exec('new', 'UPDATE syd.items SET id = 9001 WHERE id = 6');
+SELECT pontoon_exec('new', 'INSERT INTO syd.items VALUES (9000, ''new side'', 1, NULL)');
+SELECT pontoon_exec('new', 'DELETE FROM syd.items WHERE id = 60');
+SELECT pontoon_exec('new', 'UPDATE syd.items SET price = 3 WHERE id = 101');
+SELECT applied, inserted, updated, deleted FROM pontoon_sync('d.items', 's.items', 'job=sy-back');
+SELECT (SELECT count(*) FROM (SELECT * FROM s.items EXCEPT SELECT * FROM d.items)) AS missing,
+       (SELECT count(*) FROM (SELECT * FROM d.items EXCEPT SELECT * FROM s.items)) AS extra;
+SELECT pontoon_capture_stop('d.items');
