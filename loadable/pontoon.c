@@ -27,6 +27,8 @@ __attribute__((visibility("default"))) int sqlite3_pontoon_init(sqlite3 *db, cha
   if( rc == SQLITE_OK ) rc = pt_checksum_register(db, reg);
   if( rc == SQLITE_OK ) rc = pt_diff_register(db, reg);
   if( rc == SQLITE_OK ) rc = pt_ddl_register(db, reg);
+  if( rc == SQLITE_OK ) rc = pt_capture_register(db, reg);
+  if( rc == SQLITE_OK ) rc = pt_sync_register(db, reg);
   if( rc != SQLITE_OK && pzErrMsg )
     *pzErrMsg = sqlite3_mprintf("pontoon: cannot register: %s", sqlite3_errmsg(db));
   return rc;

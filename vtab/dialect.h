@@ -100,6 +100,35 @@ typedef struct pt_ddl_col {
 #define PT_DDL_LOSSY 1
 #define PT_DDL_NONE 2
 
+/*
+** A captured table as xCaptureTriggers and xFreezeTrigger see it (names
+** unquoted; the dialect quotes them).  zChanges and zCaptures are the
+** change table and the table of captured tables, already quoted
+** (migrate/capture.c names them like the ledger's: pontoon.changes,
+** pontoon_changes).  zLabel is what the change rows' tbl column holds for
+** this table; zName a short name unique to it, made of [a-z0-9_], for the
+** objects pontoon creates (functions, triggers).
+*/
+typedef struct pt_capture {
+  const char *zSchema; /* or NULL: the connection's default */
+  const char *zTable;
+  const char *zLabel;
+  const char *zName;
+  int nKey;
+  const char *const *azKey;
+  const char *zChanges, *zCaptures;
+  const char *zMessage; /* the freeze's refusal */
+  int nSeq; /* PT_CAPTURE_DELETE: the change rows to delete */
+  const int64_t *aSeq;
+} pt_capture;
+#define PT_CAPTURE_TABLES 1 /* create the change table and the capture list if missing */
+#define PT_CAPTURE_INSTALL 2 /* the row triggers (and functions) of table c */
+#define PT_CAPTURE_REMOVE 3 /* drop what PT_CAPTURE_INSTALL created */
+#define PT_CAPTURE_DROP_TABLES 4 /* drop what PT_CAPTURE_TABLES created */
+#define PT_CAPTURE_LAG 5 /* the age in seconds of the oldest change row */
+#define PT_CAPTURE_DELETE 6 /* delete change rows c->aSeq[c->nSeq] */
+#define PT_CAPTURE_MISSING 7 /* a query: how many of the table's triggers are missing */
+
 struct pt_dialect {
   int iVersion; /* 1 */
   const char *zName; /* "postgresql", "mysql", "sqlite", "ansi" */
@@ -214,11 +243,19 @@ struct pt_dialect {
   ** (the server's wide sum: numeric, DECIMAL); returns 1, appending
   ** nothing, when the engine has no md5.  Returns 0 otherwise. */
   int (*xHashExpr)(sqlite3_str *, int n, const char *const *azText, const pt_kind *aKind, int sum);
-  /* Append the statements that install the change-capture triggers of
-  ** table zTable keyed by azKey[nKey] (pontoon_capture). */
-  void (*xCaptureTriggers)(sqlite3_str *, const char *zTable, int nKey, const char *const *azKey);
-  /* Append the statements that refuse writes to zTable (pontoon_freeze). */
-  void (*xFreezeTrigger)(sqlite3_str *, const char *zTable, const char *zMessage);
+  /* Change capture (pontoon_capture, migrate/capture.c, docs/capture.md):
+  ** append statement iStmt (0, 1, ...) of what op (PT_CAPTURE_*) asks
+  ** for table c, and return 1; return 0, appending nothing, past the last
+  ** one.  PT_CAPTURE_LAG appends no statement but an aggregate expression
+  ** over change rows: the seconds (a number, 0 when there are none) since
+  ** the oldest was written, by the server's clock (statement 0 only).
+  ** NULL: the engine has no capture. */
+  int (*xCaptureTriggers)(sqlite3_str *, int op, const pt_capture *c, int iStmt);
+  /* Append statement iStmt of the freeze (freeze 1: a trigger that refuses
+  ** every write to table c with c->zMessage) or of the thaw (freeze 0:
+  ** remove it), returning 1, or 0 past the last (pontoon_freeze).  NULL:
+  ** the engine cannot refuse writes. */
+  int (*xFreezeTrigger)(sqlite3_str *, int freeze, const pt_capture *c, int iStmt);
 
   /* ---- the ledger (migrate/ledger.c, docs/ledger.md) ---- */
   /* The schema that holds the ledger's tables (created on first use), or

@@ -392,6 +392,10 @@ static int myDdlType(sqlite3_str *s, const pt_ddl_col *c, char **pzWhy) {
   return rc;
 }
 
+/* change capture and freeze: below, after the dialects */
+static int myCaptureTriggers(sqlite3_str *, int, const pt_capture *, int);
+static int myFreezeTrigger(sqlite3_str *, int, const pt_capture *, int);
+
 #define PT_MYSQL_DIALECT(ARRAY) \
   { \
     .iVersion = 1, .zName = "mysql", .xQuoteIdent = myQuoteIdent, .xSelectExpr = mySelectExpr, \
@@ -402,10 +406,204 @@ static int myDdlType(sqlite3_str *s, const pt_ddl_col *c, char **pzWhy) {
     .xWarning = myWarning, .zBeginReadOnly = "START TRANSACTION READ ONLY", \
     .azLedgerType = { "varchar(255)", "longtext", "bigint", "double", "datetime(6)" }, \
     .zSkipLocked = " FOR UPDATE SKIP LOCKED", .xCanonicalText = myCanonicalText, \
-    .xHashExpr = myHashExpr, .xDdlType = myDdlType \
+    .xHashExpr = myHashExpr, .xDdlType = myDdlType, .xCaptureTriggers = myCaptureTriggers, \
+    .xFreezeTrigger = myFreezeTrigger \
   }
 
 /* The native driver writes an IN list into the text where $$n stands. */
 const pt_dialect pt_dialect_mysql = PT_MYSQL_DIALECT(myArrayParam);
 /* Drivers that bind each parameter (ODBC): no IN lists. */
 const pt_dialect pt_dialect_mysql_params = PT_MYSQL_DIALECT(0);
+
+/* ---- change capture and freeze (migrate/capture.c, docs/capture.md) ---- */
+
+/* The captured table, or one of pontoon's triggers named zPrefix<name>,
+** qualified by the table's database when it has one. */
+static void myCaptureName(sqlite3_str *s, const pt_capture *c, const char *zPrefix) {
+  if( c->zSchema ) {
+    myQuoteIdent(s, c->zSchema);
+    sqlite3_str_appendchar(s, 1, '.');
+  }
+  if( !zPrefix ) {
+    myQuoteIdent(s, c->zTable);
+    return;
+  }
+  char *z = sqlite3_mprintf("%s%s", zPrefix, c->zName);
+  myQuoteIdent(s, z ? z : "");
+  sqlite3_free(z);
+}
+
+/* INSERT INTO <changes> ... the key of row zRow (NEW, OLD): the label is
+** a hex literal, read the same whatever the session's sql_mode. */
+static void myCaptureInsert(sqlite3_str *s, const pt_capture *c, const char *zOp,
+                            const char *zRow) {
+  static const char hex[] = "0123456789ABCDEF";
+  sqlite3_str_appendf(s, "INSERT INTO %s (tbl, op, k, at) VALUES (CONVERT(X'", c->zChanges);
+  for( const unsigned char *z = (const unsigned char *)c->zLabel; *z; z++ ) {
+    sqlite3_str_appendchar(s, 1, hex[*z >> 4]);
+    sqlite3_str_appendchar(s, 1, hex[*z & 15]);
+  }
+  sqlite3_str_appendf(s, "' USING utf8mb4), '%s', JSON_ARRAY(", zOp);
+  for( int i = 0; i < c->nKey; i++ ) {
+    sqlite3_str_appendf(s, "%s%s.", i ? ", " : "", zRow);
+    myQuoteIdent(s, c->azKey[i]);
+  }
+  sqlite3_str_appendall(s, "), UTC_TIMESTAMP(6))");
+}
+
+/* Statement iStmt of installing (drop, create) or removing (drop) the
+** three triggers zPrefix{i,u,d}_<name>. */
+static const char *const azMyEvent[] = { "INSERT", "UPDATE", "DELETE" };
+
+/*
+** xCaptureTriggers: AFTER INSERT, UPDATE and DELETE row triggers
+** pontoon_c{i,u,d}_<name> appending the key as a JSON array (the old key
+** too when an UPDATE changes it, compared as bytes: a case-only change of
+** a _ci key is a new key for the target) to pontoon_changes, whose seq is
+** an AUTO_INCREMENT.
+*/
+static int myCaptureTriggers(sqlite3_str *s, int op, const pt_capture *c, int iStmt) {
+  switch( op ) {
+    case PT_CAPTURE_TABLES:
+      if( iStmt == 0 ) {
+        sqlite3_str_appendf(s,
+                            "CREATE TABLE IF NOT EXISTS %s (seq bigint NOT NULL AUTO_INCREMENT "
+                            "PRIMARY KEY, tbl varchar(255) NOT NULL, op char(1) NOT NULL, "
+                            "k longtext NOT NULL, at datetime(6) NOT NULL, "
+                            "KEY pontoon_changes_tbl_seq (tbl, seq)) ENGINE=InnoDB "
+                            "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+                            c->zChanges);
+        return 1;
+      }
+      if( iStmt == 1 ) {
+        sqlite3_str_appendf(s,
+                            "CREATE TABLE IF NOT EXISTS %s (tbl varchar(255) NOT NULL PRIMARY "
+                            "KEY, key_columns longtext, started datetime(6)) ENGINE=InnoDB "
+                            "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+                            c->zCaptures);
+        return 1;
+      }
+      return 0;
+    case PT_CAPTURE_INSTALL:
+    case PT_CAPTURE_REMOVE: {
+      int install = op == PT_CAPTURE_INSTALL;
+      int nPer = install ? 2 : 1;
+      if( iStmt >= 3 * nPer ) return 0;
+      int ev = iStmt / nPer;
+      char zPrefix[16];
+      sqlite3_snprintf(sizeof zPrefix, zPrefix, "pontoon_c%c_", "iud"[ev]);
+      if( iStmt % nPer == 0 ) {
+        sqlite3_str_appendall(s, "DROP TRIGGER IF EXISTS ");
+        myCaptureName(s, c, zPrefix);
+        return 1;
+      }
+      sqlite3_str_appendall(s, "CREATE TRIGGER ");
+      myCaptureName(s, c, zPrefix);
+      sqlite3_str_appendf(s, " AFTER %s ON ", azMyEvent[ev]);
+      myCaptureName(s, c, 0);
+      sqlite3_str_appendall(s, " FOR EACH ROW ");
+      if( ev == 0 ) {
+        myCaptureInsert(s, c, "I", "NEW");
+      } else if( ev == 2 ) {
+        myCaptureInsert(s, c, "D", "OLD");
+      } else {
+        sqlite3_str_appendall(s, "BEGIN IF ");
+        for( int i = 0; i < c->nKey; i++ ) {
+          sqlite3_str_appendall(s, i ? " OR NOT (CAST(OLD." : "NOT (CAST(OLD.");
+          myQuoteIdent(s, c->azKey[i]);
+          sqlite3_str_appendall(s, " AS BINARY) <=> CAST(NEW.");
+          myQuoteIdent(s, c->azKey[i]);
+          sqlite3_str_appendall(s, " AS BINARY))");
+        }
+        sqlite3_str_appendall(s, " THEN ");
+        myCaptureInsert(s, c, "D", "OLD");
+        sqlite3_str_appendall(s, "; END IF; ");
+        myCaptureInsert(s, c, "U", "NEW");
+        sqlite3_str_appendall(s, "; END");
+      }
+      return 1;
+    }
+    case PT_CAPTURE_DROP_TABLES:
+      if( iStmt > 1 ) return 0;
+      sqlite3_str_appendf(s, "DROP TABLE IF EXISTS %s", iStmt ? c->zCaptures : c->zChanges);
+      return 1;
+    case PT_CAPTURE_MISSING: {
+      static const char hex[] = "0123456789ABCDEF";
+      if( iStmt ) return 0;
+      sqlite3_str_appendall(s,
+                            "SELECT 3 - count(*) FROM information_schema.triggers WHERE "
+                            "trigger_schema = ");
+      if( c->zSchema ) {
+        sqlite3_str_appendall(s, "CONVERT(X'");
+        for( const unsigned char *z = (const unsigned char *)c->zSchema; *z; z++ ) {
+          sqlite3_str_appendchar(s, 1, hex[*z >> 4]);
+          sqlite3_str_appendchar(s, 1, hex[*z & 15]);
+        }
+        sqlite3_str_appendall(s, "' USING utf8mb4)");
+      } else {
+        sqlite3_str_appendall(s, "database()");
+      }
+      /* zName is [a-z0-9_] */
+      sqlite3_str_appendf(
+        s, " AND trigger_name IN ('pontoon_ci_%s', 'pontoon_cu_%s', 'pontoon_cd_%s')", c->zName,
+        c->zName, c->zName);
+      return 1;
+    }
+    case PT_CAPTURE_DELETE:
+      /* ORDER BY seq makes MySQL look the rows up by its primary key even
+      ** when its statistics say the table is tiny: a scan would wait on
+      ** the rows that open transactions are inserting */
+      if( iStmt ) return 0;
+      sqlite3_str_appendf(s, "DELETE FROM %s WHERE seq IN (", c->zChanges);
+      for( int i = 0; i < c->nSeq; i++ )
+        sqlite3_str_appendf(s, "%s%lld", i ? ", " : "", (long long)c->aSeq[i]);
+      sqlite3_str_appendf(s, ") ORDER BY seq LIMIT %d", c->nSeq);
+      return 1;
+    case PT_CAPTURE_LAG:
+      if( iStmt ) return 0;
+      sqlite3_str_appendall(
+        s, "coalesce(TIMESTAMPDIFF(MICROSECOND, min(at), UTC_TIMESTAMP(6)) / 1000000, 0)");
+      return 1;
+  }
+  return 0;
+}
+
+/*
+** xFreezeTrigger: BEFORE INSERT, UPDATE and DELETE row triggers
+** pontoon_f{i,u,d}_<name> that SIGNAL SQLSTATE '45000' with the message
+** (at most 128 characters, as MySQL allows; quotes doubled, backslashes
+** written as '/', so that the text reads the same in every sql_mode).
+** MySQL has no TRUNCATE trigger.
+*/
+static int myFreezeTrigger(sqlite3_str *s, int freeze, const pt_capture *c, int iStmt) {
+  int nPer = freeze ? 2 : 1;
+  if( iStmt >= 3 * nPer ) return 0;
+  int ev = iStmt / nPer;
+  char zPrefix[16];
+  sqlite3_snprintf(sizeof zPrefix, zPrefix, "pontoon_f%c_", "iud"[ev]);
+  if( iStmt % nPer == 0 ) {
+    sqlite3_str_appendall(s, "DROP TRIGGER IF EXISTS ");
+    myCaptureName(s, c, zPrefix);
+    return 1;
+  }
+  sqlite3_str_appendall(s, "CREATE TRIGGER ");
+  myCaptureName(s, c, zPrefix);
+  sqlite3_str_appendf(s, " BEFORE %s ON ", azMyEvent[ev]);
+  myCaptureName(s, c, 0);
+  sqlite3_str_appendall(s, " FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '");
+  const char *z = c->zMessage ? c->zMessage : "pontoon: this table is frozen";
+  int nChar = 0;
+  for( ; *z; z++ ) {
+    unsigned char ch = (unsigned char)*z;
+    if( (ch & 0xc0) != 0x80 ) nChar++;
+    if( nChar > 128 ) break;
+    if( ch == '\'' )
+      sqlite3_str_appendall(s, "''");
+    else if( ch == '\\' )
+      sqlite3_str_appendchar(s, 1, '/');
+    else
+      sqlite3_str_appendchar(s, 1, (char)ch);
+  }
+  sqlite3_str_appendchar(s, 1, '\'');
+  return 1;
+}

@@ -450,6 +450,10 @@ static int pgDdlType(sqlite3_str *s, const pt_ddl_col *c, char **pzWhy) {
   return rc;
 }
 
+/* change capture and freeze: below, after the dialect */
+static int pgCaptureTriggers(sqlite3_str *, int, const pt_capture *, int);
+static int pgFreezeTrigger(sqlite3_str *, int, const pt_capture *, int);
+
 const pt_dialect pt_dialect_postgresql = {
   .iVersion = 1,
   .zName = "postgresql",
@@ -478,4 +482,257 @@ const pt_dialect pt_dialect_postgresql = {
   .xCanonicalText = pgCanonicalText,
   .xHashExpr = pgHashExpr,
   .xDdlType = pgDdlType,
+  .xCaptureTriggers = pgCaptureTriggers,
+  .xFreezeTrigger = pgFreezeTrigger,
 };
+
+/* ---- change capture and freeze (migrate/capture.c, docs/capture.md) ---- */
+
+/* Append z as an E'' literal: the same text whatever the session's
+** standard_conforming_strings. */
+static void pgLiteral(sqlite3_str *s, const char *z) {
+  sqlite3_str_appendall(s, "E'");
+  for( ; *z; z++ ) {
+    if( *z == '\'' || *z == '\\' ) sqlite3_str_appendchar(s, 1, *z);
+    sqlite3_str_appendchar(s, 1, *z);
+  }
+  sqlite3_str_appendchar(s, 1, '\'');
+}
+
+/* The captured table, schema-qualified when it has a schema. */
+static void pgCaptureTable(sqlite3_str *s, const pt_capture *c) {
+  if( c->zSchema ) {
+    pgQuoteIdent(s, c->zSchema);
+    sqlite3_str_appendchar(s, 1, '.');
+  }
+  pgQuoteIdent(s, c->zTable);
+}
+
+/* pontoon."<zPrefix><name>" */
+static void pgCaptureFunc(sqlite3_str *s, const char *zPrefix, const pt_capture *c) {
+  char *z = sqlite3_mprintf("%s%s", zPrefix, c->zName);
+  sqlite3_str_appendall(s, "pontoon.");
+  pgQuoteIdent(s, z ? z : "");
+  sqlite3_free(z);
+}
+
+/* json_build_array(<row>."k1", ...)::text */
+static void pgCaptureKey(sqlite3_str *s, const char *zRow, const pt_capture *c) {
+  sqlite3_str_appendall(s, "json_build_array(");
+  for( int i = 0; i < c->nKey; i++ ) {
+    sqlite3_str_appendf(s, "%s%s.", i ? ", " : "", zRow);
+    pgQuoteIdent(s, c->azKey[i]);
+  }
+  sqlite3_str_appendall(s, ")::text");
+}
+
+static void pgCaptureInsert(sqlite3_str *s, const pt_capture *c, const char *zOp,
+                            const char *zRow) {
+  sqlite3_str_appendf(s, "INSERT INTO %s (tbl, op, k) VALUES (", c->zChanges);
+  pgLiteral(s, c->zLabel);
+  sqlite3_str_appendf(s, ", '%s', ", zOp);
+  pgCaptureKey(s, zRow, c);
+  sqlite3_str_appendall(s, ");\n");
+}
+
+/* Drop schema pontoon when nothing is left in it. */
+static void pgDropEmptySchema(sqlite3_str *s) {
+  sqlite3_str_appendall(
+    s,
+    "DO $pontoon$BEGIN IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'pontoon') "
+    "AND NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = 'pontoon') AND NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n "
+    "ON n.oid = p.pronamespace WHERE n.nspname = 'pontoon') AND NOT EXISTS (SELECT 1 FROM "
+    "pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'pontoon') "
+    "THEN DROP SCHEMA pontoon; END IF; END$pontoon$");
+}
+
+/*
+** xCaptureTriggers: one AFTER row trigger per table calling a PL/pgSQL
+** function of its own, which appends the key as a JSON array (the old
+** key too when an UPDATE changes it) to pontoon.changes, whose seq is a
+** bigserial.  The trigger is named pontoon_capture (trigger names are per
+** table); the function pontoon."capture_<name>".
+*/
+static int pgCaptureTriggers(sqlite3_str *s, int op, const pt_capture *c, int iStmt) {
+  switch( op ) {
+    case PT_CAPTURE_TABLES:
+      switch( iStmt ) {
+        case 0: sqlite3_str_appendall(s, "CREATE SCHEMA IF NOT EXISTS pontoon"); return 1;
+        case 1:
+          sqlite3_str_appendf(s,
+                              "CREATE TABLE IF NOT EXISTS %s (seq bigserial PRIMARY KEY, "
+                              "tbl text NOT NULL, op char(1) NOT NULL, k text NOT NULL, "
+                              "at timestamptz NOT NULL DEFAULT clock_timestamp())",
+                              c->zChanges);
+          return 1;
+        case 2:
+          sqlite3_str_appendf(s, "CREATE INDEX IF NOT EXISTS changes_tbl_seq ON %s (tbl, seq)",
+                              c->zChanges);
+          return 1;
+        case 3:
+          sqlite3_str_appendf(s,
+                              "CREATE TABLE IF NOT EXISTS %s (tbl text PRIMARY KEY, "
+                              "key_columns text, started timestamp(6))",
+                              c->zCaptures);
+          return 1;
+      }
+      return 0;
+    case PT_CAPTURE_INSTALL:
+      if( iStmt == 0 ) {
+        sqlite3_str *b = sqlite3_str_new(0);
+        sqlite3_str_appendall(b, "\nBEGIN\nIF TG_OP = 'INSERT' THEN\n");
+        pgCaptureInsert(b, c, "I", "NEW");
+        sqlite3_str_appendall(b, "ELSIF TG_OP = 'UPDATE' THEN\nIF ROW(");
+        for( int i = 0; i < c->nKey; i++ ) {
+          sqlite3_str_appendall(b, i ? ", OLD." : "OLD.");
+          pgQuoteIdent(b, c->azKey[i]);
+        }
+        sqlite3_str_appendall(b, ") IS DISTINCT FROM ROW(");
+        for( int i = 0; i < c->nKey; i++ ) {
+          sqlite3_str_appendall(b, i ? ", NEW." : "NEW.");
+          pgQuoteIdent(b, c->azKey[i]);
+        }
+        sqlite3_str_appendall(b, ") THEN\n");
+        pgCaptureInsert(b, c, "D", "OLD");
+        sqlite3_str_appendall(b, "END IF;\n");
+        pgCaptureInsert(b, c, "U", "NEW");
+        sqlite3_str_appendall(b, "ELSE\n");
+        pgCaptureInsert(b, c, "D", "OLD");
+        sqlite3_str_appendall(b, "END IF;\nRETURN NULL;\nEND\n");
+        char *zBody = sqlite3_str_finish(b);
+        /* a dollar-quote tag that the body does not contain */
+        char zTag[32] = "$pontoon$";
+        for( int i = 1; zBody && strstr(zBody, zTag); i++ )
+          snprintf(zTag, sizeof zTag, "$pontoon%d$", i);
+        sqlite3_str_appendall(s, "CREATE OR REPLACE FUNCTION ");
+        pgCaptureFunc(s, "capture_", c);
+        sqlite3_str_appendf(s, "() RETURNS trigger LANGUAGE plpgsql AS %s%s%s", zTag,
+                            zBody ? zBody : "", zTag);
+        sqlite3_free(zBody);
+        return 1;
+      }
+      if( iStmt == 1 ) {
+        sqlite3_str_appendall(s, "DROP TRIGGER IF EXISTS pontoon_capture ON ");
+        pgCaptureTable(s, c);
+        return 1;
+      }
+      if( iStmt == 2 ) {
+        sqlite3_str_appendall(s,
+                              "CREATE TRIGGER pontoon_capture AFTER INSERT OR UPDATE OR "
+                              "DELETE ON ");
+        pgCaptureTable(s, c);
+        sqlite3_str_appendall(s, " FOR EACH ROW EXECUTE FUNCTION ");
+        pgCaptureFunc(s, "capture_", c);
+        sqlite3_str_appendall(s, "()");
+        return 1;
+      }
+      return 0;
+    case PT_CAPTURE_REMOVE:
+      if( iStmt == 0 ) {
+        sqlite3_str_appendall(s, "DROP TRIGGER IF EXISTS pontoon_capture ON ");
+        pgCaptureTable(s, c);
+        return 1;
+      }
+      if( iStmt == 1 ) {
+        sqlite3_str_appendall(s, "DROP FUNCTION IF EXISTS ");
+        pgCaptureFunc(s, "capture_", c);
+        sqlite3_str_appendall(s, "()");
+        return 1;
+      }
+      return 0;
+    case PT_CAPTURE_DROP_TABLES:
+      if( iStmt == 0 ) {
+        sqlite3_str_appendf(s, "DROP TABLE IF EXISTS %s", c->zChanges);
+        return 1;
+      }
+      if( iStmt == 1 ) {
+        sqlite3_str_appendf(s, "DROP TABLE IF EXISTS %s", c->zCaptures);
+        return 1;
+      }
+      if( iStmt == 2 ) {
+        pgDropEmptySchema(s);
+        return 1;
+      }
+      return 0;
+    case PT_CAPTURE_MISSING:
+      if( iStmt ) return 0;
+      {
+        sqlite3_str *t = sqlite3_str_new(0);
+        pgCaptureTable(t, c);
+        char *zT = sqlite3_str_finish(t);
+        sqlite3_str_appendall(s,
+                              "SELECT 1 - count(*) FROM pg_trigger WHERE tgname = "
+                              "'pontoon_capture' AND tgrelid = to_regclass(");
+        pgLiteral(s, zT ? zT : "");
+        sqlite3_str_appendchar(s, 1, ')');
+        sqlite3_free(zT);
+      }
+      return 1;
+    case PT_CAPTURE_DELETE:
+      if( iStmt ) return 0;
+      sqlite3_str_appendf(s, "DELETE FROM %s WHERE seq IN (", c->zChanges);
+      for( int i = 0; i < c->nSeq; i++ )
+        sqlite3_str_appendf(s, "%s%lld", i ? ", " : "", (long long)c->aSeq[i]);
+      sqlite3_str_appendchar(s, 1, ')');
+      return 1;
+    case PT_CAPTURE_LAG:
+      if( iStmt == 0 ) {
+        sqlite3_str_appendall(s, "coalesce(extract(epoch FROM clock_timestamp() - min(at)), 0)");
+        return 1;
+      }
+      return 0;
+  }
+  return 0;
+}
+
+/*
+** xFreezeTrigger: a BEFORE statement trigger pontoon_freeze for INSERT,
+** UPDATE, DELETE and TRUNCATE that raises the message, given as the
+** trigger's argument to a function pontoon."freeze_<name>".
+*/
+static int pgFreezeTrigger(sqlite3_str *s, int freeze, const pt_capture *c, int iStmt) {
+  if( freeze ) {
+    switch( iStmt ) {
+      case 0: sqlite3_str_appendall(s, "CREATE SCHEMA IF NOT EXISTS pontoon"); return 1;
+      case 1:
+        sqlite3_str_appendall(s, "CREATE OR REPLACE FUNCTION ");
+        pgCaptureFunc(s, "freeze_", c);
+        sqlite3_str_appendall(s,
+                              "() RETURNS trigger LANGUAGE plpgsql AS $pontoon$BEGIN "
+                              "RAISE EXCEPTION USING MESSAGE = TG_ARGV[0], "
+                              "ERRCODE = 'object_not_in_prerequisite_state'; "
+                              "END$pontoon$");
+        return 1;
+      case 2:
+        sqlite3_str_appendall(s, "DROP TRIGGER IF EXISTS pontoon_freeze ON ");
+        pgCaptureTable(s, c);
+        return 1;
+      case 3:
+        sqlite3_str_appendall(s,
+                              "CREATE TRIGGER pontoon_freeze BEFORE INSERT OR UPDATE OR "
+                              "DELETE OR TRUNCATE ON ");
+        pgCaptureTable(s, c);
+        sqlite3_str_appendall(s, " FOR EACH STATEMENT EXECUTE FUNCTION ");
+        pgCaptureFunc(s, "freeze_", c);
+        sqlite3_str_appendchar(s, 1, '(');
+        pgLiteral(s, c->zMessage ? c->zMessage : "pontoon: this table is frozen");
+        sqlite3_str_appendchar(s, 1, ')');
+        return 1;
+    }
+    return 0;
+  }
+  switch( iStmt ) {
+    case 0:
+      sqlite3_str_appendall(s, "DROP TRIGGER IF EXISTS pontoon_freeze ON ");
+      pgCaptureTable(s, c);
+      return 1;
+    case 1:
+      sqlite3_str_appendall(s, "DROP FUNCTION IF EXISTS ");
+      pgCaptureFunc(s, "freeze_", c);
+      sqlite3_str_appendall(s, "()");
+      return 1;
+    case 2: pgDropEmptySchema(s); return 1;
+  }
+  return 0;
+}

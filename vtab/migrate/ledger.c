@@ -2,9 +2,9 @@
 ** ledger.c — the ledger: plain tables in the target database that say what
 ** each migration job did (docs/ledger.md).
 **
-**   PostgreSQL:   pontoon.job, pontoon.chunk        (schema pontoon)
-**   MySQL:        pontoon_job, pontoon_chunk        (the target's database)
-**   SQLite:       pontoon_job, pontoon_chunk        (the target's schema)
+**   PostgreSQL:   pontoon.job, pontoon.chunk, pontoon.sync   (schema pontoon)
+**   MySQL:        pontoon_job, pontoon_chunk, pontoon_sync   (the target's database)
+**   SQLite:       pontoon_job, pontoon_chunk, pontoon_sync   (the target's schema)
 **
 ** It lives beside the data it describes, so that a chunk's rows and the
 ** ledger row that says it is done commit in one transaction: a copy killed
@@ -121,6 +121,39 @@ int pt_ledger_create(pt_end *e, char **pzErr) {
   for( int i = 0; i < n; i++ ) sqlite3_free(azSql[i]);
   sqlite3_free(zJob);
   sqlite3_free(zChunk);
+  return rc;
+}
+
+/*
+** The ledger with its table sync (one row per batch pontoon_sync
+** committed, sync.c), created if missing, outside any transaction (MySQL
+** commits at CREATE TABLE).  The message is not prefixed.
+*/
+int pt_ledger_create_sync(pt_end *e, char **pzErr) {
+  int rc = pt_ledger_create(e, pzErr);
+  if( rc != SQLITE_OK ) return rc;
+  const char *const *T = e->pDialect->azLedgerType;
+  char *zSync = pt_ledger_name(e, "sync");
+  char *zSql = sqlite3_mprintf(
+    "CREATE TABLE IF NOT EXISTS %s ("
+    "job %s NOT NULL, batch %s NOT NULL, applied %s, inserted %s, updated %s, deleted %s, "
+    "first_seq %s, last_seq %s, finished %s, seconds %s, worker %s, PRIMARY KEY (job, batch))",
+    zSync, T[PT_LEDGER_NAME], T[PT_LEDGER_INT], T[PT_LEDGER_INT], T[PT_LEDGER_INT],
+    T[PT_LEDGER_INT], T[PT_LEDGER_INT], T[PT_LEDGER_INT], T[PT_LEDGER_INT], T[PT_LEDGER_TIME],
+    T[PT_LEDGER_REAL], T[PT_LEDGER_NAME]);
+  sqlite3_free(zSync);
+  if( !zSql ) return SQLITE_NOMEM;
+  char *zErr = 0;
+  rc = pt_end_exec_text(e, zSql, &zErr);
+  if( rc != SQLITE_OK ) {
+    /* another session may have created it at the same moment */
+    sqlite3_free(zErr);
+    zErr = 0;
+    rc = pt_end_exec_text(e, zSql, &zErr);
+    if( rc != SQLITE_OK ) *pzErr = sqlite3_mprintf("cannot create the ledger: %s", zErr);
+    sqlite3_free(zErr);
+  }
+  sqlite3_free(zSql);
   return rc;
 }
 

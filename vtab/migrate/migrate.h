@@ -93,6 +93,7 @@ void pt_end_writer_close(pt_end_writer *);
 /* in ledger.c: the ledger tables of a target end (docs/ledger.md) */
 char *pt_ledger_name(pt_end *, const char *zTable);
 int pt_ledger_create(pt_end *, char **pzErr);
+int pt_ledger_create_sync(pt_end *, char **pzErr); /* the ledger and its table sync */
 void pt_ledger_now(char *zBuf); /* 'YYYY-MM-DD HH:MM:SS.ffffff' UTC; zBuf of 40 bytes */
 void pt_ledger_worker(char *zBuf, int n);
 void pt_ledger_sqlf(pt_sql *, const char *zFmt, const char *zTable);
@@ -138,5 +139,21 @@ int pt_diff_register(sqlite3 *, pt_registry *); /* in diff.c */
 /* in ddl.c: pontoon_ddl, the statements that create a table on another
 ** engine (docs/ddl.md) */
 int pt_ddl_register(sqlite3 *, pt_registry *);
+
+/* in capture.c: pontoon_capture, pontoon_capture_stop, pontoon_freeze,
+** pontoon_thaw (docs/capture.md).  A captured table's names: its label in
+** the change rows, the change table and the capture list of its server
+** (pontoon.changes / pontoon_changes, pontoon.captures / pontoon_captures),
+** for the dialect's xCaptureTriggers and for sync.c. */
+typedef struct pt_capture_info {
+  pt_capture c; /* points into the fields below */
+  char *zLabel, *zName, *zChanges, *zCaptures;
+  char **azKey;
+} pt_capture_info;
+int pt_capture_info_init(pt_end *src, pt_capture_info *, const char *zFunc, char **pzErr);
+void pt_capture_info_clear(pt_capture_info *);
+int pt_capture_register(sqlite3 *, pt_registry *);
+/* in sync.c: pontoon_sync (docs/sync.md) */
+int pt_sync_register(sqlite3 *, pt_registry *);
 
 #endif /* PT_MIGRATE_H */
