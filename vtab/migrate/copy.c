@@ -77,12 +77,6 @@ enum {
   COL_OPTIONS
 };
 
-typedef struct copy_vtab {
-  sqlite3_vtab base;
-  sqlite3 *db;
-  pt_registry *pReg;
-} copy_vtab;
-
 typedef struct copy_cursor {
   sqlite3_vtab_cursor base;
   copy_job *pJob;
@@ -101,50 +95,17 @@ static int copyConnect(sqlite3 *db, void *pAux, int argc, const char *const *arg
   (void)argc;
   (void)argv;
   (void)pzErr;
-  int rc = sqlite3_declare_vtab(
-    db,
-    "CREATE TABLE x(job TEXT, stage TEXT, chunk INTEGER, "
-    "rows INTEGER, rows_done INTEGER, rows_total INTEGER, seconds REAL, note TEXT, "
-    "src HIDDEN, dst HIDDEN, options HIDDEN)");
-  if( rc != SQLITE_OK ) return rc;
-  copy_vtab *v = sqlite3_malloc(sizeof(*v));
-  if( !v ) return SQLITE_NOMEM;
-  memset(v, 0, sizeof(*v));
-  v->db = db;
-  v->pReg = pAux;
-  sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-  *ppVtab = &v->base;
-  return SQLITE_OK;
+  return pt_tvf_connect(db, pAux,
+                        "CREATE TABLE x(job TEXT, stage TEXT, chunk INTEGER, "
+                        "rows INTEGER, rows_done INTEGER, rows_total INTEGER, seconds REAL, "
+                        "note TEXT, src HIDDEN, dst HIDDEN, options HIDDEN)",
+                        ppVtab);
 }
 
-static int copyDisconnect(sqlite3_vtab *p) {
-  sqlite3_free(p);
-  return SQLITE_OK;
-}
-
-/* idxNum bit 1: src, 2: dst, 4: options; argv in that order. */
+/* src, dst, options: idxNum bit 1, 2, 4 */
 static int copyBestIndex(sqlite3_vtab *p, sqlite3_index_info *info) {
   (void)p;
-  int aIdx[3] = { -1, -1, -1 };
-  for( int i = 0; i < info->nConstraint; i++ ) {
-    const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-    if( c->iColumn < COL_SRC ) continue;
-    if( c->op != SQLITE_INDEX_CONSTRAINT_EQ ) continue;
-    if( !c->usable ) return SQLITE_CONSTRAINT;
-    aIdx[c->iColumn - COL_SRC] = i;
-  }
-  /* src or dst missing: xFilter says what pontoon_copy takes */
-  int n = 0, idxNum = 0;
-  for( int k = 0; k < 3; k++ ) {
-    if( aIdx[k] < 0 ) continue;
-    info->aConstraintUsage[aIdx[k]].argvIndex = ++n;
-    info->aConstraintUsage[aIdx[k]].omit = 1;
-    idxNum |= 1 << k;
-  }
-  info->idxNum = idxNum;
-  info->estimatedCost = 1e9;
-  info->estimatedRows = 1000;
-  return SQLITE_OK;
+  return pt_tvf_best_index(info, COL_SRC, 3);
 }
 
 static int copyOpen(sqlite3_vtab *p, sqlite3_vtab_cursor **pp) {
@@ -196,12 +157,7 @@ static int copyClose(sqlite3_vtab_cursor *cur) {
   return SQLITE_OK;
 }
 
-static int cursor_error(copy_cursor *c, char *zMsg) {
-  sqlite3_vtab *v = c->base.pVtab;
-  sqlite3_free(v->zErrMsg);
-  v->zErrMsg = zMsg;
-  return SQLITE_ERROR;
-}
+static int cursor_error(copy_cursor *c, char *zMsg) { return pt_tvf_error(&c->base, zMsg); }
 
 /*
 ** The next output row: one a worker has produced, else (without threads)
@@ -463,14 +419,12 @@ static int copyFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, 
                       sqlite3_value **argv) {
   (void)idxStr;
   copy_cursor *c = (copy_cursor *)cur;
-  copy_vtab *v = (copy_vtab *)cur->pVtab;
+  pt_tvf_vtab *v = (pt_tvf_vtab *)cur->pVtab;
   cursor_reset(c);
   c->eof = 0;
   c->iRow = 0;
-  const char *az[3] = { 0, 0, 0 };
-  for( int k = 0, i = 0; k < 3 && i < argc; k++ ) {
-    if( idxNum & (1 << k) ) az[k] = (const char *)sqlite3_value_text(argv[i++]);
-  }
+  const char *az[3];
+  pt_tvf_args(idxNum, argc, argv, 3, az);
   if( !(idxNum & 1) || !(idxNum & 2) ) {
     return cursor_error(c,
                         sqlite3_mprintf("pontoon_copy(src, dst [, options]): name the source "
@@ -587,7 +541,7 @@ static sqlite3_module copyModule = {
   /* xCreate     */ 0,
   /* xConnect    */ copyConnect,
   /* xBestIndex  */ copyBestIndex,
-  /* xDisconnect */ copyDisconnect,
+  /* xDisconnect */ pt_tvf_disconnect,
   /* xDestroy    */ 0,
   /* xOpen       */ copyOpen,
   /* xClose      */ copyClose,

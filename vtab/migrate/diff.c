@@ -225,12 +225,6 @@ static int split_int(diff_job *j, const diff_seg *g, int64_t nPiece, diff_seg **
 
 /* ---- the walk ---- */
 
-typedef struct diff_vtab {
-  sqlite3_vtab base;
-  sqlite3 *db;
-  pt_registry *pReg;
-} diff_vtab;
-
 typedef struct diff_cursor {
   sqlite3_vtab_cursor base;
   diff_job *pJob;
@@ -959,47 +953,16 @@ static int diffConnect(sqlite3 *db, void *pAux, int argc, const char *const *arg
   (void)argc;
   (void)argv;
   (void)pzErr;
-  int rc = sqlite3_declare_vtab(db,
-                                "CREATE TABLE x(key TEXT, side TEXT, columns TEXT, src TEXT, dst "
-                                "TEXT, src_table HIDDEN, dst_table HIDDEN, options HIDDEN)");
-  if( rc != SQLITE_OK ) return rc;
-  diff_vtab *v = sqlite3_malloc(sizeof(*v));
-  if( !v ) return SQLITE_NOMEM;
-  memset(v, 0, sizeof(*v));
-  v->db = db;
-  v->pReg = pAux;
-  sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-  *ppVtab = &v->base;
-  return SQLITE_OK;
+  return pt_tvf_connect(db, pAux,
+                        "CREATE TABLE x(key TEXT, side TEXT, columns TEXT, src TEXT, dst TEXT, "
+                        "src_table HIDDEN, dst_table HIDDEN, options HIDDEN)",
+                        ppVtab);
 }
 
-static int diffDisconnect(sqlite3_vtab *p) {
-  sqlite3_free(p);
-  return SQLITE_OK;
-}
-
-/* idxNum bit 1: src, 2: dst, 4: options; argv in that order. */
+/* src, dst, options: idxNum bit 1, 2, 4 */
 static int diffBestIndex(sqlite3_vtab *p, sqlite3_index_info *info) {
   (void)p;
-  int aIdx[3] = { -1, -1, -1 };
-  for( int i = 0; i < info->nConstraint; i++ ) {
-    const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-    if( c->iColumn < COL_SRC_TABLE ) continue;
-    if( c->op != SQLITE_INDEX_CONSTRAINT_EQ ) continue;
-    if( !c->usable ) return SQLITE_CONSTRAINT;
-    aIdx[c->iColumn - COL_SRC_TABLE] = i;
-  }
-  int n = 0, idxNum = 0;
-  for( int k = 0; k < 3; k++ ) {
-    if( aIdx[k] < 0 ) continue;
-    info->aConstraintUsage[aIdx[k]].argvIndex = ++n;
-    info->aConstraintUsage[aIdx[k]].omit = 1;
-    idxNum |= 1 << k;
-  }
-  info->idxNum = idxNum;
-  info->estimatedCost = 1e9;
-  info->estimatedRows = 1000;
-  return SQLITE_OK;
+  return pt_tvf_best_index(info, COL_SRC_TABLE, 3);
 }
 
 static int diffOpen(sqlite3_vtab *p, sqlite3_vtab_cursor **pp) {
@@ -1026,12 +989,7 @@ static int diffClose(sqlite3_vtab_cursor *cur) {
   return SQLITE_OK;
 }
 
-static int cursor_error(diff_cursor *c, char *zMsg) {
-  sqlite3_vtab *v = c->base.pVtab;
-  sqlite3_free(v->zErrMsg);
-  v->zErrMsg = zMsg;
-  return SQLITE_ERROR;
-}
+static int cursor_error(diff_cursor *c, char *zMsg) { return pt_tvf_error(&c->base, zMsg); }
 
 /*
 ** The next difference: one queued, else the next step of the walk (the
@@ -1092,14 +1050,12 @@ static int diffFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, 
                       sqlite3_value **argv) {
   (void)idxStr;
   diff_cursor *c = (diff_cursor *)cur;
-  diff_vtab *v = (diff_vtab *)cur->pVtab;
+  pt_tvf_vtab *v = (pt_tvf_vtab *)cur->pVtab;
   cursor_reset(c);
   c->eof = 0;
   c->iRow = 0;
-  const char *az[3] = { 0, 0, 0 };
-  for( int k = 0, i = 0; k < 3 && i < argc; k++ ) {
-    if( idxNum & (1 << k) ) az[k] = (const char *)sqlite3_value_text(argv[i++]);
-  }
+  const char *az[3];
+  pt_tvf_args(idxNum, argc, argv, 3, az);
   if( !(idxNum & 1) || !(idxNum & 2) ) {
     return cursor_error(c,
                         sqlite3_mprintf("pontoon_diff(src, dst [, options]): name the two "
@@ -1154,7 +1110,7 @@ static sqlite3_module diffModule = {
   /* xCreate     */ 0,
   /* xConnect    */ diffConnect,
   /* xBestIndex  */ diffBestIndex,
-  /* xDisconnect */ diffDisconnect,
+  /* xDisconnect */ pt_tvf_disconnect,
   /* xDestroy    */ 0,
   /* xOpen       */ diffOpen,
   /* xClose      */ diffClose,

@@ -100,6 +100,18 @@ void pt_ledger_sqlf(pt_sql *, const char *zFmt, const char *zTable);
 int pt_ledger_exec(pt_end *, const char *zTable, const char *zFmt, int nParam,
                    const pt_param *aParam, int64_t *pnChanged, char **pzErr);
 
+/* in tvf.c: what the table-valued functions share */
+typedef struct pt_tvf_vtab {
+  sqlite3_vtab base;
+  sqlite3 *db;
+  pt_registry *pReg;
+} pt_tvf_vtab;
+int pt_tvf_connect(sqlite3 *, void *pAux, const char *zSchema, sqlite3_vtab **ppVtab);
+int pt_tvf_disconnect(sqlite3_vtab *);
+int pt_tvf_best_index(sqlite3_index_info *, int iFirstArg, int nArg);
+void pt_tvf_args(int idxNum, int argc, sqlite3_value **argv, int nArg, const char **az);
+int pt_tvf_error(sqlite3_vtab_cursor *, char *zMsg);
+
 /* The migration layer's SQL functions and tables, registered by the entry
 ** point. */
 int pt_copy_register(sqlite3 *, pt_registry *);
