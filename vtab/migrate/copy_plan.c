@@ -693,25 +693,19 @@ int copy_job_setup(copy_job *j, pt_registry *r, const char *zSrc, const char *zD
     goto done;
   }
   if( zCols ) {
-    const char *z = zCols;
-    while( *z ) {
-      while( *z == ' ' || *z == ',' ) z++;
-      if( !*z ) break;
-      const char *zStart = z;
-      while( *z && *z != ',' ) z++;
-      int n = (int)(z - zStart);
-      while( n > 0 && zStart[n - 1] == ' ' ) n--;
-      char *zName = pt_strndup(zStart, n);
-      int i = zName ? pt_end_find_col(&j->src, zName) : -1;
+    int nName = 0;
+    char **azName = pt_opts_names(zCols, &nName);
+    for( int k = 0; k < nName; k++ ) {
+      int i = azName[k] ? pt_end_find_col(&j->src, azName[k]) : -1;
       if( i < 0 ) {
         *pzErr = sqlite3_mprintf("pontoon_copy: columns=: the source %s has no column %s", zSrc,
-                                 zName ? zName : "");
-        sqlite3_free(zName);
+                                 azName[k] ? azName[k] : "");
+        pt_opts_names_free(azName, nName);
         goto done;
       }
-      sqlite3_free(zName);
       if( j->nCol < j->src.nCol ) j->aSrcCol[j->nCol++] = i;
     }
+    pt_opts_names_free(azName, nName);
     for( int k = 0; k < j->src.nKey; k++ ) {
       int found = 0;
       for( int i = 0; i < j->nCol; i++ )
