@@ -58,7 +58,7 @@ typedef struct sync_job {
   double t0;
   /* this call */
   int nBatch; /* batches done */
-  int ledgerReady; /* the target's ledger exists, its table sync too */
+  int ledgerReady; /* the target's ledger exists, its table sync_batch too */
   int stop;
   /* the last batch */
   int64_t applied, inserted, updated, deleted, pending_;
@@ -853,7 +853,7 @@ static int sync_batch(sync_job *j, int *pnRead, char **pzErr) {
                        param_of(zN[3], -1, PT_K_INT),    param_of(zN[4], -1, PT_K_INT),
                        param_of(zN[5], -1, PT_K_INT),    param_of(zNow, -1, PT_K_TIMESTAMP),
                        param_of(zSec, -1, PT_K_REAL),    param_of(j->zWorker, -1, PT_K_TEXT) };
-    char *zT = pt_ledger_name(&j->dst, "sync");
+    char *zT = pt_ledger_name(&j->dst, "sync_batch");
     pt_sql q;
     pt_end_sql(&j->dst, &q);
     pt_ledger_sqlf(&q,
