@@ -37,11 +37,10 @@ my_sql -e "DROP TABLE IF EXISTS live_src;
   CREATE TABLE live_src (code varchar(20) PRIMARY KEY, qty int, note text);
   INSERT INTO live_src SELECT concat('k', lpad(seq, 7, '0')), seq, if(seq % 9 = 0, NULL, concat('n', seq))
     FROM seq_1_to_$N;"
-pg2 -c "SET client_min_messages = warning;
-  DROP TABLE IF EXISTS public.live_pg, public.live_my;
-  DELETE FROM pontoon.chunk WHERE job LIKE 'live-%';
-  DELETE FROM pontoon.job WHERE job LIKE 'live-%';
-  DELETE FROM pontoon.sync_batch WHERE job LIKE 'live-%';" >/dev/null 2>&1
+pg2 -c "SET client_min_messages = warning; DROP TABLE IF EXISTS public.live_pg, public.live_my;" >/dev/null
+for t in chunk job sync_batch; do
+  pg2 -c "DELETE FROM pontoon.$t WHERE job LIKE 'live-%'" >/dev/null 2>&1
+done
 pg2 -c "CREATE TABLE public.live_pg (id bigint PRIMARY KEY, grp int, name text, amount numeric(12,2), at timestamptz);
   CREATE TABLE public.live_my (code text PRIMARY KEY, qty int, note text);" >/dev/null
 

@@ -1073,7 +1073,7 @@ static void draw_progress(sync_job *j, int final) {
 ** The next batch: one output row per batch that applied changes; a call
 ** whose first batch finds the queue empty returns one row of zeros.  The
 ** call ends when a batch reads fewer than batch= rows (until=caught_up),
-** when the queue is empty (until=empty), or after max_seconds=.
+** when a batch finds nothing committed (until=empty), or after max_seconds=.
 */
 static int syncNext(sqlite3_vtab_cursor *cur) {
   sync_cursor *c = (sync_cursor *)cur;
@@ -1099,10 +1099,6 @@ static int syncNext(sqlite3_vtab_cursor *cur) {
     }
     int timeUp = j->maxSeconds > 0 && now_seconds() - j->t0 >= j->maxSeconds;
     if( nRead == 0 ) {
-      if( j->untilEmpty && j->pending_ > 0 && !timeUp ) {
-        usleep(50000);
-        continue;
-      }
       j->stop = 1;
       if( c->iRow == 1 ) return SQLITE_OK; /* the one row of an empty queue */
       continue;
