@@ -37,11 +37,10 @@ my_sql -e "DROP TABLE IF EXISTS live_src;
   CREATE TABLE live_src (code varchar(20) PRIMARY KEY, qty int, note text);
   INSERT INTO live_src SELECT concat('k', lpad(seq, 7, '0')), seq, if(seq % 9 = 0, NULL, concat('n', seq))
     FROM seq_1_to_$N;"
-pg2 -c "SET client_min_messages = warning;
-  DROP TABLE IF EXISTS public.live_pg, public.live_my;
-  DELETE FROM pontoon.chunk WHERE job LIKE 'live-%';
-  DELETE FROM pontoon.job WHERE job LIKE 'live-%';
-  DELETE FROM pontoon.sync WHERE job LIKE 'live-%';" >/dev/null 2>&1
+pg2 -c "SET client_min_messages = warning; DROP TABLE IF EXISTS public.live_pg, public.live_my;" >/dev/null
+for t in chunk job sync_batch; do
+  pg2 -c "DELETE FROM pontoon.$t WHERE job LIKE 'live-%'" >/dev/null 2>&1
+done
 pg2 -c "CREATE TABLE public.live_pg (id bigint PRIMARY KEY, grp int, name text, amount numeric(12,2), at timestamptz);
   CREATE TABLE public.live_my (code text PRIMARY KEY, qty int, note text);" >/dev/null
 
@@ -169,7 +168,7 @@ echo "changes still queued on PostgreSQL when the writers stopped: $pending"
 
 # a change with a smaller seq committed after a larger one was applied: a
 # later batch applied a seq below an earlier batch's last one
-late=$(pg2 -c "SELECT count(*) FROM pontoon.sync a JOIN pontoon.sync b ON a.job = b.job AND b.batch > a.batch
+late=$(pg2 -c "SELECT count(*) FROM pontoon.sync_batch a JOIN pontoon.sync_batch b ON a.job = b.job AND b.batch > a.batch
                AND b.first_seq < a.last_seq WHERE a.job IN ('live-pg', 'live-my')")
 check "late commits happened: a later batch applied a smaller seq ($late pairs)" [ "$late" -gt 0 ]
 

@@ -65,7 +65,7 @@ SELECT applied, inserted, updated, deleted, pending, lag_seconds BETWEEN 0 AND 6
 SELECT (SELECT count(*) FROM (SELECT * FROM s.items EXCEPT SELECT * FROM d.items)) AS missing,
        (SELECT count(*) FROM (SELECT * FROM d.items EXCEPT SELECT * FROM s.items)) AS extra;
 -- the ledger: one row per batch
-CREATE VIRTUAL TABLE temp.lg_sync USING pontoon(new, 'pontoon.sync');
+CREATE VIRTUAL TABLE temp.lg_sync USING pontoon(new, 'pontoon.sync_batch');
 SELECT batch, applied, inserted, updated, deleted, last_seq >= first_seq AS seqs FROM temp.lg_sync WHERE job = 'sy-items' ORDER BY batch;
 
 -- a composite key (quotes in it), the target's columns in another order

@@ -2,9 +2,9 @@
 ** ledger.c — the ledger: plain tables in the target database that say what
 ** each migration job did (docs/ledger.md).
 **
-**   PostgreSQL:   pontoon.job, pontoon.chunk, pontoon.sync   (schema pontoon)
-**   MySQL:        pontoon_job, pontoon_chunk, pontoon_sync   (the target's database)
-**   SQLite:       pontoon_job, pontoon_chunk, pontoon_sync   (the target's schema)
+**   PostgreSQL:   pontoon.job, pontoon.chunk, pontoon.sync_batch   (schema pontoon)
+**   MySQL:        pontoon_job, pontoon_chunk, pontoon_sync_batch   (the target's database)
+**   SQLite:       pontoon_job, pontoon_chunk, pontoon_sync_batch   (the target's schema)
 **
 ** It lives beside the data it describes, so that a chunk's rows and the
 ** ledger row that says it is done commit in one transaction: a copy killed
@@ -125,7 +125,7 @@ int pt_ledger_create(pt_end *e, char **pzErr) {
 }
 
 /*
-** The ledger with its table sync (one row per batch pontoon_sync
+** The ledger with its table sync_batch (one row per batch pontoon_sync
 ** committed, sync.c), created if missing, outside any transaction (MySQL
 ** commits at CREATE TABLE).  The message is not prefixed.
 */
@@ -133,7 +133,7 @@ int pt_ledger_create_sync(pt_end *e, char **pzErr) {
   int rc = pt_ledger_create(e, pzErr);
   if( rc != SQLITE_OK ) return rc;
   const char *const *T = e->pDialect->azLedgerType;
-  char *zSync = pt_ledger_name(e, "sync");
+  char *zSync = pt_ledger_name(e, "sync_batch");
   char *zSql = sqlite3_mprintf(
     "CREATE TABLE IF NOT EXISTS %s ("
     "job %s NOT NULL, batch %s NOT NULL, applied %s, inserted %s, updated %s, deleted %s, "

@@ -93,7 +93,7 @@ void pt_end_writer_close(pt_end_writer *);
 /* in ledger.c: the ledger tables of a target end (docs/ledger.md) */
 char *pt_ledger_name(pt_end *, const char *zTable);
 int pt_ledger_create(pt_end *, char **pzErr);
-int pt_ledger_create_sync(pt_end *, char **pzErr); /* the ledger and its table sync */
+int pt_ledger_create_sync(pt_end *, char **pzErr); /* the ledger and its table sync_batch */
 void pt_ledger_now(char *zBuf); /* 'YYYY-MM-DD HH:MM:SS.ffffff' UTC; zBuf of 40 bytes */
 void pt_ledger_worker(char *zBuf, int n);
 void pt_ledger_sqlf(pt_sql *, const char *zFmt, const char *zTable);

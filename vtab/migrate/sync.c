@@ -58,7 +58,7 @@ typedef struct sync_job {
   double t0;
   /* this call */
   int nBatch; /* batches done */
-  int ledgerReady; /* the target's ledger exists, its table sync too */
+  int ledgerReady; /* the target's ledger exists, its table sync_batch too */
   int stop;
   /* the last batch */
   int64_t applied, inserted, updated, deleted, pending_;
@@ -853,7 +853,7 @@ static int sync_batch(sync_job *j, int *pnRead, char **pzErr) {
                        param_of(zN[3], -1, PT_K_INT),    param_of(zN[4], -1, PT_K_INT),
                        param_of(zN[5], -1, PT_K_INT),    param_of(zNow, -1, PT_K_TIMESTAMP),
                        param_of(zSec, -1, PT_K_REAL),    param_of(j->zWorker, -1, PT_K_TEXT) };
-    char *zT = pt_ledger_name(&j->dst, "sync");
+    char *zT = pt_ledger_name(&j->dst, "sync_batch");
     pt_sql q;
     pt_end_sql(&j->dst, &q);
     pt_ledger_sqlf(&q,
@@ -1073,7 +1073,7 @@ static void draw_progress(sync_job *j, int final) {
 ** The next batch: one output row per batch that applied changes; a call
 ** whose first batch finds the queue empty returns one row of zeros.  The
 ** call ends when a batch reads fewer than batch= rows (until=caught_up),
-** when the queue is empty (until=empty), or after max_seconds=.
+** when a batch finds nothing committed (until=empty), or after max_seconds=.
 */
 static int syncNext(sqlite3_vtab_cursor *cur) {
   sync_cursor *c = (sync_cursor *)cur;
@@ -1099,10 +1099,6 @@ static int syncNext(sqlite3_vtab_cursor *cur) {
     }
     int timeUp = j->maxSeconds > 0 && now_seconds() - j->t0 >= j->maxSeconds;
     if( nRead == 0 ) {
-      if( j->untilEmpty && j->pending_ > 0 && !timeUp ) {
-        usleep(50000);
-        continue;
-      }
       j->stop = 1;
       if( c->iRow == 1 ) return SQLITE_OK; /* the one row of an empty queue */
       continue;
