@@ -269,6 +269,22 @@ struct pt_dialect {
   ** several machines claim chunks).  NULL: the engine serializes writers
   ** (SQLite), or cannot: then one worker per job. */
   const char *zSkipLocked;
+  /* 1: a copy worker's transactions may overlap on two target connections
+  ** (a claim's SKIP LOCKED passes over the rows of the one still ending
+  ** without waiting on them; not so on InnoDB, which locks what it scans). */
+  int overlapClaims;
+
+  /* ---- pontoon_diff's key order (migrate/diff_sql.c) ---- */
+  /* Append the expression of key column zQuoted of kind k whose
+  ** comparisons and order are binary (code points, trailing spaces
+  ** significant) whatever the column's collation, and return the kind its
+  ** bounds are sent as.  NULL: the column as it is. */
+  pt_kind (*xBinaryKey)(sqlite3_str *, const char *zQuoted, pt_kind k);
+  /* Append an ORDER BY term sorting text expression zExpr in binary order,
+  ** NULLs first (the order of memcmp).  NULL: zExpr as it is. */
+  void (*xOrderText)(sqlite3_str *, const char *zExpr);
+  /* The integer division operator ("/", "DIV"), or NULL. */
+  const char *zIntDiv;
 };
 #define PT_LEDGER_NAME 0
 #define PT_LEDGER_TEXT 1

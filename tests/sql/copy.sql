@@ -24,7 +24,7 @@ SELECT (SELECT count(*) FROM (SELECT * FROM s.users EXCEPT SELECT * FROM d.users
 SELECT job, chunk, rows, rows_done, rows_total, note FROM pontoon_copy('s.users', 'd.users', 'job=cp-users stage=1 chunk=500 workers=2');
 -- the ledger: plain tables in the target, read by anyone
 ATTACH ':memory:' AS lg;
-SELECT pontoon_import('new', 'lg', 'pontoon');
+SELECT pontoon_import('new', 'lg', 'pontoon', 'job') + pontoon_import('new', 'lg', 'pontoon', 'chunk') AS ledger_tables;
 SELECT job, kind, stage, src, dst, options, state, rows_total, chunks_total, chunk_rows, error FROM lg.job WHERE job = 'cp-users';
 SELECT count(*) AS chunks, sum(rows_copied) AS rows, count(DISTINCT worker) > 0 AS workers_named,
        min(lo IS NULL) AS first_open_below, sum(hi IS NULL) AS one_open_above

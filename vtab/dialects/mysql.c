@@ -396,6 +396,22 @@ static int myDdlType(sqlite3_str *s, const pt_ddl_col *c, char **pzWhy) {
 static int myCaptureTriggers(sqlite3_str *, int, const pt_capture *, int);
 static int myFreezeTrigger(sqlite3_str *, int, const pt_capture *, int);
 
+/* Text keys (and uuids, kept as text) in utf8mb4_nopad_bin: code points,
+** trailing spaces significant, whatever the column's collation. */
+static pt_kind myBinaryKey(sqlite3_str *s, const char *zq, pt_kind k) {
+  if( k == PT_K_TEXT || k == PT_K_CHAR || k == PT_K_ENUM || k == PT_K_UUID ) {
+    sqlite3_str_appendf(s, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin", zq);
+    return PT_K_TEXT;
+  }
+  sqlite3_str_appendall(s, zq);
+  return k;
+}
+
+static void myOrderText(sqlite3_str *s, const char *zExpr) {
+  /* MySQL sorts NULLs first ascending */
+  sqlite3_str_appendf(s, "CONVERT((%s) USING utf8mb4) COLLATE utf8mb4_nopad_bin", zExpr);
+}
+
 #define PT_MYSQL_DIALECT(ARRAY) \
   { \
     .iVersion = 1, .zName = "mysql", .xQuoteIdent = myQuoteIdent, .xSelectExpr = mySelectExpr, \
@@ -407,7 +423,8 @@ static int myFreezeTrigger(sqlite3_str *, int, const pt_capture *, int);
     .azLedgerType = { "varchar(255)", "longtext", "bigint", "double", "datetime(6)" }, \
     .zSkipLocked = " FOR UPDATE SKIP LOCKED", .xCanonicalText = myCanonicalText, \
     .xHashExpr = myHashExpr, .xDdlType = myDdlType, .xCaptureTriggers = myCaptureTriggers, \
-    .xFreezeTrigger = myFreezeTrigger \
+    .xFreezeTrigger = myFreezeTrigger, .xBinaryKey = myBinaryKey, .xOrderText = myOrderText, \
+    .zIntDiv = "DIV" \
   }
 
 /* The native driver writes an IN list into the text where $$n stands. */

@@ -454,6 +454,21 @@ static int pgDdlType(sqlite3_str *s, const pt_ddl_col *c, char **pzWhy) {
 static int pgCaptureTriggers(sqlite3_str *, int, const pt_capture *, int);
 static int pgFreezeTrigger(sqlite3_str *, int, const pt_capture *, int);
 
+/* Text keys through the "C" collation (byte order of UTF-8: code points);
+** char(n) and enum labels as their text. */
+static pt_kind pgBinaryKey(sqlite3_str *s, const char *zq, pt_kind k) {
+  if( k == PT_K_TEXT || k == PT_K_CHAR || k == PT_K_ENUM ) {
+    sqlite3_str_appendf(s, "(%s::text COLLATE \"C\")", zq);
+    return PT_K_TEXT;
+  }
+  sqlite3_str_appendall(s, zq);
+  return k;
+}
+
+static void pgOrderText(sqlite3_str *s, const char *zExpr) {
+  sqlite3_str_appendf(s, "(%s) COLLATE \"C\" ASC NULLS FIRST", zExpr);
+}
+
 const pt_dialect pt_dialect_postgresql = {
   .iVersion = 1,
   .zName = "postgresql",
@@ -484,6 +499,10 @@ const pt_dialect pt_dialect_postgresql = {
   .xDdlType = pgDdlType,
   .xCaptureTriggers = pgCaptureTriggers,
   .xFreezeTrigger = pgFreezeTrigger,
+  .overlapClaims = 1,
+  .xBinaryKey = pgBinaryKey,
+  .xOrderText = pgOrderText,
+  .zIntDiv = "/",
 };
 
 /* ---- change capture and freeze (migrate/capture.c, docs/capture.md) ---- */

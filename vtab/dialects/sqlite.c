@@ -178,6 +178,20 @@ static int sqDdlType(sqlite3_str *s, const pt_ddl_col *c, char **pzWhy) {
   return PT_DDL_OK;
 }
 
+/* Text keys (and uuids) in BINARY, whatever the column's collation. */
+static pt_kind sqBinaryKey(sqlite3_str *s, const char *zq, pt_kind k) {
+  if( k == PT_K_TEXT || k == PT_K_CHAR || k == PT_K_ENUM || k == PT_K_UUID ) {
+    sqlite3_str_appendf(s, "(%s COLLATE BINARY)", zq);
+    return PT_K_TEXT;
+  }
+  sqlite3_str_appendall(s, zq);
+  return k;
+}
+
+static void sqOrderText(sqlite3_str *s, const char *zExpr) {
+  sqlite3_str_appendf(s, "(%s) COLLATE BINARY", zExpr);
+}
+
 const pt_dialect pt_dialect_sqlite = {
   .iVersion = 1,
   .zName = "sqlite",
@@ -196,4 +210,7 @@ const pt_dialect pt_dialect_sqlite = {
   .xCanonicalText = sqCanonicalText,
   .xHashExpr = sqHashExpr,
   .xDdlType = sqDdlType,
+  .xBinaryKey = sqBinaryKey,
+  .xOrderText = sqOrderText,
+  .zIntDiv = "/",
 };

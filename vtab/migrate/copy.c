@@ -275,7 +275,8 @@ static int copyNext(sqlite3_vtab_cursor *cur) {
 ** another transaction has locked (SKIP LOCKED), so that a worker's next
 ** claim passes over the chunks its previous transaction is still
 ** committing; else one.  PONTOON_COPY_NO_OVERLAP=1 asks for one
-** (docs/copy.md: for measurements).  PostgreSQL only: on MariaDB the next
+** (docs/copy.md: for measurements).  Only where the dialect says
+** overlapClaims (PostgreSQL): on MariaDB the next
 ** claim's ledger write waits on the row locks of the transaction still
 ** committing (InnoDB locks the index records a locking read scans, skipped
 ** or not), and the copy stalled until the lock wait timeout (seen copying
@@ -283,7 +284,7 @@ static int copyNext(sqlite3_vtab_cursor *cur) {
 */
 static int copy_lanes(copy_job *j) {
   if( !j->dst.pServer || !j->dst.pDialect || !j->dst.pDialect->zSkipLocked ) return 1;
-  if( strcmp(j->dst.pDialect->zName, "postgresql") != 0 ) return 1;
+  if( !j->dst.pDialect->overlapClaims ) return 1;
   const char *z = getenv("PONTOON_COPY_NO_OVERLAP");
   if( z && z[0] && strcmp(z, "0") != 0 ) return 1;
   return 2;

@@ -73,27 +73,16 @@ oom:
 
 /*
 ** The expression of key column zq (kind k) on engine d whose comparisons
-** and order are binary (code points, trailing spaces significant), and the
-** kind its bounds are sent as.  Integers, dates, decimals and the like
-** compare as themselves on every engine.
+** and order are binary (the dialect's xBinaryKey), and the kind its bounds
+** are sent as.  s NULL: only the kind.
 */
 static pt_kind bin_key(sqlite3_str *s, const pt_dialect *d, const char *zq, pt_kind k) {
   int textish = k == PT_K_TEXT || k == PT_K_CHAR || k == PT_K_ENUM;
-  if( strcmp(d->zName, "postgresql") == 0 ) {
-    if( textish ) {
-      if( s ) sqlite3_str_appendf(s, "(%s::text COLLATE \"C\")", zq);
-      return PT_K_TEXT;
-    }
-  } else if( strcmp(d->zName, "mysql") == 0 ) {
-    if( textish || k == PT_K_UUID ) {
-      if( s ) sqlite3_str_appendf(s, "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_nopad_bin", zq);
-      return PT_K_TEXT;
-    }
-  } else if( strcmp(d->zName, "sqlite") == 0 ) {
-    if( textish || k == PT_K_UUID ) {
-      if( s ) sqlite3_str_appendf(s, "(%s COLLATE BINARY)", zq);
-      return PT_K_TEXT;
-    }
+  if( d->xBinaryKey ) {
+    sqlite3_str *t = s ? s : sqlite3_str_new(0);
+    pt_kind kOut = d->xBinaryKey(t, zq, k);
+    if( !s ) sqlite3_free(sqlite3_str_finish(t));
+    return kOut;
   }
   if( s ) sqlite3_str_appendall(s, zq);
   return textish ? PT_K_TEXT : k;
@@ -102,14 +91,10 @@ static pt_kind bin_key(sqlite3_str *s, const pt_dialect *d, const char *zq, pt_k
 /* Append an ORDER BY term that sorts text expression zExpr in binary order,
 ** NULLs first: the order of memcmp, which the merge compares with. */
 static void order_text(sqlite3_str *s, const pt_dialect *d, const char *zExpr) {
-  if( strcmp(d->zName, "postgresql") == 0 )
-    sqlite3_str_appendf(s, "(%s) COLLATE \"C\" ASC NULLS FIRST", zExpr);
-  else if( strcmp(d->zName, "mysql") == 0 )
-    sqlite3_str_appendf(s, "CONVERT((%s) USING utf8mb4) COLLATE utf8mb4_nopad_bin", zExpr);
-  else if( strcmp(d->zName, "sqlite") == 0 )
-    sqlite3_str_appendf(s, "(%s) COLLATE BINARY", zExpr);
+  if( d->xOrderText )
+    d->xOrderText(s, zExpr);
   else
-    sqlite3_str_appendf(s, "%s", zExpr);
+    sqlite3_str_appendall(s, zExpr);
 }
 
 /* The kinds in which side iSide's key bounds are sent. */
@@ -208,11 +193,7 @@ static int append_bucket(pt_sql *q, diff_job *j, int iSide, plist *p, const diff
 }
 
 /* Integer division on engine d, or NULL when its spelling is not known. */
-static const char *int_div(const pt_dialect *d) {
-  if( strcmp(d->zName, "postgresql") == 0 || strcmp(d->zName, "sqlite") == 0 ) return "/";
-  if( strcmp(d->zName, "mysql") == 0 ) return "DIV";
-  return 0;
-}
+static const char *int_div(const pt_dialect *d) { return d->zIntDiv; }
 
 /*
 ** The bucket of a row for a one-integer key whose children are equal-width
