@@ -512,7 +512,9 @@ const char *pt_sql_op(int op) {
 /* 1 if zName is a table of the migration ledger in a schema-less engine
 ** (docs/ledger.md): pontoon_import leaves these out. */
 int pt_is_ledger_table(const char *zName) {
-  static const char *const azLedger[] = { "pontoon_job", "pontoon_chunk", 0 };
+  static const char *const azLedger[] = { "pontoon_job",        "pontoon_chunk",
+                                          "pontoon_sync_batch", "pontoon_changes",
+                                          "pontoon_captures",   0 };
   for( int i = 0; azLedger[i]; i++ )
     if( sqlite3_stricmp(zName, azLedger[i]) == 0 ) return 1;
   return 0;
