@@ -979,12 +979,6 @@ static int switch_check(sync_job *j, char **pzErr) {
 
 enum { COL_APPLIED, COL_INSERTED, COL_UPDATED, COL_DELETED, COL_PENDING, COL_LAG, COL_SRC };
 
-typedef struct sync_vtab {
-  sqlite3_vtab base;
-  sqlite3 *db;
-  pt_registry *pReg;
-} sync_vtab;
-
 typedef struct sync_cursor {
   sqlite3_vtab_cursor base;
   sync_job *pJob;
@@ -997,47 +991,17 @@ static int syncConnect(sqlite3 *db, void *pAux, int argc, const char *const *arg
   (void)argc;
   (void)argv;
   (void)pzErr;
-  int rc = sqlite3_declare_vtab(db,
-                                "CREATE TABLE x(applied INTEGER, inserted INTEGER, "
-                                "updated INTEGER, deleted INTEGER, pending INTEGER, "
-                                "lag_seconds REAL, src HIDDEN, dst HIDDEN, options HIDDEN)");
-  if( rc != SQLITE_OK ) return rc;
-  sync_vtab *v = sqlite3_malloc(sizeof(*v));
-  if( !v ) return SQLITE_NOMEM;
-  memset(v, 0, sizeof(*v));
-  v->db = db;
-  v->pReg = pAux;
-  sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-  *ppVtab = &v->base;
-  return SQLITE_OK;
+  return pt_tvf_connect(db, pAux,
+                        "CREATE TABLE x(applied INTEGER, inserted INTEGER, "
+                        "updated INTEGER, deleted INTEGER, pending INTEGER, "
+                        "lag_seconds REAL, src HIDDEN, dst HIDDEN, options HIDDEN)",
+                        ppVtab);
 }
 
-static int syncDisconnect(sqlite3_vtab *p) {
-  sqlite3_free(p);
-  return SQLITE_OK;
-}
-
-/* idxNum bit 1: src, 2: dst, 4: options; argv in that order. */
+/* src, dst, options: idxNum bit 1, 2, 4 */
 static int syncBestIndex(sqlite3_vtab *p, sqlite3_index_info *info) {
   (void)p;
-  int aIdx[3] = { -1, -1, -1 };
-  for( int i = 0; i < info->nConstraint; i++ ) {
-    const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-    if( c->iColumn < COL_SRC || c->op != SQLITE_INDEX_CONSTRAINT_EQ ) continue;
-    if( !c->usable ) return SQLITE_CONSTRAINT;
-    aIdx[c->iColumn - COL_SRC] = i;
-  }
-  int n = 0, idxNum = 0;
-  for( int k = 0; k < 3; k++ ) {
-    if( aIdx[k] < 0 ) continue;
-    info->aConstraintUsage[aIdx[k]].argvIndex = ++n;
-    info->aConstraintUsage[aIdx[k]].omit = 1;
-    idxNum |= 1 << k;
-  }
-  info->idxNum = idxNum;
-  info->estimatedCost = 1e9;
-  info->estimatedRows = 10;
-  return SQLITE_OK;
+  return pt_tvf_best_index(info, COL_SRC, 3);
 }
 
 static int syncOpen(sqlite3_vtab *p, sqlite3_vtab_cursor **pp) {
@@ -1056,12 +1020,7 @@ static int syncClose(sqlite3_vtab_cursor *cur) {
   return SQLITE_OK;
 }
 
-static int cursor_error(sync_cursor *c, char *zMsg) {
-  sqlite3_vtab *v = c->base.pVtab;
-  sqlite3_free(v->zErrMsg);
-  v->zErrMsg = zMsg;
-  return zMsg ? SQLITE_ERROR : SQLITE_NOMEM;
-}
+static int cursor_error(sync_cursor *c, char *zMsg) { return pt_tvf_error(&c->base, zMsg); }
 
 static void draw_progress(sync_job *j, int final) {
   if( !j->progress ) return;
@@ -1115,15 +1074,13 @@ static int syncFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, 
                       sqlite3_value **argv) {
   (void)idxStr;
   sync_cursor *c = (sync_cursor *)cur;
-  sync_vtab *v = (sync_vtab *)cur->pVtab;
+  pt_tvf_vtab *v = (pt_tvf_vtab *)cur->pVtab;
   job_free(c->pJob);
   c->pJob = 0;
   c->eof = 0;
   c->iRow = 0;
-  const char *az[3] = { 0, 0, 0 };
-  for( int k = 0, i = 0; k < 3 && i < argc; k++ ) {
-    if( idxNum & (1 << k) ) az[k] = (const char *)sqlite3_value_text(argv[i++]);
-  }
+  const char *az[3];
+  pt_tvf_args(idxNum, argc, argv, 3, az);
   if( !az[0] || !az[1] ) {
     return cursor_error(c,
                         sqlite3_mprintf("pontoon_sync(src, dst [, options]): name the source "
@@ -1176,7 +1133,7 @@ static sqlite3_module syncModule = {
   /* xCreate     */ 0,
   /* xConnect    */ syncConnect,
   /* xBestIndex  */ syncBestIndex,
-  /* xDisconnect */ syncDisconnect,
+  /* xDisconnect */ pt_tvf_disconnect,
   /* xDestroy    */ 0,
   /* xOpen       */ syncOpen,
   /* xClose      */ syncClose,

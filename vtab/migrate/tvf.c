@@ -65,10 +65,11 @@ void pt_tvf_args(int idxNum, int argc, sqlite3_value **argv, int nArg, const cha
   }
 }
 
-/* Make zMsg (sqlite3_malloc'd) the statement's error. */
+/* Make zMsg (sqlite3_malloc'd; NULL: out of memory) the statement's
+** error. */
 int pt_tvf_error(sqlite3_vtab_cursor *cur, char *zMsg) {
   sqlite3_vtab *v = cur->pVtab;
   sqlite3_free(v->zErrMsg);
   v->zErrMsg = zMsg;
-  return SQLITE_ERROR;
+  return zMsg ? SQLITE_ERROR : SQLITE_NOMEM;
 }
