@@ -472,6 +472,24 @@ static void myCaptureInsert(sqlite3_str *s, const pt_capture *c, const char *zOp
 ** three triggers zPrefix{i,u,d}_<name>. */
 static const char *const azMyEvent[] = { "INSERT", "UPDATE", "DELETE" };
 
+/* The statement of trigger zPrefix<table> before its body: its DROP (drop
+** 1, then returns 1), or "CREATE TRIGGER ... <zWhen> <event> ON t FOR EACH
+** ROW " (returns 0). */
+static int myTriggerHead(sqlite3_str *s, const pt_capture *c, const char *zPrefix,
+                         const char *zWhen, int ev, int drop) {
+  if( drop ) {
+    sqlite3_str_appendall(s, "DROP TRIGGER IF EXISTS ");
+    myCaptureName(s, c, zPrefix);
+    return 1;
+  }
+  sqlite3_str_appendall(s, "CREATE TRIGGER ");
+  myCaptureName(s, c, zPrefix);
+  sqlite3_str_appendf(s, " %s %s ON ", zWhen, azMyEvent[ev]);
+  myCaptureName(s, c, 0);
+  sqlite3_str_appendall(s, " FOR EACH ROW ");
+  return 0;
+}
+
 /*
 ** xCaptureTriggers: AFTER INSERT, UPDATE and DELETE row triggers
 ** pontoon_c{i,u,d}_<name> appending the key as a JSON array (the old key
@@ -509,16 +527,7 @@ static int myCaptureTriggers(sqlite3_str *s, int op, const pt_capture *c, int iS
       int ev = iStmt / nPer;
       char zPrefix[16];
       sqlite3_snprintf(sizeof zPrefix, zPrefix, "pontoon_c%c_", "iud"[ev]);
-      if( iStmt % nPer == 0 ) {
-        sqlite3_str_appendall(s, "DROP TRIGGER IF EXISTS ");
-        myCaptureName(s, c, zPrefix);
-        return 1;
-      }
-      sqlite3_str_appendall(s, "CREATE TRIGGER ");
-      myCaptureName(s, c, zPrefix);
-      sqlite3_str_appendf(s, " AFTER %s ON ", azMyEvent[ev]);
-      myCaptureName(s, c, 0);
-      sqlite3_str_appendall(s, " FOR EACH ROW ");
+      if( myTriggerHead(s, c, zPrefix, "AFTER", ev, iStmt % nPer == 0) ) return 1;
       if( ev == 0 ) {
         myCaptureInsert(s, c, "I", "NEW");
       } else if( ev == 2 ) {
@@ -598,16 +607,8 @@ static int myFreezeTrigger(sqlite3_str *s, int freeze, const pt_capture *c, int 
   int ev = iStmt / nPer;
   char zPrefix[16];
   sqlite3_snprintf(sizeof zPrefix, zPrefix, "pontoon_f%c_", "iud"[ev]);
-  if( iStmt % nPer == 0 ) {
-    sqlite3_str_appendall(s, "DROP TRIGGER IF EXISTS ");
-    myCaptureName(s, c, zPrefix);
-    return 1;
-  }
-  sqlite3_str_appendall(s, "CREATE TRIGGER ");
-  myCaptureName(s, c, zPrefix);
-  sqlite3_str_appendf(s, " BEFORE %s ON ", azMyEvent[ev]);
-  myCaptureName(s, c, 0);
-  sqlite3_str_appendall(s, " FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '");
+  if( myTriggerHead(s, c, zPrefix, "BEFORE", ev, iStmt % nPer == 0) ) return 1;
+  sqlite3_str_appendall(s, "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '");
   const char *z = c->zMessage ? c->zMessage : "pontoon: this table is frozen";
   int nChar = 0;
   for( ; *z; z++ ) {

@@ -655,16 +655,8 @@ int copy_job_setup(copy_job *j, pt_registry *r, const char *zSrc, const char *zD
   int rc = pt_opts_parse(zOpts, "pontoon_copy", azCopyOption, &o, pzErr);
   if( rc != SQLITE_OK ) return rc;
   char *zErr = 0;
-  rc = pt_end_open(j->db, r, zSrc, 0, &j->src, &zErr);
-  if( rc != SQLITE_OK ) {
-    *pzErr = sqlite3_mprintf("pontoon_copy: source %s: %s", zSrc ? zSrc : "NULL", zErr);
-    goto done;
-  }
-  rc = pt_end_open(j->db, r, zDst, 0, &j->dst, &zErr);
-  if( rc != SQLITE_OK ) {
-    *pzErr = sqlite3_mprintf("pontoon_copy: target %s: %s", zDst ? zDst : "NULL", zErr);
-    goto done;
-  }
+  rc = pt_end_open_pair(j->db, r, "pontoon_copy", zSrc, zDst, &j->src, &j->dst, pzErr);
+  if( rc != SQLITE_OK ) goto done;
   rc = SQLITE_ERROR;
   if( j->src.nKey == 0 ) {
     *pzErr = sqlite3_mprintf(

@@ -736,13 +736,8 @@ static int job_setup(diff_job *j, pt_registry *r, const char *zSrc, const char *
   j->a[0].zWhat = "source";
   j->a[1].zWhat = "target";
   rc = SQLITE_ERROR;
-  for( int s = 0; s < 2; s++ ) {
-    if( pt_end_open(j->db, r, azLabel[s], 0, &j->a[s].e, &zErr) != SQLITE_OK ) {
-      *pzErr = sqlite3_mprintf("pontoon_diff: %s %s: %s", j->a[s].zWhat,
-                               azLabel[s] ? azLabel[s] : "NULL", zErr);
-      goto done;
-    }
-  }
+  if( pt_end_open_pair(j->db, r, "pontoon_diff", zSrc, zDst, &j->a[0].e, &j->a[1].e, pzErr) )
+    goto done;
   pt_end *eA = &j->a[0].e, *eB = &j->a[1].e;
   /* the columns compared */
   azCols = pt_opts_names(pt_opts_get(&o, "columns"), &nCols);

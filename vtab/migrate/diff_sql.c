@@ -705,6 +705,19 @@ static void append_row_select(diff_job *j, int iSide, sqlite3_str *s, pt_kind *a
   }
 }
 
+/* Start q, the query of whole rows of side iSide ("SELECT <row> FROM t");
+** the kinds of its select list, sqlite3_malloc'd, or NULL (q not started). */
+static pt_kind *row_query_start(diff_job *j, int iSide, pt_sql *q) {
+  diff_side *sd = &j->a[iSide];
+  pt_kind *aKind = sqlite3_malloc64(sizeof(pt_kind) * (2 * j->nCol + 1));
+  if( !aKind ) return 0;
+  pt_end_sql(&sd->e, q);
+  sqlite3_str_appendall(q->pStr, "SELECT ");
+  append_row_select(j, iSide, q->pStr, aKind);
+  sqlite3_str_appendf(q->pStr, " FROM %s", sd->zFrom);
+  return aKind;
+}
+
 static const diff_job *g_sort_job; /* qsort has no context argument */
 static pthread_mutex_t g_sort_mutex = PTHREAD_MUTEX_INITIALIZER;
 static int row_sort_cmp(const void *a, const void *b) {
@@ -722,12 +735,8 @@ int diff_fetch(diff_job *j, int iSide, const diff_seg *aSeg, int nSeg, diff_row 
   pt_sql q;
   plist p;
   memset(&p, 0, sizeof(p));
-  pt_end_sql(&sd->e, &q);
-  pt_kind *aKind = sqlite3_malloc64(sizeof(pt_kind) * (2 * j->nCol + 1));
+  pt_kind *aKind = row_query_start(j, iSide, &q);
   if( !aKind ) return SQLITE_NOMEM;
-  sqlite3_str_appendall(q.pStr, "SELECT ");
-  append_row_select(j, iSide, q.pStr, aKind);
-  sqlite3_str_appendf(q.pStr, " FROM %s", sd->zFrom);
   int ok = append_where(&q, j, iSide, &p, aSeg, nSeg);
   *paRow = 0;
   *pnRow = 0;
@@ -790,12 +799,8 @@ int diff_merge_open(diff_job *j, int iSide, char **pzErr) {
   pt_sql q;
   plist p;
   memset(&p, 0, sizeof(p));
-  pt_end_sql(&sd->e, &q);
-  pt_kind *aKind = sqlite3_malloc64(sizeof(pt_kind) * (2 * j->nCol + 1));
+  pt_kind *aKind = row_query_start(j, iSide, &q);
   if( !aKind ) return SQLITE_NOMEM;
-  sqlite3_str_appendall(q.pStr, "SELECT ");
-  append_row_select(j, iSide, q.pStr, aKind);
-  sqlite3_str_appendf(q.pStr, " FROM %s", sd->zFrom);
   if( j->zWhere ) sqlite3_str_appendf(q.pStr, " WHERE (%s)", j->zWhere);
   sqlite3_str_appendall(q.pStr, " ORDER BY ");
   for( int k = 0; k < j->nKey; k++ ) {

@@ -191,6 +191,28 @@ int pt_end_open(sqlite3 *db, pt_registry *r, const char *zName, const char *zKey
   return rc;
 }
 
+/*
+** Open the source and target ends of zFunc (pontoon_copy, pontoon_diff,
+** pontoon_sync); the message names the function, the side and the table.
+** Both ends are to be closed by the caller, also on error.
+*/
+int pt_end_open_pair(sqlite3 *db, pt_registry *r, const char *zFunc, const char *zSrc,
+                     const char *zDst, pt_end *pSrc, pt_end *pDst, char **pzErr) {
+  const char *az[2] = { zSrc, zDst };
+  pt_end *ae[2] = { pSrc, pDst };
+  for( int i = 0; i < 2; i++ ) {
+    char *zErr = 0;
+    int rc = pt_end_open(db, r, az[i], 0, ae[i], &zErr);
+    if( rc != SQLITE_OK ) {
+      *pzErr = sqlite3_mprintf("%s: %s %s: %s", zFunc, i ? "target" : "source",
+                               az[i] ? az[i] : "NULL", zErr ? zErr : sqlite3_errstr(rc));
+      sqlite3_free(zErr);
+      return rc;
+    }
+  }
+  return SQLITE_OK;
+}
+
 /* An end for the server itself, not one of its tables: for reading and
 ** writing its ledger (pontoon_jobs). */
 void pt_end_server(sqlite3 *db, pt_registry *r, pt_server *s, pt_end *e) {

@@ -41,6 +41,8 @@ typedef struct pt_end_rows pt_end_rows;
 /* in end.c */
 int pt_end_open(sqlite3 *, pt_registry *, const char *zName, const char *zKeyOpt, pt_end *,
                 char **pzErr);
+int pt_end_open_pair(sqlite3 *, pt_registry *, const char *zFunc, const char *zSrc,
+                     const char *zDst, pt_end *pSrc, pt_end *pDst, char **pzErr);
 void pt_end_server(sqlite3 *, pt_registry *, pt_server *, pt_end *);
 void pt_end_local(sqlite3 *, pt_registry *, const char *zDb, pt_end *);
 void pt_end_close(pt_end *);

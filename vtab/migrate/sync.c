@@ -295,16 +295,8 @@ static int job_setup(sync_job *j, pt_registry *r, const char *zSrc, const char *
   int rc = pt_opts_parse(zOpts, "pontoon_sync", azSyncOption, &o, pzErr);
   if( rc != SQLITE_OK ) return rc;
   char *zErr = 0;
-  rc = pt_end_open(j->db, r, zSrc, 0, &j->src, &zErr);
-  if( rc != SQLITE_OK ) {
-    *pzErr = sqlite3_mprintf("pontoon_sync: source %s: %s", zSrc, zErr);
-    goto done;
-  }
-  rc = pt_end_open(j->db, r, zDst, 0, &j->dst, &zErr);
-  if( rc != SQLITE_OK ) {
-    *pzErr = sqlite3_mprintf("pontoon_sync: target %s: %s", zDst, zErr);
-    goto done;
-  }
+  rc = pt_end_open_pair(j->db, r, "pontoon_sync", zSrc, zDst, &j->src, &j->dst, pzErr);
+  if( rc != SQLITE_OK ) goto done;
   rc = pt_capture_info_init(&j->src, &j->ci, "pontoon_sync", pzErr);
   if( rc != SQLITE_OK ) goto done;
   rc = SQLITE_ERROR;
