@@ -243,6 +243,26 @@ struct pt_dialect {
   ** (the server's wide sum: numeric, DECIMAL); returns 1, appending
   ** nothing, when the engine has no md5.  Returns 0 otherwise. */
   int (*xHashExpr)(sqlite3_str *, int n, const char *const *azText, const pt_kind *aKind, int sum);
+  /* Optional: a faster hash sum that only two servers of this engine
+  ** compare with each other (pontoon_diff's buckets when both sides are
+  ** this engine; the rows it fetches and a verified job's checksum keep
+  ** the canonical text).  Append the aggregate, over the rows, of a hash
+  ** of the values azExpr[n], each a column as it is or its canonical
+  ** text, summed as xHashExpr's sum is (read with pt_hash_sum_value).
+  ** The caller gives a column as it is only when xRowHashRaw accepts its
+  ** kind and its type is the same on both sides. */
+  void (*xRowHashSum)(sqlite3_str *, int n, const char *const *azExpr);
+  /* 1 when values of kind k hashed as they are by xRowHashSum hash equal
+  ** exactly when their canonical texts are equal (no collation, rounding
+  ** or spelling in between) */
+  int (*xRowHashRaw)(pt_kind k);
+  /* Statements, NULL-terminated, each returning one value, that tell
+  ** whether a server has xRowHashSum's hash: a NULL or 0 from any but the
+  ** last says it has not; the last's value, a hash of fixed values, must
+  ** be the same on both servers (the same function, the same byte order).
+  ** None may fail on a server of this engine: they run in the diff's
+  ** snapshot transaction. */
+  const char *const *azRowHashProbe;
   /* Change capture (pontoon_capture, migrate/capture.c, docs/capture.md):
   ** append statement iStmt (0, 1, ...) of what op (PT_CAPTURE_*) asks
   ** for table c, and return 1; return 0, appending nothing, past the last

@@ -322,7 +322,8 @@ static void pgCanonicalText(sqlite3_str *s, const char *zq, pt_kind k, const cha
       sqlite3_free(z);
       break;
     }
-    default: sqlite3_str_appendf(s, "CAST(%s AS text)", zq); break;
+    /* "C": a nondeterministic collation's text refuses replace() */
+    default: sqlite3_str_appendf(s, "CAST(%s AS text) COLLATE \"C\"", zq); break;
   }
 }
 
@@ -341,6 +342,44 @@ static int pgHashExpr(sqlite3_str *s, int n, const char *const *az, const pt_kin
   if( sum ) sqlite3_str_appendall(s, "), 1, 15) AS bit(60)) AS bigint))");
   return 0;
 }
+
+/* The row hash of two PostgreSQL servers (14 and later): each value
+** hashed by its type's own extended hash function, no text made. */
+static void pgRowHashSum(sqlite3_str *s, int n, const char *const *az) {
+  sqlite3_str_appendall(s, "sum(hash_record_extended(ROW(");
+  for( int i = 0; i < n; i++ ) sqlite3_str_appendf(s, "%s%s", i ? ", " : "", az[i]);
+  sqlite3_str_appendall(s, "), 0))");
+}
+
+/* Kinds whose hash follows their equality, and whose equality is their
+** canonical text's: numeric's 1.5 = 1.50 both ways; text in a
+** deterministic collation (a nondeterministic one is kind other) is its
+** bytes.  Not char (an unbounded bpchar's trailing spaces), real (the
+** canonical text rounds), interval ('1 day' = '24 hours'). */
+static int pgRowHashRaw(pt_kind k) {
+  switch( k ) {
+    case PT_K_INT:
+    case PT_K_DECIMAL:
+    case PT_K_TEXT:
+    case PT_K_BOOL:
+    case PT_K_BLOB:
+    case PT_K_DATE:
+    case PT_K_TIME:
+    case PT_K_TIMESTAMP:
+    case PT_K_TIMESTAMPTZ:
+    case PT_K_UUID: return 1;
+    default: return 0;
+  }
+}
+
+static const char *const azPgRowHashProbe[] = {
+  "SELECT CASE WHEN current_setting('server_version_num')::int >= 140000 THEN 1 ELSE 0 END",
+  "SELECT hash_record_extended(ROW(CAST(-2 AS bigint), 'pontoon|' || chr(233) || chr(128512), "
+  "CAST(1.50 AS numeric), TIMESTAMPTZ '2000-01-02 03:04:05.678901+00', true, "
+  "decode('00ff', 'hex'), DATE '2020-02-29', TIME '23:59:59.999999', "
+  "CAST('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11' AS uuid)), 0)",
+  0
+};
 
 /* ---- pontoon_ddl: the casting rules into PostgreSQL (docs/ddl.md) ---- */
 
@@ -496,6 +535,9 @@ const pt_dialect pt_dialect_postgresql = {
   .zSkipLocked = " FOR UPDATE SKIP LOCKED",
   .xCanonicalText = pgCanonicalText,
   .xHashExpr = pgHashExpr,
+  .xRowHashSum = pgRowHashSum,
+  .xRowHashRaw = pgRowHashRaw,
+  .azRowHashProbe = azPgRowHashProbe,
   .xDdlType = pgDdlType,
   .xCaptureTriggers = pgCaptureTriggers,
   .xFreezeTrigger = pgFreezeTrigger,

@@ -150,7 +150,8 @@ uint64_t pt_hash_sum_value(const pt_value *v) {
       uint64_t acc = 0;
       for( int i = 0; i < v->n && v->p[i] != '.'; i++ )
         if( v->p[i] >= '0' && v->p[i] <= '9' ) acc = acc * 10 + (uint64_t)(v->p[i] - '0');
-      return acc;
+      /* a row hash sum (xRowHashSum) can be negative: modulo 2^64 too */
+      return v->n > 0 && v->p[0] == '-' ? (uint64_t)0 - acc : acc;
     }
     default: return 0;
   }

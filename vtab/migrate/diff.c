@@ -137,6 +137,50 @@ static int task_fetch(diff_job *j, int iSide, void *p, char **pzErr) {
   return diff_fetch(j, iSide, a->aSeg, a->nSeg, &a->aRow, &a->nRow, pzErr);
 }
 
+typedef struct probe_arg {
+  const char *zSql;
+  char *zValue;
+} probe_arg;
+
+static int task_probe(diff_job *j, int iSide, void *p, char **pzErr) {
+  probe_arg *a = p;
+  return diff_probe(j, iSide, a->zSql, &a->zValue, pzErr);
+}
+
+/*
+** Two servers of one engine with a row hash of its own (PostgreSQL 14's
+** hash_record_extended: no text made, several times faster than the
+** canonical text's md5): ask both whether they have it and hash alike;
+** if so the buckets use it.  PONTOON_DIFF_ROW_HASH=0 keeps the canonical
+** hash (docs/diff.md).
+*/
+static int choose_row_hash(diff_job *j, char **pzErr) {
+  const pt_dialect *d = j->a[0].e.pDialect;
+  const char *zEnv = getenv("PONTOON_DIFF_ROW_HASH");
+  if( j->merge || !j->a[0].e.pServer || !j->a[1].e.pServer || d != j->a[1].e.pDialect ||
+      !d->xRowHashSum || !d->xRowHashRaw || !d->azRowHashProbe || !j->a[0].zSum || !j->a[1].zSum ||
+      (zEnv && strcmp(zEnv, "0") == 0) )
+    return SQLITE_OK;
+  int same = 0;
+  for( int i = 0; d->azRowHashProbe[i]; i++ ) {
+    int last = d->azRowHashProbe[i + 1] == 0;
+    probe_arg a[2] = { { d->azRowHashProbe[i], 0 }, { d->azRowHashProbe[i], 0 } };
+    int rc = run_sides(j, task_probe, &a[0], &a[1], pzErr);
+    if( rc == SQLITE_OK ) {
+      if( last )
+        same = a[0].zValue && a[1].zValue && strcmp(a[0].zValue, a[1].zValue) == 0;
+      else
+        same = a[0].zValue && a[1].zValue && strcmp(a[0].zValue, "0") != 0 &&
+          strcmp(a[1].zValue, "0") != 0;
+    }
+    sqlite3_free(a[0].zValue);
+    sqlite3_free(a[1].zValue);
+    if( rc != SQLITE_OK ) return rc;
+    if( !same ) return SQLITE_OK;
+  }
+  return same ? diff_row_hash(j, pzErr) : SQLITE_OK;
+}
+
 static int task_merge_open(diff_job *j, int iSide, void *p, char **pzErr) {
   (void)p;
   int rc = diff_merge_open(j, iSide, pzErr);
@@ -575,21 +619,33 @@ static int walk_merge(diff_cursor *c, char **pzErr) {
 ** snapshot connections are given back first; the ledger is written on a
 ** connection of its own.
 */
-static int mark_verified(diff_job *j, char **pzErr) {
+/* The target's checksum (pontoon_checksum's) into zSum: from the walk
+** when it hashed the whole table the canonical way, else in one query. */
+static int verified_checksum(diff_job *j, char *zSum, char **pzErr) {
   diff_side *dst = &j->a[1];
-  char zSum[48];
-  if( j->merge || j->topCounted ) {
-    /* the walk hashed no whole table: the target's checksum, in one query */
+  if( j->merge || j->topCounted || j->rowHash ) {
     diff_seg whole;
     memset(&whole, 0, sizeof(whole));
     int64_t n = 0;
     uint64_t h = 0;
+    char *zFast = 0;
+    if( j->rowHash ) { /* the canonical sum, for this query */
+      zFast = dst->zSum;
+      dst->zSum = dst->zSumCanon;
+    }
     int rc = diff_bucket_query(j, 1, &whole, 1, &whole, 1, &n, &h, pzErr);
+    if( zFast ) dst->zSum = zFast;
     if( rc != SQLITE_OK ) return rc;
     j->nRows[1] = n;
     j->hSum[1] = h;
   }
   pt_checksum_format(j->nRows[1], j->hSum[1], zSum);
+  return SQLITE_OK;
+}
+
+static int mark_verified(diff_job *j, char **pzErr) {
+  diff_side *dst = &j->a[1];
+  char zSum[48] = "";
   pt_end e;
   if( dst->e.pServer )
     pt_end_server(j->db, dst->e.pReg, dst->e.pServer, &e);
@@ -630,7 +686,9 @@ static int mark_verified(diff_job *j, char **pzErr) {
   }
   sqlite3_free(zErr);
   zErr = 0;
-  if( found ) {
+  if( found ) rc = verified_checksum(j, zSum, pzErr);
+  a[0].n = (int)strlen(zSum);
+  if( found && rc == SQLITE_OK ) {
     rc = pt_ledger_exec(&e, "job",
                         "UPDATE %s SET state = 'verified', checksum = %1, verified = %2, "
                         "updated = %2, error = NULL WHERE job = %3 "
@@ -933,6 +991,7 @@ static int job_setup(diff_job *j, pt_registry *r, const char *zSrc, const char *
   for( int s = 0; s < 2; s++ ) {
     if( diff_side_prepare(j, s, pzErr) != SQLITE_OK ) goto done;
   }
+  if( choose_row_hash(j, pzErr) != SQLITE_OK ) goto done;
   rc = SQLITE_OK;
 done:
   sqlite3_free(zErr);

@@ -34,6 +34,7 @@ typedef struct diff_side {
   int *aCol; /* the compared columns, as indexes of e */
   char **azCanon; /* their canonical text expressions */
   char *zSum; /* the hash sum aggregate, or NULL: hashed here (zRow) */
+  char *zSumCanon; /* the canonical one when zSum is the engine's row hash */
   char *zRow; /* the row's canonical text expression, when hashed here */
   char *zFrom; /* the table as the engine names it */
   const char *zWhat; /* "source" or "target" */
@@ -70,6 +71,7 @@ typedef struct diff_job {
   int64_t maxDiffs, threshold, factor;
   int progress;
   int partial; /* where=, columns= or exclude=: not the whole table */
+  int rowHash; /* the buckets hashed with the engine's own row hash */
   /* the walk */
   diff_seg *aQueue; /* segments that differ, to split */
   int nQueue, nQueueAlloc;
@@ -105,6 +107,8 @@ int diff_merge_next(diff_job *, int iSide, char **pzErr);
 void diff_row_clear(diff_row *, int nCol);
 int diff_row_cmp_key(const diff_job *, const diff_row *, const diff_row *);
 int diff_side_prepare(diff_job *, int iSide, char **pzErr);
+int diff_probe(diff_job *, int iSide, const char *zSql, char **pzValue, char **pzErr);
+int diff_row_hash(diff_job *, char **pzErr);
 void diff_side_clear(diff_side *);
 
 #endif /* PT_DIFF_H */

@@ -877,10 +877,99 @@ fail:
   return SQLITE_ERROR;
 }
 
+/* The one value of query zSql (a dialect's fixed text, no parameters) on
+** side iSide, as text into *pzValue (NULL for NULL or no row). */
+int diff_probe(diff_job *j, int iSide, const char *zSql, char **pzValue, char **pzErr) {
+  diff_side *sd = &j->a[iSide];
+  pt_sql q;
+  plist p;
+  memset(&p, 0, sizeof(p));
+  *pzValue = 0;
+  pt_end_sql(&sd->e, &q);
+  sqlite3_str_appendall(q.pStr, zSql);
+  static const pt_kind aKind[] = { PT_K_TEXT };
+  pt_end_rows *r = 0;
+  int rc = side_query(j, iSide, &q, &p, 1, aKind, PT_FETCH_FEW, &r, pzErr);
+  char *zErr = 0;
+  if( rc == SQLITE_OK && (rc = pt_end_rows_next(r, &zErr)) == SQLITE_ROW ) {
+    pt_value v;
+    pt_end_rows_column(r, 0, &v);
+    if( v.type != PT_V_NULL ) {
+      *pzValue = sqlite3_mprintf("%.*s", v.n, v.p);
+      if( !*pzValue ) rc = SQLITE_NOMEM;
+    }
+    while( rc == SQLITE_ROW ) rc = pt_end_rows_next(r, &zErr);
+  }
+  if( rc == SQLITE_DONE ) rc = SQLITE_OK;
+  if( rc != SQLITE_OK && !*pzErr )
+    *pzErr = pt_end_error(&sd->e, "reading its rows", zErr);
+  else
+    sqlite3_free(zErr);
+  pt_end_rows_close(r);
+  return rc;
+}
+
+/*
+** Both sides are servers of one engine that has a row hash of its own,
+** and both have it (diff.c asked their probes): the buckets are hashed
+** with it.  A column goes in as it is when its kind allows and its type
+** is the same on both sides, else as its canonical text; the canonical
+** sum stays in zSumCanon (a verified job's checksum).
+*/
+int diff_row_hash(diff_job *j, char **pzErr) {
+  const pt_dialect *d = j->a[0].e.pDialect;
+  char **az[2];
+  int rc = SQLITE_OK;
+  for( int s = 0; s < 2; s++ ) {
+    az[s] = sqlite3_malloc64(sizeof(char *) * (j->nCol + 1));
+    if( az[s] )
+      memset(az[s], 0, sizeof(char *) * (j->nCol + 1));
+    else
+      rc = SQLITE_NOMEM;
+  }
+  for( int i = 0; rc == SQLITE_OK && i < j->nCol; i++ ) {
+    pt_end *eA = &j->a[0].e, *eB = &j->a[1].e;
+    int ca = j->a[0].aCol[i], cb = j->a[1].aCol[i];
+    const char *zTa = eA->azTypes ? eA->azTypes[ca] : 0;
+    const char *zTb = eB->azTypes ? eB->azTypes[cb] : 0;
+    pt_kind k = eA->aKind[ca];
+    int timeCut = k == PT_K_TIME || k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ;
+    int raw = k == eB->aKind[cb] && d->xRowHashRaw(k) && zTa && zTb && !strcmp(zTa, zTb) &&
+      !(timeCut && j->canon.timePrecision < 6);
+    for( int s = 0; s < 2; s++ ) {
+      diff_side *sd = &j->a[s];
+      az[s][i] = raw ? pt_end_ident(&sd->e, sd->e.azCol[sd->aCol[i]])
+                     : sqlite3_mprintf("%s", sd->azCanon[i]);
+      if( !az[s][i] ) rc = SQLITE_NOMEM;
+    }
+  }
+  for( int s = 0; rc == SQLITE_OK && s < 2; s++ ) {
+    sqlite3_str *x = sqlite3_str_new(0);
+    d->xRowHashSum(x, j->nCol, (const char *const *)az[s]);
+    char *z = sqlite3_str_finish(x);
+    if( !z ) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
+    j->a[s].zSumCanon = j->a[s].zSum;
+    j->a[s].zSum = z;
+  }
+  for( int s = 0; s < 2; s++ ) {
+    for( int i = 0; az[s] && i < j->nCol; i++ ) sqlite3_free(az[s][i]);
+    sqlite3_free(az[s]);
+  }
+  if( rc == SQLITE_OK )
+    j->rowHash = 1;
+  else
+    *pzErr = sqlite3_mprintf("pontoon_diff: out of memory");
+  return rc;
+}
+
 void diff_side_clear(diff_side *sd) {
   for( int i = 0; sd->azCanon && sd->azCanon[i]; i++ ) sqlite3_free(sd->azCanon[i]);
   sqlite3_free(sd->azCanon);
   sqlite3_free(sd->zSum);
+  sqlite3_free(sd->zSumCanon);
   sqlite3_free(sd->zRow);
   sqlite3_free(sd->zFrom);
   sqlite3_free(sd->aCol);
