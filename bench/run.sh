@@ -169,15 +169,22 @@ results=$tmp/results
 # record NAME PONTOON_SECONDS REFERENCE_NAME REFERENCE_SECONDS RSS_KIB
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
 
-# pontoon SQL run by the shell, with the servers registered
+# pontoon SQL run by the shell, with the servers it uses registered (a
+# server it does not name is not connected: the references do not pay for
+# connections they do not need, and neither does pontoon)
 shell_sql() {  # shell_sql FILE: a script after the preamble
+  local body
+  body=$(cat)
   { echo ".load $build/pontoon"
     echo ".output /dev/null"
-    echo "SELECT pontoon_connect('old', '$old');"
-    echo "SELECT pontoon_connect('new', '$new');"
-    echo "SELECT pontoon_connect('my', '$my_uri');"
+    for s in old new my; do
+      local uri=$old
+      [ $s = new ] && uri=$new
+      [ $s = my ] && uri=$my_uri
+      if grep -q "pontoon($s,\|'$s'" <<<"$body"; then echo "SELECT pontoon_connect('$s', '$uri');"; fi
+    done
     echo ".output stdout"
-    cat; } >"$1"
+    printf '%s\n' "$body"; } >"$1"
 }
 
 # 1. scan of users touching every column, against psql \copy to /dev/null
