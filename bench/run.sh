@@ -97,8 +97,38 @@ wan_start() {
   echo "bench: wanproxy did not start:" >&2; cat "$tmp/wanproxy.log" >&2
   exit 1
 }
+cc -O2 -Wall -o "$tmp/wanproxy" "$top/bench/wanproxy.c"
+# counting proxies (no shaping, -s): what the servers send to a client,
+# measured by net_bytes on an extra, untimed run of a script
+count_start() { # count_start TARGET_PORT NAME: its port in wan_port
+  local out=$tmp/countproxy.$2 i
+  "$tmp/wanproxy" -l 0 -t "$1" -b 0 -d 0 -s "$tmp/count.$2" >"$out" 2>>"$tmp/wanproxy.log" &
+  proxies+=($!)
+  for i in $(seq 100); do
+    wan_port=$(head -n 1 "$out")
+    [ -n "$wan_port" ] && return 0
+    sleep 0.05
+  done
+  echo "bench: a counting wanproxy did not start:" >&2; cat "$tmp/wanproxy.log" >&2
+  exit 1
+}
+count_start "$PONTOON_PG_PORT" pg; cnt_pg_port=$wan_port
+count_start "$PONTOON_MY_PORT" my; cnt_my_port=$wan_port
+count_down() { local f n=0 v; for f in "$tmp"/count.pg "$tmp"/count.my; do v=$(cut -d' ' -f1 "$f" 2>/dev/null); n=$((n + ${v:-0})); done; echo "$n"; }
+# net_bytes SCRIPT: the script run once more, through the counting proxies:
+# the bytes the servers sent to the sqlite3 process
+net_bytes() {
+  sed -e "s|@$PONTOON_PG_HOST:$pg_port/|@$PONTOON_PG_HOST:$cnt_pg_port/|g" \
+      -e "s|@$PONTOON_MY_HOST:$my_port/|@$PONTOON_MY_HOST:$cnt_my_port/|g" "$1" >"$tmp/net.sql"
+  local b0 b1 i
+  b0=$(count_down)
+  sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/net.sql" >/dev/null 2>&1
+  for i in $(seq 20); do sleep 0.1; b1=$(count_down); [ "$b1" != "$b0" ] && break; done
+  sleep 0.3
+  b1=$(count_down)
+  echo $((b1 - b0))
+}
 if [ "$wan" = 1 ]; then
-  cc -O2 -Wall -o "$tmp/wanproxy" "$top/bench/wanproxy.c"
   wan_start "$PONTOON_PG_PORT"; pg_port=$wan_port
   wan_start "$PONTOON_MY_PORT"; my_port=$wan_port
   echo "== WAN mode: PostgreSQL and MariaDB through wanproxy -b $wan_bits -d $wan_delay (ports $pg_port, $my_port)"
@@ -106,6 +136,7 @@ fi
 # the harness's password file, and the same passwords for the proxy's port
 { cat "$PONTOON_PG_PASSFILE"
   printf '%s:%s:*:%s:%s\n' "$PONTOON_PG_HOST" "$pg_port" "$PONTOON_PG_USER" "$PONTOON_PG_PASSWORD"
+  printf '%s:%s:*:%s:%s\n' "$PONTOON_PG_HOST" "$cnt_pg_port" "$PONTOON_PG_USER" "$PONTOON_PG_PASSWORD"
 } >"$tmp/pgpass"
 chmod 600 "$tmp/pgpass"
 export PGPASSFILE=$tmp/pgpass
@@ -328,6 +359,8 @@ CREATE VIRTUAL TABLE no USING pontoon(new, shop.bench_orders);
 SELECT * FROM pontoon_copy('mu', 'nu', 'workers=2 job=bench-' || hex(randomblob(6)));
 SELECT * FROM pontoon_copy('mo', 'no', 'workers=2 job=bench-' || hex(randomblob(6)));
 SQL
+# the same with the MySQL protocol's compression (compress=1)
+sed "s|pontoon_connect('my', '\([^']*\)')|pontoon_connect('my', '\1?compress=1')|" "$tmp/mycopy.sql" >"$tmp/mycopyz.sql"
 cat >"$tmp/pgloader.load" <<LOAD
 LOAD DATABASE
      FROM mysql://$PONTOON_MY_USER:$PONTOON_MY_PASSWORD@$PONTOON_MY_HOST:$my_port/$PONTOON_MY_DB
@@ -392,7 +425,8 @@ lookup_by() {
   if [ -z "$1" ]; then rss_lookup=$(maxr "$rss_lookup" "$r"); else rss_lookup2=$(maxr "$rss_lookup2" "$r"); fi
 }
 add() { T[$1]="${T[$1]:-} $2"; }
-rss_scan=0; rss_local=0; rss_lookup=0; rss_lookup2=0; rss_join=0; rss_myscan=0; rss_mycopy=0; rss_pgloader=0
+rss_scan=0; rss_local=0; rss_lookup=0; rss_lookup2=0; rss_join=0; rss_myscan=0; rss_mycopy=0; rss_mycopyz=0; rss_pgloader=0
+mycopy_bytes=0; mycopyz_bytes=0; n_pontoonz=0
 n_pontoon=0; n_pgloader=0
 maxr() { local v=$1 r=$2; [ "$r" -gt "$v" ] && echo "$r" || echo "$v"; }
 for round in $(seq "$rounds"); do
@@ -451,6 +485,13 @@ for round in $(seq "$rounds"); do
   truncate_my_targets
   read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/mycopy.sql"); add mycopy "$s"; rss_mycopy=$(maxr "$rss_mycopy" "$r")
   n_pontoon=$(psql -X -q -t -A "$new_direct" -c "SELECT (SELECT count(*) FROM shop.bench_users) + (SELECT count(*) FROM shop.bench_orders)")
+  truncate_my_targets
+  read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/mycopyz.sql"); add mycopyz "$s"; rss_mycopyz=$(maxr "$rss_mycopyz" "$r")
+  n_pontoonz=$(psql -X -q -t -A "$new_direct" -c "SELECT (SELECT count(*) FROM shop.bench_users) + (SELECT count(*) FROM shop.bench_orders)")
+  if [ "$round" = "$rounds" ]; then
+    truncate_my_targets; mycopy_bytes=$(net_bytes "$tmp/mycopy.sql")
+    truncate_my_targets; mycopyz_bytes=$(net_bytes "$tmp/mycopyz.sql")
+  fi
   if [ "$have_pgloader" = 1 ]; then
     truncate_my_targets
     read -r s r < <(timed "$tmp/pgloader.out" pgloader --no-ssl-cert-verification "$tmp/pgloader.load"); add mycopy_ref "$s"; rss_pgloader=$(maxr "$rss_pgloader" "$r")
@@ -514,6 +555,7 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
   if [ "$have_pgloader" = 1 ]; then
     line "MySQL -> PostgreSQL copy of users and orders" mycopy "pgloader 3.6, prefetch rows = 10000" mycopy_ref "$rss_mycopy"
   fi
+  line "MySQL -> PostgreSQL copy of users and orders, compress=1" mycopyz "the same without compression" mycopy "$rss_mycopyz"
   if want diff; then diff_lines; fi
   if [ "$have_odbc" = 1 ]; then
     line "ODBC psqlODBC: scan users, every column" oscan "C loop, bound row arrays, UseDeclareFetch=1;Fetch=2000 (the limit)" oscan_ref "${RSS[oscan]:-0}"
@@ -531,6 +573,7 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
     [ -z "$rerun_line" ] || echo "$rerun_line"
   fi
   want mysql && echo "rows copied MySQL -> PostgreSQL: pontoon $n_pontoon, pgloader $n_pgloader (of $my_rows); pgloader's peak RSS: $(( rss_pgloader / 1024 )) MiB"
+  want mysql && echo "bytes the servers sent to the sqlite3 process in the MySQL -> PostgreSQL copy (a counting proxy, one more run): $mycopy_bytes, with compress=1 $mycopyz_bytes (rows copied with compress=1: $n_pontoonz)"
   if want diff; then diff_notes; fi
   if [ "$have_odbc" = 1 ] && want scan; then
     echo "ODBC C loops' peak RSS: psqlODBC streaming $(( ${RSS[oscan_ref]:-0} / 1024 )) MiB, psqlODBC defaults $(( ${RSS[oscan_buf]:-0} / 1024 )) MiB, MariaDB ODBC $(( ${RSS[omscan_ref]:-0} / 1024 )) MiB"

@@ -5,6 +5,7 @@
 ** the benchmarks run on).
 **
 **   wanproxy -l LISTEN_PORT -t TARGET_PORT [-b BITS_PER_SECOND] [-d DELAY_MS]
+**            [-s STATS_FILE]
 **
 **   cc -O2 -o wanproxy bench/wanproxy.c
 **   wanproxy -l 0 -t 5432 &            # prints the port it listens on
@@ -40,6 +41,12 @@
 ** proxy's own cost is a copy through user space: on loopback that is far
 ** below the default link's rate.  SIGTERM or SIGINT: every connection is
 ** closed, memory freed, exit status 0.
+**
+** -s STATS_FILE: each time a connection ends, the file is rewritten with
+** one line, "down UP", the bytes carried from the servers to the clients
+** and from the clients to the servers since the proxy started (all
+** connections, ended or not): a benchmark reads it before and after a run
+** to learn what crossed the link.  With -b 0 -d 0 the proxy only counts.
 **
 ** Once listening it prints the port on stdout (one line, flushed), so that a
 ** caller that passed -l 0 learns the port the kernel chose.  Errors on
@@ -113,6 +120,26 @@ typedef struct Shape {
 } Shape;
 
 static volatile sig_atomic_t stopFlag = 0;
+static const char *zStats = 0; /* -s: where the byte counts go */
+static uint64_t nDownEnded = 0, nUpEnded = 0; /* bytes of ended connections */
+
+/* Rewrite the stats file (-s): the bytes of ended connections plus those of
+** the live ones, aConn[nConn]. */
+static void statsWrite(Conn **aConn, int nConn) {
+  if( zStats == 0 ) return;
+  uint64_t nDown = nDownEnded, nUp = nUpEnded;
+  for( int i = 0; i < nConn; i++ ) {
+    if( aConn[i] == 0 ) continue;
+    nDown += aConn[i]->down.nIn;
+    nUp += aConn[i]->up.nIn;
+  }
+  char zTmp[4096];
+  snprintf(zTmp, sizeof zTmp, "%s.tmp", zStats);
+  FILE *f = fopen(zTmp, "w");
+  if( f == 0 ) return;
+  fprintf(f, "%llu %llu\n", (unsigned long long)nDown, (unsigned long long)nUp);
+  if( fclose(f) == 0 ) rename(zTmp, zStats);
+}
 static void onSignal(int sig) {
   (void)sig;
   stopFlag = 1;
@@ -257,6 +284,8 @@ static int pipeInit(Pipe *p, const Shape *s, int fdFrom, int fdTo, int64_t tOpen
 
 static void connFree(Conn *c) {
   if( c == 0 ) return;
+  nDownEnded += c->down.nIn;
+  nUpEnded += c->up.nIn;
   if( c->fdClient >= 0 ) close(c->fdClient);
   if( c->fdServer >= 0 ) close(c->fdServer);
   free(c->up.aBuf);
@@ -336,6 +365,7 @@ static int parsePort(const char *z, int bZeroOk) {
 static void usage(void) {
   fprintf(stderr,
           "usage: wanproxy -l LISTEN_PORT -t TARGET_PORT [-b BITS_PER_SECOND] [-d DELAY_MS]\n"
+          "                [-s STATS_FILE]\n"
           "  (both on 127.0.0.1; -l 0 picks a free port; defaults -b 100M -d 10)\n");
   exit(2);
 }
@@ -352,7 +382,7 @@ int main(int argc, char **argv) {
   struct pollfd *aPoll = 0;
   int nConn = 0, nConnAlloc = 0, nAlloc = 0, i;
 
-  while( (opt = getopt(argc, argv, "l:t:b:d:")) != -1 ) {
+  while( (opt = getopt(argc, argv, "l:t:b:d:s:")) != -1 ) {
     switch( opt ) {
       case 'l':
         iListen = parsePort(optarg, 1);
@@ -372,6 +402,7 @@ int main(int argc, char **argv) {
         if( zEnd == optarg || *zEnd || rDelayMs < 0 || rDelayMs > 60000 ) usage();
         break;
       }
+      case 's': zStats = optarg; break;
       default: usage();
     }
   }
@@ -448,6 +479,7 @@ int main(int argc, char **argv) {
       if( c->bDead || (c->up.eEof == 2 && c->down.eEof == 2) ) {
         connFree(c);
         aConn[i--] = aConn[--nConn];
+        statsWrite(aConn, nConn);
         continue;
       }
       pipeEvents(&c->up, &s, &eClient, &eServer);
@@ -502,6 +534,7 @@ int main(int argc, char **argv) {
           nConnAlloc = nNew;
         }
         aConn[nConn++] = c;
+        statsWrite(aConn, nConn);
       }
     }
   }
