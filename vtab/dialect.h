@@ -101,6 +101,94 @@ typedef struct pt_ddl_col {
 #define PT_DDL_NONE 2
 
 /*
+** What pontoon_ddl (migrate/ddl.c) knows of an engine beyond its casting
+** rules (xDdlType), so that ddl.c names no engine: how its catalog is read
+** when it is the source, and what its DDL says when it is the target.
+** pt_dialect.pDdl points to it; NULL: pontoon_ddl neither reads nor writes
+** this engine.
+**
+** The catalog queries are in the engine's SQL, with parameters $1 (the
+** table's schema: its remote schema, NULL for the session's default, or
+** the attached database of a local table), $2 (the table's name) and $3
+** (what zTable answered); ddl.c sends those a query names.  Their rows:
+**   zColumns    name, type, not null (0/1), default's SQL, identity (0/1),
+**               position in the primary key (0: none), collation, the
+**               collation ignores case (0/1); in the table's order
+**   azIndexes, azConstraints (NULL-ended lists, run in order)
+**               name, kind ('i' index, 'u' unique index, 'U' unique
+**               constraint, 'f' foreign key, 'c' check), column,
+**               referenced table, referenced column, ON UPDATE and ON
+**               DELETE rules (CASCADE, SET NULL, SET DEFAULT, RESTRICT,
+**               other: none), a check's text, why it is not translated
+**               (NULL: it is); one row per column, by object
+*/
+typedef struct pt_ddl_dialect {
+  const char *zTitle; /* the engine's name in messages: "MySQL" */
+  const char *zAlias; /* another name pontoon_ddl's dialect argument takes, or NULL */
+  int backslash; /* 1: '\' escapes in string literals (pontoon's sessions leave it so) */
+
+  /* ---- the source: its catalog ---- */
+  /* The refusal of a table of this engine reached through a server (its
+  ** catalog is read on SQLite's own connection), or NULL. */
+  const char *zNoServer;
+  /* One row, one column: the table's handle ($3), no row when the table is
+  ** not in the catalog; or NULL: no handle. */
+  const char *zTable;
+  const char *zColumns;
+  const char *const *azIndexes;
+  const char *const *azConstraints;
+  /* The function counting a text value's characters. */
+  const char *zCharLength;
+  /* 1: the catalog gives a text column's string default without quotes. */
+  int bareTextDefault;
+  /* The quote of names in the check texts the catalog gives, rewritten for
+  ** the target ('`'), or 0: names as they are. */
+  char cCheckQuote;
+  /* Pieces of a check's text that no other engine reads (NULL-ended):
+  ** such a check is left out with a note. */
+  const char *const *azCheckOwn;
+  /* The note (sqlite3_mprintf) for key column zCol whose collation zColl
+  ** (or NULL) ignores case, written as exact comparison on engine zTo. */
+  char *(*xCiNote)(const char *zCol, const char *zColl, const char *zTo);
+
+  /* ---- the target: its DDL ---- */
+  /* The boolean type, whose literals are true and false; NULL: booleans
+  ** are integers and true, false become 1, 0. */
+  const char *zBoolType;
+  /* 1: a CURRENT_TIMESTAMP default takes the column type's fractional
+  ** digits, CURRENT_TIMESTAMP(p). */
+  int nowPrecision;
+  /* 1: the engine stores zero dates ('0000-00-00'). */
+  int zeroDates;
+  /* Characters an index holds over the text columns of a primary key
+  ** (each gets its share), 0: no limit. */
+  int nKeyChars;
+  /* 1: ALTER TABLE adds no constraint: a unique constraint becomes a
+  ** unique index, foreign keys and checks are left out with a note. */
+  int noAddConstraint;
+  /* The characters an index takes of a column of target type zType (its
+  ** prefix), or 0: the whole value.  NULL: always 0. */
+  int (*xIndexPrefix)(const char *zType);
+  /* Append the collation clause of column c (whose source collation is
+  ** zColl, or NULL) after its type and default.  Returns 1 when the column
+  ** compares as it did on the source, 0 when a key column that ignored
+  ** case there compares exactly here.  NULL: nothing appended, 0. */
+  int (*xCollate)(sqlite3_str *, const pt_ddl_col *c, const char *zColl);
+  /* Append statement iStmt (0, 1, ...) that sets the numbering of identity
+  ** column zCol (unquoted; zQuotedCol quoted) of table zTable (quoted) to
+  ** the table's max(zCol) + 1, returning 1; 0 past the last.  NULL: the
+  ** engine numbers from the max itself. */
+  int (*xSequence)(sqlite3_str *, int iStmt, const char *zTable, const char *zCol,
+                   const char *zQuotedCol);
+} pt_ddl_dialect;
+/* The engines pontoon_ddl writes for, NULL-ended (dialects/common_ddl.c). */
+extern const pt_dialect *const pt_ddl_dialects[];
+extern const pt_ddl_dialect pt_ddl_postgresql, pt_ddl_mysql, pt_ddl_sqlite;
+/* Append z[n] as a string literal: quotes doubled, and backslashes too if
+** backslash (dialects/common_ddl.c). */
+void pt_ddl_literal(sqlite3_str *, const char *z, int n, int backslash);
+
+/*
 ** A captured table as xCaptureTriggers and xFreezeTrigger see it (names
 ** unquoted; the dialect quotes them).  zChanges and zCaptures are the
 ** change table and the table of captured tables, already quoted
@@ -305,6 +393,9 @@ struct pt_dialect {
   void (*xOrderText)(sqlite3_str *, const char *zExpr);
   /* The integer division operator ("/", "DIV"), or NULL. */
   const char *zIntDiv;
+
+  /* ---- pontoon_ddl: the rest of what it knows of the engine ---- */
+  const pt_ddl_dialect *pDdl; /* or NULL: no DDL for this engine */
 };
 #define PT_LEDGER_NAME 0
 #define PT_LEDGER_TEXT 1

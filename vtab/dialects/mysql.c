@@ -424,7 +424,7 @@ static void myOrderText(sqlite3_str *s, const char *zExpr) {
     .zSkipLocked = " FOR UPDATE SKIP LOCKED", .xCanonicalText = myCanonicalText, \
     .xHashExpr = myHashExpr, .xDdlType = myDdlType, .xCaptureTriggers = myCaptureTriggers, \
     .xFreezeTrigger = myFreezeTrigger, .xBinaryKey = myBinaryKey, .xOrderText = myOrderText, \
-    .zIntDiv = "DIV" \
+    .zIntDiv = "DIV", .pDdl = &pt_ddl_mysql \
   }
 
 /* The native driver writes an IN list into the text where $$n stands. */

@@ -544,6 +544,7 @@ const pt_dialect pt_dialect_postgresql = {
   .overlapClaims = 1,
   .xBinaryKey = pgBinaryKey,
   .xOrderText = pgOrderText,
+  .pDdl = &pt_ddl_postgresql,
   .zIntDiv = "/",
 };
 

@@ -212,5 +212,6 @@ const pt_dialect pt_dialect_sqlite = {
   .xDdlType = sqDdlType,
   .xBinaryKey = sqBinaryKey,
   .xOrderText = sqOrderText,
+  .pDdl = &pt_ddl_sqlite,
   .zIntDiv = "/",
 };

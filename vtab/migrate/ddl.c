@@ -6,13 +6,16 @@
 **   ... pontoon_copy ...
 **   SELECT pontoon_exec('new', pontoon_ddl('old.users', 'postgresql', 'indexes'));
 **
-** The source is a pontoon table on PostgreSQL or MySQL/MariaDB, or a local
-** SQLite table; its columns, defaults, identity, key, indexes and
-** constraints are read with catalog queries on the end's own connection
-** (pg_catalog, information_schema, PRAGMAs), names and values as
-** parameters.  Each column's type is the target dialect's xDdlType: the
-** casting rules.  The result is text: statements separated by ";\n",
-** each perhaps preceded by a comment saying what was not translated.
+** The source is a pontoon table, or a local SQLite table, of an engine
+** whose dialect has DDL members (dialect.h, pt_ddl_dialect): its columns,
+** defaults, identity, key, indexes and constraints are read with that
+** dialect's catalog queries on the end's own connection, names and values
+** as parameters.  Each column's type is the target dialect's xDdlType: the
+** casting rules; the rest of what differs between engines (literals,
+** defaults, collations, key lengths, index prefixes, constraints,
+** sequences) is the target's pDdl.  No engine is named here.  The result
+** is text: statements separated by ";\n", each perhaps preceded by a
+** comment saying what was not translated.
 **
 ** Rationale: pontoon_ddl reaches servers, so it is SQLITE_DIRECTONLY.  It
 ** writes nothing; the statements are the user's to read and run.
@@ -27,7 +30,7 @@ typedef struct ddl_col {
   char *zName;
   char *zType; /* the engine's full type name */
   char *zDefault; /* the default's SQL, or NULL */
-  char *zColl; /* the collation (MySQL) or NULL */
+  char *zColl; /* the collation when not the default, or NULL */
   int notNull;
   int ident; /* identity, serial, auto_increment, SQLite's INTEGER PRIMARY KEY */
   int iKey; /* 1-based position in the primary key, 0 */
@@ -39,11 +42,13 @@ typedef struct ddl_col {
 typedef struct ddl_ctx {
   pt_end e;
   const char *zEngine; /* the source's engine */
+  const pt_ddl_dialect *pFrom; /* its DDL members */
   const pt_dialect *pTo; /* the target's */
-  char *zSchema; /* the source table's remote schema (NULL: default) */
+  int same; /* source and target are the same engine */
+  char *zSchema; /* the source table's schema (NULL: default), or a local one's database */
   char *zTable; /* its name on its engine */
   char *zTarget; /* the target table, quoted for the target */
-  char *zOid; /* PostgreSQL: the table's oid */
+  char *zHandle; /* what the source's zTable query answered, or NULL */
   int nCol;
   ddl_col *aCol;
   char *zCast; /* cast= */
@@ -89,16 +94,9 @@ static char *ddl_ident(ddl_ctx *x, const char *zName) {
   return pt_deparse_ident(x->pTo, zName ? zName : "");
 }
 
-/* Append a string literal for the target engine: quotes doubled, and on
-** MySQL backslashes too (pontoon's sessions leave them escapes). */
+/* Append a string literal for the target engine. */
 static void ddl_literal(ddl_ctx *x, sqlite3_str *s, const char *z, int n) {
-  int my = strcmp(x->pTo->zName, "mysql") == 0;
-  sqlite3_str_appendchar(s, 1, '\'');
-  for( int i = 0; i < n; i++ ) {
-    if( z[i] == '\'' || (my && z[i] == '\\') ) sqlite3_str_appendchar(s, 1, z[i]);
-    sqlite3_str_appendchar(s, 1, z[i]);
-  }
-  sqlite3_str_appendchar(s, 1, '\'');
+  pt_ddl_literal(s, z, n, x->pTo->pDdl->backslash);
 }
 
 /* ---- reading the catalog ---- */
@@ -128,34 +126,42 @@ static int64_t row_int(pt_end_rows *q, int i) {
 }
 
 /*
-** Run a catalog query on the source (its SQL with %P parameters written
-** by the caller, nParam texts azParam), its columns of kinds aKind[nCol];
-** xRow is called per row.
+** Run a catalog query on the source, its columns of kinds aKind[nCol];
+** xRow is called per row.  Its SQL names parameters $1 (the schema), $2
+** (the table) and $3 (the handle) as pt_ddl_dialect says, or none; only
+** those it names are sent, numbered in the order they first appear (a
+** server may refuse a parameter a statement does not use).  withParams
+** 0: the text has none (a name quoted in it may hold "$1").
 */
-static int ddl_query(ddl_ctx *x, const char *zSql, int nParam, const char *const *azParam, int nCol,
-                     const pt_kind *aKind, int (*xRow)(ddl_ctx *, pt_end_rows *, void *),
-                     void *pArg) {
+static int ddl_query_text(ddl_ctx *x, const char *zSql, int withParams, int nCol,
+                          const pt_kind *aKind, int (*xRow)(ddl_ctx *, pt_end_rows *, void *),
+                          void *pArg) {
+  const char *azArg[3] = { x->zSchema, x->zTable, x->zHandle };
+  int aSent[3] = { 0, 0, 0 }; /* 1-based number sent for $1..$3, or 0 */
+  pt_param aP[3];
+  int nParam = 0;
   pt_sql q;
   pt_stmt st;
   memset(&st, 0, sizeof(st));
+  memset(aP, 0, sizeof(aP));
   pt_end_sql(&x->e, &q);
   /* the statement's text: "$n" placeholders as the end's driver writes them */
   for( const char *z = zSql; *z; z++ ) {
-    if( z[0] == '$' && z[1] >= '1' && z[1] <= '9' ) {
-      pt_sql_place(&q, z[1] - '0', 0);
+    if( withParams && z[0] == '$' && z[1] >= '1' && z[1] <= '3' ) {
+      int i = z[1] - '1';
+      if( !aSent[i] ) {
+        aSent[i] = ++nParam;
+        aP[nParam - 1].z = azArg[i];
+        aP[nParam - 1].n = azArg[i] ? (int)strlen(azArg[i]) : 0;
+        aP[nParam - 1].kind = PT_K_TEXT;
+      }
+      pt_sql_place(&q, aSent[i], 0);
       z++;
     } else {
       sqlite3_str_appendchar(q.pStr, 1, *z);
     }
   }
   int rc = pt_sql_finish(&q, &st);
-  pt_param aP[4];
-  memset(aP, 0, sizeof(aP));
-  for( int i = 0; i < nParam && i < 4; i++ ) {
-    aP[i].z = azParam[i];
-    aP[i].n = azParam[i] ? (int)strlen(azParam[i]) : 0;
-    aP[i].kind = PT_K_TEXT;
-  }
   pt_end_rows *r = 0;
   char *zErr = 0;
   if( rc == SQLITE_OK ) rc = pt_end_query(&x->e, &st, nParam, aP, nCol, aKind, &r, &zErr);
@@ -175,6 +181,11 @@ static int ddl_query(ddl_ctx *x, const char *zSql, int nParam, const char *const
   else
     sqlite3_free(zErr);
   return rc;
+}
+
+static int ddl_query(ddl_ctx *x, const char *zSql, int nCol, const pt_kind *aKind,
+                     int (*xRow)(ddl_ctx *, pt_end_rows *, void *), void *pArg) {
+  return ddl_query_text(x, zSql, 1, nCol, aKind, xRow, pArg);
 }
 
 static int col_row(ddl_ctx *x, pt_end_rows *q, void *pArg) {
@@ -198,10 +209,10 @@ static int col_row(ddl_ctx *x, pt_end_rows *q, void *pArg) {
   return SQLITE_OK;
 }
 
-static int oid_row(ddl_ctx *x, pt_end_rows *q, void *pArg) {
+static int handle_row(ddl_ctx *x, pt_end_rows *q, void *pArg) {
   (void)pArg;
-  sqlite3_free(x->zOid);
-  x->zOid = row_text(q, 0);
+  sqlite3_free(x->zHandle);
+  x->zHandle = row_text(q, 0);
   return SQLITE_OK;
 }
 
@@ -210,57 +221,16 @@ static const pt_kind aColKind[8] = { PT_K_TEXT, PT_K_TEXT, PT_K_INT,  PT_K_TEXT,
 
 /* The columns of the source table, from its engine's catalog. */
 static int ddl_read_columns(ddl_ctx *x) {
-  const char *az[2] = { x->zSchema, x->zTable };
-  int rc;
-  if( !strcmp(x->zEngine, "postgresql") ) {
+  int rc = SQLITE_OK;
+  if( x->pFrom->zTable ) {
     static const pt_kind aText[1] = { PT_K_TEXT };
-    rc =
-      ddl_query(x,
-                "SELECT c.oid::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = coalesce($1, current_schema()) AND c.relname = $2",
-                2, az, 1, aText, oid_row, 0);
-    if( rc == SQLITE_OK && !x->zOid ) {
+    rc = ddl_query(x, x->pFrom->zTable, 1, aText, handle_row, 0);
+    if( rc == SQLITE_OK && !x->zHandle ) {
       x->zErr = sqlite3_mprintf("table %s: not found in the catalog", x->e.zLabel);
       return SQLITE_ERROR;
     }
-    const char *azOid[1] = { x->zOid };
-    if( rc == SQLITE_OK )
-      rc = ddl_query(
-        x,
-        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull::int, "
-        "CASE WHEN a.attidentity = '' AND a.attgenerated = '' "
-        "THEN pg_get_expr(d.adbin, d.adrelid) END, "
-        "(a.attidentity <> '' OR coalesce(pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%', false))::int, "
-        "coalesce((SELECT k.n FROM pg_index i, unnest(i.indkey) WITH ORDINALITY AS k(att, n) "
-        "WHERE i.indrelid = a.attrelid AND i.indisprimary AND k.att = a.attnum), 0)::int, "
-        "CASE WHEN co.collname <> 'default' THEN co.collname END, "
-        "(NOT coalesce(co.collisdeterministic, true))::int "
-        "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-        "LEFT JOIN pg_collation co ON co.oid = a.attcollation "
-        "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-        1, azOid, 8, aColKind, col_row, 0);
-  } else if( !strcmp(x->zEngine, "mysql") ) {
-    rc =
-      ddl_query(x,
-                "SELECT c.COLUMN_NAME, c.COLUMN_TYPE, c.IS_NULLABLE = 'NO', c.COLUMN_DEFAULT, "
-                "c.EXTRA LIKE '%auto_increment%', "
-                "COALESCE((SELECT k.ORDINAL_POSITION FROM information_schema.KEY_COLUMN_USAGE k "
-                "WHERE k.TABLE_SCHEMA = c.TABLE_SCHEMA AND k.TABLE_NAME = c.TABLE_NAME "
-                "AND k.COLUMN_NAME = c.COLUMN_NAME AND k.CONSTRAINT_NAME = 'PRIMARY'), 0), "
-                "c.COLLATION_NAME, COALESCE(RIGHT(c.COLLATION_NAME, 3) = '_ci', 0) "
-                "FROM information_schema.COLUMNS c WHERE c.TABLE_SCHEMA = COALESCE($1, DATABASE()) "
-                "AND BINARY c.TABLE_NAME = $2 ORDER BY c.ORDINAL_POSITION",
-                2, az, 8, aColKind, col_row, 0);
-  } else {
-    /* a local table: rowid aliases are its numbering */
-    char *zSql = sqlite3_mprintf(
-      "SELECT name, type, \"notnull\", dflt_value, "
-      "pk = 1 AND upper(type) = 'INTEGER' AND (SELECT count(*) FROM pragma_table_xinfo(%Q, %Q) "
-      "WHERE pk > 0) = 1, pk, NULL, 0 FROM pragma_table_xinfo(%Q, %Q) WHERE hidden = 0 ORDER BY cid",
-      x->e.zTable, x->e.zDb, x->e.zTable, x->e.zDb);
-    rc = zSql ? ddl_query(x, zSql, 0, 0, 8, aColKind, col_row, 0) : SQLITE_NOMEM;
-    sqlite3_free(zSql);
   }
+  if( rc == SQLITE_OK ) rc = ddl_query(x, x->pFrom->zColumns, 8, aColKind, col_row, 0);
   if( rc == SQLITE_OK && x->nCol == 0 ) {
     x->zErr = sqlite3_mprintf("table %s: no columns in the catalog", x->e.zLabel);
     rc = SQLITE_ERROR;
@@ -379,18 +349,25 @@ static const char *ddl_cast_lookup(const char *zCast, const char *zType, const c
   return 0;
 }
 
+/* Column c as the target dialect's members see it. */
+static void ddl_describe(ddl_ctx *x, const ddl_col *c, const char *zQuoted, int nKeyText,
+                         pt_ddl_col *t) {
+  memset(t, 0, sizeof(*t));
+  t->zEngine = x->zEngine;
+  t->zType = c->zType;
+  ddl_parse_type(c->zType, t);
+  t->kind = c->kind;
+  t->zQuoted = zQuoted;
+  t->flags =
+    (c->ident ? PT_DDL_IDENTITY : 0) | (c->iKey ? PT_DDL_KEY : 0) | (c->ci ? PT_DDL_CI : 0);
+  t->nKeyText = nKeyText;
+}
+
 /* Append column c's type for the target; SQLITE_ERROR names the column
 ** when no rule translates it, or its rule would lose data. */
 static int ddl_type(ddl_ctx *x, sqlite3_str *s, ddl_col *c, const char *zQuoted, int nKeyText) {
   pt_ddl_col t;
-  memset(&t, 0, sizeof(t));
-  t.zEngine = x->zEngine;
-  t.zType = c->zType;
-  ddl_parse_type(c->zType, &t);
-  t.kind = c->kind;
-  t.zQuoted = zQuoted;
-  t.flags = (c->ident ? PT_DDL_IDENTITY : 0) | (c->iKey ? PT_DDL_KEY : 0) | (c->ci ? PT_DDL_CI : 0);
-  t.nKeyText = nKeyText;
+  ddl_describe(x, c, zQuoted, nKeyText, &t);
   int nCast = 0;
   const char *zCast = ddl_cast_lookup(x->zCast, c->zType, t.zBase, &nCast);
   if( zCast ) {
@@ -453,8 +430,8 @@ static void ddl_default(ddl_ctx *x, sqlite3_str *s, ddl_col *c, const char *zTar
   if( n <= 0 || (n == 4 && sqlite3_strnicmp(z, "NULL", 4) == 0) ||
       sqlite3_strnicmp(z, "NULL::", 6) == 0 )
     return;
-  int toPg = !strcmp(x->pTo->zName, "postgresql");
-  int isBool = toPg && strcmp(zTarget, "boolean") == 0;
+  const pt_ddl_dialect *to = x->pTo->pDdl;
+  int isBool = to->zBoolType && strcmp(zTarget, to->zBoolType) == 0;
   /* a number */
   int i = z[0] == '-' || z[0] == '+' ? 1 : 0, digits = 0, dots = 0;
   for( ; i < n; i++ ) {
@@ -477,7 +454,7 @@ static void ddl_default(ddl_ctx *x, sqlite3_str *s, ddl_col *c, const char *zTar
   /* true / false */
   if( (n == 4 && sqlite3_strnicmp(z, "true", 4) == 0) ||
       (n == 5 && sqlite3_strnicmp(z, "false", 5) == 0) ) {
-    if( toPg )
+    if( to->zBoolType )
       sqlite3_str_appendf(s, " DEFAULT %.*s", n, z);
     else
       sqlite3_str_appendf(s, " DEFAULT %d", z[0] == 't' || z[0] == 'T');
@@ -487,7 +464,7 @@ static void ddl_default(ddl_ctx *x, sqlite3_str *s, ddl_col *c, const char *zTar
   if( sqlite3_strnicmp(z, "current_timestamp", 17) == 0 || sqlite3_strnicmp(z, "now()", 5) == 0 ||
       sqlite3_strnicmp(z, "localtimestamp", 14) == 0 ) {
     const char *pPrec = strchr(zTarget, '(');
-    if( !strcmp(x->pTo->zName, "mysql") && pPrec && pPrec[1] >= '1' && pPrec[1] <= '6' )
+    if( to->nowPrecision && pPrec && pPrec[1] >= '1' && pPrec[1] <= '6' )
       sqlite3_str_appendf(s, " DEFAULT CURRENT_TIMESTAMP(%c)", pPrec[1]);
     else
       sqlite3_str_appendall(s, " DEFAULT CURRENT_TIMESTAMP");
@@ -499,17 +476,17 @@ static void ddl_default(ddl_ctx *x, sqlite3_str *s, ddl_col *c, const char *zTar
     if( e && (e - z == n || (e[0] == ':' && e[1] == ':')) ) {
       /* the value, unescaped */
       sqlite3_str *v = sqlite3_str_new(0);
-      int myBs = !strcmp(x->zEngine, "mysql");
+      int bs = x->pFrom->backslash;
       for( const char *p = z + 1; p < e - 1; p++ ) {
         if( *p == '\'' && p[1] == '\'' )
           p++;
-        else if( myBs && *p == '\\' && p + 1 < e - 1 )
+        else if( bs && *p == '\\' && p + 1 < e - 1 )
           p++;
         sqlite3_str_appendchar(v, 1, *p);
       }
       int nv = sqlite3_str_length(v);
       char *zv = sqlite3_str_finish(v);
-      if( zv && (strncmp(zv, "0000-00-00", 10) == 0) && strcmp(x->pTo->zName, "mysql") != 0 ) {
+      if( zv && (strncmp(zv, "0000-00-00", 10) == 0) && !to->zeroDates ) {
         ddl_note(x, "the zero date default '%s' of column %s has no equivalent: left out", zv,
                  c->zName);
       } else if( zv && isBool && nv == 1 && (zv[0] == '0' || zv[0] == '1') ) {
@@ -522,8 +499,8 @@ static void ddl_default(ddl_ctx *x, sqlite3_str *s, ddl_col *c, const char *zTar
       return;
     }
   }
-  /* MySQL 8 writes a string default without its quotes */
-  if( !strcmp(x->zEngine, "mysql") && (c->kind == PT_K_TEXT || c->kind == PT_K_ENUM) &&
+  /* a string default without its quotes (MySQL 8) */
+  if( x->pFrom->bareTextDefault && (c->kind == PT_K_TEXT || c->kind == PT_K_ENUM) &&
       !strchr(z, '(') ) {
     sqlite3_str_appendall(s, " DEFAULT ");
     ddl_literal(x, s, z, (int)strlen(z));
@@ -535,7 +512,7 @@ static void ddl_default(ddl_ctx *x, sqlite3_str *s, ddl_col *c, const char *zTar
 /* ---- what= table ---- */
 
 static int ddl_table(ddl_ctx *x) {
-  int toMy = !strcmp(x->pTo->zName, "mysql");
+  const pt_ddl_dialect *to = x->pTo->pDdl;
   int nKey = 0, nKeyText = 0;
   for( int i = 0; i < x->nCol; i++ ) {
     if( !x->aCol[i].iKey ) continue;
@@ -563,17 +540,18 @@ static int ddl_table(ddl_ctx *x) {
       ddl_default(x, s, c, zT ? zT : "");
     }
     sqlite3_free(zT);
-    if( rc == SQLITE_OK && c->iKey && c->ci && !toMy && strcmp(x->zEngine, "mysql") == 0 )
-      ddl_note(x,
-               "key column %s compares ignoring case on MySQL (%s); on %s it compares exactly: "
-               "keys that differ only in case or trailing spaces become distinct",
-               c->zName, c->zColl ? c->zColl : "_ci", x->pTo->zName);
-    if( rc == SQLITE_OK && c->iKey && c->ci && !toMy && strcmp(x->zEngine, "postgresql") == 0 )
-      ddl_note(x, "key column %s has the nondeterministic collation %s; on %s it compares exactly",
-               c->zName, c->zColl ? c->zColl : "", x->pTo->zName);
-    if( rc == SQLITE_OK && toMy && !strcmp(x->zEngine, "mysql") && c->zColl &&
-        !strstr(c->zType, "COLLATE") )
-      sqlite3_str_appendf(s, " COLLATE %s", c->zColl);
+    if( rc == SQLITE_OK ) {
+      /* the collation; a note when a key compared ignoring case */
+      pt_ddl_col t;
+      ddl_describe(x, c, zq, nKeyText, &t);
+      int kept = to->xCollate ? to->xCollate(s, &t, c->zColl) : 0;
+      if( !kept && c->iKey && c->ci && x->pFrom->xCiNote ) {
+        char *zNote = x->pFrom->xCiNote(c->zName, c->zColl, x->pTo->zName);
+        if( !zNote ) rc = SQLITE_NOMEM;
+        ddl_note(x, "%s", zNote ? zNote : "");
+        sqlite3_free(zNote);
+      }
+    }
     sqlite3_free(zq);
   }
   if( rc == SQLITE_OK && nKey ) {
@@ -598,8 +576,9 @@ static int ddl_table(ddl_ctx *x) {
   return rc;
 }
 
-/* A text key column on a MySQL target becomes varchar(n): say so when the
-** source holds longer values. */
+/* A text key column on a target whose index holds nKeyChars characters
+** becomes varchar(n) (xDdlType): say so when the source holds longer
+** values. */
 static int len_row(ddl_ctx *x, pt_end_rows *q, void *pArg) {
   (void)x;
   *(int64_t *)pArg = row_int(q, 0);
@@ -607,7 +586,8 @@ static int len_row(ddl_ctx *x, pt_end_rows *q, void *pArg) {
 }
 
 static int ddl_key_lengths(ddl_ctx *x) {
-  if( strcmp(x->pTo->zName, "mysql") || !strcmp(x->zEngine, "mysql") ) return SQLITE_OK;
+  const pt_ddl_dialect *to = x->pTo->pDdl;
+  if( !to->nKeyChars || x->same ) return SQLITE_OK;
   int nKeyText = 0;
   for( int i = 0; i < x->nCol; i++ ) {
     pt_kind k = x->aCol[i].kind;
@@ -615,7 +595,7 @@ static int ddl_key_lengths(ddl_ctx *x) {
       nKeyText++;
   }
   if( nKeyText == 0 ) return SQLITE_OK;
-  int nMax = 768 / nKeyText;
+  int nMax = to->nKeyChars / nKeyText;
   char *zFrom = pt_end_table_sql(&x->e);
   int rc = zFrom ? SQLITE_OK : SQLITE_NOMEM;
   for( int i = 0; rc == SQLITE_OK && i < x->nCol; i++ ) {
@@ -624,18 +604,17 @@ static int ddl_key_lengths(ddl_ctx *x) {
     if( !c->iKey || !(k == PT_K_TEXT || k == PT_K_CHAR || k == PT_K_ENUM || k == PT_K_OTHER) )
       continue;
     char *zq = pt_end_ident(&x->e, c->zName);
-    char *zSql = zq ? sqlite3_mprintf("SELECT max(%s(%s)) FROM %s",
-                                      x->e.pServer ? "char_length" : "length", zq, zFrom)
-                    : 0;
+    char *zSql =
+      zq ? sqlite3_mprintf("SELECT max(%s(%s)) FROM %s", x->pFrom->zCharLength, zq, zFrom) : 0;
     int64_t nLong = 0;
     static const pt_kind aInt[1] = { PT_K_INT };
-    rc = zSql ? ddl_query(x, zSql, 0, 0, 1, aInt, len_row, &nLong) : SQLITE_NOMEM;
+    rc = zSql ? ddl_query_text(x, zSql, 0, 1, aInt, len_row, &nLong) : SQLITE_NOMEM;
     if( rc == SQLITE_OK && nLong > nMax )
       ddl_note(x,
-               "key column %s holds values of up to %lld characters, more than the %d a MySQL "
+               "key column %s holds values of up to %lld characters, more than the %d a %s "
                "key of %d text column%s can index: those rows will be refused; give a shorter "
                "key or another cast=",
-               c->zName, (long long)nLong, nMax, nKeyText, nKeyText > 1 ? "s" : "");
+               c->zName, (long long)nLong, nMax, to->zTitle, nKeyText, nKeyText > 1 ? "s" : "");
     sqlite3_free(zSql);
     sqlite3_free(zq);
   }
@@ -665,12 +644,24 @@ static void obj_clear(ddl_obj *o) {
   memset(o, 0, sizeof(*o));
 }
 
-/* Rewrite a check written in the source's SQL for the target: MySQL's
-** `names` quoted for the target; NULL when it cannot be trusted. */
+/* 1 if the target quotes names with double quotes. */
+static int ddl_target_dq(ddl_ctx *x) {
+  char *zq = ddl_ident(x, "x");
+  int r = zq && zq[0] == '"';
+  sqlite3_free(zq);
+  return r;
+}
+
+/* Rewrite a check written in the source's SQL for the target: names in
+** the source's quotes (cCheckQuote) quoted for the target; NULL when it
+** cannot be trusted (a piece only the source reads, or a double-quoted
+** name the target would read otherwise). */
 static char *ddl_check_text(ddl_ctx *x, const char *z) {
-  if( !strcmp(x->zEngine, x->pTo->zName) ) return pt_strdup(z);
-  if( strstr(z, "::") || strstr(z, "json_valid") || strstr(z, "~") ) return 0;
-  if( !strcmp(x->pTo->zName, "mysql") && strchr(z, '"') ) return 0; /* no ANSI_QUOTES there */
+  if( x->same ) return pt_strdup(z);
+  for( const char *const *az = x->pFrom->azCheckOwn; az && *az; az++ )
+    if( strstr(z, *az) ) return 0;
+  if( strchr(z, '"') && !ddl_target_dq(x) ) return 0;
+  char cq = x->pFrom->cCheckQuote;
   sqlite3_str *s = sqlite3_str_new(0);
   for( const char *p = z; *p; ) {
     if( *p == '\'' ) {
@@ -678,8 +669,8 @@ static char *ddl_check_text(ddl_ctx *x, const char *z) {
       if( !e ) break;
       sqlite3_str_append(s, p, (int)(e - p));
       p = e;
-    } else if( *p == '`' ) {
-      const char *e = strchr(p + 1, '`');
+    } else if( cq && *p == cq ) {
+      const char *e = strchr(p + 1, cq);
       if( !e ) break;
       char *zName = pt_strndup(p + 1, (int)(e - p - 1));
       char *zq = ddl_ident(x, zName);
@@ -700,10 +691,10 @@ static void obj_emit(ddl_ctx *x, ddl_obj *o) {
   char *zn = ddl_ident(x, o->zName);
   char *zCols = sqlite3_str_finish(o->pCols);
   o->pCols = 0;
-  int toSq = !strcmp(x->pTo->zName, "sqlite");
+  const pt_ddl_dialect *to = x->pTo->pDdl;
   if( o->skip ) {
     /* its note is written */
-  } else if( o->kind == 'i' || o->kind == 'u' || (o->kind == 'U' && toSq) ) {
+  } else if( o->kind == 'i' || o->kind == 'u' || (o->kind == 'U' && to->noAddConstraint) ) {
     ddl_stmt(x,
              sqlite3_mprintf("CREATE %sINDEX %s ON %s (%s)", o->kind == 'i' ? "" : "UNIQUE ", zn,
                              x->zTarget, zCols ? zCols : ""));
@@ -711,9 +702,9 @@ static void obj_emit(ddl_ctx *x, ddl_obj *o) {
     ddl_stmt(x,
              sqlite3_mprintf("ALTER TABLE %s ADD CONSTRAINT %s UNIQUE (%s)", x->zTarget, zn,
                              zCols ? zCols : ""));
-  } else if( toSq ) {
-    ddl_note(x, "%s %s is not translated: SQLite cannot add it to an existing table",
-             o->kind == 'f' ? "foreign key" : "check", o->zName);
+  } else if( to->noAddConstraint ) {
+    ddl_note(x, "%s %s is not translated: %s cannot add it to an existing table",
+             o->kind == 'f' ? "foreign key" : "check", o->zName, to->zTitle);
   } else if( o->kind == 'f' ) {
     char *zRef = sqlite3_str_finish(o->pRef);
     o->pRef = 0;
@@ -741,7 +732,8 @@ static void obj_emit(ddl_ctx *x, ddl_obj *o) {
   obj_clear(o);
 }
 
-/* The ON DELETE / ON UPDATE clauses of a foreign key. */
+/* The ON DELETE / ON UPDATE clauses of a foreign key, from the catalog's
+** words (NO ACTION and others: nothing). */
 static char *fk_actions(const char *zUpd, const char *zDel) {
   sqlite3_str *s = sqlite3_str_new(0);
   const char *az[2] = { zDel, zUpd };
@@ -749,22 +741,24 @@ static char *fk_actions(const char *zUpd, const char *zDel) {
     const char *z = az[i];
     if( !z ) continue;
     const char *w = 0;
-    if( !strcmp(z, "c") || !sqlite3_stricmp(z, "CASCADE") )
+    if( !sqlite3_stricmp(z, "CASCADE") )
       w = "CASCADE";
-    else if( !strcmp(z, "n") || !sqlite3_stricmp(z, "SET NULL") )
+    else if( !sqlite3_stricmp(z, "SET NULL") )
       w = "SET NULL";
-    else if( !strcmp(z, "d") || !sqlite3_stricmp(z, "SET DEFAULT") )
+    else if( !sqlite3_stricmp(z, "SET DEFAULT") )
       w = "SET DEFAULT";
-    else if( !strcmp(z, "r") || !sqlite3_stricmp(z, "RESTRICT") )
+    else if( !sqlite3_stricmp(z, "RESTRICT") )
       w = "RESTRICT";
     if( w ) sqlite3_str_appendf(s, " ON %s %s", i ? "UPDATE" : "DELETE", w);
   }
   return sqlite3_str_finish(s);
 }
 
-/* 1 if column zCol becomes a MySQL type that an index takes only by a
-** prefix (longtext, longblob, json). */
-static int ddl_long_column(ddl_ctx *x, const char *zCol) {
+/* The prefix by which the target indexes column zCol (its xIndexPrefix
+** of the column's target type), or 0: the whole value. */
+static int ddl_index_prefix(ddl_ctx *x, const char *zCol) {
+  int (*xPrefix)(const char *) = x->pTo->pDdl->xIndexPrefix;
+  if( !xPrefix ) return 0;
   for( int i = 0; i < x->nCol; i++ ) {
     if( strcmp(x->aCol[i].zName, zCol) ) continue;
     sqlite3_str *s = sqlite3_str_new(0);
@@ -773,9 +767,7 @@ static int ddl_long_column(ddl_ctx *x, const char *zCol) {
       x->zErr = 0;
     }
     char *z = sqlite3_str_finish(s);
-    int r = z &&
-      (strncmp(z, "long", 4) == 0 || strncmp(z, "json", 4) == 0 || strncmp(z, "text", 4) == 0 ||
-       strstr(z, "blob"));
+    int r = z ? xPrefix(z) : 0;
     sqlite3_free(z);
     return r;
   }
@@ -819,19 +811,17 @@ static int obj_row(ddl_ctx *x, pt_end_rows *q, void *pArg) {
   if( zCol ) {
     char *zq = ddl_ident(x, zCol);
     sqlite3_str_appendf(o->pCols, "%s%s", sqlite3_str_length(o->pCols) ? ", " : "", zq ? zq : "");
-    /* MySQL indexes a text column by a prefix */
-    if( !strcmp(x->pTo->zName, "mysql") && strcmp(x->zEngine, "mysql") != 0 ) {
-      if( ddl_long_column(x, zCol) ) {
-        if( o->kind == 'i' )
-          sqlite3_str_appendall(o->pCols, "(255)");
-        else if( o->kind != 'f' ) {
-          ddl_note(x,
-                   "%s: MySQL indexes text column %s by its first 255 characters only, "
-                   "so values equal there collide",
-                   o->zName, zCol);
-          sqlite3_str_appendall(o->pCols, "(255)");
-        }
-      }
+    /* a target that indexes a long column by a prefix only (between two
+    ** tables of one engine the type is the source's: no prefix is added) */
+    int nPrefix = x->same ? 0 : ddl_index_prefix(x, zCol);
+    if( nPrefix > 0 && o->kind == 'i' ) {
+      sqlite3_str_appendf(o->pCols, "(%d)", nPrefix);
+    } else if( nPrefix > 0 && o->kind != 'f' ) {
+      ddl_note(x,
+               "%s: %s indexes text column %s by its first %d characters only, "
+               "so values equal there collide",
+               o->zName, x->pTo->pDdl->zTitle, zCol, nPrefix);
+      sqlite3_str_appendf(o->pCols, "(%d)", nPrefix);
     }
     sqlite3_free(zq);
   }
@@ -849,139 +839,41 @@ static int obj_row(ddl_ctx *x, pt_end_rows *q, void *pArg) {
 static const pt_kind aObjKind[9] = { PT_K_TEXT, PT_K_TEXT, PT_K_TEXT, PT_K_TEXT, PT_K_TEXT,
                                      PT_K_TEXT, PT_K_TEXT, PT_K_TEXT, PT_K_TEXT };
 
-/* Indexes (constraints 0) or unique, foreign key and check constraints. */
+/* Indexes (constraints 0) or unique, foreign key and check constraints,
+** from the source's catalog queries in turn. */
 static int ddl_objects(ddl_ctx *x, int constraints) {
   ddl_obj o;
   memset(&o, 0, sizeof(o));
-  const char *az[2] = { x->zSchema, x->zTable };
-  const char *azOid[1] = { x->zOid };
-  int rc;
-  if( !strcmp(x->zEngine, "postgresql") ) {
-    if( !constraints )
-      rc = ddl_query(
-        x,
-        "SELECT ic.relname, CASE WHEN ix.indisunique THEN 'u' ELSE 'i' END, a.attname, NULL, NULL, "
-        "NULL, NULL, NULL, CASE WHEN ix.indpred IS NOT NULL THEN 'a partial index' "
-        "WHEN ix.indexprs IS NOT NULL THEN 'an index on expressions' "
-        "WHEN am.amname <> 'btree' THEN 'a ' || am.amname || ' index' END "
-        "FROM pg_index ix JOIN pg_class ic ON ic.oid = ix.indexrelid JOIN pg_am am ON am.oid = ic.relam "
-        "CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY AS k(att, n) "
-        "LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.att "
-        "WHERE ix.indrelid = $1::oid AND NOT ix.indisprimary AND k.n <= ix.indnkeyatts "
-        "AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = ix.indexrelid "
-        "AND co.conrelid = ix.indrelid) ORDER BY ic.relname, k.n",
-        1, azOid, 9, aObjKind, obj_row, &o);
-    else
-      rc = ddl_query(
-        x,
-        "SELECT co.conname, CASE co.contype WHEN 'u' THEN 'U' ELSE co.contype::text END, a.attname, "
-        "fr.relname, fa.attname, co.confupdtype::text, co.confdeltype::text, "
-        "CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid) END, NULL "
-        "FROM pg_constraint co LEFT JOIN LATERAL unnest(co.conkey) WITH ORDINALITY AS k(att, n) "
-        "ON co.contype <> 'c' LEFT JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.att "
-        "LEFT JOIN pg_class fr ON fr.oid = co.confrelid "
-        "LEFT JOIN pg_attribute fa ON fa.attrelid = co.confrelid AND fa.attnum = co.confkey[k.n] "
-        "WHERE co.conrelid = $1::oid AND co.contype IN ('u', 'f', 'c') "
-        "ORDER BY co.contype DESC, co.conname, k.n",
-        1, azOid, 9, aObjKind, obj_row, &o);
-  } else if( !strcmp(x->zEngine, "mysql") ) {
-    if( !constraints )
-      rc = ddl_query(
-        x,
-        "SELECT INDEX_NAME, 'i', COLUMN_NAME, NULL, NULL, NULL, NULL, NULL, "
-        "CASE WHEN INDEX_TYPE NOT IN ('BTREE', 'HASH') THEN CONCAT('a ', INDEX_TYPE, ' index') "
-        "WHEN COLUMN_NAME IS NULL THEN 'an index on expressions' END "
-        "FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = COALESCE($1, DATABASE()) "
-        "AND BINARY TABLE_NAME = $2 AND INDEX_NAME <> 'PRIMARY' AND NON_UNIQUE = 1 "
-        "ORDER BY INDEX_NAME, SEQ_IN_INDEX",
-        2, az, 9, aObjKind, obj_row, &o);
-    else {
-      rc = ddl_query(
-        x,
-        "SELECT INDEX_NAME, 'U', COLUMN_NAME, NULL, NULL, NULL, NULL, NULL, "
-        "CASE WHEN COLUMN_NAME IS NULL THEN 'an index on expressions' END "
-        "FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = COALESCE($1, DATABASE()) "
-        "AND BINARY TABLE_NAME = $2 AND INDEX_NAME <> 'PRIMARY' AND NON_UNIQUE = 0 "
-        "ORDER BY INDEX_NAME, SEQ_IN_INDEX",
-        2, az, 9, aObjKind, obj_row, &o);
-      obj_emit(x, &o);
-      if( rc == SQLITE_OK )
-        rc = ddl_query(
-          x,
-          "SELECT k.CONSTRAINT_NAME, 'f', k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, "
-          "k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE, NULL, NULL "
-          "FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r "
-          "ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME "
-          "AND r.TABLE_NAME = k.TABLE_NAME "
-          "WHERE k.TABLE_SCHEMA = COALESCE($1, DATABASE()) AND BINARY k.TABLE_NAME = $2 "
-          "AND k.REFERENCED_TABLE_NAME IS NOT NULL ORDER BY k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
-          2, az, 9, aObjKind, obj_row, &o);
-      obj_emit(x, &o);
-      if( rc == SQLITE_OK )
-        rc = ddl_query(
-          x,
-          "SELECT cc.CONSTRAINT_NAME, 'c', NULL, NULL, NULL, NULL, NULL, cc.CHECK_CLAUSE, NULL "
-          "FROM information_schema.CHECK_CONSTRAINTS cc "
-          "WHERE cc.CONSTRAINT_SCHEMA = COALESCE($1, DATABASE()) AND BINARY cc.TABLE_NAME = $2 "
-          "AND cc.CHECK_CLAUSE NOT LIKE 'json_valid(%' ORDER BY cc.CONSTRAINT_NAME",
-          2, az, 9, aObjKind, obj_row, &o);
-    }
-  } else {
-    /* a local table: its indexes by origin; its foreign keys */
-    char *zSql;
-    if( !constraints )
-      zSql = sqlite3_mprintf(
-        "SELECT l.name, CASE WHEN l.\"unique\" THEN 'u' ELSE 'i' END, i.name, NULL, NULL, NULL, NULL, NULL, "
-        "CASE WHEN l.partial THEN 'a partial index' WHEN i.cid = -2 THEN 'an index on expressions' END "
-        "FROM pragma_index_list(%Q, %Q) l, pragma_index_info(l.name, %Q) i "
-        "WHERE l.origin = 'c' ORDER BY l.name, i.seqno",
-        x->e.zTable, x->e.zDb, x->e.zDb);
-    else
-      zSql = sqlite3_mprintf(
-        "SELECT * FROM (SELECT l.name, 'U', i.name, NULL, NULL, NULL, NULL, NULL, NULL "
-        "FROM pragma_index_list(%Q, %Q) l, pragma_index_info(l.name, %Q) i WHERE l.origin = 'u' "
-        "ORDER BY l.name, i.seqno) UNION ALL SELECT * FROM (SELECT %Q || '_fk' || f.id, 'f', f.\"from\", "
-        "f.\"table\", f.\"to\", f.on_update, f.on_delete, NULL, NULL "
-        "FROM pragma_foreign_key_list(%Q, %Q) f ORDER BY f.id, f.seq)",
-        x->e.zTable, x->e.zDb, x->e.zDb, x->e.zTable, x->e.zTable, x->e.zDb);
-    rc = zSql ? ddl_query(x, zSql, 0, 0, 9, aObjKind, obj_row, &o) : SQLITE_NOMEM;
-    sqlite3_free(zSql);
+  const char *const *azSql = constraints ? x->pFrom->azConstraints : x->pFrom->azIndexes;
+  int rc = SQLITE_OK;
+  for( int i = 0; rc == SQLITE_OK && azSql && azSql[i]; i++ ) {
+    rc = ddl_query(x, azSql[i], 9, aObjKind, obj_row, &o);
+    obj_emit(x, &o);
   }
-  obj_emit(x, &o);
   obj_clear(&o);
   return rc;
 }
 
 /* ---- what= sequences ---- */
 
+/* Each identity column's numbering set past the copied keys, by the
+** target's statements (none when it numbers from the max itself). */
 static int ddl_sequences(ddl_ctx *x) {
-  for( int i = 0; i < x->nCol; i++ ) {
+  int (*xSequence)(sqlite3_str *, int, const char *, const char *, const char *) =
+    x->pTo->pDdl->xSequence;
+  for( int i = 0; xSequence && i < x->nCol; i++ ) {
     ddl_col *c = &x->aCol[i];
     if( !c->ident ) continue;
     char *zq = ddl_ident(x, c->zName);
     if( !zq ) return SQLITE_NOMEM;
-    if( !strcmp(x->pTo->zName, "postgresql") ) {
+    for( int iStmt = 0;; iStmt++ ) {
       sqlite3_str *s = sqlite3_str_new(0);
-      sqlite3_str_appendall(s, "SELECT setval(pg_get_serial_sequence(");
-      ddl_literal(x, s, x->zTarget, (int)strlen(x->zTarget));
-      sqlite3_str_appendall(s, ", ");
-      ddl_literal(x, s, c->zName, (int)strlen(c->zName));
-      sqlite3_str_appendf(s, "), coalesce(max(%s), 0) + 1, false) FROM %s", zq, x->zTarget);
+      if( !xSequence(s, iStmt, x->zTarget, c->zName, zq) ) {
+        sqlite3_free(sqlite3_str_finish(s));
+        break;
+      }
       ddl_stmt(x, sqlite3_str_finish(s));
-    } else if( !strcmp(x->pTo->zName, "mysql") ) {
-      /* ALTER TABLE takes a number, not an expression: through PREPARE */
-      sqlite3_str *s = sqlite3_str_new(0);
-      char *zAlter = sqlite3_mprintf("ALTER TABLE %s AUTO_INCREMENT = ", x->zTarget);
-      sqlite3_str_appendf(s, "SET @pontoon_ddl = CONCAT(");
-      ddl_literal(x, s, zAlter ? zAlter : "", zAlter ? (int)strlen(zAlter) : 0);
-      sqlite3_str_appendf(s, ", (SELECT COALESCE(MAX(%s), 0) + 1 FROM %s))", zq, x->zTarget);
-      sqlite3_free(zAlter);
-      ddl_stmt(x, sqlite3_str_finish(s));
-      ddl_stmt(x, sqlite3_mprintf("PREPARE pontoon_ddl FROM @pontoon_ddl"));
-      ddl_stmt(x, sqlite3_mprintf("EXECUTE pontoon_ddl"));
-      ddl_stmt(x, sqlite3_mprintf("DEALLOCATE PREPARE pontoon_ddl"));
     }
-    /* SQLite: an INTEGER PRIMARY KEY numbers from max(rowid) + 1 itself */
     sqlite3_free(zq);
   }
   return SQLITE_OK;
@@ -1002,11 +894,33 @@ static void ddl_free(ddl_ctx *x) {
   sqlite3_free(x->zSchema);
   sqlite3_free(x->zTable);
   sqlite3_free(x->zTarget);
-  sqlite3_free(x->zOid);
+  sqlite3_free(x->zHandle);
   sqlite3_free(x->zCast);
   sqlite3_free(sqlite3_str_finish(x->pNote));
   sqlite3_free(x->zErr);
   pt_end_close(&x->e);
+}
+
+/* The target dialect the user named (its name or alias), or NULL. */
+static const pt_dialect *ddl_target(const char *zTo) {
+  for( int i = 0; zTo && pt_ddl_dialects[i]; i++ ) {
+    const pt_dialect *d = pt_ddl_dialects[i];
+    if( !sqlite3_stricmp(zTo, d->zName) ||
+        (d->pDdl->zAlias && !sqlite3_stricmp(zTo, d->pDdl->zAlias)) )
+      return d;
+  }
+  return 0;
+}
+
+/* "dialect oracle: expected postgresql, mysql or sqlite" */
+static char *ddl_target_error(const char *zTo) {
+  sqlite3_str *s = sqlite3_str_new(0);
+  sqlite3_str_appendf(s, "dialect %s: expected ", zTo ? zTo : "NULL");
+  for( int i = 0; pt_ddl_dialects[i]; i++ ) {
+    const char *zSep = !pt_ddl_dialects[i + 1] ? " or " : ", ";
+    sqlite3_str_appendf(s, "%s%s", i ? zSep : "", pt_ddl_dialects[i]->zName);
+  }
+  return sqlite3_str_finish(s);
 }
 
 /* pontoon_ddl(src, dialect [, what [, options]]) */
@@ -1038,18 +952,10 @@ static void ddlFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rc = SQLITE_ERROR;
   }
   if( rc == SQLITE_OK ) {
-    if( !zTo )
-      x.pTo = 0;
-    else if( !sqlite3_stricmp(zTo, "postgresql") || !sqlite3_stricmp(zTo, "postgres") )
-      x.pTo = &pt_dialect_postgresql;
-    else if( !sqlite3_stricmp(zTo, "mysql") || !sqlite3_stricmp(zTo, "mariadb") )
-      x.pTo = &pt_dialect_mysql;
-    else if( !sqlite3_stricmp(zTo, "sqlite") )
-      x.pTo = &pt_dialect_sqlite;
+    x.pTo = ddl_target(zTo);
     if( !x.pTo ) {
-      x.zErr =
-        sqlite3_mprintf("dialect %s: expected postgresql, mysql or sqlite", zTo ? zTo : "NULL");
-      rc = SQLITE_ERROR;
+      x.zErr = ddl_target_error(zTo);
+      rc = x.zErr ? SQLITE_ERROR : SQLITE_NOMEM;
     }
   }
   if( rc == SQLITE_OK && !zName ) {
@@ -1063,19 +969,21 @@ static void ddlFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
   if( rc == SQLITE_OK ) {
     x.zEngine = x.e.pDialect->zName;
+    x.pFrom = x.e.pDialect->pDdl;
+    x.same = strcmp(x.zEngine, x.pTo->zName) == 0;
     if( x.e.pTab ) {
       x.zSchema = pt_strdup(x.e.pTab->zRemoteSchema);
       x.zTable = pt_strdup(x.e.pTab->zRemoteTable);
     } else {
+      x.zSchema = pt_strdup(x.e.zDb);
       x.zTable = pt_strdup(x.e.zTable);
     }
-    if( strcmp(x.zEngine, "postgresql") && strcmp(x.zEngine, "mysql") &&
-        strcmp(x.zEngine, "sqlite") ) {
+    if( !x.pFrom ) {
       x.zErr =
         sqlite3_mprintf("the source's engine (%s) has no catalog pontoon_ddl reads", x.zEngine);
       rc = SQLITE_ERROR;
-    } else if( x.e.pServer && !strcmp(x.zEngine, "sqlite") ) {
-      x.zErr = sqlite3_mprintf("a SQLite reached through ODBC: attach the file and name its table");
+    } else if( x.e.pServer && x.pFrom->zNoServer ) {
+      x.zErr = sqlite3_mprintf("%s", x.pFrom->zNoServer);
       rc = SQLITE_ERROR;
     }
   }
