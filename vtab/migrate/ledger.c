@@ -85,6 +85,16 @@ int pt_ledger_create(pt_end *e, char **pzErr) {
     d->xQuoteIdent(s, d->zLedgerSchema);
     azSql[n++] = sqlite3_str_finish(s);
   }
+  /* the chunk table first: the job table, whose absence makes
+  ** copy_job_start create the ledger, is the last made, so a session
+  ** killed between the two statements leaves a ledger that is made again */
+  azSql[n++] = sqlite3_mprintf(
+    "CREATE TABLE IF NOT EXISTS %s ("
+    "job %s NOT NULL, chunk %s NOT NULL, lo %s, hi %s, state %s, rows_copied %s, "
+    "started %s, finished %s, seconds %s, worker %s, error %s, PRIMARY KEY (job, chunk))",
+    zChunk, T[PT_LEDGER_NAME], T[PT_LEDGER_INT], T[PT_LEDGER_TEXT], T[PT_LEDGER_TEXT],
+    T[PT_LEDGER_NAME], T[PT_LEDGER_INT], T[PT_LEDGER_TIME], T[PT_LEDGER_TIME], T[PT_LEDGER_REAL],
+    T[PT_LEDGER_NAME], T[PT_LEDGER_TEXT]);
   azSql[n++] =
     sqlite3_mprintf("CREATE TABLE IF NOT EXISTS %s ("
                     "job %s NOT NULL PRIMARY KEY, kind %s, stage %s, src %s, dst %s, options %s, "
@@ -94,13 +104,6 @@ int pt_ledger_create(pt_end *e, char **pzErr) {
                     T[PT_LEDGER_TEXT], T[PT_LEDGER_TEXT], T[PT_LEDGER_TEXT], T[PT_LEDGER_NAME],
                     T[PT_LEDGER_INT], T[PT_LEDGER_INT], T[PT_LEDGER_INT], T[PT_LEDGER_TIME],
                     T[PT_LEDGER_TIME], T[PT_LEDGER_TEXT], T[PT_LEDGER_NAME], T[PT_LEDGER_TIME]);
-  azSql[n++] = sqlite3_mprintf(
-    "CREATE TABLE IF NOT EXISTS %s ("
-    "job %s NOT NULL, chunk %s NOT NULL, lo %s, hi %s, state %s, rows_copied %s, "
-    "started %s, finished %s, seconds %s, worker %s, error %s, PRIMARY KEY (job, chunk))",
-    zChunk, T[PT_LEDGER_NAME], T[PT_LEDGER_INT], T[PT_LEDGER_TEXT], T[PT_LEDGER_TEXT],
-    T[PT_LEDGER_NAME], T[PT_LEDGER_INT], T[PT_LEDGER_TIME], T[PT_LEDGER_TIME], T[PT_LEDGER_REAL],
-    T[PT_LEDGER_NAME], T[PT_LEDGER_TEXT]);
   int rc = SQLITE_OK;
   for( int i = 0; i < n && rc == SQLITE_OK; i++ ) {
     if( !azSql[i] ) {
