@@ -617,8 +617,10 @@ static int keys_not_found(sync_job *j, sync_key *aKey, int n, sync_rows *r, int 
                           int *pnGone) {
   char **az = sqlite3_malloc64(sizeof(char *) * ((size_t)r->nRow + 1));
   if( !az ) return SQLITE_NOMEM;
-  memcpy(az, r->azKey, sizeof(char *) * r->nRow);
-  qsort(az, r->nRow, sizeof(char *), cmp_str);
+  if( r->nRow > 0 ) {
+    memcpy(az, r->azKey, sizeof(char *) * r->nRow);
+    qsort(az, r->nRow, sizeof(char *), cmp_str);
+  }
   int rc = SQLITE_OK;
   *pnGone = 0;
   for( int i = 0; i < n && rc == SQLITE_OK; i++ ) {
