@@ -579,6 +579,7 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
     echo "ODBC C loops' peak RSS: psqlODBC streaming $(( ${RSS[oscan_ref]:-0} / 1024 )) MiB, psqlODBC defaults $(( ${RSS[oscan_buf]:-0} / 1024 )) MiB, MariaDB ODBC $(( ${RSS[omscan_ref]:-0} / 1024 )) MiB"
   fi
 } | tee "$tmp/table.md"
+if want sync; then source "$top/bench/sync.bash"; sync_bench; sync_lines | tee "$tmp/sync.md"; fi
 if want scan; then
   echo
   echo "== libpq read protocols on the users table (bench/pg_read_modes.c, median seconds)"

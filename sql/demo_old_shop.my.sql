@@ -1,7 +1,8 @@
 -- The old system of the demo: a small shop in MariaDB/MySQL, loaded into
 -- its database `shop` by sql/demo.sh (the mariadb client).  Deterministic
 -- data with NULLs, 4-byte unicode, quotes, tabs and exact money amounts.
-DROP TABLE IF EXISTS orders, users;
+-- (pontoon_capture's change table and capture list of an earlier run go too.)
+DROP TABLE IF EXISTS orders, users, pontoon_changes, pontoon_captures;
 CREATE TABLE users (
   id         bigint PRIMARY KEY,
   email      varchar(100) NOT NULL UNIQUE,

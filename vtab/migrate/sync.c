@@ -9,8 +9,9 @@
 **
 ** One batch: read up to `batch` change rows of the table from the source's
 ** change table (oldest seq first), take each changed key once, read the
-** source rows of those keys as they are now, and in one target transaction
-** upsert each row found and delete each key the source no longer has,
+** source rows of those keys as they are now (one query per group of keys),
+** and in one target transaction upsert the rows found (a multi-row upsert
+** per group) and delete the keys the source no longer has,
 ** write the batch's ledger row, and commit.  Then delete exactly the
 ** change rows read, by seq.  A change whose transaction commits late, with
 ** a smaller seq than one already applied, is not among the rows read, so
@@ -35,8 +36,9 @@
 #include "migrate.h"
 
 #define SYNC_DEFAULT_BATCH 1000
-#define SYNC_GROUP_PARAMS 1000 /* key parameters per statement, at most */
-#define SYNC_DELETE_GROUP 1000 /* change rows deleted per statement */
+#define SYNC_GROUP_PARAMS 5000 /* key parameters per statement, at most */
+#define SYNC_DELETE_GROUP 10000 /* change rows deleted per statement */
+#define SYNC_UPSERT_PARAMS 30000 /* parameters of a multi-row upsert, at most */
 
 typedef struct sync_job {
   sqlite3 *db;
@@ -53,6 +55,13 @@ typedef struct sync_job {
   int batch, untilEmpty, progress, doSwitch;
   double maxSeconds;
   pt_stmt readChanges, pending, upsert;
+  /* the multi-row upsert of a remote target (upsert_rows_setup): the text
+  ** around its rows, and the statement of upRows rows; zUpHead NULL: one
+  ** statement per row */
+  char *zUpHead, *zUpTail;
+  int upRows;
+  pt_stmt upsertMany;
+  pt_param *aUpParam;
   sqlite3_stmt *pJson; /* json_each over a change row's key */
   char zWorker[96];
   double t0;
@@ -258,6 +267,121 @@ static void append_keys(pt_sql *q, const pt_dialect *d, char **azQuoted, const p
   sqlite3_str_appendchar(s, 1, ')');
 }
 
+/* ---- the multi-row upsert ---- */
+
+/* Append z to s with the stand-in names of upsert_rows_setup replaced by
+** the target's table and columns; 1 if z had no other stand-in. */
+static int upsert_unmask(sync_job *j, sqlite3_str *s, const char *z, int n, char **azCol) {
+  const char *zEnd = z + n;
+  while( z < zEnd ) {
+    const char *p = memchr(z, '\001', zEnd - z);
+    if( !p ) {
+      sqlite3_str_append(s, z, (int)(zEnd - z));
+      break;
+    }
+    sqlite3_str_append(s, z, (int)(p - z));
+    const char *q = memchr(p, '\002', zEnd - p);
+    if( !q ) return 0;
+    if( q - p == 2 && p[1] == 'T' ) {
+      sqlite3_str_appendall(s, j->zDstTable);
+    } else if( q - p > 2 && p[1] == 'C' ) {
+      int i = atoi(p + 2);
+      if( i < 0 || i >= j->nCol ) return 0;
+      sqlite3_str_appendall(s, azCol[i]);
+    } else {
+      return 0;
+    }
+    z = q + 1;
+  }
+  return 1;
+}
+
+/* The statement upserting nRow rows: the dialect's own one-row upsert
+** with nRow rows of parameters in its VALUES. */
+static int upsert_rows_stmt(sync_job *j, int nRow, pt_stmt *pOut) {
+  pt_sql q;
+  pt_end_sql(&j->dst, &q);
+  sqlite3_str_appendall(q.pStr, j->zUpHead);
+  for( int r = 0; r < nRow; r++ ) {
+    sqlite3_str_appendall(q.pStr, r ? ", (" : "(");
+    for( int c = 0; c < j->nCol; c++ ) pt_sqlf(&q, "%s%P", c ? ", " : "", r * j->nCol + c + 1);
+    sqlite3_str_appendchar(q.pStr, 1, ')');
+  }
+  sqlite3_str_appendall(q.pStr, j->zUpTail);
+  return pt_sql_finish(&q, pOut);
+}
+
+/*
+** Prepare the multi-row upsert of a remote target.  The dialect writes a
+** one-row upsert (xUpsert) of stand-in names, which cannot occur in its
+** own text; its VALUES row must be exactly the parameters $1..$nCol in
+** order, as pt_sqlf places them, else the sync keeps to one statement per
+** row.  The text before and after that row, the stand-ins replaced by the
+** quoted names, frames any number of rows: INSERT ... VALUES (...), (...)
+** ON CONFLICT ... DO UPDATE (PostgreSQL), ON DUPLICATE KEY UPDATE (MySQL).
+*/
+static int upsert_rows_setup(sync_job *j, char **azCol) {
+  if( !j->dst.pTab ) return SQLITE_OK; /* a local table: one INSERT OR REPLACE per row */
+  int nCol = j->nCol, rc = SQLITE_OK;
+  char **azMask = sqlite3_malloc64(sizeof(char *) * (nCol + 1));
+  if( !azMask ) return SQLITE_NOMEM;
+  memset(azMask, 0, sizeof(char *) * (nCol + 1));
+  for( int i = 0; i < nCol && rc == SQLITE_OK; i++ ) {
+    azMask[i] = sqlite3_mprintf("\001C%d\002", i);
+    if( !azMask[i] ) rc = SQLITE_NOMEM;
+  }
+  pt_stmt one, row;
+  memset(&one, 0, sizeof(one));
+  memset(&row, 0, sizeof(row));
+  pt_sql q;
+  if( rc == SQLITE_OK ) {
+    pt_end_sql(&j->dst, &q);
+    j->dst.pDialect->xUpsert(&q, "\001T\002", nCol, (const char *const *)azMask, j->aDstKind,
+                             j->nKey, j->aKeyPos, SQLITE_REPLACE);
+    rc = pt_sql_finish(&q, &one);
+  }
+  if( rc == SQLITE_OK ) {
+    pt_end_sql(&j->dst, &q);
+    sqlite3_str_appendall(q.pStr, "VALUES (");
+    for( int c = 0; c < nCol; c++ ) pt_sqlf(&q, "%s%P", c ? ", " : "", c + 1);
+    sqlite3_str_appendchar(q.pStr, 1, ')');
+    rc = pt_sql_finish(&q, &row);
+  }
+  if( rc == SQLITE_OK ) {
+    const char *zAt = strstr(one.zSql, row.zSql);
+    int ok = zAt && !strstr(zAt + 1, row.zSql) && one.nMark == row.nMark;
+    int iAt = ok ? (int)(zAt - one.zSql) : 0, nRow = (int)strlen(row.zSql);
+    for( int i = 0; ok && i < one.nMark; i++ ) {
+      ok = one.aMark[i].iParam == row.aMark[i].iParam &&
+        one.aMark[i].iOffset == iAt + row.aMark[i].iOffset;
+    }
+    if( ok ) {
+      sqlite3_str *a = sqlite3_str_new(0), *b = sqlite3_str_new(0);
+      ok = upsert_unmask(j, a, one.zSql, iAt + 7, azCol); /* through "VALUES " */
+      if( ok ) ok = upsert_unmask(j, b, zAt + nRow, (int)strlen(zAt + nRow), azCol);
+      j->zUpHead = sqlite3_str_finish(a);
+      j->zUpTail = sqlite3_str_finish(b);
+      if( !j->zUpHead || !j->zUpTail ) rc = SQLITE_NOMEM;
+      j->upRows = SYNC_UPSERT_PARAMS / nCol;
+      if( j->upRows < 1 ) j->upRows = 1;
+      if( rc == SQLITE_OK && ok ) {
+        j->aUpParam = sqlite3_malloc64(sizeof(pt_param) * ((size_t)j->upRows * nCol + 1));
+        rc = j->aUpParam ? upsert_rows_stmt(j, j->upRows, &j->upsertMany) : SQLITE_NOMEM;
+      }
+      if( rc != SQLITE_OK || !ok ) {
+        sqlite3_free(j->zUpHead);
+        sqlite3_free(j->zUpTail);
+        j->zUpHead = j->zUpTail = 0;
+      }
+    }
+  }
+  pt_stmt_clear(&one);
+  pt_stmt_clear(&row);
+  for( int i = 0; i < nCol; i++ ) sqlite3_free(azMask[i]);
+  sqlite3_free(azMask);
+  return rc;
+}
+
 /* ---- the job ---- */
 
 static void job_free(sync_job *j) {
@@ -280,6 +404,10 @@ static void job_free(sync_job *j) {
   pt_stmt_clear(&j->readChanges);
   pt_stmt_clear(&j->pending);
   pt_stmt_clear(&j->upsert);
+  pt_stmt_clear(&j->upsertMany);
+  sqlite3_free(j->zUpHead);
+  sqlite3_free(j->zUpTail);
+  sqlite3_free(j->aUpParam);
   sqlite3_finalize(j->pJson);
   sqlite3_free(j);
 }
@@ -399,6 +527,7 @@ static int job_setup(sync_job *j, pt_registry *r, const char *zSrc, const char *
     j->dst.pDialect->xUpsert(&q, j->zDstTable, j->nCol, (const char *const *)azCol, j->aDstKind,
                              j->nKey, j->aKeyPos, SQLITE_REPLACE);
     rc = pt_sql_finish(&q, &j->upsert);
+    if( rc == SQLITE_OK ) rc = upsert_rows_setup(j, azCol);
     for( int i = 0; i < j->nCol; i++ ) sqlite3_free(azCol[i]);
     sqlite3_free(azCol);
     if( rc != SQLITE_OK ) goto done;
@@ -478,6 +607,38 @@ static int exec_on(pt_end *e, pt_sql *q, int nParam, const pt_param *aParam, int
 }
 
 /*
+** The keys among aKey[n] whose canonical text is not the key of a row in
+** r (their indexes into aGone, *pnGone of them): the keys the source no
+** longer has, and any key whose text differs from its row's (another
+** spelling the source's equality matched), which the target's DELETE then
+** decides.
+*/
+static int keys_not_found(sync_job *j, sync_key *aKey, int n, sync_rows *r, int *aGone,
+                          int *pnGone) {
+  char **az = sqlite3_malloc64(sizeof(char *) * ((size_t)r->nRow + 1));
+  if( !az ) return SQLITE_NOMEM;
+  if( r->nRow > 0 ) {
+    memcpy(az, r->azKey, sizeof(char *) * r->nRow);
+    qsort(az, r->nRow, sizeof(char *), cmp_str);
+  }
+  int rc = SQLITE_OK;
+  *pnGone = 0;
+  for( int i = 0; i < n && rc == SQLITE_OK; i++ ) {
+    sqlite3_str *s = sqlite3_str_new(0);
+    for( int k = 0; k < j->nKey; k++ ) canon_append(s, aKey[i].az[k], aKey[i].an[k]);
+    char *z = sqlite3_str_finish(s);
+    if( !z ) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
+    if( !bsearch(&z, az, r->nRow, sizeof(char *), cmp_str) ) aGone[(*pnGone)++] = i;
+    sqlite3_free(z);
+  }
+  sqlite3_free(az);
+  return rc;
+}
+
+/*
 ** Apply the changed keys aKey[nKey] in groups, inside the target's open
 ** transaction: read the source rows of a group, find which of them the
 ** target has, delete the group's keys the source no longer has, upsert
@@ -491,7 +652,8 @@ static int apply_keys(sync_job *j, sync_key *aKey, int nKeys, char **pzErr) {
   memset(&rows, 0, sizeof(rows));
   pt_param *aP = sqlite3_malloc64(sizeof(pt_param) * (2 * (size_t)G * nk + j->nCol + 1));
   char **azSrcKey = sqlite3_malloc64(sizeof(char *) * (nk + 1));
-  int rc = aP && azSrcKey ? SQLITE_OK : SQLITE_NOMEM;
+  int *aGone = sqlite3_malloc64(sizeof(int) * ((size_t)G + 1));
+  int rc = aP && azSrcKey && aGone ? SQLITE_OK : SQLITE_NOMEM;
   for( int k = 0; rc == SQLITE_OK && k < nk; k++ ) {
     azSrcKey[k] = pt_end_ident(&j->src, j->src.azCol[j->src.aKey[k]]);
     if( !azSrcKey[k] ) rc = SQLITE_NOMEM;
@@ -604,26 +766,62 @@ static int apply_keys(sync_job *j, sync_key *aKey, int nKeys, char **pzErr) {
         break;
       }
     }
-    /* 3. delete the keys of the group the source no longer has */
-    pt_end_sql(&j->dst, &q);
-    sqlite3_str_appendf(q.pStr, "DELETE FROM %s WHERE ", j->zDstTable);
-    append_keys(&q, j->dst.pDialect, j->azDstKey, j->aDstKeyKind, nk, n, 0);
-    for( int i = 0; i < n; i++ )
-      for( int k = 0; k < nk; k++ )
-        aP[i * nk + k] = param_of(aKey[g0 + i].az[k], aKey[g0 + i].an[k], j->aDstKeyKind[k]);
-    if( rows.nRow > 0 ) {
-      sqlite3_str_appendall(q.pStr, " AND NOT ");
-      append_keys(&q, j->dst.pDialect, j->azDstKey, j->aDstKeyKind, nk, rows.nRow, n * nk);
-      for( int i = 0; i < rows.nRow; i++ )
-        for( int k = 0; k < nk; k++ )
-          aP[n * nk + i * nk + k] = rows_param(j, &rows, i, j->aKeyPos[k]);
-    }
-    int64_t nDel = 0;
-    rc = exec_on(&j->dst, &q, (n + rows.nRow) * nk, aP, &nDel, "deleting the rows gone", pzErr);
+    /* 3. delete the keys of the group the source no longer has: those
+    ** keys among the group's whose text is not exactly a found row's key
+    ** (the same text is the same parameter: the condition below cannot
+    ** match such a key's row), unless the target has a found row's key
+    ** (its server's own equality decides, as on the source) */
+    int nGone = 0;
+    rc = keys_not_found(j, &aKey[g0], n, &rows, aGone, &nGone);
     if( rc != SQLITE_OK ) break;
-    j->deleted += nDel;
-    /* 4. upsert the rows */
-    for( int i = 0; rc == SQLITE_OK && i < rows.nRow; i++ ) {
+    if( nGone > 0 ) {
+      pt_end_sql(&j->dst, &q);
+      sqlite3_str_appendf(q.pStr, "DELETE FROM %s WHERE ", j->zDstTable);
+      append_keys(&q, j->dst.pDialect, j->azDstKey, j->aDstKeyKind, nk, nGone, 0);
+      for( int i = 0; i < nGone; i++ )
+        for( int k = 0; k < nk; k++ ) {
+          sync_key *pk = &aKey[g0 + aGone[i]];
+          aP[i * nk + k] = param_of(pk->az[k], pk->an[k], j->aDstKeyKind[k]);
+        }
+      if( rows.nRow > 0 ) {
+        sqlite3_str_appendall(q.pStr, " AND NOT ");
+        append_keys(&q, j->dst.pDialect, j->azDstKey, j->aDstKeyKind, nk, rows.nRow, nGone * nk);
+        for( int i = 0; i < rows.nRow; i++ )
+          for( int k = 0; k < nk; k++ )
+            aP[nGone * nk + i * nk + k] = rows_param(j, &rows, i, j->aKeyPos[k]);
+      }
+      int64_t nDel = 0;
+      rc =
+        exec_on(&j->dst, &q, (nGone + rows.nRow) * nk, aP, &nDel, "deleting the rows gone", pzErr);
+      if( rc != SQLITE_OK ) break;
+      j->deleted += nDel;
+    }
+    /* 4. upsert the rows: upRows to a statement, or one by one */
+    for( int r0 = 0; j->zUpHead && rc == SQLITE_OK && r0 < rows.nRow; r0 += j->upRows ) {
+      int nr = rows.nRow - r0 < j->upRows ? rows.nRow - r0 : j->upRows;
+      pt_stmt part;
+      memset(&part, 0, sizeof(part));
+      if( nr < j->upRows ) rc = upsert_rows_stmt(j, nr, &part);
+      for( int i = 0; i < nr; i++ )
+        for( int c = 0; c < j->nCol; c++ )
+          j->aUpParam[i * j->nCol + c] = rows_param(j, &rows, r0 + i, c);
+      if( rc == SQLITE_OK ) {
+        rc = pt_end_exec(&j->dst, nr < j->upRows ? &part : &j->upsertMany, nr * j->nCol,
+                         j->aUpParam, 0, &zErr);
+        if( rc != SQLITE_OK ) {
+          *pzErr = pt_end_error(&j->dst, "writing the changed rows", zErr);
+          zErr = 0;
+        }
+      }
+      pt_stmt_clear(&part);
+      for( int i = 0; rc == SQLITE_OK && i < nr; i++ ) {
+        if( rows.aExists[r0 + i] )
+          j->updated++;
+        else
+          j->inserted++;
+      }
+    }
+    for( int i = 0; !j->zUpHead && rc == SQLITE_OK && i < rows.nRow; i++ ) {
       for( int c = 0; c < j->nCol; c++ ) aP[c] = rows_param(j, &rows, i, c);
       rc = pt_end_exec(&j->dst, &j->upsert, j->nCol, aP, 0, &zErr);
       if( rc != SQLITE_OK ) {
@@ -639,6 +837,7 @@ static int apply_keys(sync_job *j, sync_key *aKey, int nKeys, char **pzErr) {
   for( int k = 0; azSrcKey && k < nk; k++ ) sqlite3_free(azSrcKey[k]);
   sqlite3_free(azSrcKey);
   sqlite3_free(aP);
+  sqlite3_free(aGone);
   rows_free(&rows);
   return rc;
 }
