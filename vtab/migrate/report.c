@@ -688,9 +688,9 @@ static int page(report *r, sqlite3_str *s, const char *zTitle) {
       html(s, j->zLastBatch);
       double tb = utc_seconds(j->zLastBatch);
       if( tb >= 0 ) {
-        sqlite3_str_appendall(s, " (lag since: ");
+        sqlite3_str_appendall(s, " (");
         duration(s, r->now - tb > 0 ? r->now - tb : 0);
-        sqlite3_str_appendall(s, ")");
+        sqlite3_str_appendall(s, " before this report)");
       }
     } else {
       sqlite3_str_appendall(s, "&ndash;");
