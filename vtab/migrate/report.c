@@ -220,9 +220,10 @@ static int read_ledger(report *r, pt_end *e, const char *zLedger) {
                                           PT_K_TEXT,      PT_K_TEXT,      PT_K_INT,  PT_K_INT,
                                           PT_K_TIMESTAMP, PT_K_TIMESTAMP, PT_K_TEXT, PT_K_TEXT,
                                           PT_K_TIMESTAMP };
-  static const pt_kind aChunkKind[] = { PT_K_TEXT, PT_K_TEXT, PT_K_INT, PT_K_TIMESTAMP, PT_K_TEXT };
-  static const pt_kind aSyncKind[] = { PT_K_TEXT, PT_K_INT, PT_K_DECIMAL, PT_K_TIMESTAMP,
-                                       PT_K_DECIMAL };
+  static const pt_kind aChunkKind[6] = { PT_K_TEXT,      PT_K_TEXT, PT_K_INT,
+                                         PT_K_TIMESTAMP, PT_K_TEXT, PT_K_INT };
+  static const pt_kind aSyncKind[5] = { PT_K_TEXT, PT_K_INT, PT_K_DECIMAL, PT_K_TIMESTAMP,
+                                        PT_K_DECIMAL };
   char *zJob = pt_ledger_name(e, "job");
   char *zChunk = pt_ledger_name(e, "chunk");
   char *zSync = pt_ledger_name(e, "sync_batch");
@@ -271,7 +272,8 @@ static int read_ledger(report *r, pt_end *e, const char *zLedger) {
   zErr = 0;
   if( rc != SQLITE_OK ) goto done;
   /* the chunks done and failed */
-  if( ledger_query(e, zQ2, 6, aChunkKind, &q, &zErr) == SQLITE_OK ) {
+  if( ledger_query(e, zQ2, (int)(sizeof(aChunkKind) / sizeof(aChunkKind[0])), aChunkKind, &q,
+                   &zErr) == SQLITE_OK ) {
     while( rc == SQLITE_OK && pt_end_rows_next(q, &zErr) == SQLITE_ROW ) {
       pt_value v[6];
       for( int i = 0; i < 6; i++ ) pt_end_rows_column(q, i, &v[i]);
