@@ -12,6 +12,8 @@
 #include "migrate/migrate.h"
 SQLITE_EXTENSION_INIT1
 
+int pt_report_register(sqlite3 *, pt_registry *); /* in migrate/report.c */
+
 __attribute__((visibility("default"))) int sqlite3_pontoon_init(sqlite3 *db, char **pzErrMsg,
                                                                 const sqlite3_api_routines *pApi) {
   SQLITE_EXTENSION_INIT2(pApi);
@@ -29,6 +31,7 @@ __attribute__((visibility("default"))) int sqlite3_pontoon_init(sqlite3 *db, cha
   if( rc == SQLITE_OK ) rc = pt_ddl_register(db, reg);
   if( rc == SQLITE_OK ) rc = pt_capture_register(db, reg);
   if( rc == SQLITE_OK ) rc = pt_sync_register(db, reg);
+  if( rc == SQLITE_OK ) rc = pt_report_register(db, reg);
   if( rc != SQLITE_OK && pzErrMsg )
     *pzErrMsg = sqlite3_mprintf("pontoon: cannot register: %s", sqlite3_errmsg(db));
   return rc;
