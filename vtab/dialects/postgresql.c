@@ -622,17 +622,17 @@ static int pgCaptureTriggers(sqlite3_str *s, int op, const pt_capture *c, int iS
       switch( iStmt ) {
         case 0: sqlite3_str_appendall(s, "CREATE SCHEMA IF NOT EXISTS pontoon"); return 1;
         case 1:
+          /* one index, (tbl, seq): each captured write pays for one
+          ** (a second index on seq cost the writer about a tenth more);
+          ** every read and delete of the queue names the table */
           sqlite3_str_appendf(s,
-                              "CREATE TABLE IF NOT EXISTS %s (seq bigserial PRIMARY KEY, "
+                              "CREATE TABLE IF NOT EXISTS %s (seq bigserial NOT NULL, "
                               "tbl text NOT NULL, op char(1) NOT NULL, k text NOT NULL, "
-                              "at timestamptz NOT NULL DEFAULT clock_timestamp())",
+                              "at timestamptz NOT NULL DEFAULT clock_timestamp(), "
+                              "PRIMARY KEY (tbl, seq))",
                               c->zChanges);
           return 1;
         case 2:
-          sqlite3_str_appendf(s, "CREATE INDEX IF NOT EXISTS changes_tbl_seq ON %s (tbl, seq)",
-                              c->zChanges);
-          return 1;
-        case 3:
           sqlite3_str_appendf(s,
                               "CREATE TABLE IF NOT EXISTS %s (tbl text PRIMARY KEY, "
                               "key_columns text, started timestamp(6))",
@@ -733,7 +733,9 @@ static int pgCaptureTriggers(sqlite3_str *s, int op, const pt_capture *c, int iS
       return 1;
     case PT_CAPTURE_DELETE:
       if( iStmt ) return 0;
-      sqlite3_str_appendf(s, "DELETE FROM %s WHERE seq IN (", c->zChanges);
+      sqlite3_str_appendf(s, "DELETE FROM %s WHERE tbl = ", c->zChanges);
+      pgLiteral(s, c->zLabel);
+      sqlite3_str_appendall(s, " AND seq IN (");
       for( int i = 0; i < c->nSeq; i++ )
         sqlite3_str_appendf(s, "%s%lld", i ? ", " : "", (long long)c->aSeq[i]);
       sqlite3_str_appendchar(s, 1, ')');
