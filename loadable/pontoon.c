@@ -12,8 +12,6 @@
 #include "migrate/migrate.h"
 SQLITE_EXTENSION_INIT1
 
-int pt_report_register(sqlite3 *, pt_registry *); /* in migrate/report.c */
-
 __attribute__((visibility("default"))) int sqlite3_pontoon_init(sqlite3 *db, char **pzErrMsg,
                                                                 const sqlite3_api_routines *pApi) {
   SQLITE_EXTENSION_INIT2(pApi);

@@ -131,6 +131,11 @@ PY
   # failures with their errors: the failed copy's, from the ledger
   check "the failed copy's error is in Failures" \
     grep -q '<tr class="failure"><td>rpt bad</td>.*Data truncated for column' "$work/dom.html"
+  # the sync's batches and the largest lag one began with, as the ledger has them
+  lag=$(my_sql -e "SELECT count(*), max(lag_seconds) IS NOT NULL FROM pontoon_sync_batch WHERE job = 'rpt users'" 2>/dev/null)
+  check "the ledger keeps each batch's lag ($lag)" grep -qP '^[1-9][0-9]*\t1$' <<<"$lag"
+  check "the job's syncs show batches and the largest lag" \
+    grep -q '<td class="syncs">[0-9]* batch.*largest lag' "$work/dom.html"
   echo "screenshot: $shot"
 fi
 

@@ -140,10 +140,11 @@ int pt_ledger_create_sync(pt_end *e, char **pzErr) {
   char *zSql = sqlite3_mprintf(
     "CREATE TABLE IF NOT EXISTS %s ("
     "job %s NOT NULL, batch %s NOT NULL, applied %s, inserted %s, updated %s, deleted %s, "
-    "first_seq %s, last_seq %s, finished %s, seconds %s, worker %s, PRIMARY KEY (job, batch))",
+    "first_seq %s, last_seq %s, finished %s, seconds %s, worker %s, lag_seconds %s, "
+    "PRIMARY KEY (job, batch))",
     zSync, T[PT_LEDGER_NAME], T[PT_LEDGER_INT], T[PT_LEDGER_INT], T[PT_LEDGER_INT],
     T[PT_LEDGER_INT], T[PT_LEDGER_INT], T[PT_LEDGER_INT], T[PT_LEDGER_INT], T[PT_LEDGER_TIME],
-    T[PT_LEDGER_REAL], T[PT_LEDGER_NAME]);
+    T[PT_LEDGER_REAL], T[PT_LEDGER_NAME], T[PT_LEDGER_REAL]);
   sqlite3_free(zSync);
   if( !zSql ) return SQLITE_NOMEM;
   char *zErr = 0;

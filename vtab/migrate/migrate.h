@@ -169,5 +169,7 @@ void pt_capture_info_clear(pt_capture_info *);
 int pt_capture_register(sqlite3 *, pt_registry *);
 /* in sync.c: pontoon_sync (docs/sync.md) */
 int pt_sync_register(sqlite3 *, pt_registry *);
+/* pontoon_report (report.c) */
+int pt_report_register(sqlite3 *, pt_registry *);
 
 #endif /* PT_MIGRATE_H */

@@ -64,6 +64,7 @@ typedef struct rp_job {
   double tFirst, tLast; /* the first and last chunk's finish, or -1 */
   int64_t nBatch, applied; /* sync batches and the changes they applied */
   double syncSeconds;
+  double maxLag; /* the largest lag_seconds a batch began with */
   char *zLastBatch; /* the last batch's finish time */
 } rp_job;
 
@@ -222,8 +223,8 @@ static int read_ledger(report *r, pt_end *e, const char *zLedger) {
                                           PT_K_TIMESTAMP };
   static const pt_kind aChunkKind[6] = { PT_K_TEXT,      PT_K_TEXT, PT_K_INT,
                                          PT_K_TIMESTAMP, PT_K_TEXT, PT_K_INT };
-  static const pt_kind aSyncKind[5] = { PT_K_TEXT, PT_K_INT, PT_K_DECIMAL, PT_K_TIMESTAMP,
-                                        PT_K_DECIMAL };
+  static const pt_kind aSyncKind[6] = { PT_K_TEXT,      PT_K_INT,     PT_K_DECIMAL,
+                                        PT_K_TIMESTAMP, PT_K_DECIMAL, PT_K_DECIMAL };
   char *zJob = pt_ledger_name(e, "job");
   char *zChunk = pt_ledger_name(e, "chunk");
   char *zSync = pt_ledger_name(e, "sync_batch");
@@ -234,8 +235,8 @@ static int read_ledger(report *r, pt_end *e, const char *zLedger) {
   char *zQ2 = sqlite3_mprintf("SELECT job, state, rows_copied, finished, error, chunk FROM %s "
                               "WHERE state IN ('done', 'failed') ORDER BY job, chunk",
                               zChunk);
-  char *zQ3 = sqlite3_mprintf("SELECT job, count(*), sum(applied), max(finished), sum(seconds) "
-                              "FROM %s GROUP BY job",
+  char *zQ3 = sqlite3_mprintf("SELECT job, count(*), sum(applied), max(finished), sum(seconds), "
+                              "max(lag_seconds) FROM %s GROUP BY job",
                               zSync);
   int iFirst = r->nJob, iLast = -1;
   pt_end_rows *q = 0;
@@ -324,10 +325,10 @@ static int read_ledger(report *r, pt_end *e, const char *zLedger) {
   zErr = 0;
   if( rc != SQLITE_OK ) goto done;
   /* the sync batches, where a sync ran */
-  if( ledger_query(e, zQ3, 5, aSyncKind, &q, &zErr) == SQLITE_OK ) {
+  if( ledger_query(e, zQ3, 6, aSyncKind, &q, &zErr) == SQLITE_OK ) {
     while( rc == SQLITE_OK && pt_end_rows_next(q, &zErr) == SQLITE_ROW ) {
-      pt_value v[5];
-      for( int i = 0; i < 5; i++ ) pt_end_rows_column(q, i, &v[i]);
+      pt_value v[6];
+      for( int i = 0; i < 6; i++ ) pt_end_rows_column(q, i, &v[i]);
       char *zName = value_text(&v[0]);
       int iJob = zName ? find_job(r, iFirst, zName, &iLast) : -1;
       sqlite3_free(zName);
@@ -337,6 +338,7 @@ static int read_ledger(report *r, pt_end *e, const char *zLedger) {
       j->applied = value_int(&v[2]);
       j->zLastBatch = value_text(&v[3]);
       j->syncSeconds = value_real(&v[4]);
+      j->maxLag = value_real(&v[5]);
     }
     pt_end_rows_close(q);
     q = 0;
@@ -686,6 +688,8 @@ static int page(report *r, sqlite3_str *s, const char *zTitle) {
       sqlite3_str_appendf(s, "%lld batches, %lld changes in ", (long long)j->nBatch,
                           (long long)j->applied);
       duration(s, j->syncSeconds);
+      sqlite3_str_appendall(s, "; largest lag ");
+      duration(s, j->maxLag);
       sqlite3_str_appendall(s, "; last ");
       html(s, j->zLastBatch);
       double tb = utc_seconds(j->zLastBatch);

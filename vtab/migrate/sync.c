@@ -72,6 +72,7 @@ typedef struct sync_job {
   /* the last batch */
   int64_t applied, inserted, updated, deleted, pending_;
   double lag;
+  int lagRead; /* lag was read once: it is the queue's age between batches */
 } sync_job;
 
 static double now_seconds(void) {
@@ -991,6 +992,14 @@ static int sync_batch(sync_job *j, int *pnRead, char **pzErr) {
     j->lag = 0;
     goto done;
   }
+  /* the queue's age as this batch begins (the ledger's lag_seconds): read
+  ** before the first batch, then as the batch before left it */
+  if( !j->lagRead ) {
+    rc = read_pending(j, pzErr);
+    if( rc != SQLITE_OK ) goto done;
+    j->lagRead = 1;
+  }
+  double lagStart = j->lag;
   /* each changed key once */
   char **azSorted = sqlite3_malloc64(sizeof(char *) * nChange);
   if( !azSorted ) {
@@ -1039,23 +1048,28 @@ static int sync_batch(sync_job *j, int *pnRead, char **pzErr) {
     for( int i = 0; i < 6; i++ ) snprintf(zN[i], sizeof zN[i], "%lld", (long long)av[i]);
     char zSec[32];
     snprintf(zSec, sizeof zSec, "%.6f", now_seconds() - t0);
-    pt_param b[10] = { param_of(j->zJob, -1, PT_K_TEXT), param_of(zN[0], -1, PT_K_INT),
+    char zLag[32];
+    snprintf(zLag, sizeof zLag, "%.6f", lagStart);
+    pt_param b[11] = { param_of(j->zJob, -1, PT_K_TEXT), param_of(zN[0], -1, PT_K_INT),
                        param_of(zN[1], -1, PT_K_INT),    param_of(zN[2], -1, PT_K_INT),
                        param_of(zN[3], -1, PT_K_INT),    param_of(zN[4], -1, PT_K_INT),
                        param_of(zN[5], -1, PT_K_INT),    param_of(zNow, -1, PT_K_TIMESTAMP),
-                       param_of(zSec, -1, PT_K_REAL),    param_of(j->zWorker, -1, PT_K_TEXT) };
+                       param_of(zSec, -1, PT_K_REAL),    param_of(j->zWorker, -1, PT_K_TEXT),
+                       param_of(zLag, -1, PT_K_REAL) };
     char *zT = pt_ledger_name(&j->dst, "sync_batch");
     pt_sql q;
     pt_end_sql(&j->dst, &q);
     pt_ledger_sqlf(&q,
                    "INSERT INTO %s (job, batch, applied, inserted, updated, deleted, first_seq, "
-                   "last_seq, finished, seconds, worker) SELECT %1, coalesce(max(batch), 0) + 1, "
-                   "%2, %3, %4, %5, %6, %7, %8, %9, ",
+                   "last_seq, finished, seconds, worker, lag_seconds) SELECT %1, "
+                   "coalesce(max(batch), 0) + 1, %2, %3, %4, %5, %6, %7, %8, %9, ",
                    zT);
     pt_sql_place(&q, 10, 0);
+    sqlite3_str_appendall(q.pStr, ", ");
+    pt_sql_place(&q, 11, 0);
     pt_ledger_sqlf(&q, " FROM %s WHERE job = %1", zT);
     sqlite3_free(zT);
-    rc = exec_on(&j->dst, &q, 10, b, 0, "writing the ledger", pzErr);
+    rc = exec_on(&j->dst, &q, 11, b, 0, "writing the ledger", pzErr);
     if( rc == SQLITE_OK ) {
       pt_param c[2] = { param_of(zNow, -1, PT_K_TIMESTAMP), param_of(j->zJob, -1, PT_K_TEXT) };
       rc = pt_ledger_exec(&j->dst, "job",
