@@ -18,6 +18,8 @@
 #   tests/harness.sh env DIR            print DIR/env
 #   tests/harness.sh restart-pg DIR     restart DIR's PostgreSQL (fast stop) on
 #                                       the same port
+#   tests/harness.sh restart-my DIR     restart DIR's MariaDB (clean shutdown)
+#                                       on the same port
 #
 # PONTOON_HARNESS_ONLY=pg or =mysql starts only that server.
 #
@@ -762,6 +764,44 @@ cmd_restart_pg() {
   state_set PG_PID "$(head -n 1 "$PG_DATA/postmaster.pid")"
 }
 
+# Restart DIR's MariaDB (SIGTERM: a clean shutdown that cuts every session
+# and rolls back open transactions) on the same port, with the same options
+# as my_start, for tests of a server restarted mid-work.
+cmd_restart_my() {
+  local port pid started i
+  [ -n "${1:-}" ] || usage
+  DIR=$(cd -- "$1" && pwd -P)
+  load_state
+  SRV=${HARNESS_SRV:-$DIR}
+  setup_server_user
+  my_paths
+  port=$(sed -n "s/^export PONTOON_MY_PORT='\(.*\)'$/\1/p" "$DIR/env")
+  [ -n "$port" ] || die "no MariaDB port in $DIR/env"
+  my_stop
+  rm -f "$MY_PIDFILE"
+  (cd / && close_fds && exec setsid "${AS_SRV[@]}" "$MY_SERVER" --no-defaults \
+      --datadir="$MY_DATA" --tmpdir="$MY_TMP" \
+      --bind-address="$HOST" --port="$port" \
+      --socket="$MY_SOCK" --pid-file="$MY_PIDFILE" --log-error="$MY_LOG" \
+      --skip-name-resolve --innodb-buffer-pool-size=256M \
+      --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
+      --innodb-use-native-aio=0 --skip-log-bin \
+      --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
+      --local-infile=1 --max-allowed-packet=64M) \
+    </dev/null >>"$MY_LOG" 2>&1 &
+  started=$!
+  for ((i = 0; i < START_TIMEOUT * 10; i++)); do
+    kill -0 "$started" 2>/dev/null || die "MariaDB exited while restarting"
+    if my_ping; then
+      pid=$(cat "$MY_PIDFILE" 2>/dev/null || echo "$started")
+      state_set MY_PID "$pid"
+      return 0
+    fi
+    sleep 0.1
+  done
+  die "MariaDB did not restart within ${START_TIMEOUT}s"
+}
+
 cmd_env() {
   [ -n "${1:-}" ] || usage
   [ -f "$1/env" ] || die "no servers started in $1 (no $1/env)"
@@ -819,6 +859,7 @@ case "${1:-}" in
   stop) [ "$#" -eq 2 ] || usage; unset_client_env; cmd_stop "$2" ;;
   env) [ "$#" -eq 2 ] || usage; cmd_env "$2" ;;
   restart-pg) [ "$#" -eq 2 ] || usage; unset_client_env; unset LD_PRELOAD; cmd_restart_pg "$2" ;;
+  restart-my) [ "$#" -eq 2 ] || usage; unset_client_env; unset LD_PRELOAD; cmd_restart_my "$2" ;;
   run) shift; cmd_run "$@" ;;
   -h | --help | help) usage ;;
   *) usage ;;

@@ -417,6 +417,12 @@ static void fnCount(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     return;
   }
   rc = pt_server_conn(s, v->zQuery != 0 || !s->inTxn, &c, &zErr);
+  if( rc == SQLITE_OK ) {
+    int lexFlags = s->pDriver->xLexFlags ? s->pDriver->xLexFlags(c) : 0;
+    if( v->zQuery ) rc = pt_query_check(s->pDialect, lexFlags, "query=", v->zQuery, &zErr);
+    if( rc == SQLITE_OK && zWhere )
+      rc = pt_query_check(s->pDialect, lexFlags, "where", zWhere, &zErr);
+  }
   if( rc == SQLITE_OK ) rc = s->pDriver->xCount(c, zFrom, &n, &zErr);
   sqlite3_free(zFrom);
   if( rc != SQLITE_OK ) {

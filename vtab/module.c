@@ -179,6 +179,10 @@ static int table_init(sqlite3 *db, void *pAux, int argc, const char *const *argv
       goto fail;
     }
     rc = pt_server_conn(s, v->zQuery != 0, &c, &zE);
+    if( rc == SQLITE_OK && v->zQuery ) {
+      rc = pt_query_check(s->pDialect, s->pDriver->xLexFlags ? s->pDriver->xLexFlags(c) : 0,
+                          "query=", v->zQuery, &zE);
+    }
     if( rc == SQLITE_OK ) {
       if( v->zQuery )
         rc = s->pDriver->xDescribeQuery(c, v->zQuery, &v->pDesc, &zE);
@@ -472,6 +476,10 @@ static int ptFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
     return rc;
   }
   rc = pt_server_conn(s, v->zQuery != 0, &conn, &zErr);
+  if( rc == SQLITE_OK && v->zQuery ) { /* also when columns= spared the description */
+    rc = pt_query_check(s->pDialect, s->pDriver->xLexFlags ? s->pDriver->xLexFlags(conn) : 0,
+                        "query=", v->zQuery, &zErr);
+  }
   if( rc == SQLITE_OK ) {
     int nFetch = v->nFetch;
     if( !nFetch ) {

@@ -771,6 +771,57 @@ fail:
   return rc == SQLITE_OK ? SQLITE_ERROR : rc;
 }
 
+/*
+** Rationale (security): the SQL of a query= table (and the where of
+** pontoon_count) is one SELECT that pontoon writes inside its own
+** statement, "SELECT ... FROM (<query>) AS q ...", on a connection that
+** is read-only.  Read by the server's own tokenizer (xSpan, under the
+** session's lexFlags), outside strings, quoted names and comments, the
+** text may not hold a ';' (a second statement, which PostgreSQL's
+** extended protocol refuses but a driver speaking the simple one would
+** run, after a COMMIT of its own), nor a ')' that closes more than it
+** opened, nor an unclosed '(' (either would end pontoon's SELECT and let
+** the rest stand at the top: on MySQL "SELECT 1) AS q INTO OUTFILE ..."
+** writes a file, which a READ ONLY transaction does not prevent), nor, on
+** MySQL, the words OUTFILE or DUMPFILE.  zWhat names the text in the
+** message ("query=", "where").  SQLITE_ERROR and *pzErr if refused.
+*/
+int pt_query_check(const pt_dialect *d, int lexFlags, const char *zWhat, const char *zSql,
+                   char **pzErr) {
+  int depth = 0, isMy = strcmp(d->zName, "mysql") == 0;
+  const char *zWhy = 0;
+  const char *z = zSql;
+  while( *z && !zWhy ) {
+    int n = d->xSpan ? d->xSpan(zSql, z, lexFlags) : 0;
+    if( n > 0 ) {
+      z += n;
+      continue;
+    }
+    if( *z == '(' ) {
+      depth++;
+    } else if( *z == ')' ) {
+      if( --depth < 0 ) zWhy = "a ')' closes a parenthesis it did not open";
+    } else if( *z == ';' ) {
+      zWhy = "';' ends a statement: give one SELECT, without ';'";
+    } else if( isMy && (isalpha((unsigned char)*z) || *z == '_') &&
+               !(z > zSql && (isalnum((unsigned char)z[-1]) || z[-1] == '_' || z[-1] == '$')) ) {
+      const char *e = z;
+      while( isalnum((unsigned char)*e) || *e == '_' || *e == '$' ) e++;
+      if( (e - z == 7 && sqlite3_strnicmp(z, "outfile", 7) == 0) ||
+          (e - z == 8 && sqlite3_strnicmp(z, "dumpfile", 8) == 0) ) {
+        zWhy = "INTO OUTFILE and INTO DUMPFILE write files on the server";
+      }
+      z = e;
+      continue;
+    }
+    z++;
+  }
+  if( !zWhy && depth > 0 ) zWhy = "a '(' is not closed";
+  if( !zWhy ) return SQLITE_OK;
+  *pzErr = sqlite3_mprintf("%s refused: %s (it must be one read-only SELECT)", zWhat, zWhy);
+  return SQLITE_ERROR;
+}
+
 /* ---- the options string of pontoon_copy, pontoon_diff, pontoon_sync ----
 **
 **   'chunk=50000 workers=2 where=''id < 1000'''     (as SQL writes it)

@@ -191,6 +191,8 @@ typedef struct pt_table_args {
 int pt_table_args_parse(const char *zName, int argc, const char *const *argv, pt_table_args *,
                         char **pzErr);
 void pt_table_args_clear(pt_table_args *);
+int pt_query_check(const pt_dialect *, int lexFlags, const char *zWhat, const char *zSql,
+                   char **pzErr);
 typedef struct pt_opts { /* the options string of copy, diff, sync */
   int n;
   char **azKey, **azVal;

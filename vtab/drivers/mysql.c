@@ -1128,9 +1128,7 @@ static void myClose(pt_cursor *p) {
     }
   }
   if( c->pMainUser == cur ) c->pMainUser = 0;
-  sqlite3_free(cur->aKind);
-  sqlite3_free(cur->aIsBit);
-  sqlite3_free(cur);
+  cursor_free(cur); /* aScratch too: it was left behind, 1 per scan (issue 17 item 6) */
 }
 
 /* ---- statements and transactions ---- */
