@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # issue 17 item 4: the PostgreSQL server and the MariaDB server restarted
 # (fast stop, start: tests/harness.sh restart-pg / restart-my) while a scan,
-# a pontoon_copy and a pontoon_diff are known to be in flight (the query
+# a pontoon_copy, a pontoon_sync and a pontoon_diff are known to be in flight (the query
 # seen in pg_stat_activity / the processlist, or a chunk done in the
 # ledger).  Each time: a clear error naming the server and the table (never
 # a crash, never a password), nothing half-written (the copy's target holds
@@ -138,6 +138,26 @@ copy_two_runs "PostgreSQL -> PostgreSQL copy, PostgreSQL restarted" temp.p temp.
 check "PostgreSQL copy: the target equals the source" [ \
   "$(pg2 -c "SELECT count(*), md5(string_agg(id || name || amount, ',' ORDER BY id)) FROM rs_pg")" = \
   "$(pg_sql -c "SELECT count(*), md5(string_agg(id || name || amount, ',' ORDER BY id)) FROM rs_src")" ]
+# A sync, PostgreSQL (source and target) restarted after its first batch
+# committed: an error naming the server; the rerun applies what is left and
+# the target equals the source (the servers' own md5)
+printf '%s\nSELECT pontoon_capture(%s);\n' "$setup" "'temp.p'" >"$tmp/cap.sql"
+shell <"$tmp/cap.sql" >/dev/null 2>&1
+pg_sql -c "UPDATE rs_src SET amount = amount + 1; DELETE FROM rs_src WHERE id % 1000 = 0;
+  INSERT INTO rs_src VALUES ($((N + 1)), 'new', 1)" >/dev/null
+sync_sql="SELECT 'synced', sum(applied) > 0 FROM pontoon_sync('temp.p', 'temp.p_dst', 'batch=500 until=empty job=''rs temp.p''');"
+batches() { pg2 -c "SELECT count(*) FROM pontoon.sync_batch WHERE job = 'rs temp.p'" 2>/dev/null || echo 0; }
+run_case "sync, PostgreSQL restarted" "$sync_sql" '[ "$(batches)" -ge 1 ]' restart-pg
+check "sync, PostgreSQL restarted: the error names the server" grep -Eq "server '(pg|new)'" <<<"$first"
+check "sync, PostgreSQL restarted: run again, it applies what is left" grep -qx 'synced|1' <<<"$again"
+check "sync: the target equals the source" [ \
+  "$(pg2 -c "SELECT count(*), md5(string_agg(id || name || amount, ',' ORDER BY id)) FROM rs_pg")" = \
+  "$(pg_sql -c "SELECT count(*), md5(string_agg(id || name || amount, ',' ORDER BY id)) FROM rs_src")" ]
+printf '%s\nSELECT pontoon_capture_stop(%s);\n' "$setup" "'temp.p'" >"$tmp/cap.sql"
+shell <"$tmp/cap.sql" >/dev/null 2>&1
+# the source as it was, for the MariaDB copy's comparison
+pg_sql -c "DELETE FROM rs_src WHERE id > $N; UPDATE rs_src SET amount = amount - 1;
+  INSERT INTO rs_src SELECT g, 'name ' || g, g / 7.0 FROM generate_series(1000, $N, 1000) g" >/dev/null
 copy_two_runs "MariaDB -> PostgreSQL copy, MariaDB restarted" temp.m temp.m_dst rs_my restart-my
 check "MariaDB copy: the target equals the source" [ \
   "$(pg2 -c "SELECT count(*), md5(string_agg(id || name || amount, ',' ORDER BY id)) FROM rs_my")" = \

@@ -36,6 +36,7 @@
 ** neutralised by doubling the pattern's backslashes.
 */
 #include <ctype.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,9 +287,22 @@ static void myDisconnect(pt_conn *p) {
   sqlite3_free(c);
 }
 
+/*
+** Alive: the connection is there, and when idle (no result streaming) its
+** socket has nothing to read: an idle MySQL connection is sent nothing
+** unless the server closes it (a restart, KILL, wait_timeout), so anything
+** there means it is gone.
+*/
 static int myAlive(pt_conn *p) {
   my_conn *c = (my_conn *)p;
-  return c->my != 0;
+  if( c->my == 0 ) return 0;
+  if( c->pMainUser || c->nMainCursors || c->inTxn ) return 1;
+  struct pollfd pfd;
+  pfd.fd = (int)mysql_get_socket(c->my);
+  pfd.events = POLLIN;
+  pfd.revents = 0;
+  if( pfd.fd < 0 ) return 0;
+  return poll(&pfd, 1, 0) <= 0;
 }
 
 static void myInfo(pt_conn *p, pt_server_info *pInfo) {

@@ -20,6 +20,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -481,7 +482,31 @@ static void pgDisconnect(pt_conn *p) {
   sqlite3_free(c);
 }
 
-static int pgAlive(pt_conn *p) { return PQstatus(((pg_conn *)p)->pg) == CONNECTION_OK; }
+/*
+** Alive: libpq's status, and for an idle connection (no query, no COPY, no
+** transaction) a look at its socket: a server that went away (a restart,
+** an administrator's pg_terminate_backend) leaves its farewell or the end
+** of the stream there, which libpq learns only when it reads.  Reading it
+** now makes the pool drop the connection instead of lending it dead.
+*/
+static int pgAlive(pt_conn *p) {
+  pg_conn *c = (pg_conn *)p;
+  if( PQstatus(c->pg) != CONNECTION_OK ) return 0;
+  if( c->pPending || c->pCopy || PQtransactionStatus(c->pg) != PQTRANS_IDLE ) return 1;
+  struct pollfd pfd;
+  pfd.fd = PQsocket(c->pg);
+  pfd.events = POLLIN;
+  pfd.revents = 0;
+  if( pfd.fd < 0 ) return 0;
+  if( poll(&pfd, 1, 0) > 0 ) {
+    if( !PQconsumeInput(c->pg) ) return 0;
+    if( PQstatus(c->pg) != CONNECTION_OK ) return 0;
+    /* a notice or a notification: the connection is fine */
+    PGnotify *n;
+    while( (n = PQnotifies(c->pg)) != 0 ) PQfreemem(n);
+  }
+  return 1;
+}
 
 static void pgInfo(pt_conn *p, pt_server_info *pInfo) {
   pg_conn *c = (pg_conn *)p;
