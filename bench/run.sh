@@ -83,35 +83,27 @@ psql_() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 # Loading data and emptying targets, untimed, always go directly.
 pg_port=$PONTOON_PG_PORT
 my_port=$PONTOON_MY_PORT
-# wan_start TARGET_PORT: a wanproxy in front of 127.0.0.1:TARGET_PORT, its
-# pid in proxies, its port in wan_port
-wan_start() {
-  local out=$tmp/wanproxy.$1 i
-  "$tmp/wanproxy" -l 0 -t "$1" -b "$wan_bits" -d "$wan_delay" >"$out" 2>>"$tmp/wanproxy.log" &
+# proxy_start TARGET_PORT NAME [OPTIONS...]: a wanproxy in front of
+# 127.0.0.1:TARGET_PORT, its pid in proxies, its port in wan_port
+proxy_start() {
+  local target=$1 name=$2 i
+  shift 2
+  "$tmp/wanproxy" -l 0 -t "$target" "$@" >"$tmp/proxy.$name" 2>>"$tmp/wanproxy.log" &
   proxies+=($!)
   for i in $(seq 100); do
-    wan_port=$(head -n 1 "$out")
+    wan_port=$(head -n 1 "$tmp/proxy.$name")
     [ -n "$wan_port" ] && return 0
     sleep 0.05
   done
-  echo "bench: wanproxy did not start:" >&2; cat "$tmp/wanproxy.log" >&2
+  echo "bench: wanproxy ($name) did not start:" >&2; cat "$tmp/wanproxy.log" >&2
   exit 1
 }
+# a shaping proxy per server in WAN mode
+wan_start() { proxy_start "$1" "wan.$1" -b "$wan_bits" -d "$wan_delay"; }
 cc -O2 -Wall -o "$tmp/wanproxy" "$top/bench/wanproxy.c"
 # counting proxies (no shaping, -s): what the servers send to a client,
 # measured by net_bytes on an extra, untimed run of a script
-count_start() { # count_start TARGET_PORT NAME: its port in wan_port
-  local out=$tmp/countproxy.$2 i
-  "$tmp/wanproxy" -l 0 -t "$1" -b 0 -d 0 -s "$tmp/count.$2" >"$out" 2>>"$tmp/wanproxy.log" &
-  proxies+=($!)
-  for i in $(seq 100); do
-    wan_port=$(head -n 1 "$out")
-    [ -n "$wan_port" ] && return 0
-    sleep 0.05
-  done
-  echo "bench: a counting wanproxy did not start:" >&2; cat "$tmp/wanproxy.log" >&2
-  exit 1
-}
+count_start() { proxy_start "$1" "count.$2" -b 0 -d 0 -s "$tmp/count.$2"; }
 count_start "$PONTOON_PG_PORT" pg; cnt_pg_port=$wan_port
 count_start "$PONTOON_MY_PORT" my; cnt_my_port=$wan_port
 count_down() { local f n=0 v; for f in "$tmp"/count.pg "$tmp"/count.my; do v=$(cut -d' ' -f1 "$f" 2>/dev/null); n=$((n + ${v:-0})); done; echo "$n"; }

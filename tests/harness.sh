@@ -415,6 +415,22 @@ my_alive() {
   my_ping
 }
 
+# my_launch PORT: mariadbd on PORT with the harness's options, in the
+# background; its pid in launched (my_start and restart-my share it)
+my_launch() {
+  (cd / && close_fds && exec setsid "${AS_SRV[@]}" "$MY_SERVER" --no-defaults \
+      --datadir="$MY_DATA" --tmpdir="$MY_TMP" \
+      --bind-address="$HOST" --port="$1" \
+      --socket="$MY_SOCK" --pid-file="$MY_PIDFILE" --log-error="$MY_LOG" \
+      --skip-name-resolve --innodb-buffer-pool-size=256M \
+      --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
+      --innodb-use-native-aio=0 --skip-log-bin \
+      --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
+      --local-infile=1 --max-allowed-packet=64M) \
+    </dev/null >>"$MY_LOG" 2>&1 &
+  launched=$!
+}
+
 my_start() {
   local pw=$1 port attempt from pid ok i started
   my_paths
@@ -435,17 +451,8 @@ my_start() {
     port=$(free_port)
     from=$(stat -c %s "$MY_LOG")
     rm -f "$MY_PIDFILE"
-    (cd / && close_fds && exec setsid "${AS_SRV[@]}" "$MY_SERVER" --no-defaults \
-        --datadir="$MY_DATA" --tmpdir="$MY_TMP" \
-        --bind-address="$HOST" --port="$port" \
-        --socket="$MY_SOCK" --pid-file="$MY_PIDFILE" --log-error="$MY_LOG" \
-        --skip-name-resolve --innodb-buffer-pool-size=256M \
-        --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
-        --innodb-use-native-aio=0 --skip-log-bin \
-        --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
-        --local-infile=1 --max-allowed-packet=64M) \
-      </dev/null >>"$MY_LOG" 2>&1 &
-    started=$!
+    my_launch "$port"
+    started=$launched
     state_set MY_PID "$started"
     for ((i = 0; i < START_TIMEOUT * 10; i++)); do
       if ! kill -0 "$started" 2>/dev/null; then break; fi
@@ -779,17 +786,8 @@ cmd_restart_my() {
   [ -n "$port" ] || die "no MariaDB port in $DIR/env"
   my_stop
   rm -f "$MY_PIDFILE"
-  (cd / && close_fds && exec setsid "${AS_SRV[@]}" "$MY_SERVER" --no-defaults \
-      --datadir="$MY_DATA" --tmpdir="$MY_TMP" \
-      --bind-address="$HOST" --port="$port" \
-      --socket="$MY_SOCK" --pid-file="$MY_PIDFILE" --log-error="$MY_LOG" \
-      --skip-name-resolve --innodb-buffer-pool-size=256M \
-      --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
-      --innodb-use-native-aio=0 --skip-log-bin \
-      --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
-      --local-infile=1 --max-allowed-packet=64M) \
-    </dev/null >>"$MY_LOG" 2>&1 &
-  started=$!
+  my_launch "$port"
+  started=$launched
   for ((i = 0; i < START_TIMEOUT * 10; i++)); do
     kill -0 "$started" 2>/dev/null || die "MariaDB exited while restarting"
     if my_ping; then

@@ -258,22 +258,6 @@ static int side_query(diff_job *j, int iSide, pt_sql *q, plist *p, int nCol, con
   return rc;
 }
 
-static int64_t value_i64(const pt_value *v) {
-  switch( v->type ) {
-    case PT_V_INT: return v->i;
-    case PT_V_REAL: return (int64_t)v->r;
-    case PT_V_TEXT:
-    case PT_V_DECIMAL: {
-      char z[32];
-      int n = v->n < 31 ? v->n : 31;
-      memcpy(z, v->p, n);
-      z[n] = 0;
-      return strtoll(z, 0, 10);
-    }
-    default: return 0;
-  }
-}
-
 /*
 ** The count and hash sum of side iSide's rows in each of aChild[nChild]
 ** (in key order, inside the ranges of aParent[nParent]): aN[i], aH[i].
@@ -318,11 +302,11 @@ int diff_bucket_query(diff_job *j, int iSide, const diff_seg *aParent, int nPare
   while( rc == SQLITE_OK && (rc = pt_end_rows_next(r, &zErr)) == SQLITE_ROW ) {
     pt_value v;
     pt_end_rows_column(r, 0, &v);
-    int64_t b = value_i64(&v);
+    int64_t b = pt_value_int(&v);
     if( b < 0 || b >= nChild ) continue;
     if( sd->zSum ) {
       pt_end_rows_column(r, 1, &v);
-      aN[b] += value_i64(&v);
+      aN[b] += pt_value_int(&v);
       pt_end_rows_column(r, 2, &v);
       aH[b] += pt_hash_sum_value(&v);
     } else {
@@ -442,7 +426,7 @@ int diff_boundaries(diff_job *j, int iSide, const diff_seg *aSeg, int nSeg, cons
       }
     }
     az[n] = sqlite3_str_finish(k);
-    aSegOf[n] = (int)value_i64(&v);
+    aSegOf[n] = (int)pt_value_int(&v);
     if( !az[n] ) {
       rc = SQLITE_NOMEM;
       break;
@@ -484,7 +468,7 @@ static int side_ints(diff_job *j, int iSide, pt_sql *q, int nCol, int64_t *a, co
     for( int i = 0; i < nCol; i++ ) {
       pt_value v;
       pt_end_rows_column(r, i, &v);
-      a[i] = value_i64(&v);
+      a[i] = pt_value_int(&v);
     }
     rc = SQLITE_OK;
   } else if( rc == SQLITE_DONE ) {

@@ -16,6 +16,7 @@
 ** with parameters $1..$n (for a local end they are bound by those names).
 */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "migrate.h"
@@ -756,4 +757,57 @@ void pt_end_writer_close(pt_end_writer *w) {
   sqlite3_free(w->azName);
   pt_row_batch_free(&w->one);
   sqlite3_free(w);
+}
+
+/* ---- values read from an end's rows ---- */
+
+/* A value as an integer: NULL is 0, text and decimals read as numbers. */
+int64_t pt_value_int(const pt_value *v) {
+  switch( v->type ) {
+    case PT_V_INT: return v->i;
+    case PT_V_REAL: return (int64_t)v->r;
+    case PT_V_NULL: return 0;
+    default: {
+      char z[32];
+      int n = v->n < 31 ? v->n : 31;
+      if( n > 0 ) memcpy(z, v->p, (size_t)n);
+      z[n > 0 ? n : 0] = 0;
+      return strtoll(z, 0, 10);
+    }
+  }
+}
+
+/* A value as a real: NULL is 0. */
+double pt_value_real(const pt_value *v) {
+  switch( v->type ) {
+    case PT_V_INT: return (double)v->i;
+    case PT_V_REAL: return v->r;
+    case PT_V_NULL: return 0;
+    default: {
+      char z[64];
+      int n = v->n < 63 ? v->n : 63;
+      if( n > 0 ) memcpy(z, v->p, (size_t)n);
+      z[n > 0 ? n : 0] = 0;
+      return strtod(z, 0);
+    }
+  }
+}
+
+/* A value as text (sqlite3_malloc'd), or NULL for NULL. */
+char *pt_value_text(const pt_value *v) {
+  switch( v->type ) {
+    case PT_V_NULL: return 0;
+    case PT_V_INT: return sqlite3_mprintf("%lld", (long long)v->i);
+    case PT_V_REAL: return sqlite3_mprintf("%.17g", v->r);
+    default: return pt_strndup(v->p ? v->p : "", v->n);
+  }
+}
+
+/* Seconds since the epoch of 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC (the
+** ledger's times), or -1. */
+double pt_utc_seconds(const char *z) {
+  int Y, M, D, h, m;
+  double s;
+  if( !z || sscanf(z, "%d-%d-%d%*[ T]%d:%d:%lf", &Y, &M, &D, &h, &m, &s) != 6 ) return -1;
+  return (double)pt_days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400.0 + h * 3600 + m * 60 + s;
 }

@@ -62,23 +62,6 @@ typedef struct jobs_cursor {
   int nRow, nAlloc, iRow;
 } jobs_cursor;
 
-static int64_t value_int(const pt_value *v) {
-  switch( v->type ) {
-    case PT_V_INT: return v->i;
-    case PT_V_REAL: return (int64_t)v->r;
-    case PT_V_NULL: return 0;
-    default: return v->p ? strtoll(v->p, 0, 10) : 0;
-  }
-}
-
-/* Seconds since the epoch of 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC, or -1. */
-static double utc_seconds(const char *z) {
-  int Y, M, D, h, m;
-  double s;
-  if( !z || sscanf(z, "%d-%d-%d%*[ T]%d:%d:%lf", &Y, &M, &D, &h, &m, &s) != 6 ) return -1;
-  return (double)pt_days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400.0 + h * 3600 + m * 60 + s;
-}
-
 /* Read the jobs of the ledger of end e (labelled zLedger) into c. */
 static void read_ledger(jobs_cursor *c, pt_end *e, const char *zLedger, double now) {
   char *zJob = pt_ledger_name(e, "job");
@@ -145,7 +128,7 @@ static void read_ledger(jobs_cursor *c, pt_end *e, const char *zLedger, double n
     const pt_value *u = &v[9], *f = &v[13];
     char *zU = u->type == PT_V_NULL ? 0 : pt_strndup(u->p, u->n);
     char *zF = f->type == PT_V_NULL ? 0 : pt_strndup(f->p, f->n);
-    if( zF && (!zU || utc_seconds(zF) > utc_seconds(zU)) ) {
+    if( zF && (!zU || pt_utc_seconds(zF) > pt_utc_seconds(zU)) ) {
       r->az[J_UPDATED] = zF;
       sqlite3_free(zU);
     } else {
@@ -154,16 +137,16 @@ static void read_ledger(jobs_cursor *c, pt_end *e, const char *zLedger, double n
     }
     r->az[J_LEDGER] = pt_strdup(zLedger);
     r->hasTotal = v[6].type != PT_V_NULL;
-    r->rowsTotal = value_int(&v[6]);
-    r->chunksTotal = value_int(&v[7]);
-    r->rowsDone = value_int(&v[11]);
-    r->chunksDone = value_int(&v[12]);
-    r->rowsMinute = value_int(&v[14]);
+    r->rowsTotal = pt_value_int(&v[6]);
+    r->chunksTotal = pt_value_int(&v[7]);
+    r->rowsDone = pt_value_int(&v[11]);
+    r->chunksDone = pt_value_int(&v[12]);
+    r->rowsMinute = pt_value_int(&v[14]);
     r->done = r->rowsTotal > 0 ? (double)r->rowsDone / r->rowsTotal : r->hasTotal ? 1.0 : 0.0;
     if( r->done > 1 ) r->done = 1;
     if( r->chunksTotal > 0 && r->chunksDone == r->chunksTotal ) r->done = 1;
     /* rows/s over the last minute, or since the start when it is younger */
-    double started = utc_seconds(r->az[J_STARTED]);
+    double started = pt_utc_seconds(r->az[J_STARTED]);
     double window = started > 0 && now - started < 60 ? now - started : 60;
     if( r->rowsMinute > 0 && window > 0 ) {
       r->hasRate = 1;
@@ -173,6 +156,19 @@ static void read_ledger(jobs_cursor *c, pt_end *e, const char *zLedger, double n
   }
   sqlite3_free(zErr);
   pt_end_rows_close(q);
+}
+
+/* pt_ledger_each's callback: one ledger's jobs (an unreachable server has
+** none to show) */
+typedef struct jobs_read {
+  jobs_cursor *c;
+  double now;
+} jobs_read;
+static int jobs_read_one(void *p, pt_end *e, const char *zName, pt_server *s) {
+  jobs_read *r = p;
+  (void)s;
+  if( e ) read_ledger(r->c, e, zName, r->now);
+  return SQLITE_OK;
 }
 
 static int jobsConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
@@ -247,60 +243,8 @@ static int jobsFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, 
   struct timeval tv;
   gettimeofday(&tv, 0);
   double now = (double)tv.tv_sec + tv.tv_usec / 1e6;
-  /* the local databases that hold a ledger */
-  sqlite3_stmt *st = 0;
-  if( sqlite3_prepare_v2(v->db, "SELECT name FROM pragma_database_list", -1, &st, 0) ==
-      SQLITE_OK ) {
-    while( sqlite3_step(st) == SQLITE_ROW ) {
-      const char *zDb = (const char *)sqlite3_column_text(st, 0);
-      char *zCheck =
-        sqlite3_mprintf("SELECT 1 FROM \"%w\".sqlite_master WHERE name = 'pontoon_job'", zDb);
-      sqlite3_stmt *ck = 0;
-      int has = zCheck && sqlite3_prepare_v2(v->db, zCheck, -1, &ck, 0) == SQLITE_OK &&
-        sqlite3_step(ck) == SQLITE_ROW;
-      sqlite3_finalize(ck);
-      sqlite3_free(zCheck);
-      if( !has ) continue;
-      pt_end e;
-      pt_end_local(v->db, v->pReg, zDb, &e);
-      read_ledger(c, &e, zDb, now);
-      pt_end_close(&e);
-    }
-  }
-  sqlite3_finalize(st);
-  /* every registered server; a database registered under two names shows
-  ** its jobs once, under the first */
-  char **azSeen = 0;
-  int nSeen = 0;
-  for( pt_server *s = v->pReg->pServers; s; s = s->pNext ) {
-    pt_end e;
-    pt_end_server(v->db, v->pReg, s, &e);
-    char *zErr = 0;
-    if( pt_end_connect(&e, &zErr) == SQLITE_OK ) {
-      pt_server_info info;
-      memset(&info, 0, sizeof(info));
-      s->pDriver->xInfo(e.pConn, &info);
-      /* the same database through two drivers (native and ODBC) too */
-      char *zWhere =
-        sqlite3_mprintf("%s\t%s\t%s", info.zHost ? info.zHost : "", info.zPort ? info.zPort : "",
-                        info.zDatabase ? info.zDatabase : "");
-      int seen = 0;
-      for( int i = 0; zWhere && i < nSeen; i++ )
-        if( strcmp(azSeen[i], zWhere) == 0 ) seen = 1;
-      char **az = zWhere && !seen ? sqlite3_realloc64(azSeen, sizeof(char *) * (nSeen + 1)) : 0;
-      if( az ) {
-        azSeen = az;
-        azSeen[nSeen++] = zWhere;
-        zWhere = 0;
-      }
-      sqlite3_free(zWhere);
-      if( !seen ) read_ledger(c, &e, s->zName, now);
-    }
-    sqlite3_free(zErr);
-    pt_end_close(&e);
-  }
-  for( int i = 0; i < nSeen; i++ ) sqlite3_free(azSeen[i]);
-  sqlite3_free(azSeen);
+  jobs_read r = { c, now };
+  pt_ledger_each(v->db, v->pReg, jobs_read_one, &r);
   c->iRow = 0;
   return SQLITE_OK;
 }

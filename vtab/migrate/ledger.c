@@ -198,3 +198,69 @@ int pt_ledger_exec(pt_end *e, const char *zTable, const char *zFmt, int nParam,
   pt_stmt_clear(&st);
   return rc;
 }
+
+/*
+** Call x(pArg, e, zName, s) for every ledger connection db can see: each
+** SQLite database that holds a pontoon_job table (s NULL, zName the
+** schema), then each registered server (zName its name), connected, once
+** per database: one registered under two names, or reached by two drivers
+** (native and ODBC), is passed under the first.  A server that cannot be
+** reached is passed with e NULL.  Stops at the first x that does not
+** return SQLITE_OK, and returns that.
+*/
+int pt_ledger_each(sqlite3 *db, pt_registry *reg,
+                   int (*x)(void *, pt_end *, const char *, pt_server *), void *pArg) {
+  int rc = SQLITE_OK;
+  sqlite3_stmt *st = 0;
+  if( sqlite3_prepare_v2(db, "SELECT name FROM pragma_database_list", -1, &st, 0) == SQLITE_OK ) {
+    while( rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW ) {
+      const char *zDb = (const char *)sqlite3_column_text(st, 0);
+      char *zCheck =
+        sqlite3_mprintf("SELECT 1 FROM \"%w\".sqlite_master WHERE name = 'pontoon_job'", zDb);
+      sqlite3_stmt *ck = 0;
+      int has = zCheck && sqlite3_prepare_v2(db, zCheck, -1, &ck, 0) == SQLITE_OK &&
+        sqlite3_step(ck) == SQLITE_ROW;
+      sqlite3_finalize(ck);
+      sqlite3_free(zCheck);
+      if( !has ) continue;
+      pt_end e;
+      pt_end_local(db, reg, zDb, &e);
+      rc = x(pArg, &e, zDb, 0);
+      pt_end_close(&e);
+    }
+  }
+  sqlite3_finalize(st);
+  char **azSeen = 0;
+  int nSeen = 0;
+  for( pt_server *s = reg->pServers; s && rc == SQLITE_OK; s = s->pNext ) {
+    pt_end e;
+    pt_end_server(db, reg, s, &e);
+    char *zErr = 0;
+    if( pt_end_connect(&e, &zErr) == SQLITE_OK ) {
+      pt_server_info info;
+      memset(&info, 0, sizeof(info));
+      s->pDriver->xInfo(e.pConn, &info);
+      char *zWhere =
+        sqlite3_mprintf("%s\t%s\t%s", info.zHost ? info.zHost : "", info.zPort ? info.zPort : "",
+                        info.zDatabase ? info.zDatabase : "");
+      int seen = 0;
+      for( int i = 0; zWhere && i < nSeen; i++ )
+        if( strcmp(azSeen[i], zWhere) == 0 ) seen = 1;
+      char **az = zWhere && !seen ? sqlite3_realloc64(azSeen, sizeof(char *) * (nSeen + 1)) : 0;
+      if( az ) {
+        azSeen = az;
+        azSeen[nSeen++] = zWhere;
+        zWhere = 0;
+      }
+      sqlite3_free(zWhere);
+      if( !seen ) rc = x(pArg, &e, s->zName, s);
+    } else {
+      rc = x(pArg, 0, s->zName, s);
+    }
+    sqlite3_free(zErr);
+    pt_end_close(&e);
+  }
+  for( int i = 0; i < nSeen; i++ ) sqlite3_free(azSeen[i]);
+  sqlite3_free(azSeen);
+  return rc;
+}

@@ -96,6 +96,15 @@ void pt_end_writer_close(pt_end_writer *);
 char *pt_ledger_name(pt_end *, const char *zTable);
 int pt_ledger_create(pt_end *, char **pzErr);
 int pt_ledger_create_sync(pt_end *, char **pzErr); /* the ledger and its table sync_batch */
+/* values read from an end's rows (end.c): NULL is 0 or NULL; text and
+** decimals are read as numbers; times are the ledger's UTC text */
+int64_t pt_value_int(const pt_value *);
+double pt_value_real(const pt_value *);
+char *pt_value_text(const pt_value *);
+double pt_utc_seconds(const char *z);
+/* every ledger connection db can see, each database once (ledger.c) */
+int pt_ledger_each(sqlite3 *db, pt_registry *reg,
+                   int (*x)(void *pArg, pt_end *e, const char *zName, pt_server *s), void *pArg);
 void pt_ledger_now(char *zBuf); /* 'YYYY-MM-DD HH:MM:SS.ffffff' UTC; zBuf of 40 bytes */
 void pt_ledger_worker(char *zBuf, int n);
 void pt_ledger_sqlf(pt_sql *, const char *zFmt, const char *zTable);

@@ -99,42 +99,6 @@ typedef struct report {
 
 /* ---- small helpers ---- */
 
-/* Seconds since the epoch of 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC, or -1. */
-static double utc_seconds(const char *z) {
-  int Y, M, D, h, m;
-  double s;
-  if( !z || sscanf(z, "%d-%d-%d%*[ T]%d:%d:%lf", &Y, &M, &D, &h, &m, &s) != 6 ) return -1;
-  return (double)pt_days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400.0 + h * 3600 + m * 60 + s;
-}
-
-/* A column of a ledger row as text (sqlite3_malloc'd), or NULL for NULL. */
-static char *value_text(const pt_value *v) {
-  switch( v->type ) {
-    case PT_V_NULL: return 0;
-    case PT_V_INT: return sqlite3_mprintf("%lld", (long long)v->i);
-    case PT_V_REAL: return sqlite3_mprintf("%.17g", v->r);
-    default: return pt_strndup(v->p ? v->p : "", v->n);
-  }
-}
-
-static int64_t value_int(const pt_value *v) {
-  switch( v->type ) {
-    case PT_V_INT: return v->i;
-    case PT_V_REAL: return (int64_t)v->r;
-    case PT_V_NULL: return 0;
-    default: return v->p ? strtoll(v->p, 0, 10) : 0;
-  }
-}
-
-static double value_real(const pt_value *v) {
-  switch( v->type ) {
-    case PT_V_INT: return (double)v->i;
-    case PT_V_REAL: return v->r;
-    case PT_V_NULL: return 0;
-    default: return v->p ? strtod(v->p, 0) : 0;
-  }
-}
-
 /* Append z to s with &, <, >, " and ' escaped for HTML text and attribute
 ** values.  NULL appends nothing. */
 static void html(sqlite3_str *s, const char *z) {
@@ -258,7 +222,7 @@ static int read_ledger(report *r, pt_end *e, const char *zLedger) {
     for( int i = 0; i < RJ_N; i++ ) {
       pt_value v;
       pt_end_rows_column(q, i, &v);
-      j->az[i] = value_text(&v);
+      j->az[i] = pt_value_text(&v);
     }
     j->zLedger = pt_strdup(zLedger);
     j->tFirst = j->tLast = -1;
@@ -278,15 +242,15 @@ static int read_ledger(report *r, pt_end *e, const char *zLedger) {
     while( rc == SQLITE_OK && pt_end_rows_next(q, &zErr) == SQLITE_ROW ) {
       pt_value v[6];
       for( int i = 0; i < 6; i++ ) pt_end_rows_column(q, i, &v[i]);
-      char *zName = value_text(&v[0]);
-      char *zState = value_text(&v[1]);
+      char *zName = pt_value_text(&v[0]);
+      char *zState = pt_value_text(&v[1]);
       int iJob = zName ? find_job(r, iFirst, zName, &iLast) : -1;
       if( iJob >= 0 && zState && strcmp(zState, "done") == 0 ) {
         rp_job *j = &r->aJob[iJob];
-        char *zWhen = value_text(&v[3]);
-        double t = utc_seconds(zWhen);
+        char *zWhen = pt_value_text(&v[3]);
+        double t = pt_utc_seconds(zWhen);
         sqlite3_free(zWhen);
-        int64_t n = value_int(&v[2]);
+        int64_t n = pt_value_int(&v[2]);
         j->rowsDone += n;
         j->chunksDone++;
         if( t >= 0 ) {
@@ -309,9 +273,9 @@ static int read_ledger(report *r, pt_end *e, const char *zLedger) {
           } else {
             rp_fail *f = &r->aFail[r->nFail++];
             f->iJob = iJob;
-            f->zChunk = value_text(&v[5]);
-            f->zError = value_text(&v[4]);
-            f->zWhen = value_text(&v[3]);
+            f->zChunk = pt_value_text(&v[5]);
+            f->zError = pt_value_text(&v[4]);
+            f->zWhen = pt_value_text(&v[3]);
           }
         }
       }
@@ -329,16 +293,16 @@ static int read_ledger(report *r, pt_end *e, const char *zLedger) {
     while( rc == SQLITE_OK && pt_end_rows_next(q, &zErr) == SQLITE_ROW ) {
       pt_value v[6];
       for( int i = 0; i < 6; i++ ) pt_end_rows_column(q, i, &v[i]);
-      char *zName = value_text(&v[0]);
+      char *zName = pt_value_text(&v[0]);
       int iJob = zName ? find_job(r, iFirst, zName, &iLast) : -1;
       sqlite3_free(zName);
       if( iJob < 0 ) continue;
       rp_job *j = &r->aJob[iJob];
-      j->nBatch = value_int(&v[1]);
-      j->applied = value_int(&v[2]);
-      j->zLastBatch = value_text(&v[3]);
-      j->syncSeconds = value_real(&v[4]);
-      j->maxLag = value_real(&v[5]);
+      j->nBatch = pt_value_int(&v[1]);
+      j->applied = pt_value_int(&v[2]);
+      j->zLastBatch = pt_value_text(&v[3]);
+      j->syncSeconds = pt_value_real(&v[4]);
+      j->maxLag = pt_value_real(&v[5]);
     }
     pt_end_rows_close(q);
     q = 0;
@@ -372,67 +336,19 @@ static void note_ledger(report *r, const char *zName, const char *zNote) {
 ** SQLite databases that hold one, then each registered server (a database
 ** registered under two names, or reached by two drivers, once).
 */
-static int read_ledgers(report *r) {
-  int rc = SQLITE_OK;
-  sqlite3_stmt *st = 0;
-  if( sqlite3_prepare_v2(r->db, "SELECT name FROM pragma_database_list", -1, &st, 0) ==
-      SQLITE_OK ) {
-    while( rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW ) {
-      const char *zDb = (const char *)sqlite3_column_text(st, 0);
-      char *zCheck =
-        sqlite3_mprintf("SELECT 1 FROM \"%w\".sqlite_master WHERE name = 'pontoon_job'", zDb);
-      sqlite3_stmt *ck = 0;
-      int has = zCheck && sqlite3_prepare_v2(r->db, zCheck, -1, &ck, 0) == SQLITE_OK &&
-        sqlite3_step(ck) == SQLITE_ROW;
-      sqlite3_finalize(ck);
-      sqlite3_free(zCheck);
-      if( !has ) continue;
-      pt_end e;
-      pt_end_local(r->db, r->pReg, zDb, &e);
-      rc = read_ledger(r, &e, zDb);
-      pt_end_close(&e);
-      note_ledger(r, zDb, "SQLite");
-    }
+static int read_one(void *p, pt_end *e, const char *zName, pt_server *s) {
+  report *r = p;
+  if( !e ) {
+    note_ledger(r, zName, "cannot be reached");
+    return SQLITE_OK;
   }
-  sqlite3_finalize(st);
-  char **azSeen = 0;
-  int nSeen = 0;
-  for( pt_server *s = r->pReg->pServers; s && rc == SQLITE_OK; s = s->pNext ) {
-    pt_end e;
-    pt_end_server(r->db, r->pReg, s, &e);
-    char *zErr = 0;
-    if( pt_end_connect(&e, &zErr) == SQLITE_OK ) {
-      pt_server_info info;
-      memset(&info, 0, sizeof(info));
-      s->pDriver->xInfo(e.pConn, &info);
-      char *zWhere =
-        sqlite3_mprintf("%s\t%s\t%s", info.zHost ? info.zHost : "", info.zPort ? info.zPort : "",
-                        info.zDatabase ? info.zDatabase : "");
-      int seen = 0;
-      for( int i = 0; zWhere && i < nSeen; i++ )
-        if( strcmp(azSeen[i], zWhere) == 0 ) seen = 1;
-      char **az = zWhere && !seen ? sqlite3_realloc64(azSeen, sizeof(char *) * (nSeen + 1)) : 0;
-      if( az ) {
-        azSeen = az;
-        azSeen[nSeen++] = zWhere;
-        zWhere = 0;
-      }
-      sqlite3_free(zWhere);
-      if( !seen ) {
-        int n0 = r->nJob;
-        rc = read_ledger(r, &e, s->zName);
-        note_ledger(r, s->zName, r->nJob > n0 ? s->pDriver->zName : "no jobs");
-      }
-    } else {
-      note_ledger(r, s->zName, "cannot be reached");
-    }
-    sqlite3_free(zErr);
-    pt_end_close(&e);
-  }
-  for( int i = 0; i < nSeen; i++ ) sqlite3_free(azSeen[i]);
-  sqlite3_free(azSeen);
+  int n0 = r->nJob;
+  int rc = read_ledger(r, e, zName);
+  note_ledger(r, zName, !s ? "SQLite" : r->nJob > n0 ? s->pDriver->zName : "no jobs");
   return rc;
 }
+
+static int read_ledgers(report *r) { return pt_ledger_each(r->db, r->pReg, read_one, r); }
 
 /* ---- the page ---- */
 
@@ -493,7 +409,7 @@ static int chart(report *r, sqlite3_str *s) {
   double t0 = -1, t1 = -1;
   for( int i = 0; i < r->nJob; i++ ) {
     total += job_total(&r->aJob[i]);
-    double ts = utc_seconds(r->aJob[i].az[RJ_STARTED]);
+    double ts = pt_utc_seconds(r->aJob[i].az[RJ_STARTED]);
     if( ts >= 0 && r->aJob[i].tFirst >= 0 && (t0 < 0 || ts < t0) ) t0 = ts;
   }
   qsort(r->aPt, r->nPt, sizeof(rp_point), cmp_point);
@@ -645,8 +561,8 @@ static int page(report *r, sqlite3_str *s, const char *zTitle) {
                         "<th>syncs</th><th>last diff</th></tr>\n");
   for( int i = 0; i < r->nJob; i++ ) {
     rp_job *j = &r->aJob[i];
-    double ts = utc_seconds(j->az[RJ_STARTED]);
-    double te = j->tLast >= 0 ? j->tLast : utc_seconds(j->az[RJ_UPDATED]);
+    double ts = pt_utc_seconds(j->az[RJ_STARTED]);
+    double te = j->tLast >= 0 ? j->tLast : pt_utc_seconds(j->az[RJ_UPDATED]);
     double dur = ts >= 0 && te >= ts ? te - ts : -1;
     sqlite3_str_appendall(s, "<tr class=\"job\" data-job=\"");
     html(s, j->az[RJ_JOB]);
@@ -692,7 +608,7 @@ static int page(report *r, sqlite3_str *s, const char *zTitle) {
       duration(s, j->maxLag);
       sqlite3_str_appendall(s, "; last ");
       html(s, j->zLastBatch);
-      double tb = utc_seconds(j->zLastBatch);
+      double tb = pt_utc_seconds(j->zLastBatch);
       if( tb >= 0 ) {
         sqlite3_str_appendall(s, " (");
         duration(s, r->now - tb > 0 ? r->now - tb : 0);

@@ -90,30 +90,6 @@ static pt_param param_of(const char *z, int n, pt_kind k) {
   return p;
 }
 
-static int64_t value_i64(const pt_value *v) {
-  switch( v->type ) {
-    case PT_V_INT: return v->i;
-    case PT_V_REAL: return (int64_t)v->r;
-    case PT_V_NULL: return 0;
-    default: return v->p ? strtoll(v->p, 0, 10) : 0;
-  }
-}
-
-static double value_real(const pt_value *v) {
-  switch( v->type ) {
-    case PT_V_INT: return (double)v->i;
-    case PT_V_REAL: return v->r;
-    case PT_V_NULL: return 0;
-    default: {
-      char z[64];
-      int n = v->n < 63 ? v->n : 63;
-      memcpy(z, v->p ? v->p : "", n);
-      z[n] = 0;
-      return strtod(z, 0);
-    }
-  }
-}
-
 /* ---- a batch's keys and rows ---- */
 
 /* One changed key: its values decoded from the change row's JSON array. */
@@ -914,9 +890,9 @@ static int read_pending(sync_job *j, char **pzErr) {
   if( rc == SQLITE_OK && (rc = pt_end_rows_next(r, &zErr)) == SQLITE_ROW ) {
     pt_value v;
     pt_end_rows_column(r, 0, &v);
-    j->pending_ = value_i64(&v);
+    j->pending_ = pt_value_int(&v);
     pt_end_rows_column(r, 1, &v);
-    j->lag = value_real(&v);
+    j->lag = pt_value_real(&v);
     rc = SQLITE_OK;
   } else if( rc == SQLITE_DONE ) {
     rc = SQLITE_OK;
@@ -962,7 +938,7 @@ static int sync_batch(sync_job *j, int *pnRead, char **pzErr) {
       }
       pt_value v;
       pt_end_rows_column(r, 0, &v);
-      aSeq[nChange] = value_i64(&v);
+      aSeq[nChange] = pt_value_int(&v);
       pt_end_rows_column(r, 1, &v);
       azK[nChange] = pt_strndup(v.p ? v.p : "", v.n);
       if( !azK[nChange] ) {
