@@ -91,7 +91,7 @@ proxy_start() {
   "$tmp/wanproxy" -l 0 -t "$target" "$@" >"$tmp/proxy.$name" 2>>"$tmp/wanproxy.log" &
   proxies+=($!)
   for i in $(seq 100); do
-    wan_port=$(head -n 1 "$tmp/proxy.$name")
+    wan_port=$(head -n 1 "$tmp/proxy.$name" 2>/dev/null || true)
     [ -n "$wan_port" ] && return 0
     sleep 0.05
   done
