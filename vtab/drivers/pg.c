@@ -1839,37 +1839,21 @@ struct pg_bulk {
   char *zCopyText; /* the text COPY, to fall back to */
   char *zBinary; /* the binary COPY */
   int headerSent; /* binary: the header went with this COPY */
+  char *zTable; /* the table, for its column types (bulk_types) */
+  char **azCol; /* the quoted column names, for the same */
+  int typesRead; /* bulk_types ran: aType and canBinary hold */
 };
 
 #define PG_BULK_CHUNK (256 * 1024) /* bytes handed to libpq at a time */
 
-static int pgBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *const *azCol,
-                      const pt_kind *aKind, pt_bulk **pp, char **pzErr) {
-  (void)pzErr;
-  pg_bulk *b = sqlite3_malloc(sizeof(*b));
-  if( !b ) return SQLITE_NOMEM;
-  memset(b, 0, sizeof(*b));
-  b->base.pConn = p;
-  b->c = (pg_conn *)p;
-  b->nCol = nCol;
-  b->aKind = sqlite3_malloc64(sizeof(pt_kind) * (nCol + 1));
-  sqlite3_str *q = sqlite3_str_new(0);
-  sqlite3_str_appendf(q, "COPY %s (", zTable);
-  for( int i = 0; i < nCol; i++ ) sqlite3_str_appendf(q, "%s%s", i ? ", " : "", azCol[i]);
-  sqlite3_str_appendall(q, ") FROM STDIN");
-  b->zCopyText = sqlite3_str_finish(q);
-  b->pTmp = sqlite3_str_new(0);
-  b->aType = sqlite3_malloc64(sizeof(Oid) * (nCol + 1));
-  if( !b->aKind || !b->zCopyText || !b->aType ) {
-    pt_pg_driver.xBulkClose(&b->base);
-    return SQLITE_NOMEM;
-  }
-  memcpy(b->aKind, aKind, sizeof(pt_kind) * nCol);
-  b->zCopy = b->zCopyText;
+/* Read the target columns' (base) types once, at the first row written:
+** binary COPY when every one has a binary form pontoon writes (the server
+** parses less: bench/RESULTS.md), else text. */
+static void bulk_types(pg_bulk *b) {
+  b->typesRead = 1;
   /* Binary COPY when every column's type has a binary form pontoon writes:
   ** the server parses less (measured in bench/RESULTS.md). */
-  memset(b->aType, 0, sizeof(Oid) * (nCol + 1));
-  const char *az[1] = { zTable };
+  const char *az[1] = { b->zTable };
   char *zE = 0;
   PGresult *r = exec_params(
     b->c,
@@ -1879,12 +1863,13 @@ static int pgBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *cons
     1, az, &zE);
   sqlite3_free(zE);
   int allBinary = r != 0;
-  for( int i = 0; r && i < nCol; i++ ) {
+  for( int i = 0; r && i < b->nCol; i++ ) {
     for( int j = 0; j < PQntuples(r); j++ ) {
       sqlite3_str *qn = sqlite3_str_new(0);
       quote_ident(qn, PQgetvalue(r, j, 0));
       char *zq = sqlite3_str_finish(qn);
-      if( zq && strcmp(zq, azCol[i]) == 0 ) b->aType[i] = (Oid)strtoul(PQgetvalue(r, j, 1), 0, 10);
+      if( zq && strcmp(zq, b->azCol[i]) == 0 )
+        b->aType[i] = (Oid)strtoul(PQgetvalue(r, j, 1), 0, 10);
       sqlite3_free(zq);
     }
     switch( b->aType[i] ) {
@@ -1909,11 +1894,52 @@ static int pgBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *cons
     }
   }
   PQclear(r);
-  if( allBinary && nCol > 0 ) {
-    b->zBinary = sqlite3_mprintf("%s (FORMAT binary)", b->zCopyText);
+  if( allBinary && b->nCol > 0 ) {
+    if( !b->zBinary ) b->zBinary = sqlite3_mprintf("%s (FORMAT binary)", b->zCopyText);
     if( b->zBinary ) {
       b->canBinary = b->binary = 1;
       b->zCopy = b->zBinary;
+    }
+  }
+}
+
+static int pgBulkOpen(pt_conn *p, const char *zTable, int nCol, const char *const *azCol,
+                      const pt_kind *aKind, pt_bulk **pp, char **pzErr) {
+  (void)pzErr;
+  pg_bulk *b = sqlite3_malloc(sizeof(*b));
+  if( !b ) return SQLITE_NOMEM;
+  memset(b, 0, sizeof(*b));
+  b->base.pConn = p;
+  b->c = (pg_conn *)p;
+  b->nCol = nCol;
+  b->aKind = sqlite3_malloc64(sizeof(pt_kind) * (nCol + 1));
+  sqlite3_str *q = sqlite3_str_new(0);
+  sqlite3_str_appendf(q, "COPY %s (", zTable);
+  for( int i = 0; i < nCol; i++ ) sqlite3_str_appendf(q, "%s%s", i ? ", " : "", azCol[i]);
+  sqlite3_str_appendall(q, ") FROM STDIN");
+  b->zCopyText = sqlite3_str_finish(q);
+  b->pTmp = sqlite3_str_new(0);
+  b->aType = sqlite3_malloc64(sizeof(Oid) * (nCol + 1));
+  if( !b->aKind || !b->zCopyText || !b->aType ) {
+    pt_pg_driver.xBulkClose(&b->base);
+    return SQLITE_NOMEM;
+  }
+  memcpy(b->aKind, aKind, sizeof(pt_kind) * nCol);
+  b->zCopy = b->zCopyText;
+  memset(b->aType, 0, sizeof(Oid) * (nCol + 1));
+  /* the column types are read at the first row written (bulk_types): rows
+  ** passed through raw (pgBulkRaw) need none, and save that round trip */
+  b->zTable = pt_strdup(zTable);
+  b->azCol = sqlite3_malloc64(sizeof(char *) * (nCol + 1));
+  if( !b->zTable || !b->azCol ) {
+    pt_pg_driver.xBulkClose(&b->base);
+    return SQLITE_NOMEM;
+  }
+  memset(b->azCol, 0, sizeof(char *) * (nCol + 1));
+  for( int i = 0; i < nCol; i++ ) {
+    if( !(b->azCol[i] = pt_strdup(azCol[i])) ) {
+      pt_pg_driver.xBulkClose(&b->base);
+      return SQLITE_NOMEM;
     }
   }
   *pp = &b->base;
@@ -2345,6 +2371,7 @@ static int pgBulkRow(pt_bulk *p, const pt_param *a, char **pzErr) {
   static const char hex[] = "0123456789abcdef";
   pg_bulk *b = (pg_bulk *)p;
   pt_buf *out = &b->buf;
+  if( !b->typesRead && b->c->pCopy != b ) bulk_types(b);
   if( b->binary ) {
     size_t mark = out->n;
     int ok = 1;
@@ -2438,6 +2465,9 @@ static void pgBulkClose(pt_bulk *p) {
   sqlite3_free(b->zCopyText);
   sqlite3_free(b->aType);
   sqlite3_free(b->aKind);
+  for( int i = 0; b->azCol && i < b->nCol; i++ ) sqlite3_free(b->azCol[i]);
+  sqlite3_free(b->azCol);
+  sqlite3_free(b->zTable);
   sqlite3_free(b);
 }
 

@@ -809,5 +809,8 @@ double pt_utc_seconds(const char *z) {
   int Y, M, D, h, m;
   double s;
   if( !z || sscanf(z, "%d-%d-%d%*[ T]%d:%d:%lf", &Y, &M, &D, &h, &m, &s) != 6 ) return -1;
+  if( Y < 1 || Y > 9999 || M < 1 || M > 12 || D < 1 || D > 31 || h < 0 || h > 24 || m < 0 ||
+      m > 59 || !(s >= 0 && s < 62) )
+    return -1; /* not a time the ledger writes (and no overflow below) */
   return (double)pt_days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400.0 + h * 3600 + m * 60 + s;
 }
