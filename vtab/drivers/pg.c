@@ -416,13 +416,53 @@ static void notice_quiet(void *arg, const char *zMsg) {
 
 /* xConnect: libpq with connect_timeout and application_name, the
 ** dialect's session statements (and read-only ones when readOnly). */
+/* The session's settings (the dialect's azSession, azReadOnly) as the
+** startup packet carries them (libpq's options: "-c name=value", a space in
+** a value escaped), so that a new connection needs no round trip for them;
+** a user's own options= in the URI replaces these, and then pgConnect sets
+** them with SET, as it does behind a pooler that refuses them. */
+static const char zPgStartup[] =
+  "-c TimeZone=UTC -c DateStyle=ISO,\\ YMD -c IntervalStyle=iso_8601 "
+  "-c extra_float_digits=3";
+static const char zPgStartupRo[] = "-c TimeZone=UTC -c DateStyle=ISO,\\ YMD "
+                                   "-c IntervalStyle=iso_8601 -c extra_float_digits=3 "
+                                   "-c default_transaction_read_only=on";
+
+/* Did the server take zPgStartup?  It reports these settings at startup
+** (extra_float_digits, not reported, came in the same options). */
+static int startup_taken(PGconn *pg) {
+  static const char *const az[] = {
+    "client_encoding", "UTF8",          "TimeZone", "UTC", "DateStyle",
+    "ISO, YMD",        "IntervalStyle", "iso_8601", 0
+  };
+  for( int i = 0; az[i]; i += 2 ) {
+    const char *z = PQparameterStatus(pg, az[i]);
+    if( !z || strcmp(z, az[i + 1]) != 0 ) return 0;
+  }
+  return 1;
+}
+
 static int pgConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppConn, char **pzErr) {
   char zTimeout[16];
   snprintf(zTimeout, sizeof zTimeout, "%d", timeout);
-  const char *azKey[] = { "connect_timeout", "application_name", "dbname", 0 };
-  const char *azVal[] = { zTimeout, "pontoon", zUri, 0 };
+  /* before dbname: what the URI says wins */
+  const char *azKey[] = { "connect_timeout", "application_name", "client_encoding",
+                          "options",         "dbname",           0 };
+  const char *azVal[] = {
+    zTimeout, "pontoon", "UTF8", readOnly ? zPgStartupRo : zPgStartup, zUri, 0
+  };
   *ppConn = 0;
   PGconn *pg = PQconnectdbParams(azKey, azVal, 1);
+  if( pg && PQstatus(pg) != CONNECTION_OK && strstr(PQerrorMessage(pg), "startup parameter") ) {
+    /* a pooler that refuses startup options (PgBouncer): without them;
+    ** the settings then go with SET */
+    PQfinish(pg);
+    azKey[2] = "dbname";
+    azVal[2] = zUri;
+    azKey[3] = 0;
+    azVal[3] = 0;
+    pg = PQconnectdbParams(azKey, azVal, 1);
+  }
   if( !pg ) return SQLITE_NOMEM;
   if( PQstatus(pg) != CONNECTION_OK ) {
     char *z = sqlite3_mprintf("%s", PQerrorMessage(pg));
@@ -447,8 +487,13 @@ static int pgConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppCo
   c->pg = pg;
   const char *zV = PQparameterStatus(pg, "server_version");
   c->zVersion = sqlite3_mprintf("PostgreSQL %s", zV ? zV : "?");
-  /* the session's settings in one round trip (a link's latency counts
-  ** once per connection, not once per setting) */
+  /* the session's settings: taken at startup, or else in one round trip
+  ** (a link's latency counts once per connection, not once per setting) */
+  if( startup_taken(pg) ) {
+    c->readOnly = readOnly;
+    *ppConn = &c->base;
+    return SQLITE_OK;
+  }
   sqlite3_str *pin = sqlite3_str_new(0);
   sqlite3_str_appendall(pin, "SET client_encoding = 'UTF8'");
   for( const char *const *az = pt_dialect_postgresql.azSession; *az; az++ ) {
