@@ -29,6 +29,23 @@ static int known_twice(int n, char **azArg) {
   return nQuery > 1 || nColumns > 1;
 }
 
+/* Known defect (fuzz_options, reported): pt_columns_parse sizes its
+** column array by the commas outside double quotes, counting every '"'
+** as a quote, so a bare name with a '"' in it hides the commas after it
+** and the columns read overflow the array.  1 if text z has a comma that
+** count would not see. */
+static int known_hidden_comma(const char *z) {
+  int inQ = 0, nAll = 0, nSeen = 0;
+  for( const char *c = z; *c; c++ ) {
+    if( *c == '"' ) inQ = !inQ;
+    if( *c == ',' ) {
+      nAll++;
+      nSeen += !inQ;
+    }
+  }
+  return nAll != nSeen;
+}
+
 static void table_args(char *z) {
   char *azArg[16];
   int n = fz_split(z, '\n', azArg, 16);
@@ -38,7 +55,7 @@ static void table_args(char *z) {
   memset(&a, 0, sizeof(a));
   if( pt_table_args_parse("t", n, (const char *const *)azArg, &a, &zErr) == SQLITE_OK ) {
     if( !a.zServer ) abort();
-    if( a.zColumns ) {
+    if( a.zColumns && (fz_strict() || !known_hidden_comma(a.zColumns)) ) {
       pt_table_desc *p = 0;
       char *zErr2 = 0;
       if( pt_columns_parse(a.zColumns, &p, &zErr2) == SQLITE_OK ) pt_desc_free(p);
@@ -60,6 +77,7 @@ static void table_args(char *z) {
 static void columns(const char *z) {
   pt_table_desc *p = 0;
   char *zErr = 0;
+  if( !fz_strict() && known_hidden_comma(z) ) return;
   if( pt_columns_parse(z, &p, &zErr) == SQLITE_OK ) {
     /* what pt_columns_format writes, pt_columns_parse reads back */
     char *zText = pt_columns_format(p);
