@@ -55,6 +55,16 @@ static inline int fz_strict(void) {
   return strict;
 }
 
+/* 1 if z[n] has a run of at least nMin decimal digits. */
+static inline int fz_long_digits(const char *z, int n, int nMin) {
+  int run = 0;
+  for( int i = 0; i < n; i++ ) {
+    run = z[i] >= '0' && z[i] <= '9' ? run + 1 : 0;
+    if( run >= nMin ) return 1;
+  }
+  return 0;
+}
+
 /* The byte at data[i], 0 past the end. */
 static inline unsigned fz_byte(const uint8_t *data, size_t size, size_t i) {
   return i < size ? data[i] : 0;
