@@ -3,7 +3,8 @@
 ** read by each dialect's tokenizer (xSpan: strings, quoted names,
 ** comments, dollar quotes) through pt_stmt_user, which turns $n into
 ** placeholders; and the checks made on such text before it is sent
-** (pt_sql_calls, pt_sql_may_call, pt_sql_txn_control, pt_sql_empty).
+** (pt_sql_calls, pt_sql_may_call, pt_sql_txn_control, pt_sql_empty), and
+** the check that a query= text is one SELECT (pt_query_check).
 **
 ** Input: the first byte chooses the dialect, the placeholder style, the
 ** lexer flags and the parameter count; the rest is the SQL.
@@ -41,6 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   (void)pt_sql_txn_control(z, PT_DIALECT_PG);
   (void)pt_sql_txn_control(z, PT_DIALECT_MYSQL);
   (void)pt_sql_empty(z);
+  zErr = 0;
+  if( pt_query_check(d, lexFlags, "query=", z, &zErr) != SQLITE_OK && !zErr ) abort();
+  sqlite3_free(zErr);
   free(z);
   return 0;
 }
