@@ -10,7 +10,7 @@ packages=(build-essential cmake pkg-config sqlite3 libsqlite3-dev python3
           libpq-dev postgresql-15 postgresql-client-15 postgresql-contrib
           mariadb-server mariadb-client libmariadb-dev
           unixodbc unixodbc-dev odbc-postgresql odbc-mariadb libsqliteodbc openssl
-          clang-format chromium fonts-dejavu-core dpkg-dev)
+          clang clang-format chromium fonts-dejavu-core dpkg-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
