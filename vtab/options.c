@@ -510,18 +510,18 @@ char *pt_columns_format(const pt_table_desc *p) {
 int pt_columns_parse(const char *z, pt_table_desc **pp, char **pzErr) {
   int n = 1;
   *pp = 0;
-  /* upper bound on the column count: commas outside quotes + 1 */
-  int inQ = 0;
-  for( const char *c = z; *c; c++ ) {
-    if( *c == '"' )
-      inQ = !inQ;
-    else if( *c == ',' && !inQ )
-      n++;
-  }
+  /* upper bound on the column count: every comma + 1 (a quote inside a
+  ** bare name must not hide the commas after it: found by fuzz_options) */
+  for( const char *c = z; *c; c++ )
+    if( *c == ',' ) n++;
   pt_table_desc *p = pt_desc_new(n);
   if( !p ) return SQLITE_NOMEM;
   p->nCol = 0;
   while( *z ) {
+    if( p->nCol >= n ) {
+      *pzErr = sqlite3_mprintf("columns=: cannot be read");
+      goto fail;
+    }
     pt_column *c = &p->aCol[p->nCol];
     c->zName = ident_read(&z, pzErr);
     if( !c->zName ) goto fail;
@@ -541,7 +541,12 @@ int pt_columns_parse(const char *z, pt_table_desc **pp, char **pzErr) {
         z += 3;
         while( isspace((unsigned char)*z) ) z++;
         c->iKey = 0;
-        while( isdigit((unsigned char)*z) ) c->iKey = c->iKey * 10 + (*z++ - '0');
+        while( isdigit((unsigned char)*z) ) {
+          /* past any real position: 0, the error below (no overflow) */
+          c->iKey = c->iKey > 100000 ? 100001 : c->iKey * 10 + (*z - '0');
+          z++;
+        }
+        if( c->iKey > 100000 ) c->iKey = 0;
         if( c->iKey <= 0 ) {
           *pzErr = sqlite3_mprintf("columns=: bad key position for column %s", c->zName);
           goto fail;
@@ -670,9 +675,11 @@ int pt_table_args_parse(const char *zName, int argc, const char *const *argv, pt
         goto fail;
       }
       if( strcmp(zKey, "query") == 0 ) {
+        sqlite3_free(p->zQuery); /* given twice: the last (fuzz_options) */
         p->zQuery = zVal;
         zVal = 0;
       } else if( strcmp(zKey, "columns") == 0 ) {
+        sqlite3_free(p->zColumns);
         p->zColumns = zVal;
         zVal = 0;
       } else if( strcmp(zKey, "key") == 0 ) {

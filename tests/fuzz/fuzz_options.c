@@ -13,57 +13,15 @@
 #include "fuzz.h"
 #include "migrate/migrate.h"
 
-/* Known defect (fuzz_options, reported): pt_table_args_parse leaks the
-** first value of query= or columns= given twice.  1 if the arguments do. */
-static int known_twice(int n, char **azArg) {
-  int nQuery = 0, nColumns = 0;
-  for( int i = 0; i < n; i++ ) {
-    char *zKey = 0, *zVal = 0;
-    if( pt_arg_split(azArg[i], &zKey, &zVal) ) {
-      nQuery += strcmp(zKey, "query") == 0;
-      nColumns += strcmp(zKey, "columns") == 0;
-      sqlite3_free(zKey);
-      sqlite3_free(zVal);
-    }
-  }
-  return nQuery > 1 || nColumns > 1;
-}
-
-/* Known defect (fuzz_options, reported): pt_columns_parse sizes its
-** column array by the commas outside double quotes, counting every '"'
-** as a quote, so a bare name with a '"' in it hides the commas after it
-** and the columns read overflow the array.  1 if text z has a comma that
-** count would not see. */
-static int known_hidden_comma(const char *z) {
-  int inQ = 0, nAll = 0, nSeen = 0;
-  for( const char *c = z; *c; c++ ) {
-    if( *c == '"' ) inQ = !inQ;
-    if( *c == ',' ) {
-      nAll++;
-      nSeen += !inQ;
-    }
-  }
-  return nAll != nSeen;
-}
-
-/* Known defect (fuzz_options, reported): pt_columns_parse reads a key
-** position of any length into an int (signed overflow).  1 if text z
-** has 10 digits in a row. */
-static int known_key_digits(const char *z) { return fz_long_digits(z, (int)strlen(z), 10); }
-
-/* the known defects of pt_columns_parse */
-static int known_columns(const char *z) { return known_hidden_comma(z) || known_key_digits(z); }
-
 static void table_args(char *z) {
   char *azArg[16];
   int n = fz_split(z, '\n', azArg, 16);
-  if( !fz_strict() && known_twice(n, azArg) ) return;
   pt_table_args a;
   char *zErr = 0;
   memset(&a, 0, sizeof(a));
   if( pt_table_args_parse("t", n, (const char *const *)azArg, &a, &zErr) == SQLITE_OK ) {
     if( !a.zServer ) abort();
-    if( a.zColumns && (fz_strict() || !known_columns(a.zColumns)) ) {
+    if( a.zColumns ) {
       pt_table_desc *p = 0;
       char *zErr2 = 0;
       if( pt_columns_parse(a.zColumns, &p, &zErr2) == SQLITE_OK ) pt_desc_free(p);
@@ -85,7 +43,6 @@ static void table_args(char *z) {
 static void columns(const char *z) {
   pt_table_desc *p = 0;
   char *zErr = 0;
-  if( !fz_strict() && known_columns(z) ) return;
   if( pt_columns_parse(z, &p, &zErr) == SQLITE_OK ) {
     /* what pt_columns_format writes, pt_columns_parse reads back */
     char *zText = pt_columns_format(p);

@@ -9,7 +9,7 @@ cf=$(command -v clang-format || command -v clang-format-14 || true)
 check "clang-format is installed" [ -n "$cf" ]
 if [ -n "$cf" ]; then
   bad=0
-  for f in $(git ls-files 'vtab/*.c' 'vtab/*.h' 'loadable/*.c' 'tests/unit/*.c' 'bench/*.c' 2>/dev/null); do
+  for f in $(git ls-files 'vtab/*.c' 'vtab/*.h' 'loadable/*.c' 'tests/unit/*.c' 'tests/fuzz/*.c' 'tests/fuzz/*.h' 'bench/*.c' 2>/dev/null); do
     if ! "$cf" --style=file --dry-run --Werror "$f" >/dev/null 2>&1; then
       echo "not formatted: $f"
       "$cf" --style=file "$f" | diff "$f" - | head -10

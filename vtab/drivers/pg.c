@@ -1702,6 +1702,7 @@ static const char *json_string(sqlite3_str *out, const char *z, int forArray) {
   while( *z && *z != '"' ) {
     unsigned c = (unsigned char)*z++;
     if( c == '\\' ) {
+      if( !*z ) return 0; /* a backslash at the end */
       c = (unsigned char)*z++;
       switch( c ) {
         case 'n': c = '\n'; break;
@@ -1710,23 +1711,29 @@ static const char *json_string(sqlite3_str *out, const char *z, int forArray) {
         case 'b': c = '\b'; break;
         case 'f': c = '\f'; break;
         case 'u': {
+          /* four hex digits, each checked before the next is read (the
+          ** text may end: found by fuzz_pg_binary) */
           unsigned u = 0;
           for( int i = 0; i < 4; i++ ) {
-            char h = *z++;
-            u = u * 16 +
-              (unsigned)(isdigit((unsigned char)h) ? h - '0'
-                                                   : (tolower((unsigned char)h) - 'a' + 10));
+            int h = hexnib((unsigned char)*z);
+            if( h < 0 ) return 0;
+            z++;
+            u = u * 16 + (unsigned)h;
           }
           if( u >= 0xD800 && u < 0xDC00 && z[0] == '\\' && z[1] == 'u' ) {
             unsigned lo = 0;
-            for( int i = 2; i < 6; i++ ) {
-              char h = z[i];
-              lo = lo * 16 +
-                (unsigned)(isdigit((unsigned char)h) ? h - '0'
-                                                     : (tolower((unsigned char)h) - 'a' + 10));
+            int ok = 1;
+            for( int i = 2; i < 6 && ok; i++ ) {
+              int h = hexnib((unsigned char)z[i]);
+              if( h < 0 )
+                ok = 0;
+              else
+                lo = lo * 16 + (unsigned)h;
             }
-            u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-            z += 6;
+            if( ok && lo >= 0xDC00 && lo < 0xE000 ) {
+              u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+              z += 6;
+            }
           }
           char buf[4];
           int n = 0;
@@ -1853,8 +1860,12 @@ static void pg_input_text(sqlite3_str *out, pt_kind k, const char *z, int n) {
     sqlite3_free(zc);
     return;
   }
+  int nDigit = 0;
+  while( 1 + nDigit < n && isdigit((unsigned char)z[1 + nDigit]) ) nDigit++;
+  /* a signed year of at most 12 digits (more: passed on as it is, for the
+  ** server to refuse; no overflow, found by fuzz_pg_binary) */
   if( (k == PT_K_DATE || k == PT_K_TIMESTAMP || k == PT_K_TIMESTAMPTZ) && n > 1 &&
-      (z[0] == '-' || z[0] == '+') && isdigit((unsigned char)z[1]) ) {
+      (z[0] == '-' || z[0] == '+') && nDigit >= 1 && nDigit <= 12 ) {
     int i = 1;
     long long y = 0;
     while( i < n && isdigit((unsigned char)z[i]) ) y = y * 10 + (z[i++] - '0');
