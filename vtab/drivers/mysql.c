@@ -37,6 +37,7 @@
 */
 #include <ctype.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,8 +137,15 @@ static void disarm_infile(MYSQL *my) {
 static const char *const azMyOption =
   "connect_timeout, compress, ssl-mode, ssl-ca, ssl-cert, ssl-key, init-command, max-connections";
 
+/* The client library's one-time set-up, which mysql_init does on first
+** use but not safely when two threads (a diff's two sides, a copy's
+** workers) connect at once. */
+static void library_init(void) { mysql_library_init(0, 0, 0); }
+
 /* Open and pin one connection to the server of URI u. */
 static MYSQL *open_one(const pt_uri *u, int timeout, int readOnly, char **pzErr) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, library_init);
   MYSQL *my = mysql_init(0);
   if( !my ) {
     *pzErr = sqlite3_mprintf("out of memory");

@@ -652,6 +652,28 @@ static void quote_ident(sqlite3_str *s, const char *z) {
   sqlite3_str_appendchar(s, 1, '"');
 }
 
+/*
+** The table zSchema.zTable (the search path's when zSchema is NULL) in one
+** round trip: the relation, then a row per column with its type, its base
+** type (through domains), its collation's determinism and its place in
+** the primary key.  A table without columns gives one row of NULLs.
+*/
+#define DESCRIBE_SQL \
+  "SELECT c.oid, n.nspname, c.relkind, c.reltuples, a.attname, a.atttypid, " \
+  "format_type(a.atttypid, a.atttypmod), a.attnotnull, " \
+  "coalesce((SELECT collisdeterministic FROM pg_collation WHERE oid = a.attcollation), true), " \
+  "coalesce((SELECT k.n FROM pg_index i, unnest(i.indkey) WITH ORDINALITY AS k(att, n) " \
+  "          WHERE i.indrelid = a.attrelid AND i.indisprimary AND k.att = a.attnum), 0), " \
+  "b.oid, b.typtype, b.typcategory " \
+  "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " \
+  "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped " \
+  "LEFT JOIN LATERAL (WITH RECURSIVE d(oid, typtype, typbasetype) AS (" \
+  "  SELECT oid, typtype, typbasetype FROM pg_type WHERE oid = a.atttypid" \
+  "  UNION ALL SELECT p.oid, p.typtype, p.typbasetype FROM pg_type p JOIN d ON p.oid = d.typbasetype" \
+  "  WHERE d.typtype = 'd') SELECT oid FROM d WHERE typtype <> 'd') AS base ON true " \
+  "LEFT JOIN pg_type b ON b.oid = base.oid " \
+  "WHERE c.oid = to_regclass($1) ORDER BY a.attnum"
+
 static int pgDescribe(pt_conn *p, const char *zSchema, const char *zTable, pt_table_desc **ppDesc,
                       char **pzErr) {
   pg_conn *c = (pg_conn *)p;
@@ -664,11 +686,7 @@ static int pgDescribe(pt_conn *p, const char *zSchema, const char *zTable, pt_ta
   quote_ident(s, zTable);
   char *zReg = sqlite3_str_finish(s);
   const char *az[1] = { zReg };
-  PGresult *r =
-    exec_params(c,
-                "SELECT c.oid, n.nspname, c.relkind, c.reltuples FROM pg_class c "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)",
-                1, az, pzErr);
+  PGresult *r = exec_params(c, DESCRIBE_SQL, 1, az, pzErr);
   if( !r ) {
     sqlite3_free(zReg);
     return SQLITE_ERROR;
@@ -680,57 +698,28 @@ static int pgDescribe(pt_conn *p, const char *zSchema, const char *zTable, pt_ta
     return SQLITE_NOTFOUND;
   }
   sqlite3_free(zReg);
-  char *zOid = pt_strdup(PQgetvalue(r, 0, 0));
-  char *zNsp = pt_strdup(PQgetvalue(r, 0, 1));
-  char relkind = PQgetvalue(r, 0, 2)[0];
-  double rows = atof(PQgetvalue(r, 0, 3));
-  PQclear(r);
-  const char *az2[1] = { zOid };
-  r = exec_params(
-    c,
-    "SELECT a.attname, a.atttypid, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-    "coalesce((SELECT collisdeterministic FROM pg_collation WHERE oid = a.attcollation), true), "
-    "coalesce((SELECT k.n FROM pg_index i, unnest(i.indkey) WITH ORDINALITY AS k(att, n) "
-    "          WHERE i.indrelid = a.attrelid AND i.indisprimary AND k.att = a.attnum), 0) "
-    "FROM pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
-    "ORDER BY a.attnum",
-    1, az2, pzErr);
-  sqlite3_free(zOid);
-  if( !r ) {
-    sqlite3_free(zNsp);
-    return SQLITE_ERROR;
-  }
-  int n = PQntuples(r);
+  int n = PQgetisnull(r, 0, 4) ? 0 : PQntuples(r);
   pt_table_desc *d = pt_desc_new(n);
-  Oid *aOid = sqlite3_malloc64(sizeof(Oid) * (n + 1));
-  int *aDet = sqlite3_malloc64(sizeof(int) * (n + 1));
-  if( !d || !aOid || !aDet ) {
+  if( !d ) {
     PQclear(r);
-    pt_desc_free(d);
-    sqlite3_free(aOid);
-    sqlite3_free(aDet);
-    sqlite3_free(zNsp);
     return SQLITE_NOMEM;
   }
   for( int i = 0; i < n; i++ ) {
-    d->aCol[i].zName = pt_strdup(PQgetvalue(r, i, 0));
-    aOid[i] = (Oid)strtoul(PQgetvalue(r, i, 1), 0, 10);
-    d->aCol[i].zRemoteType = pt_strdup(PQgetvalue(r, i, 2));
-    d->aCol[i].notNull = PQgetvalue(r, i, 3)[0] == 't';
-    aDet[i] = PQgetvalue(r, i, 4)[0] == 't';
-    d->aCol[i].iKey = atoi(PQgetvalue(r, i, 5));
+    pt_column *col = &d->aCol[i];
+    col->zName = pt_strdup(PQgetvalue(r, i, 4));
+    col->zRemoteType = pt_strdup(PQgetvalue(r, i, 6));
+    col->notNull = PQgetvalue(r, i, 7)[0] == 't';
+    col->iKey = atoi(PQgetvalue(r, i, 9));
+    col->kind = PQgetisnull(r, i, 10)
+      ? PT_K_OTHER
+      : kind_of((Oid)strtoul(PQgetvalue(r, i, 10), 0, 10), PQgetvalue(r, i, 11)[0],
+                PQgetvalue(r, i, 12)[0], PQgetvalue(r, i, 8)[0] == 't');
   }
-  PQclear(r);
-  d->zSchema = zNsp;
+  char relkind = PQgetvalue(r, 0, 2)[0];
+  d->zSchema = pt_strdup(PQgetvalue(r, 0, 1));
   d->isView = relkind == 'v' || relkind == 'm';
-  d->nRowEstimate = d->isView ? -1 : rows;
-  int rc = classify(c, d, aOid, aDet, pzErr);
-  sqlite3_free(aOid);
-  sqlite3_free(aDet);
-  if( rc != SQLITE_OK ) {
-    pt_desc_free(d);
-    return rc;
-  }
+  d->nRowEstimate = d->isView ? -1 : atof(PQgetvalue(r, 0, 3));
+  PQclear(r);
   *ppDesc = d;
   return SQLITE_OK;
 }

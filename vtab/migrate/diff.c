@@ -120,6 +120,24 @@ static int task_int(diff_job *j, int iSide, void *p, char **pzErr) {
   return diff_int_bounds(j, iSide, &a->has, &a->iMin, &a->iMax, &a->n, pzErr);
 }
 
+/* Side iSide's snapshot (a remote side reads in one) and its queries'
+** pieces (diff_side_prepare, which describes a remote table again, in the
+** snapshot). */
+static int task_open(diff_job *j, int iSide, void *p, char **pzErr) {
+  (void)p;
+  diff_side *sd = &j->a[iSide];
+  if( sd->e.pServer ) {
+    char *zErr = 0;
+    if( pt_server_snapshot_begin(sd->e.pServer, &sd->pSnap, &zErr) != SQLITE_OK ) {
+      *pzErr = pt_end_error(&sd->e, "opening a snapshot", zErr);
+      return SQLITE_ERROR;
+    }
+    sd->e.pConn = sd->pSnap;
+    sd->e.pDialect = sd->e.pServer->pDialect;
+  }
+  return diff_side_prepare(j, iSide, pzErr);
+}
+
 static int task_count(diff_job *j, int iSide, void *p, char **pzErr) {
   int_arg *a = p;
   return diff_count(j, iSide, &a->n, pzErr);
@@ -719,14 +737,35 @@ static const char *const azDiffOption[] = {
   "key",       "job",       0
 };
 
+/* End side iSide's snapshot (a rollback: a round trip). */
+static int task_close(diff_job *j, int iSide, void *p, char **pzErr) {
+  (void)p;
+  (void)pzErr;
+  diff_side *sd = &j->a[iSide];
+  sd->e.pConn = 0;
+  sd->e.inTxn = 0;
+  pt_server_snapshot_end(sd->e.pServer, sd->pSnap);
+  sd->pSnap = 0;
+  return SQLITE_OK;
+}
+
 static void job_free(diff_job *j) {
   if( !j ) return;
   for( int s = 0; s < 2; s++ ) {
     pt_end_rows_close(j->apMerge[s]);
     diff_row_clear(&j->aCur[s], j->nCol);
     sqlite3_free(j->aMergeKind[s]);
-    diff_side_clear(&j->a[s]);
   }
+  if( j->a[0].pSnap && j->a[1].pSnap && j->a[0].e.pServer != j->a[1].e.pServer ) {
+    /* the two rollbacks at once */
+    char *zErr = 0;
+    int par = j->parallel;
+    j->parallel = 1;
+    run_sides(j, task_close, (void *)1, (void *)1, &zErr);
+    j->parallel = par;
+    sqlite3_free(zErr);
+  }
+  for( int s = 0; s < 2; s++ ) diff_side_clear(&j->a[s]);
   for( int i = 0; i < j->nQueue; i++ ) seg_clear(&j->aQueue[i]);
   for( int i = 0; i < j->nLeaf; i++ ) seg_clear(&j->aLeaf[i]);
   sqlite3_free(j->aQueue);
@@ -976,20 +1015,15 @@ static int job_setup(diff_job *j, pt_registry *r, const char *zSrc, const char *
   j->parallel = eA->pServer && eB->pServer;
   j->intKey = j->nKey == 1 && eA->aKind[j->a[0].aCol[j->aKeyPos[0]]] == PT_K_INT &&
     eB->aKind[j->a[1].aCol[j->aKeyPos[0]]] == PT_K_INT;
-  /* each remote side reads in one snapshot */
-  for( int s = 0; s < 2; s++ ) {
-    diff_side *sd = &j->a[s];
-    if( !sd->e.pServer ) continue;
-    if( pt_server_snapshot_begin(sd->e.pServer, &sd->pSnap, &zErr) != SQLITE_OK ) {
-      *pzErr = pt_end_error(&sd->e, "opening a snapshot", zErr);
-      zErr = 0;
-      goto done;
-    }
-    sd->e.pConn = sd->pSnap;
-    sd->e.pDialect = sd->e.pServer->pDialect;
-  }
-  for( int s = 0; s < 2; s++ ) {
-    if( diff_side_prepare(j, s, pzErr) != SQLITE_OK ) goto done;
+  /* each side's snapshot and description: both at once when they are two
+  ** servers (two connections made, two tables described, in the time of
+  ** one); one server's pool is not shared between threads */
+  {
+    int par = j->parallel;
+    j->parallel = par && eA->pServer != eB->pServer;
+    int rcOpen = run_sides(j, task_open, (void *)1, (void *)1, pzErr);
+    j->parallel = par;
+    if( rcOpen != SQLITE_OK ) goto done;
   }
   if( choose_row_hash(j, pzErr) != SQLITE_OK ) goto done;
   rc = SQLITE_OK;

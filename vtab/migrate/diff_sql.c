@@ -483,24 +483,37 @@ static int side_ints(diff_job *j, int iSide, pt_sql *q, int nCol, int64_t *a, co
   return rc;
 }
 
-/* The smallest and largest key of side iSide (a one-integer key) and its
-** rows; *pHas = 0 when it has none. */
+/*
+** The smallest and largest key of side iSide (a one-integer key) and its
+** rows; *pHas = 0 when it has none.  The rows only choose how finely the
+** first scan cuts the key space: where the server keeps an estimate of a
+** whole table's rows, that is used and the table is not counted (a full
+** scan of its own on a large table).
+*/
 int diff_int_bounds(diff_job *j, int iSide, int *pHas, int64_t *pMin, int64_t *pMax, int64_t *pN,
                     char **pzErr) {
   diff_side *sd = &j->a[iSide];
+  double est = !j->zWhere && sd->e.pTab && sd->e.pTab->pDesc ? sd->e.pTab->pDesc->nRowEstimate : -1;
+  int counted = !(est >= 1 && est < 9e18);
   pt_sql q;
   pt_end_sql(&sd->e, &q);
   char *zq = pt_end_ident(&sd->e, sd->e.azCol[sd->aCol[j->aKeyPos[0]]]);
-  sqlite3_str_appendf(q.pStr, "SELECT min(%s), max(%s), count(*) FROM %s", zq ? zq : "",
-                      zq ? zq : "", sd->zFrom);
+  const char *z = zq ? zq : "";
+  if( counted )
+    sqlite3_str_appendf(q.pStr, "SELECT min(%s), max(%s), count(*) FROM %s", z, z, sd->zFrom);
+  else
+    sqlite3_str_appendf(q.pStr,
+                        "SELECT min(%s), max(%s), CASE WHEN min(%s) IS NULL THEN 0 ELSE 1 END "
+                        "FROM %s",
+                        z, z, z, sd->zFrom);
   sqlite3_free(zq);
   if( j->zWhere ) sqlite3_str_appendf(q.pStr, " WHERE (%s)", j->zWhere);
   int64_t a[3];
   int rc = side_ints(j, iSide, &q, 3, a, "reading its key", pzErr);
   *pMin = a[0];
   *pMax = a[1];
-  *pN = a[2];
   *pHas = a[2] > 0;
+  *pN = counted ? a[2] : (a[2] > 0 ? (int64_t)est : 0);
   return rc;
 }
 
