@@ -351,6 +351,11 @@ struct pt_dialect {
   ** None may fail on a server of this engine: they run in the diff's
   ** snapshot transaction. */
   const char *const *azRowHashProbe;
+  /* A statement, run in a transaction, after which its scans run in one
+  ** process each (no parallel workers), or NULL: pontoon_diff runs it on
+  ** both sides when their servers are on one host, where one side's
+  ** parallel workers would take the cores the other side's scan needs. */
+  const char *zScanAlone;
   /* Change capture (pontoon_capture, migrate/capture.c, docs/capture.md):
   ** append statement iStmt (0, 1, ...) of what op (PT_CAPTURE_*) asks
   ** for table c, and return 1; return 0, appending nothing, past the last

@@ -76,9 +76,30 @@ CREATE VIRTUAL TABLE b USING pontoon(pg, 'rh.b');
 SELECT key, side, columns FROM pontoon_diff('a', 'b', '$1') ORDER BY key ->> 0;
 SQL
 }
+pg_sql -c "ANALYZE rh.a" -c "ANALYZE rh.b" >/dev/null
 fast=$(PONTOON_TRACE=1 run_diff 'threshold=4 factor=4' 2>"$TMP/trace")
 check "the row hash finds exactly the planted differences" test "$fast" = "$want"
 check "the buckets were hashed with hash_record_extended" grep -q "hash_record_extended" "$TMP/trace"
+# docs/diff.md, "The start" and "Both servers on one host"
+check "analyzed tables are not counted before the first scan (the server's estimate)" \
+  bash -c "grep -q 'CASE WHEN min(\"id\") IS NULL' '$TMP/trace' && ! grep -q 'count(\*) FROM \"rh\"' '$TMP/trace'"
+check "both sides on one host: each scans without parallel workers" \
+  test "$(grep -c 'pg: SET LOCAL max_parallel_workers_per_gather = 0' "$TMP/trace")" = 2
+uri_local=$(sed 's|@127\.0\.0\.1:|@localhost:|' <<<"$PONTOON_PG_URI_NOPW")
+two=$(PONTOON_TRACE=1 sqlite3 -batch -bail -init /dev/null :memory: 2>"$TMP/trace2" <<SQL
+.load $BUILD/pontoon
+.output /dev/null
+SELECT pontoon_connect('pg', '$PONTOON_PG_URI_NOPW');
+SELECT pontoon_connect('pg2', '$uri_local');
+CREATE VIRTUAL TABLE a USING pontoon(pg, 'rh.a');
+CREATE VIRTUAL TABLE b USING pontoon(pg2, 'rh.b');
+.output stdout
+SELECT key, side, columns FROM pontoon_diff('a', 'b', 'threshold=4 factor=4') ORDER BY key ->> 0;
+SQL
+)
+check "two hosts (127.0.0.1 and localhost): the same differences" test "$two" = "$want"
+check "... and each server keeps its parallel workers" \
+  bash -c "! grep -q 'max_parallel_workers_per_gather' '$TMP/trace2'"
 check "the canonical md5 was not used for buckets" bash -c "! grep -q 'GROUP BY 1' <(grep md5 '$TMP/trace')"
 canon=$(PONTOON_TRACE=1 PONTOON_DIFF_ROW_HASH=0 run_diff 'threshold=4 factor=4' 2>"$TMP/trace0")
 check "PONTOON_DIFF_ROW_HASH=0 finds the same" test "$canon" = "$want"

@@ -538,6 +538,7 @@ const pt_dialect pt_dialect_postgresql = {
   .xRowHashSum = pgRowHashSum,
   .xRowHashRaw = pgRowHashRaw,
   .azRowHashProbe = azPgRowHashProbe,
+  .zScanAlone = "SET LOCAL max_parallel_workers_per_gather = 0",
   .xDdlType = pgDdlType,
   .xCaptureTriggers = pgCaptureTriggers,
   .xFreezeTrigger = pgFreezeTrigger,

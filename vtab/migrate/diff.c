@@ -134,8 +134,23 @@ static int task_open(diff_job *j, int iSide, void *p, char **pzErr) {
     }
     sd->e.pConn = sd->pSnap;
     sd->e.pDialect = sd->e.pServer->pDialect;
+    if( j->oneHost && sd->e.pDialect->zScanAlone &&
+        pt_end_exec_text(&sd->e, sd->e.pDialect->zScanAlone, &zErr) != SQLITE_OK ) {
+      *pzErr = pt_end_error(&sd->e, "setting up its scan", zErr);
+      return SQLITE_ERROR;
+    }
   }
   return diff_side_prepare(j, iSide, pzErr);
+}
+
+/* The host of server s's connection, when it has one open; NULL if not
+** known. */
+static const char *server_host(pt_server *s) {
+  if( !s || !s->pConn || !s->pDriver->xInfo || !s->pDriver->xAlive(s->pConn) ) return 0;
+  pt_server_info info;
+  memset(&info, 0, sizeof(info));
+  s->pDriver->xInfo(s->pConn, &info);
+  return info.zHost && info.zHost[0] ? info.zHost : 0;
 }
 
 static int task_count(diff_job *j, int iSide, void *p, char **pzErr) {
@@ -1019,6 +1034,8 @@ static int job_setup(diff_job *j, pt_registry *r, const char *zSrc, const char *
   ** servers (two connections made, two tables described, in the time of
   ** one); one server's pool is not shared between threads */
   {
+    const char *zHostA = server_host(eA->pServer), *zHostB = server_host(eB->pServer);
+    j->oneHost = zHostA && zHostB && sqlite3_stricmp(zHostA, zHostB) == 0;
     int par = j->parallel;
     j->parallel = par && eA->pServer != eB->pServer;
     int rcOpen = run_sides(j, task_open, (void *)1, (void *)1, pzErr);

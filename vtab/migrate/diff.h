@@ -65,6 +65,7 @@ typedef struct diff_job {
   int intKey; /* one integer key: segments split by arithmetic */
   int merge; /* a streaming merge instead of bisection */
   int parallel; /* the two sides' queries run at once (both remote) */
+  int oneHost; /* both servers on one host: each side scans in one process */
   char *zWhere;
   char *zJob;
   pt_canon canon;
