@@ -120,6 +120,9 @@ net_bytes() {
   b1=$(count_down)
   echo $((b1 - b0))
 }
+# net_bytes_odbc SCRIPT: the same, its ODBC DSNs through the counting
+# proxies too (net_bytes re-points URIs only)
+net_bytes_odbc() { (export ODBCINI=$tmp/odbc.count.ini; net_bytes "$1"); }
 if [ "$wan" = 1 ]; then
   wan_start "$PONTOON_PG_PORT"; pg_port=$wan_port
   wan_start "$PONTOON_MY_PORT"; my_port=$wan_port
@@ -136,13 +139,19 @@ old_direct=$PONTOON_PG_URI_NOPW
 new_direct=$PONTOON_PG_URI2_NOPW
 old="postgresql://$PONTOON_PG_USER@$PONTOON_PG_HOST:$pg_port/$PONTOON_PG_DB"
 new="postgresql://$PONTOON_PG_USER@$PONTOON_PG_HOST:$pg_port/$PONTOON_PG_DB2"
-# ODBC: the harness's DSNs, their ports those the clients reach
-if [ "$wan" = 1 ] && [ -n "${ODBCINI:-}" ]; then
-  awk -v pg="$pg_port" -v my="$my_port" '
+# ODBC: the harness's DSNs, their ports those the clients reach; and a
+# copy whose ports are the counting proxies' (net_bytes_odbc)
+# odbc_ini PG_PORT MY_PORT OUT: the harness's odbc.ini with those ports
+odbc_ini() {
+  awk -v pg="$1" -v my="$2" '
     /^\[/ { dsn = $0 }
     /^Port *=/ && dsn == "[pontoon_pg]" { print "Port = " pg; next }
     /^Port *=/ && dsn == "[pontoon_my]" { print "Port = " my; next }
-    { print }' "$ODBCINI" >"$tmp/odbc.ini"
+    { print }' "$ODBCINI" >"$3"
+}
+if [ -n "${ODBCINI:-}" ]; then odbc_ini "$cnt_pg_port" "$cnt_my_port" "$tmp/odbc.count.ini"; fi
+if [ "$wan" = 1 ] && [ -n "${ODBCINI:-}" ]; then
+  odbc_ini "$pg_port" "$my_port" "$tmp/odbc.ini"
   export ODBCINI=$tmp/odbc.ini
 fi
 
@@ -392,6 +401,18 @@ CREATE VIRTUAL TABLE u USING pontoon(om, bench_users);
 SELECT count(*), sum(length(email)), sum(length(name)), sum(length(bio)), count(country),
        sum(balance), count(created_at), sum(active) FROM u;
 SQL
+# The MySQL -> PostgreSQL copy of users through pontoon's ODBC driver (the
+# MariaDB driver, DSN pontoon_my), without and with the driver's compressed
+# protocol: OPTION bit 2048 (CLIENT_COMPRESS; Connector/ODBC 3.1 has no
+# keyword of its own for it, and pontoon adds its bit 2 to the bits given)
+shell_sql "$tmp/omcopy.sql" <<'SQL'
+.output /dev/null
+SELECT pontoon_connect('om', 'odbc:DSN=pontoon_my');
+CREATE VIRTUAL TABLE mu USING pontoon(om, bench_users);
+CREATE VIRTUAL TABLE nu USING pontoon(new, shop.bench_users);
+SELECT * FROM pontoon_copy('mu', 'nu', 'workers=2 job=bench-' || hex(randomblob(6)));
+SQL
+sed "s|'odbc:DSN=pontoon_my'|'odbc:DSN=pontoon_my;OPTION=2048'|" "$tmp/omcopy.sql" >"$tmp/omcopyz.sql"
 # run_row KEY CMD...: CMD timed, its seconds added to KEY and its peak RSS
 # kept in RSS[KEY]; when it fails its output goes to stderr, KEY gets nothing
 declare -A RSS
@@ -419,6 +440,7 @@ lookup_by() {
 add() { T[$1]="${T[$1]:-} $2"; }
 rss_scan=0; rss_local=0; rss_lookup=0; rss_lookup2=0; rss_join=0; rss_myscan=0; rss_mycopy=0; rss_mycopyz=0; rss_pgloader=0
 mycopy_bytes=0; mycopyz_bytes=0; n_pontoonz=0
+omcopy_bytes=0; omcopyz_bytes=0; n_omcopy=0; n_omcopyz=0
 n_pontoon=0; n_pgloader=0
 maxr() { local v=$1 r=$2; [ "$r" -gt "$v" ] && echo "$r" || echo "$v"; }
 for round in $(seq "$rounds"); do
@@ -483,6 +505,15 @@ for round in $(seq "$rounds"); do
   if [ "$round" = "$rounds" ]; then
     truncate_my_targets; mycopy_bytes=$(net_bytes "$tmp/mycopy.sql")
     truncate_my_targets; mycopyz_bytes=$(net_bytes "$tmp/mycopyz.sql")
+  fi
+  if [ "$have_odbc" = 1 ]; then
+    my_users() { psql -X -q -t -A "$new_direct" -c "SELECT count(*) FROM shop.bench_users"; }
+    truncate_my_targets; run_row omcopy sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/omcopy.sql"; n_omcopy=$(my_users)
+    truncate_my_targets; run_row omcopyz sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/omcopyz.sql"; n_omcopyz=$(my_users)
+    if [ "$round" = "$rounds" ]; then
+      truncate_my_targets; omcopy_bytes=$(net_bytes_odbc "$tmp/omcopy.sql")
+      truncate_my_targets; omcopyz_bytes=$(net_bytes_odbc "$tmp/omcopyz.sql")
+    fi
   fi
   if [ "$have_pgloader" = 1 ]; then
     truncate_my_targets
@@ -555,6 +586,7 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
     line "ODBC psqlODBC: scan users, every column" oscan "pontoon's PostgreSQL driver, same round (scan users)" scan "${RSS[oscan]:-0}"
     line "ODBC MariaDB: scan users, every column" omscan "C loop, bound row arrays, MariaDB ODBC (the limit)" omscan_ref "${RSS[omscan]:-0}"
     line "ODBC MariaDB: scan users, every column" omscan "pontoon's MySQL driver, same round (MySQL: scan users)" myscan "${RSS[omscan]:-0}"
+    line "ODBC MariaDB -> PostgreSQL copy of users, OPTION=2048 (compressed protocol)" omcopyz "the same without compression" omcopy "${RSS[omcopyz]:-0}"
   fi
   echo
   if want copy; then
@@ -566,6 +598,9 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
   fi
   want mysql && echo "rows copied MySQL -> PostgreSQL: pontoon $n_pontoon, pgloader $n_pgloader (of $my_rows); pgloader's peak RSS: $(( rss_pgloader / 1024 )) MiB"
   want mysql && echo "bytes the servers sent to the sqlite3 process in the MySQL -> PostgreSQL copy (a counting proxy, one more run): $mycopy_bytes, with compress=1 $mycopyz_bytes (rows copied with compress=1: $n_pontoonz)"
+  if [ "$have_odbc" = 1 ] && want mysql; then
+    echo "bytes the servers sent to the sqlite3 process in the ODBC MariaDB -> PostgreSQL copy of users (a counting proxy, one more run): $omcopy_bytes, with OPTION=2048 $omcopyz_bytes (rows copied: $n_omcopy, with OPTION=2048 $n_omcopyz, of $users)"
+  fi
   if want diff; then diff_notes; fi
   if [ "$have_odbc" = 1 ] && want scan; then
     echo "ODBC C loops' peak RSS: psqlODBC streaming $(( ${RSS[oscan_ref]:-0} / 1024 )) MiB, psqlODBC defaults $(( ${RSS[oscan_buf]:-0} / 1024 )) MiB, MariaDB ODBC $(( ${RSS[omscan_ref]:-0} / 1024 )) MiB"

@@ -25,7 +25,7 @@ my_sql -e "DROP TABLE IF EXISTS rs_src;
   INSERT INTO rs_src SELECT seq, concat('name ', seq), round(seq / 7.0, 2) FROM seq_1_to_$N;"
 pg2 >/dev/null <<'SQL'
 DROP SCHEMA IF EXISTS pontoon CASCADE;
-DROP TABLE IF EXISTS rs_pg, rs_my;
+DROP TABLE IF EXISTS rs_pg, rs_my, rs_my_old;
 CREATE TABLE rs_pg (id bigint PRIMARY KEY, name text, amount numeric(12,2));
 CREATE TABLE rs_my (id bigint PRIMARY KEY, name text, amount numeric(12,2));
 SQL
@@ -174,7 +174,53 @@ run_case "diff, PostgreSQL restarted" "$diff_sql" pg_busy restart-pg
 check "diff, PostgreSQL restarted: the error names the server" grep -q "server 'pg'" <<<"$first"
 check "diff, PostgreSQL restarted: run again, the one difference" grep -qx 'diff|1|\[77\]' <<<"$again"
 
+# A sync, MariaDB (the source) restarted after its first batch committed:
+# the target (rs_my, PostgreSQL) holds only whole rows, old or new; the
+# rerun applies what is left, the queue ends empty and the target equals
+# the source (each server's own count and md5)
+pg2 -c "SET client_min_messages = warning; DROP TABLE IF EXISTS rs_my_old; CREATE TABLE rs_my_old AS SELECT * FROM rs_my" >/dev/null
+printf '%s\nSELECT pontoon_capture(%s);\n' "$setup" "'temp.m'" >"$tmp/cap.sql"
+shell <"$tmp/cap.sql" >/dev/null 2>&1
+my_sql -e "UPDATE rs_src SET name = concat('renamed ', id), amount = amount + 1;
+  DELETE FROM rs_src WHERE id % 1000 = 0; INSERT INTO rs_src VALUES ($((N + 1)), 'new', 1)"
+my_queued() { my_sql -e "SELECT count(*) FROM pontoon_changes" 2>/dev/null || echo unknown; }
+queued=$(my_queued)
+check "sync, MariaDB restarted: the capture queued a change a row written ($queued)" [ "$queued" = $((N + N / 1000 + 1)) ]
+# the first run, then (.system) the target's rows counted: neither the old
+# nor the new whole value, and of the new value
+cat >"$tmp/whole.sql" <<SQL
+SELECT count(*) FROM rs_my t LEFT JOIN rs_my_old o USING (id)
+ WHERE NOT ((t.name = o.name AND t.amount = o.amount)
+         OR (t.name = 'renamed ' || t.id AND t.amount = o.amount + 1)
+         OR (t.id = $((N + 1)) AND t.name = 'new' AND t.amount = 1));
+SELECT count(*) FROM rs_my WHERE name LIKE 'renamed %';
+SQL
+# (the rerun's .system finds the file written and leaves it)
+rm -f "$tmp/whole.out"
+printf '[ -e %s ] || env -u LD_PRELOAD psql -X -q -t -A -f %s %s >%s 2>&1\n' "$tmp/whole.out" "$tmp/whole.sql" \
+  "$PONTOON_PG_URI2_NOPW" "$tmp/whole.out" >"$tmp/whole.sh"
+sync_sql="SELECT 'synced', sum(applied) > 0 FROM pontoon_sync('temp.m', 'temp.m_dst', 'batch=500 until=empty job=''rs temp.m''');"
+my_batches() { pg2 -c "SELECT count(*) FROM pontoon.sync_batch WHERE job = 'rs temp.m'" 2>/dev/null || echo 0; }
+run_case "sync, MariaDB restarted" "$sync_sql
+.system bash $tmp/whole.sh" '[ "$(my_batches)" -ge 1 ]' restart-my
+check "sync, MariaDB restarted: the error names the server" grep -q "server 'my'" <<<"$first"
+mapfile -t whole <"$tmp/whole.out"
+echo "after the first run: ${whole[0]:-?} target rows not whole, ${whole[1]:-?} of $((N - N / 1000)) rows renamed"
+check "sync, MariaDB restarted: after the first run every target row is whole, old or new (${whole[0]:-?} not)" \
+  [ "${whole[0]:-x}" = 0 ]
+check "sync, MariaDB restarted: the first run stopped part way (${whole[1]:-?} rows renamed)" \
+  [ "${whole[1]:-0}" -gt 0 ] && [ "${whole[1]:-0}" -lt $((N - N / 1000)) ]
+check "sync, MariaDB restarted: run again, it applies what is left" grep -qx 'synced|1' <<<"$again"
+queued=$(my_queued)
+check "sync, MariaDB restarted: the change table is empty at the end ($queued)" [ "$queued" = 0 ]
+target=$(pg2 -c "SELECT count(*), md5(string_agg(id || name || amount, ',' ORDER BY id)) FROM rs_my")
+source=$(my_sql -e "SET SESSION group_concat_max_len = 1073741824;
+  SELECT concat_ws('|', count(*), md5(group_concat(concat(id, name, amount) ORDER BY id SEPARATOR ','))) FROM rs_src")
+check "sync, MariaDB restarted: the target equals the source ($target)" [ "$target" = "$source" ]
+printf '%s\nSELECT pontoon_capture_stop(%s);\n' "$setup" "'temp.m'" >"$tmp/cap.sql"
+shell <"$tmp/cap.sql" >/dev/null 2>&1
+
 pg_sql -c "DROP TABLE rs_src" >/dev/null
 my_sql -e "DROP TABLE rs_src"
-pg2 -c "DROP TABLE rs_pg, rs_my; DROP SCHEMA IF EXISTS pontoon CASCADE" >/dev/null
+pg2 -c "DROP TABLE rs_pg, rs_my, rs_my_old; DROP SCHEMA IF EXISTS pontoon CASCADE" >/dev/null
 finish

@@ -42,6 +42,15 @@ SELECT group_concat(id || v, ' ') FROM rows;
 SELECT pontoon_exec('o', 'UPDATE odd_same SET v = 5 WHERE id = 1');
 SELECT pontoon_connect('o2', 'odbc:DSN=pontoon_my;OPTION=0');
 SELECT pontoon_exec('o2', 'UPDATE odd_same SET v = 5 WHERE id = 1');
+-- the driver's compressed protocol (OPTION bit 2048, CLIENT_COMPRESS) is
+-- kept when pontoon adds its FOUND_ROWS bit: the server sees the session
+-- compressed, and the UPDATE still counts the row it matched
+CREATE VIRTUAL TABLE zip USING pontoon(o, query='SELECT variable_value AS v FROM information_schema.session_status WHERE variable_name = ''COMPRESSION''');
+SELECT 'compressed', v FROM zip;
+SELECT pontoon_connect('o3', 'odbc:DSN=pontoon_my;OPTION=2048');
+CREATE VIRTUAL TABLE zip3 USING pontoon(o3, query='SELECT variable_value AS v FROM information_schema.session_status WHERE variable_name = ''COMPRESSION''');
+SELECT 'compressed', v FROM zip3;
+SELECT pontoon_exec('o3', 'UPDATE odd_same SET v = 5 WHERE id = 1');
 
 -- issue 10 item 20 (ODBC): one statement per call, refused clearly
 SELECT pontoon_exec('o', 'UPDATE odd_same SET v = 6 WHERE id = 1; UPDATE odd_same SET v = v + 1 WHERE id = 1');
