@@ -129,6 +129,8 @@ static void conn_lost(pt_server *s) {
 ** readOnly picks the read-only connection of query= tables.  On error
 ** *pzErr is the driver's message (not yet prefixed).
 */
+static pt_conn *pool_idle(pt_server *s, pt_pool *p);
+
 int pt_server_conn(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr) {
   pt_conn **pp = readOnly ? &s->pRoConn : &s->pConn;
   readOnly = readOnly != 0;
@@ -147,6 +149,9 @@ int pt_server_conn(pt_server *s, int readOnly, pt_conn **ppConn, char **pzErr) {
     /* going on would commit only part of what this transaction did */
     *pzErr = sqlite3_mprintf("%s", s->zTxnFailed);
     return SQLITE_ERROR;
+  }
+  if( !*pp && !readOnly && (*pp = pool_idle(s, &s->aPool[0])) != 0 ) {
+    s->aPool[0].nOpen--; /* an idle connection of the pool becomes this one */
   }
   if( !*pp ) {
     int rc = s->pDriver->xConnect(s->zUri, PT_CONNECT_TIMEOUT, readOnly, pp, pzErr);
@@ -221,6 +226,16 @@ static void pool_put(pt_server *s, pt_pool *p, pt_conn *c) {
 int pt_server_lease(pt_server *s, pt_conn **ppConn, char **pzErr) {
   pt_pool *p = &s->aPool[0];
   if( (*ppConn = pool_idle(s, p)) != 0 ) return SQLITE_OK;
+  if( s->pConn && !s->inTxn && !s->inSqlTxn && !s->anMain[0] && !s->nQueued && !s->pWriters &&
+      !s->zTxnFailed && !s->spOpen && s->pDriver->xAlive(s->pConn) ) {
+    /* the server's own connection is idle: leased rather than a new one
+    ** opened (several round trips over a network); pt_server_conn takes
+    ** an idle one of the pool when it next needs its own */
+    *ppConn = s->pConn;
+    s->pConn = 0;
+    p->nOpen++;
+    return SQLITE_OK;
+  }
   int rc = conn_open(s, 0, ppConn, pzErr);
   if( rc == SQLITE_OK ) p->nOpen++;
   return rc;

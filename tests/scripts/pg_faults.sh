@@ -13,7 +13,13 @@ SELECT count(*) FROM t CROSS JOIN (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SE
 SELECT 'after:', count(*) FROM t;
 SELECT 'connected:', connected FROM pontoon_servers;
 "
-( sleep 3; pg_sql -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pontoon'" >/dev/null ) &
+# terminated once the scan is reading pages (its backend's last statement a
+# FETCH): early, so that most pages are still to come whatever the speed
+( for i in $(seq 200); do
+    n=$(pg_sql -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pontoon' AND query LIKE 'FETCH%'")
+    [ "${n:-0}" -gt 0 ] && break
+    sleep 0.05
+  done ) &
 killer=$!
 out=$(shell <<<"$script" 2>&1)
 wait $killer
