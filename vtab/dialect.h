@@ -325,12 +325,17 @@ struct pt_dialect {
   /* sum 0: append the expression of a row's canonical text, the column
   ** texts azText[n] (xCanonicalText's; aKind their kinds) joined by '|',
   ** NULL written '\N', and in the texts of the kinds pt_canon_escaped says
-  ** (dialects/canon.h) '\' written '\\' and '|' written '\|'.
+  ** (below) '\' written '\\' and '|' written '\|'.
   ** sum 1: append the aggregate expression that sums, over the rows, the
   ** first 60 bits of md5 of that text as non-negative integers, exactly
   ** (the server's wide sum: numeric, DECIMAL); returns 1, appending
-  ** nothing, when the engine has no md5.  Returns 0 otherwise. */
-  int (*xHashExpr)(sqlite3_str *, int n, const char *const *azText, const pt_kind *aKind, int sum);
+  ** nothing, when the engine has no md5.  Returns 0 otherwise.
+  ** aPrefix, NULL but for pontoon_diff's buckets: where aPrefix[i] is 1,
+  ** column i is written as its length in bytes, ':' and its text, instead
+  ** of escaped (no replace() a row: both sides of the diff escape that
+  ** column, so both write it this way; the text stays unambiguous). */
+  int (*xHashExpr)(sqlite3_str *, int n, const char *const *azText, const pt_kind *aKind,
+                   const unsigned char *aPrefix, int sum);
   /* Optional: a faster hash sum that only two servers of this engine
   ** compare with each other (pontoon_diff's buckets when both sides are
   ** this engine; the rows it fetches and a verified job's checksum keep
@@ -416,6 +421,12 @@ extern const pt_dialect pt_dialect_sqlite;
 extern const pt_dialect pt_dialect_ansi; /* "names", no LIMIT */
 extern const pt_dialect pt_dialect_ansi_fetch; /* "names", FETCH FIRST n ROWS ONLY */
 extern const pt_dialect pt_dialect_ansi_backtick; /* `names`, no LIMIT */
+
+/* 1 if the canonical text of kind k may hold '\\' or '|' and is escaped in
+** a row's text (text, char, enum, json, interval, array, other); 0 for the
+** kinds whose text cannot (numbers, booleans, hex, dates and times, uuids),
+** which the row's text takes as they are (docs/diff.md; dialects/ansi.c). */
+int pt_canon_escaped(pt_kind k);
 
 /* Pieces several dialects share (deparse.c). */
 void pt_sql_limit(pt_sql *, int iParam);

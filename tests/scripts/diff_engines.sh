@@ -153,6 +153,33 @@ for pair in "temp.p temp.m" "temp.p f.de_rows" "temp.m f.de_rows"; do
     [ "$got" = "$expected" ] || diff <(echo "$expected") <(echo "$got")
   fi
 done
+# the bucket hash of two engines writes a text column as its length, ':'
+# and its text (docs/diff.md, "Other pairs"): rows whose texts would run
+# together differ all the same, and equal rows with separators,
+# backslashes, NULLs and '' agree
+pg_sql -c "DROP TABLE IF EXISTS public.de_sep; CREATE TABLE public.de_sep (id int PRIMARY KEY, a text, b text);
+  INSERT INTO public.de_sep VALUES (1, 'a|', 'b'), (2, '1:x', ''), (3, E'\\\\N', NULL), (4, '2:ab', 'c'),
+    (5, E'x|y\\\\z', E'|\\\\'), (6, NULL, NULL), (7, '', 'q')" >/dev/null
+my_sql -e "DROP TABLE IF EXISTS de_sep; CREATE TABLE de_sep (id int PRIMARY KEY, a text, b text) CHARACTER SET utf8mb4;
+  INSERT INTO de_sep VALUES (1, 'a', '|b'), (2, '', '1:x'), (3, NULL, '\\\\N'), (4, '2', 'ab|1:c'),
+    (5, 'x|y\\\\z', '|\\\\'), (6, NULL, NULL), (7, '', 'q')"
+{ cat "$tmp/setup.sql"; cat <<'EOF'
+CREATE VIRTUAL TABLE temp.ps USING pontoon(pg, 'public.de_sep');
+CREATE VIRTUAL TABLE temp.ms USING pontoon(my, de_sep);
+SELECT 'sep ' || group_concat(k, ' ') FROM (SELECT key ->> 0 AS k FROM pontoon_diff('temp.ps', 'temp.ms', 'threshold=1 factor=2') ORDER BY 1);
+SELECT 'sepm ' || group_concat(k, ' ') FROM (SELECT key ->> 0 AS k FROM pontoon_diff('temp.ps', 'temp.ms', 'mode=merge') ORDER BY 1);
+SELECT 'seq ' || a || ' ' || b FROM temp.ps WHERE id = 5;
+SELECT 'seq ' || a || ' ' || b FROM temp.ms WHERE id = 5;
+EOF
+} >"$tmp/sep.sql"
+got=$(PONTOON_TRACE=1 shell <"$tmp/sep.sql" 2>"$tmp/sep.trace")
+check "separators: rows whose texts would run together differ, equal rows agree" grep -qx 'sep 1 2 3 4' <<<"$got"
+check "... as the streaming merge finds" grep -qx 'sepm 1 2 3 4' <<<"$got"
+check "... row 5 holds a backslash and separators on both sides" \
+  test "$(grep -c '^seq x|y\\z |\\$' <<<"$got")" = 2
+check "... the buckets hashed length-prefixed text on both servers" \
+  bash -c "grep -q 'octet_length(' '$tmp/sep.trace' && grep -q 'CONCAT(LENGTH(' '$tmp/sep.trace'"
+[ -n "$got" ] && echo "$got"
 # the other way round: sides swap
 { cat "$tmp/setup.sql"; echo "SELECT key, side FROM pontoon_diff('temp.m', 'temp.p') WHERE side <> '~' ORDER BY key ->> 0;"; } >"$tmp/d.sql"
 got=$(shell <"$tmp/d.sql" 2>&1)

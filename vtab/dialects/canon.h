@@ -30,12 +30,6 @@ void pt_canon_real(sqlite3_str *, const pt_canon_spell *, const char *zDouble, i
 ** digits (0: no '.'). */
 void pt_canon_cut(sqlite3_str *, const pt_canon_spell *, const char *zText, int timePrecision);
 
-/* 1 if the canonical text of kind k may hold '\\' or '|' and is escaped in
-** a row's text (text, char, enum, json, interval, array, other); 0 for the
-** kinds whose text cannot (numbers, booleans, hex, dates and times, uuids),
-** which the row's text takes as they are (docs/diff.md). */
-int pt_canon_escaped(pt_kind k);
-
 /* 1 if type name zType (may be NULL) contains zWord, ignoring case. */
 int pt_canon_type_has(const char *zType, const char *zWord);
 

@@ -261,12 +261,16 @@ static void myCanonicalText(sqlite3_str *s, const char *zq, pt_kind k, const cha
 /* The row's text; the sum of md5's first 60 bits as DECIMAL (SUM of
 ** BIGINT UNSIGNED), exact.  Backslashes are written CHAR(92), which reads
 ** the same whatever NO_BACKSLASH_ESCAPES says. */
-static int myHashExpr(sqlite3_str *s, int n, const char *const *az, const pt_kind *aKind, int sum) {
+static int myHashExpr(sqlite3_str *s, int n, const char *const *az, const pt_kind *aKind,
+                      const unsigned char *aPrefix, int sum) {
   if( sum ) sqlite3_str_appendall(s, "SUM(CAST(CONV(SUBSTRING(MD5(");
   sqlite3_str_appendall(s, "CONCAT(");
   for( int i = 0; i < n; i++ ) {
     if( i ) sqlite3_str_appendall(s, ", '|', ");
-    if( pt_canon_escaped(aKind[i]) )
+    if( aPrefix && aPrefix[i] )
+      sqlite3_str_appendf(s, "COALESCE(CONCAT(LENGTH(%s), ':', %s), CONCAT(" MY_BS ", 'N'))", az[i],
+                          az[i]);
+    else if( pt_canon_escaped(aKind[i]) )
       sqlite3_str_appendf(s,
                           "COALESCE(REPLACE(REPLACE(%s, " MY_BS ", CONCAT(" MY_BS ", " MY_BS
                           ")), '|', CONCAT(" MY_BS ", '|')), CONCAT(" MY_BS ", 'N'))",

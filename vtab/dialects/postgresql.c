@@ -329,11 +329,14 @@ static void pgCanonicalText(sqlite3_str *s, const char *zq, pt_kind k, const cha
 
 /* The row's text; the sum of md5's first 60 bits as numeric (sum of
 ** bigint), exact. */
-static int pgHashExpr(sqlite3_str *s, int n, const char *const *az, const pt_kind *aKind, int sum) {
+static int pgHashExpr(sqlite3_str *s, int n, const char *const *az, const pt_kind *aKind,
+                      const unsigned char *aPrefix, int sum) {
   if( sum ) sqlite3_str_appendall(s, "sum(CAST(CAST('x' || substr(md5(");
   for( int i = 0; i < n; i++ ) {
     if( i ) sqlite3_str_appendall(s, " || '|' || ");
-    if( pt_canon_escaped(aKind[i]) )
+    if( aPrefix && aPrefix[i] )
+      sqlite3_str_appendf(s, "coalesce(octet_length(%s) || ':' || %s, E'\\\\N')", az[i], az[i]);
+    else if( pt_canon_escaped(aKind[i]) )
       sqlite3_str_appendf(
         s, "coalesce(replace(replace(%s, E'\\\\', E'\\\\\\\\'), '|', E'\\\\|'), E'\\\\N')", az[i]);
     else

@@ -135,13 +135,19 @@ static void sqCanonicalText(sqlite3_str *s, const char *zq, pt_kind k, const cha
 /* The row's text; its sum: pontoon's own aggregate (checksum.c), which
 ** exists only in the SQLite connection pontoon is loaded into, so that a
 ** SQLite reached through ODBC is hashed by pontoon itself. */
-static int sqHashExpr(sqlite3_str *s, int n, const char *const *az, const pt_kind *aKind, int sum) {
+static int sqHashExpr(sqlite3_str *s, int n, const char *const *az, const pt_kind *aKind,
+                      const unsigned char *aPrefix, int sum) {
   /* SQLite keeps any text in any column: every column is escaped (which
   ** leaves a value without '\' or '|' as it is) */
   (void)aKind;
   if( sum ) sqlite3_str_appendall(s, "pontoon_hash_sum(");
   for( int i = 0; i < n; i++ ) {
     if( i ) sqlite3_str_appendall(s, " || '|' || ");
+    if( aPrefix && aPrefix[i] ) {
+      sqlite3_str_appendf(s, "coalesce(length(CAST(%s AS BLOB)) || ':' || %s, '\\N')", az[i],
+                          az[i]);
+      continue;
+    }
     sqlite3_str_appendf(s, "coalesce(replace(replace(%s, '\\', '\\\\'), '|', '\\|'), '\\N')",
                         az[i]);
   }

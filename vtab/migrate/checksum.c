@@ -349,7 +349,7 @@ static int row_expr(sqlite3_str *s, pt_end *e, int nCol, const int *aCol, const 
   }
   int rc = canon_texts(e, nCol, aCol, c, &az, &aK, pzErr);
   if( rc != SQLITE_OK ) return rc;
-  if( e->pDialect->xHashExpr(s, nCol, (const char *const *)az, aK, sum) ) *pClient = 1;
+  if( e->pDialect->xHashExpr(s, nCol, (const char *const *)az, aK, 0, sum) ) *pClient = 1;
   for( int i = 0; i < nCol; i++ ) sqlite3_free(az[i]);
   sqlite3_free(az);
   sqlite3_free(aK);

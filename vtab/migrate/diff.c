@@ -187,12 +187,16 @@ static int task_probe(diff_job *j, int iSide, void *p, char **pzErr) {
 ** if so the buckets use it.  PONTOON_DIFF_ROW_HASH=0 keeps the canonical
 ** hash (docs/diff.md).
 */
+static int fast_hash_off(void) {
+  const char *zEnv = getenv("PONTOON_DIFF_ROW_HASH");
+  return zEnv && strcmp(zEnv, "0") == 0;
+}
+
 static int choose_row_hash(diff_job *j, char **pzErr) {
   const pt_dialect *d = j->a[0].e.pDialect;
-  const char *zEnv = getenv("PONTOON_DIFF_ROW_HASH");
   if( j->merge || !j->a[0].e.pServer || !j->a[1].e.pServer || d != j->a[1].e.pDialect ||
       !d->xRowHashSum || !d->xRowHashRaw || !d->azRowHashProbe || !j->a[0].zSum || !j->a[1].zSum ||
-      (zEnv && strcmp(zEnv, "0") == 0) )
+      fast_hash_off() )
     return SQLITE_OK;
   int same = 0;
   for( int i = 0; d->azRowHashProbe[i]; i++ ) {
@@ -1043,6 +1047,7 @@ static int job_setup(diff_job *j, pt_registry *r, const char *zSrc, const char *
     if( rcOpen != SQLITE_OK ) goto done;
   }
   if( choose_row_hash(j, pzErr) != SQLITE_OK ) goto done;
+  if( !fast_hash_off() && diff_prefix_hash(j, pzErr) != SQLITE_OK ) goto done;
   rc = SQLITE_OK;
 done:
   sqlite3_free(zErr);

@@ -72,7 +72,9 @@ typedef struct diff_job {
   int64_t maxDiffs, threshold, factor;
   int progress;
   int partial; /* where=, columns= or exclude=: not the whole table */
-  int rowHash; /* the buckets hashed with the engine's own row hash */
+  int rowHash; /* the buckets hashed otherwise than the canonical checksum:
+               ** the engine's own row hash, or the length-prefixed text
+               ** (the canonical sum is then each side's zSumCanon) */
   /* the walk */
   diff_seg *aQueue; /* segments that differ, to split */
   int nQueue, nQueueAlloc;
@@ -110,6 +112,7 @@ int diff_row_cmp_key(const diff_job *, const diff_row *, const diff_row *);
 int diff_side_prepare(diff_job *, int iSide, char **pzErr);
 int diff_probe(diff_job *, int iSide, const char *zSql, char **pzValue, char **pzErr);
 int diff_row_hash(diff_job *, char **pzErr);
+int diff_prefix_hash(diff_job *, char **pzErr);
 void diff_side_clear(diff_side *);
 
 #endif /* PT_DIFF_H */

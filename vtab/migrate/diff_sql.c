@@ -962,6 +962,49 @@ int diff_row_hash(diff_job *j, char **pzErr) {
   return rc;
 }
 
+/*
+** Any other two sides that both hash on their servers: a column whose
+** canonical text both sides escape ('\' and '|', with two replace() a row)
+** is written instead as its length in bytes, ':' and its text, on both
+** (xHashExpr's aPrefix): the buckets hash the same rows alike and the
+** servers do less.  The canonical sum stays in zSumCanon (a verified
+** job's checksum).  Nothing changes when no column qualifies.
+*/
+int diff_prefix_hash(diff_job *j, char **pzErr) {
+  if( j->merge || j->rowHash || !j->a[0].zSum || !j->a[1].zSum ) return SQLITE_OK;
+  unsigned char *aPrefix = sqlite3_malloc64(j->nCol + 1);
+  pt_kind *aK[2] = { sqlite3_malloc64(sizeof(pt_kind) * (j->nCol + 1)),
+                     sqlite3_malloc64(sizeof(pt_kind) * (j->nCol + 1)) };
+  int rc = aPrefix && aK[0] && aK[1] ? SQLITE_OK : SQLITE_NOMEM;
+  int nPrefix = 0;
+  for( int i = 0; rc == SQLITE_OK && i < j->nCol; i++ ) {
+    for( int s = 0; s < 2; s++ ) aK[s][i] = j->a[s].e.aKind[j->a[s].aCol[i]];
+    aPrefix[i] = pt_canon_escaped(aK[0][i]) && pt_canon_escaped(aK[1][i]);
+    nPrefix += aPrefix[i];
+  }
+  for( int s = 0; rc == SQLITE_OK && nPrefix && s < 2; s++ ) {
+    diff_side *sd = &j->a[s];
+    sqlite3_str *x = sqlite3_str_new(0);
+    int client =
+      sd->e.pDialect->xHashExpr(x, j->nCol, (const char *const *)sd->azCanon, aK[s], aPrefix, 1);
+    char *z = sqlite3_str_finish(x);
+    if( client || !z ) {
+      sqlite3_free(z);
+      rc = client ? SQLITE_OK : SQLITE_NOMEM;
+      nPrefix = 0; /* (a side that cannot hash has no zSum) */
+      break;
+    }
+    sd->zSumCanon = sd->zSum;
+    sd->zSum = z;
+  }
+  if( rc == SQLITE_OK && nPrefix ) j->rowHash = 1;
+  sqlite3_free(aPrefix);
+  sqlite3_free(aK[0]);
+  sqlite3_free(aK[1]);
+  if( rc != SQLITE_OK ) *pzErr = sqlite3_mprintf("pontoon_diff: out of memory");
+  return rc;
+}
+
 void diff_side_clear(diff_side *sd) {
   for( int i = 0; sd->azCanon && sd->azCanon[i]; i++ ) sqlite3_free(sd->azCanon[i]);
   sqlite3_free(sd->azCanon);
