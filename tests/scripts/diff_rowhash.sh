@@ -65,13 +65,16 @@ want='[400]|~|["n"]
 [1800]|~|["n"]
 [1900]|-|[]
 [7000]|+|[]'
-run_diff() { # run_diff OPTIONS: the differences, one per line
+run_diff() { # run_diff OPTIONS [URI]: the differences, one per line (rh.b through URI)
+  local srv=pg
+  [ -n "${2:-}" ] && srv=pg2
   sqlite3 -batch -bail -init /dev/null :memory: <<SQL
 .load $BUILD/pontoon
 .output /dev/null
 SELECT pontoon_connect('pg', '$PONTOON_PG_URI_NOPW');
+SELECT pontoon_connect('pg2', '${2:-$PONTOON_PG_URI_NOPW}');
 CREATE VIRTUAL TABLE a USING pontoon(pg, 'rh.a');
-CREATE VIRTUAL TABLE b USING pontoon(pg, 'rh.b');
+CREATE VIRTUAL TABLE b USING pontoon($srv, 'rh.b');
 .output stdout
 SELECT key, side, columns FROM pontoon_diff('a', 'b', '$1') ORDER BY key ->> 0;
 SQL
@@ -86,17 +89,7 @@ check "analyzed tables are not counted before the first scan (the server's estim
 check "both sides on one host: each scans without parallel workers" \
   test "$(grep -c 'pg: SET LOCAL max_parallel_workers_per_gather = 0' "$TMP/trace")" = 2
 uri_local=$(sed 's|@127\.0\.0\.1:|@localhost:|' <<<"$PONTOON_PG_URI_NOPW")
-two=$(PONTOON_TRACE=1 sqlite3 -batch -bail -init /dev/null :memory: 2>"$TMP/trace2" <<SQL
-.load $BUILD/pontoon
-.output /dev/null
-SELECT pontoon_connect('pg', '$PONTOON_PG_URI_NOPW');
-SELECT pontoon_connect('pg2', '$uri_local');
-CREATE VIRTUAL TABLE a USING pontoon(pg, 'rh.a');
-CREATE VIRTUAL TABLE b USING pontoon(pg2, 'rh.b');
-.output stdout
-SELECT key, side, columns FROM pontoon_diff('a', 'b', 'threshold=4 factor=4') ORDER BY key ->> 0;
-SQL
-)
+two=$(PONTOON_TRACE=1 run_diff 'threshold=4 factor=4' "$uri_local" 2>"$TMP/trace2")
 check "two hosts (127.0.0.1 and localhost): the same differences" test "$two" = "$want"
 check "... and each server keeps its parallel workers" \
   bash -c "! grep -q 'max_parallel_workers_per_gather' '$TMP/trace2'"
