@@ -241,10 +241,17 @@ int pt_server_lease(pt_server *s, pt_conn **ppConn, char **pzErr) {
   return rc;
 }
 
-/* Give back a leased connection: kept for the next lease or cursor while
+/* Give back a leased connection: the server's own again when it has none
+** (pt_server_lease took it), else kept for the next lease or cursor while
 ** alive and there is room, else closed.  NULL is a no-op. */
 void pt_server_release(pt_server *s, pt_conn *c) {
-  if( c ) pool_put(s, &s->aPool[0], c);
+  if( !c ) return;
+  if( !s->pConn && !s->inTxn && !s->anMain[0] && s->pDriver->xAlive(c) ) {
+    s->pConn = c;
+    s->aPool[0].nOpen--;
+    return;
+  }
+  pool_put(s, &s->aPool[0], c);
 }
 
 /*

@@ -45,7 +45,7 @@ EOF
 # 30 transactions of one chunk each, overlapping
 { cat "$tmp/setup.sql"
   echo "SELECT chunk, rows, rows_done FROM pontoon_copy('temp.src', 'temp.dst', 'job=ov-a chunk=2000');"
-  echo "SELECT 'pooled ' || name || ' ' || pooled FROM pontoon_servers ORDER BY name;"
+  echo "SELECT 'pooled ' || name || ' ' || (pooled + connected) FROM pontoon_servers ORDER BY name;"
 } >"$tmp/a.sql"
 shell <"$tmp/a.sql" >"$tmp/a.out" 2>"$tmp/a.err"
 check "copy with overlapping transactions: no error ($(head -c 300 "$tmp/a.err"))" [ ! -s "$tmp/a.err" ]
@@ -58,13 +58,14 @@ got=$(dst_sum ov_dst)
 check "the target has exactly the source's rows ($got)" [ "$got" = "$src_sum" ]
 check "the ledger: 30 chunks done, each once, 60000 rows" \
   [ "$(pg2 -c "SELECT count(*) || ' ' || sum(rows_copied) FROM pontoon.chunk WHERE job = 'ov-a' AND state = 'done'")" = "30 60000" ]
+# (pooled + connected: a copy leases the server's own connection when idle)
 check "two target connections (pontoon_servers: $(grep pooled "$tmp/a.out" | tr '\n' ' '))" grep -qx 'pooled new 2' "$tmp/a.out"
 check "one source connection" grep -qx 'pooled old 1' "$tmp/a.out"
 
 # PONTOON_COPY_NO_OVERLAP=1: one target connection, the same rows
 { cat "$tmp/setup.sql"
   echo "SELECT sum(rows) FROM pontoon_copy('temp.src', 'temp.dst2', 'job=ov-b chunk=2000');"
-  echo "SELECT 'pooled ' || name || ' ' || pooled FROM pontoon_servers ORDER BY name;"
+  echo "SELECT 'pooled ' || name || ' ' || (pooled + connected) FROM pontoon_servers ORDER BY name;"
 } >"$tmp/b.sql"
 PONTOON_COPY_NO_OVERLAP=1 shell <"$tmp/b.sql" >"$tmp/b.out" 2>"$tmp/b.err"
 check "PONTOON_COPY_NO_OVERLAP=1: one target connection ($(grep pooled "$tmp/b.out" | tr '\n' ' '))" grep -qx 'pooled new 1' "$tmp/b.out"

@@ -120,36 +120,44 @@ static int task_int(diff_job *j, int iSide, void *p, char **pzErr) {
   return diff_int_bounds(j, iSide, &a->has, &a->iMin, &a->iMax, &a->n, pzErr);
 }
 
-/* Side iSide's snapshot (a remote side reads in one) and its queries'
-** pieces (diff_side_prepare, which describes a remote table again, in the
-** snapshot). */
+/* Side iSide's snapshot (a remote side reads in one). */
 static int task_open(diff_job *j, int iSide, void *p, char **pzErr) {
   (void)p;
   diff_side *sd = &j->a[iSide];
-  if( sd->e.pServer ) {
-    char *zErr = 0;
-    if( pt_server_snapshot_begin(sd->e.pServer, &sd->pSnap, &zErr) != SQLITE_OK ) {
-      *pzErr = pt_end_error(&sd->e, "opening a snapshot", zErr);
-      return SQLITE_ERROR;
-    }
-    sd->e.pConn = sd->pSnap;
-    sd->e.pDialect = sd->e.pServer->pDialect;
-    if( j->oneHost && sd->e.pDialect->zScanAlone &&
-        pt_end_exec_text(&sd->e, sd->e.pDialect->zScanAlone, &zErr) != SQLITE_OK ) {
-      *pzErr = pt_end_error(&sd->e, "setting up its scan", zErr);
-      return SQLITE_ERROR;
-    }
+  if( !sd->e.pServer ) return SQLITE_OK;
+  char *zErr = 0;
+  if( pt_server_snapshot_begin(sd->e.pServer, &sd->pSnap, &zErr) != SQLITE_OK ) {
+    *pzErr = pt_end_error(&sd->e, "opening a snapshot", zErr);
+    return SQLITE_ERROR;
+  }
+  sd->e.pConn = sd->pSnap;
+  sd->e.pDialect = sd->e.pServer->pDialect;
+  return SQLITE_OK;
+}
+
+/* Side iSide's queries' pieces (diff_side_prepare, which describes a
+** remote table again, in the snapshot), its scans alone when both
+** servers are on one host. */
+static int task_prepare(diff_job *j, int iSide, void *p, char **pzErr) {
+  (void)p;
+  diff_side *sd = &j->a[iSide];
+  char *zErr = 0;
+  if( j->oneHost && sd->e.pDialect->zScanAlone &&
+      pt_end_exec_text(&sd->e, sd->e.pDialect->zScanAlone, &zErr) != SQLITE_OK ) {
+    *pzErr = pt_end_error(&sd->e, "setting up its scan", zErr);
+    return SQLITE_ERROR;
   }
   return diff_side_prepare(j, iSide, pzErr);
 }
 
-/* The host of server s's connection, when it has one open; NULL if not
-** known. */
-static const char *server_host(pt_server *s) {
-  if( !s || !s->pConn || !s->pDriver->xInfo || !s->pDriver->xAlive(s->pConn) ) return 0;
+/* The host side iSide's snapshot is connected to; NULL if not known. */
+static const char *side_host(diff_job *j, int iSide) {
+  diff_side *sd = &j->a[iSide];
+  pt_server *s = sd->e.pServer;
+  if( !s || !sd->pSnap || !s->pDriver->xInfo ) return 0;
   pt_server_info info;
   memset(&info, 0, sizeof(info));
-  s->pDriver->xInfo(s->pConn, &info);
+  s->pDriver->xInfo(sd->pSnap, &info);
   return info.zHost && info.zHost[0] ? info.zHost : 0;
 }
 
@@ -1038,13 +1046,14 @@ static int job_setup(diff_job *j, pt_registry *r, const char *zSrc, const char *
   ** servers (two connections made, two tables described, in the time of
   ** one); one server's pool is not shared between threads */
   {
-    const char *zHostA = server_host(eA->pServer), *zHostB = server_host(eB->pServer);
-    j->oneHost = zHostA && zHostB && sqlite3_stricmp(zHostA, zHostB) == 0;
     int par = j->parallel;
     j->parallel = par && eA->pServer != eB->pServer;
     int rcOpen = run_sides(j, task_open, (void *)1, (void *)1, pzErr);
     j->parallel = par;
     if( rcOpen != SQLITE_OK ) goto done;
+    const char *zHostA = side_host(j, 0), *zHostB = side_host(j, 1);
+    j->oneHost = zHostA && zHostB && sqlite3_stricmp(zHostA, zHostB) == 0;
+    if( run_sides(j, task_prepare, (void *)1, (void *)1, pzErr) != SQLITE_OK ) goto done;
   }
   if( choose_row_hash(j, pzErr) != SQLITE_OK ) goto done;
   if( !fast_hash_off() && diff_prefix_hash(j, pzErr) != SQLITE_OK ) goto done;
