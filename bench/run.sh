@@ -351,14 +351,30 @@ CREATE VIRTUAL TABLE u USING pontoon(my, bench_users);
 SELECT count(*), sum(length(email)), sum(length(name)), sum(length(bio)), count(country),
        sum(balance), count(created_at), sum(active) FROM u;
 SQL
+# pontoon_copy with its defaults (one worker: on this 2-core machine, where
+# both servers run too, more workers only add processes), one table after
+# the other in one shell; then one shell per table, both at once, as a
+# migration's stages run side by side
 shell_sql "$tmp/mycopy.sql" <<'SQL'
 CREATE VIRTUAL TABLE mu USING pontoon(my, bench_users);
 CREATE VIRTUAL TABLE mo USING pontoon(my, bench_orders);
 CREATE VIRTUAL TABLE nu USING pontoon(new, shop.bench_users);
 CREATE VIRTUAL TABLE no USING pontoon(new, shop.bench_orders);
 .output /dev/null
-SELECT * FROM pontoon_copy('mu', 'nu', 'workers=2 job=bench-' || hex(randomblob(6)));
-SELECT * FROM pontoon_copy('mo', 'no', 'workers=2 job=bench-' || hex(randomblob(6)));
+SELECT * FROM pontoon_copy('mu', 'nu', 'job=bench-' || hex(randomblob(6)));
+SELECT * FROM pontoon_copy('mo', 'no', 'job=bench-' || hex(randomblob(6)));
+SQL
+shell_sql "$tmp/mycopy_u.sql" <<'SQL'
+CREATE VIRTUAL TABLE mu USING pontoon(my, bench_users);
+CREATE VIRTUAL TABLE nu USING pontoon(new, shop.bench_users);
+.output /dev/null
+SELECT * FROM pontoon_copy('mu', 'nu', 'job=bench-' || hex(randomblob(6)));
+SQL
+shell_sql "$tmp/mycopy_o.sql" <<'SQL'
+CREATE VIRTUAL TABLE mo USING pontoon(my, bench_orders);
+CREATE VIRTUAL TABLE no USING pontoon(new, shop.bench_orders);
+.output /dev/null
+SELECT * FROM pontoon_copy('mo', 'no', 'job=bench-' || hex(randomblob(6)));
 SQL
 # the same with the MySQL protocol's compression (compress=1)
 sed "s|pontoon_connect('my', '\([^']*\)')|pontoon_connect('my', '\1?compress=1')|" "$tmp/mycopy.sql" >"$tmp/mycopyz.sql"
@@ -438,10 +454,10 @@ lookup_by() {
   if [ -z "$1" ]; then rss_lookup=$(maxr "$rss_lookup" "$r"); else rss_lookup2=$(maxr "$rss_lookup2" "$r"); fi
 }
 add() { T[$1]="${T[$1]:-} $2"; }
-rss_scan=0; rss_local=0; rss_lookup=0; rss_lookup2=0; rss_join=0; rss_myscan=0; rss_mycopy=0; rss_mycopyz=0; rss_pgloader=0
+rss_scan=0; rss_local=0; rss_lookup=0; rss_lookup2=0; rss_join=0; rss_myscan=0; rss_mycopy=0; rss_mycopy2=0; rss_mycopyz=0; rss_pgloader=0
 mycopy_bytes=0; mycopyz_bytes=0; n_pontoonz=0
 omcopy_bytes=0; omcopyz_bytes=0; n_omcopy=0; n_omcopyz=0
-n_pontoon=0; n_pgloader=0
+n_pontoon=0; n_pontoon2=0; n_pgloader=0
 maxr() { local v=$1 r=$2; [ "$r" -gt "$v" ] && echo "$r" || echo "$v"; }
 for round in $(seq "$rounds"); do
   echo "== round $round of $rounds"
@@ -499,6 +515,9 @@ for round in $(seq "$rounds"); do
   truncate_my_targets
   read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/mycopy.sql"); add mycopy "$s"; rss_mycopy=$(maxr "$rss_mycopy" "$r")
   n_pontoon=$(psql -X -q -t -A "$new_direct" -c "SELECT (SELECT count(*) FROM shop.bench_users) + (SELECT count(*) FROM shop.bench_orders)")
+  truncate_my_targets
+  read -r s r < <(timed "$tmp/out" bash -c "sqlite3 -batch -bail -init /dev/null :memory: '.read $tmp/mycopy_u.sql' & sqlite3 -batch -bail -init /dev/null :memory: '.read $tmp/mycopy_o.sql' & wait"); add mycopy2 "$s"; rss_mycopy2=$(maxr "$rss_mycopy2" "$r")
+  n_pontoon2=$(psql -X -q -t -A "$new_direct" -c "SELECT (SELECT count(*) FROM shop.bench_users) + (SELECT count(*) FROM shop.bench_orders)")
   truncate_my_targets
   read -r s r < <(timed "$tmp/out" sqlite3 -batch -bail -init /dev/null :memory: ".read $tmp/mycopyz.sql"); add mycopyz "$s"; rss_mycopyz=$(maxr "$rss_mycopyz" "$r")
   n_pontoonz=$(psql -X -q -t -A "$new_direct" -c "SELECT (SELECT count(*) FROM shop.bench_users) + (SELECT count(*) FROM shop.bench_orders)")
@@ -577,6 +596,7 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
   line "MySQL: scan users, every column" myscan "mariadb --quick -e 'SELECT * ...' (the limit)" myscan_ref "$rss_myscan"
   if [ "$have_pgloader" = 1 ]; then
     line "MySQL -> PostgreSQL copy of users and orders" mycopy "pgloader 3.6, prefetch rows = 10000" mycopy_ref "$rss_mycopy"
+    line "MySQL -> PostgreSQL copy of users and orders, one shell per table at once" mycopy2 "pgloader 3.6, prefetch rows = 10000" mycopy_ref "$rss_mycopy2"
   fi
   line "MySQL -> PostgreSQL copy of users and orders, compress=1" mycopyz "the same without compression" mycopy "$rss_mycopyz"
   if want diff; then diff_lines; fi
@@ -596,7 +616,7 @@ line() { # line WHAT KEY REFNAME REFKEY RSS
     echo "COPY streams of users, what each pipe carries out of the old database and into the new: binary $(( copy_bytes_bin / 1000000 )) MB, text $(( copy_bytes_text / 1000000 )) MB"
     [ -z "$rerun_line" ] || echo "$rerun_line"
   fi
-  want mysql && echo "rows copied MySQL -> PostgreSQL: pontoon $n_pontoon, pgloader $n_pgloader (of $my_rows); pgloader's peak RSS: $(( rss_pgloader / 1024 )) MiB"
+  want mysql && echo "rows copied MySQL -> PostgreSQL: pontoon $n_pontoon (one shell per table: $n_pontoon2), pgloader $n_pgloader (of $my_rows); pgloader's peak RSS: $(( rss_pgloader / 1024 )) MiB"
   want mysql && echo "bytes the servers sent to the sqlite3 process in the MySQL -> PostgreSQL copy (a counting proxy, one more run): $mycopy_bytes, with compress=1 $mycopyz_bytes (rows copied with compress=1: $n_pontoonz)"
   if [ "$have_odbc" = 1 ] && want mysql; then
     echo "bytes the servers sent to the sqlite3 process in the ODBC MariaDB -> PostgreSQL copy of users (a counting proxy, one more run): $omcopy_bytes, with OPTION=2048 $omcopyz_bytes (rows copied: $n_omcopy, with OPTION=2048 $n_omcopyz, of $users)"
