@@ -355,27 +355,21 @@ SQL
 # both servers run too, more workers only add processes), one table after
 # the other in one shell; then one shell per table, both at once, as a
 # migration's stages run side by side
-shell_sql "$tmp/mycopy.sql" <<'SQL'
-CREATE VIRTUAL TABLE mu USING pontoon(my, bench_users);
-CREATE VIRTUAL TABLE mo USING pontoon(my, bench_orders);
-CREATE VIRTUAL TABLE nu USING pontoon(new, shop.bench_users);
-CREATE VIRTUAL TABLE no USING pontoon(new, shop.bench_orders);
-.output /dev/null
-SELECT * FROM pontoon_copy('mu', 'nu', 'job=bench-' || hex(randomblob(6)));
-SELECT * FROM pontoon_copy('mo', 'no', 'job=bench-' || hex(randomblob(6)));
-SQL
-shell_sql "$tmp/mycopy_u.sql" <<'SQL'
-CREATE VIRTUAL TABLE mu USING pontoon(my, bench_users);
-CREATE VIRTUAL TABLE nu USING pontoon(new, shop.bench_users);
-.output /dev/null
-SELECT * FROM pontoon_copy('mu', 'nu', 'job=bench-' || hex(randomblob(6)));
-SQL
-shell_sql "$tmp/mycopy_o.sql" <<'SQL'
-CREATE VIRTUAL TABLE mo USING pontoon(my, bench_orders);
-CREATE VIRTUAL TABLE no USING pontoon(new, shop.bench_orders);
-.output /dev/null
-SELECT * FROM pontoon_copy('mo', 'no', 'job=bench-' || hex(randomblob(6)));
-SQL
+my_copy_sql() { # my_copy_sql FILE TABLE...: each MariaDB TABLE into shop.TABLE, in turn
+  local f=$1 t
+  shift
+  { for t in "$@"; do
+      echo "CREATE VIRTUAL TABLE m_$t USING pontoon(my, $t);"
+      echo "CREATE VIRTUAL TABLE n_$t USING pontoon(new, shop.$t);"
+    done
+    echo ".output /dev/null"
+    for t in "$@"; do
+      echo "SELECT * FROM pontoon_copy('m_$t', 'n_$t', 'job=bench-' || hex(randomblob(6)));"
+    done; } | shell_sql "$f"
+}
+my_copy_sql "$tmp/mycopy.sql" bench_users bench_orders
+my_copy_sql "$tmp/mycopy_u.sql" bench_users
+my_copy_sql "$tmp/mycopy_o.sql" bench_orders
 # the same with the MySQL protocol's compression (compress=1)
 sed "s|pontoon_connect('my', '\([^']*\)')|pontoon_connect('my', '\1?compress=1')|" "$tmp/mycopy.sql" >"$tmp/mycopyz.sql"
 cat >"$tmp/pgloader.load" <<LOAD
