@@ -48,6 +48,24 @@ echo "$out"
 check "the INSERT fails naming the server and table" grep -q "pontoon: server 'pg', table fault_ins: " <<<"$out"
 check "nothing of it was written" grep -qx "after:|0" <<<"$out"
 check "the next INSERT reconnects and works" grep -qx "then:|1" <<<"$out"
+
+# The backend of an idle connection terminated (the server going away
+# sends FATAL first, then closes): a copy that leases that connection, and
+# a scan after it, take it for dead and connect again, instead of failing
+# with "no connection to the server"
+script="
+SELECT pontoon_connect('pg', '$PONTOON_PG_URI_NOPW');
+CREATE VIRTUAL TABLE t USING pontoon(pg, public.fault_scan, key=id);
+CREATE TABLE loc (id INTEGER PRIMARY KEY, h TEXT);
+SELECT 'before:', count(*) FROM t;
+.system psql -X -q -t -A '$PONTOON_PG_URI_NOPW' -c \"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pontoon'\" >/dev/null; sleep 0.5
+SELECT 'copied:', sum(rows) FROM pontoon_copy('t', 'loc', 'job=idle-terminated');
+SELECT 'scan:', count(*) FROM t;
+"
+out=$(shell <<<"$script" 2>&1)
+echo "$out"
+check "an idle connection terminated: the copy connects again and copies every row" grep -qx "copied:|200000" <<<"$out"
+check "... and the next scan too" grep -qx "scan:|200000" <<<"$out"
 check "the server holds exactly that row" [ "$(pg_sql -c 'SELECT count(*) FROM public.fault_ins')" = 1 ]
 
 # The connection dies inside BEGIN ... COMMIT: the rest of the transaction

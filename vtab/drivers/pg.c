@@ -51,6 +51,7 @@ typedef struct pg_conn {
   int nCursor; /* declared cursors open */
   int implicitTxn; /* a transaction opened by a cursor, not by xBegin */
   int txnFailed; /* the implicit transaction saw an error */
+  int fatal; /* the server said FATAL while idle: it is going away */
   pg_bulk *pCopy; /* bulk writer whose COPY FROM STDIN is open */
   int nQueued; /* statements sent in pipeline mode, unread */
   char *zQueuedErr; /* the first error among them */
@@ -408,9 +409,12 @@ static int drops_statements(const char *z) {
   return 0;
 }
 
-/* The library never prints: server notices go to the trace only. */
+/* The library never prints: server notices go to the trace only.  A FATAL
+** one (libpq passes on as a notice an error the server sends while the
+** connection is idle: it is going away) marks the connection dead. */
 static void notice_quiet(void *arg, const char *zMsg) {
-  (void)arg;
+  int *pFatal = arg;
+  if( pFatal && zMsg && strncmp(zMsg, "FATAL", 5) == 0 ) *pFatal = 1;
   pt_trace("pg notice: %s", zMsg);
 }
 
@@ -485,6 +489,7 @@ static int pgConnect(const char *zUri, int timeout, int readOnly, pt_conn **ppCo
   memset(c, 0, sizeof(*c));
   c->base.pDriver = &pt_pg_driver;
   c->pg = pg;
+  PQsetNoticeProcessor(pg, notice_quiet, &c->fatal);
   const char *zV = PQparameterStatus(pg, "server_version");
   c->zVersion = sqlite3_mprintf("PostgreSQL %s", zV ? zV : "?");
   /* the session's settings: taken at startup, or else in one round trip
@@ -536,8 +541,13 @@ static void pgDisconnect(pt_conn *p) {
 */
 static int pgAlive(pt_conn *p) {
   pg_conn *c = (pg_conn *)p;
-  if( PQstatus(c->pg) != CONNECTION_OK ) return 0;
-  if( c->pPending || c->pCopy || PQtransactionStatus(c->pg) != PQTRANS_IDLE ) return 1;
+  if( PQstatus(c->pg) != CONNECTION_OK || c->fatal ) return 0;
+  if( c->pPending || c->pCopy || c->nQueued ) return 1; /* pontoon's own command in flight */
+  /* busy with nothing of pontoon's in flight: the server sent something on
+  ** its own, which it does only as it goes away (FATAL: terminating
+  ** connection); libpq keeps the connection "active" until it is read */
+  if( PQtransactionStatus(c->pg) == PQTRANS_ACTIVE ) return 0;
+  if( PQtransactionStatus(c->pg) != PQTRANS_IDLE ) return 1;
   struct pollfd pfd;
   pfd.fd = PQsocket(c->pg);
   pfd.events = POLLIN;
@@ -545,7 +555,10 @@ static int pgAlive(pt_conn *p) {
   if( pfd.fd < 0 ) return 0;
   if( poll(&pfd, 1, 0) > 0 ) {
     if( !PQconsumeInput(c->pg) ) return 0;
+    PQisBusy(c->pg); /* parses what was read (PQconsumeInput only reads) */
     if( PQstatus(c->pg) != CONNECTION_OK ) return 0;
+    if( PQtransactionStatus(c->pg) == PQTRANS_ACTIVE || c->fatal )
+      return 0; /* the same, just read */
     /* a notice or a notification: the connection is fine */
     PGnotify *n;
     while( (n = PQnotifies(c->pg)) != 0 ) PQfreemem(n);
