@@ -58,7 +58,7 @@ SELECT pontoon_connect('pg', '$PONTOON_PG_URI_NOPW');
 CREATE VIRTUAL TABLE t USING pontoon(pg, public.fault_scan, key=id);
 CREATE TABLE loc (id INTEGER PRIMARY KEY, h TEXT);
 SELECT 'before:', count(*) FROM t;
-.system psql -X -q -t -A '$PONTOON_PG_URI_NOPW' -c \"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pontoon'\" >/dev/null; sleep 0.5
+.system env -u LD_PRELOAD psql -X -q -t -A -w '$PONTOON_PG_URI_NOPW' -c \"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pontoon'\" </dev/null >/dev/null; sleep 0.5
 SELECT 'copied:', sum(rows) FROM pontoon_copy('t', 'loc', 'job=idle-terminated');
 SELECT 'scan:', count(*) FROM t;
 "
